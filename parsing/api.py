@@ -1,0 +1,120 @@
+"""``parse_bytes`` / ``parse_file``: any supported document → one ``Report``. Never raises."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from parsing.errors import ReadError, TransientReadError
+from parsing.model import Cell, Report, Section
+from parsing.readers import Document, read_document
+from parsing.structure import combine_editions, find_sections, find_title, table2_edition, table3_edition
+from parsing.tables import TableResult, extract_rows, extract_t4, table_start
+from parsing.text import TextMap
+from rules import layout
+
+TABLE_SECTION = {"t2": 2, "t3": 3, "t4": 4}
+
+
+def parse_file(path: str | Path) -> Report:
+    """Read and parse one file. I/O errors become a ``failed`` report, never an exception."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return failed_report(str(path), b"", "unknown", TransientReadError(f"无法读取文件：{exc.strerror or exc}"))
+    return parse_bytes(data, str(path))
+
+
+def parse_bytes(data: bytes, name: str) -> Report:
+    """Parse a document held in memory; ``name`` gives the file name (for the format and the record)."""
+    try:
+        document = read_document(data, name)
+        return parse_document(document, data, name)
+    except ReadError as exc:
+        return failed_report(name, data, _format_guess(name), exc)
+    except Exception as exc:  # noqa: BLE001 - the run must go on; the reason is recorded
+        return failed_report(name, data, _format_guess(name), ReadError(f"解析出错（{exc.__class__.__name__}: {exc}）"))
+
+
+def failed_report(name: str, data: bytes, fmt: str, error: ReadError) -> Report:
+    return Report(file=name, source_format=fmt, sha256=hashlib.sha256(data).hexdigest(), parse_status="failed",
+                  problems=(error.reason,))
+
+
+def _format_guess(name: str) -> str:
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return {"htm": "html", "md": "txt"}.get(suffix, suffix if suffix in ("txt", "html", "docx", "pdf") else "txt")
+
+
+def parse_document(document: Document, data: bytes, name: str) -> Report:
+    textmap = TextMap(document)
+    sections = find_sections(textmap)
+    first = sections[0].position if sections else len(textmap.text)
+    title = find_title(textmap.text, min(first, 3000) if sections else 3000)
+    regions = {t: _region(textmap, sections, n) for t, n in TABLE_SECTION.items()}
+    t2_ed = table2_edition(textmap.text[slice(*regions["t2"])])
+    t3_found = table_start(textmap, layout.edition("2019").t3, *regions["t3"]) is not None
+    t3_ed = table3_edition(textmap.text[slice(*regions["t3"])]) if t3_found else None
+    fallback = _fallback_edition(t2_ed, t3_ed, title.year)
+    results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback)
+    return _report(name, data, document, title, sections, results, combine_editions(t2_ed, t3_ed),
+                   textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
+
+
+def _fallback_edition(t2: str | None, t3: str | None, year: int | None) -> str:
+    if t2 or t3:
+        return t2 or t3  # type: ignore[return-value]
+    return layout.edition_for_year(year).id if year else "2021"
+
+
+def _region(textmap: TextMap, sections: list[Section], number: int) -> tuple[int, int]:
+    """Text of section ``number``; when its heading is absent, the gap between its neighbours."""
+    text_len = len(textmap.text)
+    before = [s for s in sections if s.number < number]
+    after = [s for s in sections if s.number > number]
+    own = next((s for s in sections if s.number == number), None)
+    start = own.position if own else (before[-1].position if before else 0)
+    end = after[0].position if after else text_len
+    return start, end
+
+
+def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t3_ed: str) -> dict[str, TableResult]:
+    t2 = layout.edition(t2_ed).t2
+    t3 = layout.edition(t3_ed).t3
+    t4 = layout.edition(t3_ed).t4
+    out = {}
+    for table in (t2, t3):
+        start, end = regions[table.id]
+        opened = table_start(textmap, table, start, end)
+        out[table.id] = extract_rows(textmap, table, opened if opened is not None else start, end)
+    out["t4"] = extract_t4(textmap, t4, *regions["t4"])
+    return out
+
+
+def _report(name: str, data: bytes, document: Document, title, sections: list[Section],  # noqa: ANN001
+            results: dict[str, TableResult], edition: str | None, preface: str,
+            table_editions: dict[str, str]) -> Report:
+    cells: dict[str, Cell] = {}
+    problems: list[str] = []
+    for result in results.values():
+        cells.update(result.cells)
+        problems.extend(result.problems)
+    found_numbers = any(c.state != "missing" for c in cells.values())
+    missing_sections = [n for n in range(1, 7) if n not in {s.number for s in sections}]
+    if missing_sections:
+        problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
+    if title.year is None:
+        problems.insert(0, "未能从标题识别报告年度")
+    status = _status(title.body, len(sections), found_numbers, problems)
+    if status == "failed":
+        problems.insert(0, "不是政府信息公开工作年度报告：未找到年报标题、六个部分和统计表")
+    return Report(file=name, source_format=document.source_format, sha256=hashlib.sha256(data).hexdigest(),
+                  parse_status=status, body=title.body, year=title.year, edition=edition,
+                  problems=tuple(problems), sections=tuple(sections), cells=cells, preface=preface,
+                  table_editions=table_editions)
+
+
+def _status(body: str | None, n_sections: int, found_numbers: bool, problems: list[str]) -> str:
+    if n_sections < 2 and not found_numbers:
+        return "failed"
+    return "partial" if problems else "ok"

@@ -1,0 +1,102 @@
+"""The canonical record every reader produces: one ``Report`` per document.
+
+A cell is never silently turned into 0: each cell carries its state (``number``, ``blank``, ``na``,
+``text`` or ``missing``), the text as printed and where in the source it was printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CellState = Literal["number", "blank", "na", "text", "missing"]
+ParseStatus = Literal["ok", "partial", "failed"]
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a value was printed: page/line (or table cell), printed row label and column."""
+
+    where: str
+    row: str | None = None
+    column: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"where": self.where, "row": self.row, "column": self.column}
+
+    def __str__(self) -> str:
+        parts = [self.where, f"“{self.row}”行" if self.row else "", f"“{self.column}”列" if self.column else ""]
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One canonical table cell (id from cell-ids.md) as found in the document."""
+
+    id: str
+    state: CellState
+    value: float | int | None = None
+    raw: str = ""
+    locator: Locator | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": self.state, "value": self.value, "raw": self.raw}
+        out["locator"] = self.locator.to_json() if self.locator else None
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Section:
+    """One of the six top-level sections 一…六 as printed."""
+
+    number: int
+    title: str
+    text: str
+    position: int
+    where: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title, "chars": len(self.text), "where": self.where}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A parsed annual report. ``cells`` maps canonical cell id → ``Cell``."""
+
+    file: str
+    source_format: str
+    sha256: str
+    parse_status: ParseStatus
+    body: str | None = None
+    year: int | None = None
+    edition: str | None = None
+    problems: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    cells: dict[str, Cell] = field(default_factory=dict)
+    preface: str = ""
+    table_editions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def report_id(self) -> str:
+        return self.sha256
+
+    def section(self, number: int) -> Section | None:
+        return next((s for s in self.sections if s.number == number), None)
+
+    def count(self, state: CellState) -> int:
+        return sum(1 for c in self.cells.values() if c.state == state)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "report_id": self.report_id,
+            "body": self.body,
+            "year": self.year,
+            "edition": self.edition,
+            "parse_status": self.parse_status,
+            "problems": list(self.problems),
+            "sections": [s.to_json() for s in self.sections],
+            "cells": {cid: c.to_json() for cid, c in self.cells.items()},
+        }

@@ -1,0 +1,200 @@
+"""From the tokens printed after a row label to the row's cells — without inventing a value.
+
+A *reading* assigns one token to each cell of a row. When the row has exactly as many tokens as cells
+there is one reading. When digits of neighbouring cells are glued together (``898989``) or a stray token
+is present, there are several; the template's arithmetic identities may eliminate all but one. A cell
+gets a value only when every remaining reading agrees on it; otherwise it is ``missing``.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from parsing.text import Token, to_number
+from rules.arithmetic import Identity
+
+Reading = tuple[Token, ...]
+MAX_READINGS = 20_000
+_PIECE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+_GLUE = re.compile(r"[+\-−–]?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class RowTokens:
+    """The tokens of one row after trimming label fragments, and how many cells the row has."""
+
+    row_id: str
+    cell_ids: tuple[str, ...]
+    tokens: tuple[Token, ...]
+
+
+def trim(tokens: list[Token], n: int) -> list[Token]:
+    """Drop label fragments before the values and text after them; drop edge blanks beyond ``n``.
+    Blank cells after the end of a table row belong to the next row's label columns, not to this row."""
+    tokens = _drop_next_row_blanks(tokens)
+    out: list[Token] = []
+    for token in tokens:
+        if token.kind == "text":
+            if not any(t.kind != "text" for t in out):
+                continue
+            if not token.cell:
+                break
+        out.append(token)
+    while out and out[-1].kind == "text":
+        out.pop()
+    while len(out) > n and out[0].kind == "blank":
+        out.pop(0)
+    while len(out) > n and out[-1].kind == "blank":
+        out.pop()
+    return out
+
+
+def _drop_next_row_blanks(tokens: list[Token]) -> list[Token]:
+    cut = len(tokens)
+    while cut > 0 and tokens[cut - 1].kind in ("blank", "break"):
+        cut -= 1
+    tail = tokens[cut:]
+    if any(t.kind == "break" for t in tail):
+        first_break = next(i for i, t in enumerate(tail) if t.kind == "break")
+        tokens = tokens[:cut] + tail[:first_break]
+    return [t for t in tokens if t.kind != "break"]
+
+
+def readings(tokens: list[Token], n: int) -> list[Reading]:
+    """Every way to read ``tokens`` as ``n`` cells (empty when there is none, or too many to try)."""
+    if len(tokens) == n:
+        return [tuple(tokens)]
+    if len(tokens) > n:
+        if math.comb(len(tokens), n) > MAX_READINGS:
+            return []
+        return [tuple(c) for c in itertools.combinations(tokens, n)]
+    if not tokens or any(t.kind != "number" or not _GLUE.fullmatch(_digits(t)) for t in tokens):
+        return []
+    return _glued_readings(tokens, n)
+
+
+def _digits(token: Token) -> str:
+    text = re.sub(r"(万元|元|件|个|项|条|人次|%|％)$", "", token.raw.strip()).replace(",", "")
+    return text.replace("−", "-").replace("–", "-").lstrip("+")
+
+
+def _glued_readings(tokens: list[Token], n: int) -> list[Reading]:
+    options = []
+    for k in _compositions(len(tokens), n):
+        counts = [_count_splits(_digits(t), parts) for t, parts in zip(tokens, k)]
+        if 0 in counts:
+            continue
+        if math.prod(counts) > MAX_READINGS:
+            return []
+        per_token = [_splits(_digits(t), parts) for t, parts in zip(tokens, k)]
+        for combo in itertools.product(*per_token):
+            options.append(tuple(_piece(t, p) for t, pieces in zip(tokens, combo) for p in pieces))
+            if len(options) > MAX_READINGS:
+                return []
+    return options
+
+
+def _piece(token: Token, piece: str) -> Token:
+    if piece == _digits(token):
+        return token
+    return replace(token, raw=piece, value=to_number(piece), unit=None, glued=token.raw)
+
+
+def _compositions(m: int, n: int) -> list[tuple[int, ...]]:
+    """Ways to give each of m tokens at least one of n cells."""
+    if m > n:
+        return []
+    return [tuple(b - a for a, b in zip((0, *cuts), (*cuts, n)))
+            for cuts in itertools.combinations(range(1, n), m - 1)]
+
+
+@cache
+def _count_splits(s: str, k: int) -> int:
+    if k == 1:
+        return 1 if _PIECE.fullmatch(s) else 0
+    return sum(_count_splits(s[end:], k - 1) for end in range(1, len(s)) if _PIECE.fullmatch(s[:end]))
+
+
+@cache
+def _splits(s: str, k: int) -> tuple[tuple[str, ...], ...]:
+    """All ways to cut digit string ``s`` into ``k`` numbers without leading zeros."""
+    if k == 1:
+        return ((s,),) if _PIECE.fullmatch(s) else ()
+    out = []
+    for end in range(1, len(s)):
+        head = s[:end]
+        if _PIECE.fullmatch(head):
+            out.extend((head, *rest) for rest in _splits(s[end:], k - 1))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- resolution by identities
+
+
+def _holds(identity: Identity, values: dict[str, Token]) -> bool | None:
+    tokens = [values.get(cid) for cid in identity.cells]
+    if any(t is None or t.kind != "number" for t in tokens):
+        return None
+    lhs = sum(values[c].value for c in identity.lhs)  # type: ignore[misc]
+    rhs = sum(values[c].value for c in identity.rhs)  # type: ignore[misc]
+    return abs(lhs - rhs) < 1e-6
+
+
+def _assign(row: RowTokens, reading: Reading) -> dict[str, Token]:
+    return dict(zip(row.cell_ids, reading))
+
+
+def _consistent(values: dict[str, Token], identities: list[Identity]) -> bool:
+    return all(_holds(i, values) is not False for i in identities)
+
+
+def resolve(rows: list[tuple[RowTokens, list[Reading]]], identities: list[Identity]) -> dict[str, list[Token]]:
+    """For each cell id, the tokens it could be (one element = determined; empty = no reading)."""
+    fixed: dict[str, Token] = {}
+    open_rows: list[tuple[RowTokens, list[Reading]]] = []
+    for row, options in rows:
+        if len(options) == 1:
+            fixed.update(_assign(row, options[0]))
+        elif options:
+            open_rows.append((row, _filter_alone(row, options, identities)))
+    joint = _joint(open_rows, fixed, identities)
+    candidates: dict[str, list[Token]] = {cid: [tok] for cid, tok in fixed.items()}
+    for row, options in open_rows:
+        for cid in row.cell_ids:
+            candidates[cid] = joint.get(cid) or [_assign(row, r)[cid] for r in options]
+    return candidates
+
+
+def _filter_alone(row: RowTokens, options: list[Reading], identities: list[Identity]) -> list[Reading]:
+    inside = [i for i in identities if set(i.cells) <= set(row.cell_ids)]
+    kept = [r for r in options if _consistent(_assign(row, r), inside)]
+    return kept or options
+
+
+def _joint(open_rows: list[tuple[RowTokens, list[Reading]]], fixed: dict[str, Token],
+           identities: list[Identity]) -> dict[str, list[Token]]:
+    if not open_rows or math.prod(len(o) for _, o in open_rows) > MAX_READINGS:
+        return {}
+    open_cells = {cid for row, _ in open_rows for cid in row.cell_ids}
+    relevant = [i for i in identities if open_cells & set(i.cells)]
+    found: dict[str, list[Token]] = {}
+    for combo in itertools.product(*(o for _, o in open_rows)):
+        values = dict(fixed)
+        for (row, _), reading in zip(open_rows, combo):
+            values.update(_assign(row, reading))
+        if _consistent(values, relevant):
+            for cid in open_cells:
+                found.setdefault(cid, []).append(values[cid])
+    return found
+
+
+def agreed(options: list[Token]) -> Token | None:
+    """The token when every reading gives the cell the same state and value, else None."""
+    if not options:
+        return None
+    first = options[0]
+    same = all(t.kind == first.kind and t.value == first.value for t in options[1:])
+    return first if same else None

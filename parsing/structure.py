@@ -1,0 +1,103 @@
+"""The parts of a report outside its tables: title (body and year), the six sections, the edition."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from parsing.model import Section
+from parsing.text import TextMap, compact, find_label, label_body
+from rules import layout
+
+_GAP = r"[\s\u00a0\u3000]*"
+_TITLE = re.compile(
+    rf"(?P<pre>[\u4e00-\u9fff（）()·]*){_GAP}(?P<year>(?:19|20)\d{{2}}){_GAP}年{_GAP}度?{_GAP}"
+    rf"(?P<mid>[\u4e00-\u9fff（）()·]*?){_GAP}政{_GAP}府{_GAP}信{_GAP}息{_GAP}公{_GAP}开{_GAP}(?:工{_GAP}作{_GAP})?"
+    rf"(?:年{_GAP}度{_GAP})?报{_GAP}告"
+)
+_PERIOD_YEAR = re.compile(rf"自{_GAP}((?:19|20)\d{{2}}){_GAP}年{_GAP}1{_GAP}月{_GAP}1{_GAP}日")
+
+
+@dataclass(frozen=True)
+class Title:
+    body: str | None
+    year: int | None
+    end: int
+
+
+def find_title(text: str, limit: int) -> Title:
+    """Body name and report year from the title, e.g. 相城镇人民政府2020年政府信息公开工作年度报告."""
+    match = _TITLE.search(text, 0, max(limit, 0) or min(len(text), 3000))
+    if match is None:
+        return Title(None, _period_year(text), 0)
+    body = compact(match["mid"]) or compact(match["pre"])
+    return Title(_clean_body(body), int(match["year"]), match.end())
+
+
+def _clean_body(body: str) -> str | None:
+    body = body.strip("（）()·")
+    return body or None
+
+
+def _period_year(text: str) -> int | None:
+    match = _PERIOD_YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def section_heading(text: str, section: layout.Section, start: int) -> re.Match[str] | None:
+    """The heading ``一、总体情况`` (numeral, separator, any accepted title variant)."""
+    best = None
+    for title in section.label.all:
+        pattern = _heading_regex(section.numeral, title)
+        match = pattern.search(text, start)
+        if match and (best is None or match.start() < best.start()):
+            best = match
+    return best
+
+
+@cache
+def _heading_regex(numeral: str, title: str) -> re.Pattern[str]:
+    return re.compile(rf"{numeral}{_GAP}[、.．，,]?{_GAP}{label_body(title)}")
+
+
+def find_sections(textmap: TextMap) -> list[Section]:
+    """The six sections in printed order; a section whose heading is absent is left out."""
+    text = textmap.text
+    heads: list[tuple[int, re.Match[str]]] = []
+    cursor = 0
+    for spec in layout.sections():
+        match = section_heading(text, spec, cursor)
+        if match:
+            heads.append((spec.number, match))
+            cursor = match.end()
+    out = []
+    for i, (number, match) in enumerate(heads):
+        end = heads[i + 1][1].start() if i + 1 < len(heads) else len(text)
+        body = text[match.end():end]
+        out.append(Section(number, compact(match.group(0)), body.strip(), match.start(), textmap.where(match.start())))
+    return out
+
+
+def count_markers(text: str, markers: tuple[str, ...]) -> int:
+    return sum(1 for m in markers if find_label(text, (m,), 0, len(text)))
+
+
+def table2_edition(region: str) -> str | None:
+    """'2019' or '2021' from the 第二十条 table's column headers and rows (templates.md §1.3)."""
+    old = count_markers(region, layout.edition("2019").t2.markers)
+    new = count_markers(region, layout.edition("2021").t2.markers)
+    if old == new == 0:
+        return None
+    return "2021" if new > old else "2019"
+
+
+def table3_edition(region: str) -> str:
+    """'2021' when （六）其他处理 is split into its three sub-rows, else '2019'."""
+    return "2021" if count_markers(region, layout.edition("2021").t3.markers) else "2019"
+
+
+def combine_editions(t2: str | None, t3: str | None) -> str | None:
+    known = {e for e in (t2, t3) if e}
+    if not known:
+        return None
+    return known.pop() if len(known) == 1 else "hybrid"

@@ -1,0 +1,69 @@
+"""The arithmetic identities of tables 3 and 4 (勾稽关系), as data over canonical cell ids.
+
+One definition serves three users: the parser (to split glued digits only when the identities leave
+exactly one reading), the rule catalogue, and the Great Expectations suites.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.layout import Table
+
+OUTCOME_ROWS_FIRST = "granted"
+OUTCOME_ROWS_END = "result_total"
+APPLICANT_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal", "other_org")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """``sum(lhs) == sum(rhs)`` over canonical cell ids; ``rule`` is the core rule id it belongs to."""
+
+    rule: str
+    scope: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.lhs + self.rhs
+
+
+def outcome_rows(t3: Table) -> list[str]:
+    """Row ids from 三（一）予以公开 up to, not including, 三（七）总计."""
+    ids = [row.id for row in t3.rows]
+    return ids[ids.index(OUTCOME_ROWS_FIRST):ids.index(OUTCOME_ROWS_END)]
+
+
+def t3_balance(t3: Table) -> list[Identity]:
+    """Per column: 一 + 二 = 三（七）总计 + 四 — the identity printed in the table itself."""
+    return [Identity("T3-BALANCE", col, (f"t3.new.{col}", f"t3.carried_in.{col}"),
+                     (f"t3.result_total.{col}", f"t3.carried_out.{col}")) for col in t3.columns]
+
+
+def t3_result_sum(t3: Table) -> list[Identity]:
+    """Per column: 三（七）总计 = the sum of every outcome row （一）…（六）."""
+    rows = outcome_rows(t3)
+    return [Identity("T3-RESULT-SUM", col, (f"t3.result_total.{col}",),
+                     tuple(f"t3.{row}.{col}" for row in rows)) for col in t3.columns]
+
+
+def t3_row_total(t3: Table) -> list[Identity]:
+    """Per row: 总计 = 自然人 + the five kinds of 法人或其他组织."""
+    return [Identity("T3-ROW-TOTAL", row.id, (f"t3.{row.id}.total",),
+                     tuple(f"t3.{row.id}.{col}" for col in APPLICANT_COLUMNS)) for row in t3.rows]
+
+
+def t4_sums(t4: Table) -> list[Identity]:
+    """Per group: 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计."""
+    parts = ("upheld", "corrected", "other", "pending")
+    return [Identity("T4-SUMS", row.id, (f"t4.{row.id}.total",),
+                     tuple(f"t4.{row.id}.{p}" for p in parts)) for row in t4.rows]
+
+
+def identities(table: Table) -> list[Identity]:
+    """Every arithmetic identity that holds inside ``table`` (none for table 2)."""
+    if table.id == "t3":
+        return t3_row_total(table) + t3_balance(table) + t3_result_sum(table)
+    if table.id == "t4":
+        return t4_sums(table)
+    return []
