@@ -243,13 +243,13 @@ def _read_docx(data: bytes) -> list[Line]:
 
 def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx Table
     """Each distinct cell once, at its first (top-left) position: merged cells are not repeated."""
-    seen: set[int] = set()
+    seen: set = set()  # the <w:tc> elements themselves: keeping them alive keeps identity stable
     lines: list[Line] = []
     for r, row in enumerate(table.rows, start=1):
         for c, cell in enumerate(row.cells, start=1):
-            if id(cell._tc) in seen:
+            if cell._tc in seen:
                 continue
-            seen.add(id(cell._tc))
+            seen.add(cell._tc)
             text = "".join(p.text for p in cell.paragraphs)
             text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
             lines.append(Line(text, f"Word表格{number}第{r}行第{c}格", True))
