@@ -141,8 +141,8 @@ def _row_problems(table: Table, rows: list[tuple[RowTokens, list[Reading]]], pri
         lost = [cid for cid in row_tokens.cell_ids if cells[cid].state == "missing"]
         if lost:
             label = printed.get(row_tokens.row_id, name)
-            problems.append(f"{name}“{label}”：印有 {len(row_tokens.tokens)} 个数值，应有 "
-                            f"{len(row_tokens.cell_ids)} 个，{len(lost)} 格无法唯一确定，记为缺失")
+            problems.append(f"{name}“{label}”：找到 {len(row_tokens.tokens)} 个单元格值（应有 "
+                            f"{len(row_tokens.cell_ids)} 个），{len(lost)} 格无法唯一确定，记为缺失")
     return problems
 
 
