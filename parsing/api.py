@@ -105,6 +105,9 @@ def _report(name: str, data: bytes, document: Document, title, sections: list[Se
         problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
     if title.year is None:
         problems.insert(0, "未能从标题识别报告年度")
+    undecodable = sum(line.text.count("\ufffd") for line in document.lines)
+    if undecodable:
+        problems.insert(0, f"有 {undecodable} 处字节无法按文字解码（文件可能已损坏），已以 � 代替")
     status = _status(title.body, len(sections), found_numbers, problems)
     if status == "failed":
         problems.insert(0, "不是政府信息公开工作年度报告：未找到年报标题、六个部分和统计表")

@@ -60,13 +60,20 @@ def read_document(data: bytes, name: str) -> Document:
     if not data:
         raise EmptyDocument("文件为空（0 字节）")
     if len(data) > MAX_BYTES:
-        raise TooLarge(f"文件过大（{len(data) / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB）")
+        raise TooLarge(f"文件过大（{_size(len(data))}，上限 {_size(MAX_BYTES)}）")
     fmt = detect_format(data, name)
     lines = {"txt": _read_text, "html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data)
     lines = _drop_footers(lines)
     if not any(line.text.strip() for line in lines):
         raise EmptyDocument("文件中没有可读的文字")
     return Document(tuple(lines), fmt)
+
+
+def _size(n: int) -> str:
+    """A byte count as a person reads it (MB, or KB / bytes for small limits)."""
+    if n >= 1048576:
+        return f"{n / 1048576:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} 字节"
 
 
 def _drop_footers(lines: list[Line]) -> list[Line]:
@@ -78,9 +85,15 @@ def _drop_footers(lines: list[Line]) -> list[Line]:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode UTF-8/UTF-16 (with BOM) or GBK/GB18030; reject binary junk."""
+    """Decode UTF-8/UTF-16 (with BOM) or GBK/GB18030; reject binary junk.
+
+    A few stray undecodable bytes (a damaged copy) do not make a whole report unreadable: they become
+    U+FFFD and the rest of the text is kept.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        text = data.decode("utf-16", errors="replace")
+        _reject_binary(text)
+        return text
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -88,14 +101,22 @@ def decode_text(data: bytes) -> str:
             continue
         _reject_binary(text)
         return text
+    for encoding in ("utf-8-sig", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        if text and text.count("\ufffd") / len(text) <= _MAX_REPLACED:
+            _reject_binary(text)
+            return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
     if best is None:
-        raise NotADocument("无法识别文件的字符编码，内容可能不是文字")
+        raise NotADocument("无法识别文件的字符编码，内容可能是二进制数据，不是文字报告")
     text = data.decode(best.encoding, errors="replace")
     _reject_binary(text)
     return text
+
+
+_MAX_REPLACED = 0.005  # share of undecodable characters tolerated in an otherwise UTF-8/GB18030 text
 
 
 def _reject_binary(text: str) -> None:
@@ -215,7 +236,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         raise NotADocument("压缩包中没有 word/document.xml，不是 Word (.docx) 文件")
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNZIPPED_BYTES:
-        raise TooLarge(f"Word 文件解压后过大（{unpacked / 1048576:.0f} MB），疑似压缩炸弹")
+        raise TooLarge(f"Word 文件解压后过大（{_size(unpacked)}，上限 {_size(MAX_UNZIPPED_BYTES)}），疑似压缩炸弹")
     return archive
 
 
@@ -262,7 +283,7 @@ def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx
 
 def _read_pdf(data: bytes) -> list[Line]:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -277,7 +298,7 @@ def _read_pdf(data: bytes) -> list[Line]:
         raise
     except FileNotDecryptedError:
         raise EncryptedDocument("PDF 文件受密码保护，无法读取") from None
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise NotADocument(f"PDF 文件已损坏或不完整（{exc.__class__.__name__}）") from None
     if sum(len(line.text.strip()) for line in lines) < 20:
         raise NoTextLayer("PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
