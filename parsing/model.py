@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 CellState = Literal["number", "blank", "na", "text", "missing"]
 ParseStatus = Literal["ok", "partial", "failed"]
+# Why a cell is missing: its table or row is not printed at all, fewer values than columns were found
+# (lost in extraction), or glued digits allow more than one reading.
+MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,15 @@ class Cell:
     raw: str = ""
     locator: Locator | None = None
     note: str = ""
+    reason: MissingReason | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state, "value": self.value, "raw": self.raw}
         out["locator"] = self.locator.to_json() if self.locator else None
         if self.note:
             out["note"] = self.note
+        if self.reason:
+            out["reason"] = self.reason
         return out
 
 

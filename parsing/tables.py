@@ -109,12 +109,15 @@ def _cell(cid: str, table: Table, row: Row, col: str, options: list[Token], prin
     row_label = printed or row.label.text
     token = agreed(options)
     if printed is None:
-        return Cell(cid, "missing", note="未找到该行")
+        return Cell(cid, "missing", note="未找到该行", reason="row_absent")
     if token is None:
         raw = _row_raw(table, row, by_row)
         where = _row_where(table, row, by_row)
+        if options:
+            return Cell(cid, "missing", None, raw, Locator(where, row_label, column) if where else None,
+                        "该行有多种读法（数字粘连或多出的值），按表内勾稽关系仍无法唯一确定", "ambiguous")
         return Cell(cid, "missing", None, raw, Locator(where, row_label, column) if where else None,
-                    "该行数值个数与列数不符或数字粘连，无法唯一确定对应列")
+                    "该行找到的值少于列数，无法确定对应列", "lost")
     note = f"由粘连数字“{token.glued}”按表内勾稽关系唯一拆分" if token.glued else ""
     value = token.value if token.kind == "number" else None
     return Cell(cid, token.kind, value, token.raw, Locator(token.where, row_label, column), note)
@@ -147,5 +150,5 @@ def _row_problems(table: Table, rows: list[tuple[RowTokens, list[Reading]]], pri
 
 
 def _absent(table: Table) -> TableResult:
-    cells = {cid: Cell(cid, "missing", note="未找到该表") for cid in table.cell_ids()}
+    cells = {cid: Cell(cid, "missing", note="未找到该表", reason="table_absent") for cid in table.cell_ids()}
     return TableResult(cells, (f"未找到{TABLE_NAMES[table.id]}",), False)
