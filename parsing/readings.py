@@ -135,12 +135,8 @@ def _splits(s: str, k: int) -> tuple[tuple[str, ...], ...]:
 
 
 def _holds(identity: Identity, values: dict[str, Token]) -> bool | None:
-    tokens = [values.get(cid) for cid in identity.cells]
-    if any(t is None or t.kind != "number" for t in tokens):
-        return None
-    lhs = sum(values[c].value for c in identity.lhs)  # type: ignore[misc]
-    rhs = sum(values[c].value for c in identity.rhs)  # type: ignore[misc]
-    return abs(lhs - rhs) < 1e-6
+    numbers = {cid: (t.value if t.kind == "number" else None) for cid, t in values.items()}
+    return identity.holds(numbers)
 
 
 def _assign(row: RowTokens, reading: Reading) -> dict[str, Token]:

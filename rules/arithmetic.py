@@ -5,6 +5,7 @@ exactly one reading), the rule catalogue, and the Great Expectations suites.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from rules.layout import Table
@@ -16,16 +17,32 @@ APPLICANT_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal", 
 
 @dataclass(frozen=True)
 class Identity:
-    """``sum(lhs) == sum(rhs)`` over canonical cell ids; ``rule`` is the core rule id it belongs to."""
+    """``sum(lhs) == sum(rhs)`` (or ``>=`` when ``relation`` is ``ge``) over canonical cell ids;
+    ``rule`` is the rule id it belongs to, ``scope`` the printed column, row or group it covers."""
 
     rule: str
     scope: str
     lhs: tuple[str, ...]
     rhs: tuple[str, ...]
+    relation: str = "eq"
 
     @property
     def cells(self) -> tuple[str, ...]:
         return self.lhs + self.rhs
+
+    @property
+    def key(self) -> str:
+        """A short stable id of this identity (same cells → same key, whichever edition it came from)."""
+        return hashlib.sha1("|".join((self.relation, *self.lhs, "=", *self.rhs)).encode()).hexdigest()[:10]
+
+    def holds(self, values: dict[str, float | None], tolerance: float = 0.0) -> bool | None:
+        """True/False, or None when an input is unknown."""
+        nums = [values.get(c) for c in self.cells]
+        if any(v is None or v != v for v in nums):
+            return None
+        lhs = sum(values[c] for c in self.lhs)  # type: ignore[misc]
+        rhs = sum(values[c] for c in self.rhs)  # type: ignore[misc]
+        return lhs >= rhs - tolerance if self.relation == "ge" else abs(lhs - rhs) <= tolerance + 1e-9
 
 
 def outcome_rows(t3: Table) -> list[str]:
@@ -58,6 +75,16 @@ def t4_sums(t4: Table) -> list[Identity]:
     parts = ("upheld", "corrected", "other", "pending")
     return [Identity("T4-SUMS", row.id, (f"t4.{row.id}.total",),
                      tuple(f"t4.{row.id}.{p}" for p in parts)) for row in t4.rows]
+
+
+def t2_cumulative(t2: Table) -> list[Identity]:
+    """2019 edition: 对外公开总数量 ≥ 本年新公开数量 (the total is cumulative)."""
+    return [Identity("T2-CUMULATIVE", row.id, (f"t2.{row.id}.total_published",), (f"t2.{row.id}.new_published",),
+                     "ge") for row in t2.rows if "total_published" in row.cols]
+
+
+GROUPS = {"t3_balance": t3_balance, "t3_result_sum": t3_result_sum, "t3_row_total": t3_row_total,
+          "t4_sums": t4_sums, "t2_cumulative": t2_cumulative}
 
 
 def identities(table: Table) -> list[Identity]:

@@ -1,0 +1,34 @@
+"""What kind of body printed a report, when no register says so.
+
+Kinds (warehouse contract): township, street, county_gov, city_gov, department, zone. Inference from
+the printed name is deliberately cautious: a name that does not say clearly what it is gives ``None``
+(and rules scoped to body kinds are then ``not_applicable`` rather than guessed).
+"""
+from __future__ import annotations
+
+import re
+
+BODY_KINDS = ("township", "street", "county_gov", "city_gov", "department", "zone")
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("department", re.compile(r"(办公厅|办公室|局|委员会|委|厅|中心|所|院|署|办)$")),
+    ("street", re.compile(r"街道(办事处)?$")),
+    ("township", re.compile(r"(乡|镇)(人民政府)?$")),
+    ("zone", re.compile(r"(实验区|开发区|高新区|新区|园区|管委会|管理委员会|示范区|合作区)$")),
+    ("county_gov", re.compile(r"(县|区|旗)人民政府$")),
+    ("city_gov", re.compile(r"(省|自治区|[^县区]市|自治州|地区|盟)人民政府$")),
+)
+
+
+def infer_kind(name: str | None) -> str | None:
+    """The body kind a printed name states, or None when the name does not make it clear."""
+    if not name:
+        return None
+    for kind, pattern in _PATTERNS:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+def is_peoples_government(kind: str | None) -> bool:
+    """各级人民政府 (条例第五十条第四项): township, county and city governments (not streets or departments)."""
+    return kind in ("township", "county_gov", "city_gov")

@@ -1,0 +1,228 @@
+"""Findings: one frozen record per (report, rule), whatever engine decided the scopes.
+
+``judge`` combines applicability (edition, kind of body), assessability (are all inputs known?) and the
+engine's verdict on each scope into one of four statuses, and renders the Chinese message an officer can
+paste into a 整改通知: the cells, the numbers on both sides and where they were printed.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsing.model import Report
+from rules import layout
+from rules.catalogue import Rule, Status
+from rules.checks import Scope, range_violations, scopes, unknown_inputs
+from rules.facts import Facts
+
+TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
+SHORT_ROWS = {"new": "本年新收", "carried_in": "上年结转", "result_total": "办理结果总计", "carried_out": "结转下年度"}
+FailsFn = Callable[[Rule, Scope, Facts], bool]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one rule on one report."""
+
+    report_id: str
+    rule_id: str
+    status: Status
+    severity: str
+    message: str
+    cell_ids: tuple[str, ...] = ()
+    expected: tuple[float, ...] = ()
+    observed: tuple[float, ...] = ()
+    locators: tuple[str, ...] = ()
+    fingerprint: str = ""
+    body: str | None = None
+    year: int | None = None
+    title: str = ""
+    details: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "status": self.status, "severity": self.severity,
+                "message": self.message, "cell_ids": list(self.cell_ids), "fingerprint": self.fingerprint,
+                "expected": list(self.expected), "observed": list(self.observed), "locators": list(self.locators)}
+
+
+def fingerprint(rule_id: str, body: str | None, year: int | None, cells: tuple[str, ...], facts: Facts) -> str:
+    """Stable across re-runs of the same report; changes when the numbers in the cells change."""
+    values = [f"{facts.get(c)}" for c in cells]
+    text = "|".join([rule_id, body or "", str(year or ""), *cells, *values])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def applicable(rule: Rule, facts: Facts) -> bool | None:
+    """False when the rule does not apply (edition, kind of body); None when the kind is unknown."""
+    edition = facts.get("edition")
+    if edition is not None and edition not in rule.editions:
+        return False
+    if rule.bodies:
+        kind = facts.get("body_kind")
+        return None if kind is None else kind in rule.bodies
+    return True
+
+
+def judge(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding:
+    """The finding of ``rule`` on one report; ``fails`` is the engine's verdict on one scope."""
+    base = {"report_id": facts["report_id"], "rule_id": rule.id, "severity": rule.severity,
+            "body": facts.get("body"), "year": facts.get("year"), "title": rule.title}
+    if report.parse_status == "failed":
+        reason = report.problems[0] if report.problems else "文件无法读取"
+        return _finding(base, "not_assessable", f"无法判断：{reason}", (), facts)
+    scope_applies = applicable(rule, facts)
+    if scope_applies is False:
+        return _finding(base, "not_applicable", _not_applicable_text(rule), (), facts)
+    if scope_applies is None:
+        return _finding(base, "not_assessable", "无法判断：机关类别未知（请在机关名录中登记）", (), facts)
+    return _decide(rule, facts, report, fails, base)
+
+
+def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn, base: dict[str, Any]) -> Finding:
+    failed, unknown = [], []
+    for scope in scopes(rule, facts):
+        missing = unknown_inputs(rule, scope, facts)
+        if fails(rule, scope, facts):
+            failed.append(scope)
+        elif missing:
+            unknown.extend(missing)
+    if failed:
+        return _failure(rule, facts, report, failed, base)
+    if unknown:
+        shown = "、".join(unknown[:3]) + ("等" if len(unknown) > 3 else "")
+        return _finding(base, "not_assessable", f"无法判断：{len(unknown)} 项输入缺失或无法读取（{shown}）",
+                        tuple(dict.fromkeys(unknown)), facts)
+    return _finding(base, "pass", "通过", (), facts)
+
+
+def _finding(base: dict[str, Any], status: Status, message: str, cells: tuple[str, ...], facts: Facts,
+             **extra: Any) -> Finding:
+    fp = fingerprint(base["rule_id"], base["body"], base["year"], cells, facts)
+    return Finding(status=status, message=message, cell_ids=cells, fingerprint=fp, **base, **extra)
+
+
+def _not_applicable_text(rule: Rule) -> str:
+    editions = "、".join(e for e in rule.editions if e != "hybrid")
+    kinds = f"；适用机关：{'、'.join(rule.bodies)}" if rule.bodies else ""
+    return f"不适用：本规则适用于 {editions} 版格式{kinds}"
+
+
+# ---------------------------------------------------------------- failure messages
+
+
+def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base: dict[str, Any]) -> Finding:
+    lines, cells, expected, observed, where = [], [], [], [], []
+    for scope in failed:
+        if scope.identity is not None:
+            text, lhs, rhs = identity_text(scope, facts, report)
+            expected.append(rhs)
+            observed.append(lhs)
+            cells.extend(scope.cells)
+        elif scope.fact:
+            text = fact_text(rule, facts.get(f"{scope.fact}__detail") or "", facts)
+        else:
+            bad = range_violations(rule, scope.cells, facts)
+            text = "；".join(f"{cell_name(c, report)} = {_num(facts[c])}{_at(c, report)}" for c in bad)
+            cells.extend(bad)
+            observed.extend(float(facts[c]) for c in bad)
+        lines.append(text)
+        where.extend(_where(c, report) for c in scope.cells if _where(c, report))
+    message = "；".join(lines)
+    if rule.check.kind == "range":
+        message = rule.message.format_map(_Defaults(detail=message))
+    return _finding(base, "fail", message, tuple(dict.fromkeys(cells)), facts, expected=tuple(expected),
+                    observed=tuple(observed), locators=tuple(dict.fromkeys(where)), details=tuple(lines))
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fact_text(rule: Rule, detail: str, facts: Facts) -> str:
+    fields = dict(part.split("=", 1) for part in detail.split(";") if "=" in part)
+    values = _Defaults(detail=detail, year=facts.get("year"), **fields)
+    return rule.message.format_map(values)
+
+
+def identity_text(scope: Scope, facts: Facts, report: Report) -> tuple[str, float, float]:
+    """表三“总计”列：本年新收 21 + 上年结转 0 ≠ 办理结果总计 20 + 结转下年度 0（相差 1；第5页第20行）"""
+    identity = scope.identity
+    assert identity is not None
+    lhs = sum(facts[c] for c in identity.lhs)
+    rhs = sum(facts[c] for c in identity.rhs)
+    sign = "<" if identity.relation == "ge" else "≠"
+    head = scope_name(identity.cells, report)
+    terms = f"{_terms(identity.lhs, identity.cells, facts, report)} {sign} {_terms(identity.rhs, identity.cells, facts, report)}"
+    where = _where(identity.lhs[0], report)
+    gap = f"相差 {_num(abs(lhs - rhs))}" + (f"；{where}" if where else "")
+    return f"{head}：{terms}（{gap}）", lhs, rhs
+
+
+def _terms(cells: tuple[str, ...], all_cells: tuple[str, ...], facts: Facts, report: Report) -> str:
+    """``本年新收 21 + 上年结转 0``; a long sum is shown as its total with the non-zero terms."""
+    parts = [(c, facts[c]) for c in cells]
+    if len(parts) <= 6:
+        return " + ".join(f"{term_name(c, all_cells, report)} {_num(v)}" for c, v in parts)
+    nonzero = "、".join(f"{term_name(c, all_cells, report)} {_num(v)}" for c, v in parts if v) or "各项均为 0"
+    return f"各项之和 {_num(sum(v for _, v in parts))}（{nonzero}，其余为 0）"
+
+
+def scope_name(cells: tuple[str, ...], report: Report) -> str:
+    """表三“总计”列 / 表三“（一）予以公开”行 / 表四“行政复议”组."""
+    table_id = cells[0].split(".")[0]
+    rows = {c.split(".")[1] for c in cells}
+    cols = {c.split(".")[2] for c in cells}
+    table = _table(report, table_id)
+    if table_id == "t4":
+        return f"表四“{_row(table, next(iter(rows))).label.text}”组"
+    if len(cols) == 1:
+        return f"{TABLE_NAMES[table_id]}“{table.column(next(iter(cols))).label.text}”列"
+    return f"{TABLE_NAMES[table_id]}“{_row(table, next(iter(rows))).label.text}”行"
+
+
+def term_name(cell_id: str, all_cells: tuple[str, ...], report: Report) -> str:
+    table_id, row_id, col_id = cell_id.split(".")
+    table = _table(report, table_id)
+    if table_id == "t4" or len({c.split(".")[1] for c in all_cells}) == 1:
+        return table.column(col_id).label.text
+    return SHORT_ROWS.get(row_id) or _row(table, row_id).label.text
+
+
+def cell_name(cell_id: str, report: Report) -> str:
+    table_id, row_id, col_id = cell_id.split(".")
+    table = _table(report, table_id)
+    return f"{TABLE_NAMES[table_id]}“{_row(table, row_id).label.text}·{table.column(col_id).label.text}”"
+
+
+def _table(report: Report, table_id: str) -> layout.Table:
+    key = "t2" if table_id == "t2" else "t3"
+    ed = layout.edition(report.table_editions.get(key) or "2021")
+    return {"t2": ed.t2, "t3": ed.t3, "t4": ed.t4}[table_id]
+
+
+def _row(table: layout.Table, row_id: str) -> layout.Row:
+    return next(r for r in table.rows if r.id == row_id)
+
+
+def _where(cell_id: str, report: Report) -> str:
+    cell = report.cells.get(cell_id)
+    return cell.locator.where if cell and cell.locator else ""
+
+
+def _at(cell_id: str, report: Report) -> str:
+    where = _where(cell_id, report)
+    return f"（{where}）" if where else ""
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e15 else f"{value:.0f}"
+
+
+def evaluate_bare(report: Report, facts: Facts, rules: list[Rule]) -> list[Finding]:
+    """All findings of one report decided in plain Python (no Great Expectations)."""
+    from rules.checks import bare_fails
+
+    return [judge(rule, facts, report, bare_fails) for rule in rules]
