@@ -25,7 +25,7 @@ class Scope:
     fact: str | None = None
 
 
-def _tables(facts: Facts) -> dict[str, layout.Table]:
+def tables_for(facts: Facts) -> dict[str, layout.Table]:
     t2 = layout.edition(facts.get("t2_edition") or _default(facts)).t2
     ed3 = layout.edition(facts.get("t3_edition") or _default(facts))
     return {"t2": t2, "t3": ed3.t3, "t4": ed3.t4}
@@ -58,7 +58,7 @@ def range_cells(rule: Rule, tables: dict[str, layout.Table]) -> tuple[str, ...]:
 
 def scopes(rule: Rule, facts: Facts) -> list[Scope]:
     """The scopes of ``rule`` for the report described by ``facts`` (its own table layouts)."""
-    tables = _tables(facts)
+    tables = tables_for(facts)
     if rule.check.kind == "identity":
         return identity_scopes(rule, tables)
     if rule.check.kind == "range":

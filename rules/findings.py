@@ -14,7 +14,7 @@ from typing import Any
 from parsing.model import Report
 from rules import layout
 from rules.catalogue import Rule, Status
-from rules.checks import Scope, range_violations, scopes, unknown_inputs
+from rules.checks import Scope, range_violations, scopes, tables_for, unknown_inputs
 from rules.facts import Facts
 
 TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
@@ -124,7 +124,7 @@ def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base
             text = fact_text(rule, facts.get(f"{scope.fact}__detail") or "", facts)
         else:
             bad = range_violations(rule, scope.cells, facts)
-            text = "；".join(f"{cell_name(c, report)} = {_num(facts[c])}{_at(c, report)}" for c in bad)
+            text = "；".join(f"{cell_name(c, tables_for(facts))} = {_num(facts[c])}{_at(c, report)}" for c in bad)
             cells.extend(bad)
             observed.extend(float(facts[c]) for c in bad)
         lines.append(text)
@@ -154,28 +154,29 @@ def identity_text(scope: Scope, facts: Facts, report: Report) -> tuple[str, floa
     lhs = sum(facts[c] for c in identity.lhs)
     rhs = sum(facts[c] for c in identity.rhs)
     sign = "<" if identity.relation == "ge" else "≠"
-    head = scope_name(identity.cells, report)
-    terms = f"{_terms(identity.lhs, identity.cells, facts, report)} {sign} {_terms(identity.rhs, identity.cells, facts, report)}"
+    tables = tables_for(facts)
+    head = scope_name(identity.cells, tables)
+    terms = f"{_terms(identity.lhs, identity.cells, facts, tables)} {sign} {_terms(identity.rhs, identity.cells, facts, tables)}"
     where = _where(identity.lhs[0], report)
     gap = f"相差 {_num(abs(lhs - rhs))}" + (f"；{where}" if where else "")
     return f"{head}：{terms}（{gap}）", lhs, rhs
 
 
-def _terms(cells: tuple[str, ...], all_cells: tuple[str, ...], facts: Facts, report: Report) -> str:
+def _terms(cells: tuple[str, ...], all_cells: tuple[str, ...], facts: Facts, tables: dict[str, layout.Table]) -> str:
     """``本年新收 21 + 上年结转 0``; a long sum is shown as its total with the non-zero terms."""
     parts = [(c, facts[c]) for c in cells]
     if len(parts) <= 6:
-        return " + ".join(f"{term_name(c, all_cells, report)} {_num(v)}" for c, v in parts)
-    nonzero = "、".join(f"{term_name(c, all_cells, report)} {_num(v)}" for c, v in parts if v) or "各项均为 0"
+        return " + ".join(f"{term_name(c, all_cells, tables)} {_num(v)}" for c, v in parts)
+    nonzero = "、".join(f"{term_name(c, all_cells, tables)} {_num(v)}" for c, v in parts if v) or "各项均为 0"
     return f"各项之和 {_num(sum(v for _, v in parts))}（{nonzero}，其余为 0）"
 
 
-def scope_name(cells: tuple[str, ...], report: Report) -> str:
+def scope_name(cells: tuple[str, ...], tables: dict[str, layout.Table]) -> str:
     """表三“总计”列 / 表三“（一）予以公开”行 / 表四“行政复议”组."""
     table_id = cells[0].split(".")[0]
     rows = {c.split(".")[1] for c in cells}
     cols = {c.split(".")[2] for c in cells}
-    table = _table(report, table_id)
+    table = tables[table_id]
     if table_id == "t4":
         return f"表四“{_row(table, next(iter(rows))).label.text}”组"
     if len(cols) == 1:
@@ -183,24 +184,18 @@ def scope_name(cells: tuple[str, ...], report: Report) -> str:
     return f"{TABLE_NAMES[table_id]}“{_row(table, next(iter(rows))).label.text}”行"
 
 
-def term_name(cell_id: str, all_cells: tuple[str, ...], report: Report) -> str:
+def term_name(cell_id: str, all_cells: tuple[str, ...], tables: dict[str, layout.Table]) -> str:
     table_id, row_id, col_id = cell_id.split(".")
-    table = _table(report, table_id)
+    table = tables[table_id]
     if table_id == "t4" or len({c.split(".")[1] for c in all_cells}) == 1:
         return table.column(col_id).label.text
     return SHORT_ROWS.get(row_id) or _row(table, row_id).label.text
 
 
-def cell_name(cell_id: str, report: Report) -> str:
+def cell_name(cell_id: str, tables: dict[str, layout.Table]) -> str:
     table_id, row_id, col_id = cell_id.split(".")
-    table = _table(report, table_id)
+    table = tables[table_id]
     return f"{TABLE_NAMES[table_id]}“{_row(table, row_id).label.text}·{table.column(col_id).label.text}”"
-
-
-def _table(report: Report, table_id: str) -> layout.Table:
-    key = "t2" if table_id == "t2" else "t3"
-    ed = layout.edition(report.table_editions.get(key) or "2021")
-    return {"t2": ed.t2, "t3": ed.t3, "t4": ed.t4}[table_id]
 
 
 def _row(table: layout.Table, row_id: str) -> layout.Row:
