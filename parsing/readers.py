@@ -138,9 +138,12 @@ def _text_line(raw: str, where: str) -> list[Line]:
     if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
         if re.fullmatch(r"[|:\-\s]+", stripped):
             return []
-        return [Line(cell.strip(), where, True) for cell in stripped.strip("|").split("|")]
-    if raw.startswith("\t") or "\t" in raw.strip(" \u00a0\u3000"):
-        return [Line(cell, where, True) for cell in raw.lstrip("\t").split("\t")]
+        cells = [Line(cell.strip(), where, True) for cell in stripped.strip("|").split("|")]
+        return [*cells, Line("", where)]  # one markdown line is one table row
+    if raw.startswith("\t"):
+        return [Line(cell, where, True) for cell in raw[1:].split("\t")]
+    if "\t" in raw.strip(" \u00a0\u3000"):
+        return [*(Line(cell, where, True) for cell in raw.split("\t")), Line("", where)]
     return [Line(raw, where, False)]
 
 

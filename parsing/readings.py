@@ -53,14 +53,13 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
 
 
 def _drop_next_row_blanks(tokens: list[Token]) -> list[Token]:
-    cut = len(tokens)
-    while cut > 0 and tokens[cut - 1].kind in ("blank", "break"):
-        cut -= 1
-    tail = tokens[cut:]
-    if any(t.kind == "break" for t in tail):
-        first_break = next(i for i, t in enumerate(tail) if t.kind == "break")
-        tokens = tokens[:cut] + tail[:first_break]
-    return [t for t in tokens if t.kind != "break"]
+    """Cells after the row break that follows this row's last value belong to the next row's label
+    columns (empty cells, group headers such as （三）不予公开); breaks before any value are skipped."""
+    while tokens and tokens[0].kind == "break":
+        tokens = tokens[1:]
+    last = max((i for i, t in enumerate(tokens) if t.kind in ("number", "na")), default=-1)
+    cut = next((i for i in range(last + 1, len(tokens)) if tokens[i].kind == "break"), len(tokens))
+    return [t for t in tokens[:cut] if t.kind != "break"]
 
 
 def readings(tokens: list[Token], n: int) -> list[Reading]:

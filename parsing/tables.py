@@ -72,16 +72,24 @@ def extract_t4(textmap: TextMap, table: Table, start: int, end: int) -> TableRes
 
 
 def _after_header(text: str, table: Table, start: int, end: int) -> int | None:
-    anchor = find_label(text, table.anchors, start, end)
-    if anchor is None:
-        return None
-    pos = anchor.end()
-    words = tuple(table.markers)
-    while True:
-        match = find_label(text, words, pos, end)
-        if match is None or re.search(r"\d", text[pos:match.start()]):
-            return pos
+    """End of the printed header: the anchor (行政复议) followed by the longest run of header words
+    with no digit between them. Prose that mentions 行政复议 before the table loses to the table."""
+    best: tuple[int, int] | None = None
+    pos = start
+    while (anchor := find_label(text, table.anchors, pos, end)) is not None:
+        words, header_end = _header_walk(text, table.markers, anchor.end(), end)
+        if best is None or words > best[0]:
+            best = (words, header_end)
+        pos = anchor.end()
+    return best[1] if best else None
+
+
+def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple[int, int]:
+    count = 0
+    while (match := find_label(text, words, pos, end)) is not None and not re.search(r"\d", text[pos:match.start()]):
+        count += 1
         pos = match.end()
+    return count, pos
 
 
 def _row_tokens(textmap: TextMap, table: Table, row: Row, a: int, b: int) -> tuple[RowTokens, list[Reading]]:

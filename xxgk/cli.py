@@ -51,6 +51,21 @@ def _expand(items: Sequence[str]) -> list[Path]:
     return out
 
 
+def _check_command(args: argparse.Namespace) -> int:
+    from xxgk.check import check_paths, default_run_dir, exit_code, to_json, to_text
+
+    run_dir = Path(args.docs) if args.docs else (None if args.engine == "bare" else default_run_dir())
+    result = check_paths(_expand(args.files), run_dir, args.engine)
+    for checked in result.checked:
+        if args.json:
+            print(json.dumps(to_json(checked), ensure_ascii=False), flush=True)
+        else:
+            print("\n".join(to_text(checked)), flush=True)
+    if result.docs_index:
+        print(f"Data Docs: {result.docs_index}", file=sys.stderr if args.json else sys.stdout)
+    return exit_code(result)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xxgk", description="政府信息公开工作年度报告 合规检查")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="report files (.txt .md .html .htm .docx .pdf) or folders")
     p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     p.set_defaults(handler=_parse_command)
+    c = sub.add_parser("check", help="parse and validate reports (no warehouse); findings per report")
+    c.add_argument("files", nargs="+", help="report files or folders")
+    c.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    c.add_argument("--docs", metavar="DIR", help="folder for this check's GX project and Data Docs")
+    c.add_argument("--engine", choices=("gx", "bare"), default="gx",
+                   help="gx: Great Expectations suites + Data Docs (default); bare: plain Python, no docs")
+    c.set_defaults(handler=_check_command)
     return parser
 
 

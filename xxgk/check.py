@@ -1,0 +1,100 @@
+"""Parse and validate reports without the warehouse: the engine behind ``xxgk check``.
+
+``engine="gx"`` decides every scope with the Great Expectations suites over the whole batch (one
+validation per suite) and builds Data Docs; ``engine="bare"`` decides the same scopes in plain Python
+(used by the benchmark to measure GX's overhead, and as the reference the GX path is tested against).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from parsing import Report, parse_file
+from rules.catalogue import Rule, catalogue
+from rules.checks import Scope, bare_fails
+from rules.facts import Facts, report_facts
+from rules.findings import Finding, judge
+
+STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
+
+
+@dataclass(frozen=True)
+class Checked:
+    report: Report
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    checked: tuple[Checked, ...]
+    docs_index: Path | None
+
+
+def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx",
+                  kinds: dict[str, str] | None = None) -> CheckResult:
+    """Findings for every report (one per rule), decided in one batch."""
+    rules = list(catalogue().values())
+    facts = [report_facts(r, (kinds or {}).get(r.report_id)) for r in reports]
+    fails, docs = _engine(engine, facts, run_dir)
+    checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
+    return CheckResult(checked, docs)
+
+
+def _engine(engine: str, facts: list[Facts], run_dir: Path | None):  # noqa: ANN202
+    if engine == "bare" or not facts:
+        return bare_fails, None
+    from expectations.runner import frame, validate
+
+    outcome = validate(frame(facts), run_dir or default_run_dir(), build_docs=run_dir is not None)
+    verdicts = outcome.verdicts
+
+    def gx_fails(rule: Rule, scope: Scope, f: Facts) -> bool:
+        return f["report_id"] in verdicts[(rule.id, scope.key)]
+
+    return gx_fails, outcome.docs_index
+
+
+def default_run_dir(root: Path = Path("out")) -> Path:
+    return root / "check" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def check_paths(paths: Iterable[Path], run_dir: Path | None, engine: str = "gx") -> CheckResult:
+    return check_reports([parse_file(p) for p in paths], run_dir, engine)
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Fails first (errors before warnings), then not assessable, not applicable, passes."""
+    return sorted(findings, key=lambda f: (STATUS_ORDER[f.status], f.severity != "error", f.rule_id))
+
+
+def exit_code(result: CheckResult) -> int:
+    """2 when a file could not be read, else 1 when an error-severity rule failed, else 0."""
+    if any(c.report.parse_status == "failed" for c in result.checked):
+        return 2
+    failed = any(f.status == "fail" and f.severity == "error" for c in result.checked for f in c.findings)
+    return 1 if failed else 0
+
+
+def to_json(checked: Checked) -> dict:
+    r = checked.report
+    return {"file": r.file, "report_id": r.report_id, "body": r.body, "year": r.year, "edition": r.edition,
+            "parse_status": r.parse_status, "findings": [f.to_json() for f in sorted_findings(checked.findings)]}
+
+
+def to_text(checked: Checked) -> list[str]:
+    """Readable lines: one header, every fail and not-assessable finding, then the passes in one line."""
+    r = checked.report
+    lines = [f"{r.file} | {r.body or '（未识别机关）'} | {r.year or '—'} | 版式 {r.edition or '—'} | {r.parse_status}"]
+    marks = {"fail": "✗", "not_assessable": "?"}
+    quiet: dict[str, list[str]] = {"pass": [], "not_applicable": []}
+    for f in sorted_findings(checked.findings):
+        if f.status in marks:
+            lines.append(f"  {marks[f.status]} {f.rule_id} [{f.severity}] {f.status}: {f.message}")
+        else:
+            quiet[f.status].append(f.rule_id)
+    lines.append(f"  ✓ 通过：{'、'.join(quiet['pass']) or '—'}")
+    if quiet["not_applicable"]:
+        lines.append(f"  – 不适用：{'、'.join(quiet['not_applicable'])}")
+    return lines
