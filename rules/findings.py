@@ -91,9 +91,8 @@ def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn, base: dict
     if failed:
         return _failure(rule, facts, report, failed, base)
     if unknown:
-        shown = "、".join(unknown[:3]) + ("等" if len(unknown) > 3 else "")
-        return _finding(base, "not_assessable", f"无法判断：{len(unknown)} 项输入缺失或无法读取（{shown}）",
-                        tuple(dict.fromkeys(unknown)), facts)
+        return _finding(base, "not_assessable", _unknown_text(rule, facts, list(dict.fromkeys(unknown))),
+                        tuple(c for c in dict.fromkeys(unknown) if c.count(".") == 2), facts)
     return _finding(base, "pass", "通过", (), facts)
 
 
@@ -101,6 +100,13 @@ def _finding(base: dict[str, Any], status: Status, message: str, cells: tuple[st
              **extra: Any) -> Finding:
     fp = fingerprint(base["rule_id"], base["body"], base["year"], cells, facts)
     return Finding(status=status, message=message, cell_ids=cells, fingerprint=fp, **base, **extra)
+
+
+def _unknown_text(rule: Rule, facts: Facts, unknown: list[str]) -> str:
+    if rule.check.kind == "fact":
+        return f"无法判断：{facts.get(unknown[0] + '__detail') or '相关内容无法识别'}"
+    shown = "、".join(unknown[:3]) + ("等" if len(unknown) > 3 else "")
+    return f"无法判断：{len(unknown)} 个单元格缺失或无法读取（{shown}）"
 
 
 def _not_applicable_text(rule: Rule) -> str:
