@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from warehouse.db import DEFAULT_DB
 from xxgk import offline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -66,6 +67,81 @@ def _check_command(args: argparse.Namespace) -> int:
     return exit_code(result)
 
 
+def _run_command(args: argparse.Namespace) -> int:
+    from flows.nightly import nightly
+    from warehouse.db import WarehouseError
+
+    progress = args.progress or sys.stderr.isatty()
+    try:
+        outcome = nightly(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
+                          engine=args.engine, show_progress=progress)
+    except WarehouseError as exc:
+        print(f"xxgk run: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the pipeline itself failed: say so, exit 2
+        print(f"xxgk run: 运行失败（{exc.__class__.__name__}: {exc}）；仓库保持上一次完成运行的状态", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"运行 {outcome['run_id']}：{outcome['n_files']} 个文件，新解析 {outcome['n_parsed']} 个，"
+          f"未变化 {outcome['n_carried']} 个")
+    if outcome.get("docs"):
+        print(f"Data Docs：{outcome['docs']}")
+    return EXIT_FINDINGS if outcome["n_error_bodies"] else EXIT_OK
+
+
+def _audit_command(args: argparse.Namespace) -> int:
+    from warehouse.exports import audit_frame, chinese
+
+    frame = audit_frame(Path(args.db), args.year)
+    if args.format == "json":
+        for record in frame.to_dict(orient="records"):
+            record["rule_ids"] = list(record["rule_ids"]) if record["rule_ids"] is not None else []
+            print(json.dumps(record, ensure_ascii=False, default=str))
+    elif args.format == "csv":
+        chinese(frame).to_csv(sys.stdout, index=False)
+    else:
+        print(chinese(frame).drop(columns=["问题说明"], errors="ignore").to_string(index=False)
+              if not frame.empty else "审计清单为空：最近一次运行没有未处理的不合规项")
+    return EXIT_OK
+
+
+def _review_command(args: argparse.Namespace) -> int:
+    from warehouse import db
+
+    decision = "confirmed" if args.confirm else "waived"
+    con = db.connect(Path(args.db))
+    try:
+        db.add_review(con, args.fingerprint, decision, args.reason, args.reviewer)
+    except (db.UnknownFingerprint, ValueError) as exc:
+        print(f"xxgk review: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        con.close()
+    print(f"已记录：{args.fingerprint} → {decision}（{args.reason}）")
+    return EXIT_OK
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    from flows.deploy import serve
+
+    parameters = {"inputs": args.dirs, "db": args.db, "register": args.register, "docs": args.docs,
+                  "out": args.out}
+    print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
+    serve(parameters, args.cron, args.timezone)
+    return EXIT_OK
+
+
+def _warehouse_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB file (default warehouse/xxgk.duckdb)")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dirs", nargs="+", help="folders (or files) holding the reports")
+    _warehouse_options(p)
+    p.add_argument("--register", help="register of bodies (CSV or YAML)")
+    p.add_argument("--docs", default="out/docs", help="folder for each run's GX project and Data Docs")
+    p.add_argument("--out", default="out", help="folder for audit_list.csv / audit_list.xlsx")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xxgk", description="政府信息公开工作年度报告 合规检查")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +156,30 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--engine", choices=("gx", "bare"), default="gx",
                    help="gx: Great Expectations suites + Data Docs (default); bare: plain Python, no docs")
     c.set_defaults(handler=_check_command)
+    r = sub.add_parser("run", help="the nightly flow, locally: ingest, validate, load, summary")
+    _run_options(r)
+    r.add_argument("--engine", choices=("gx", "bare"), default="gx", help=argparse.SUPPRESS)
+    r.add_argument("--progress", action="store_true", help="show progress bars even when not on a terminal")
+    r.set_defaults(handler=_run_command)
+    a = sub.add_parser("audit", help="the audit list: bodies with open failures")
+    a.add_argument("--year", type=int)
+    _warehouse_options(a)
+    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    a.set_defaults(handler=_audit_command)
+    v = sub.add_parser("review", help="confirm or waive a finding (by fingerprint)")
+    v.add_argument("fingerprint")
+    which = v.add_mutually_exclusive_group(required=True)
+    which.add_argument("--confirm", action="store_true")
+    which.add_argument("--waive", action="store_true")
+    v.add_argument("--reason", required=True)
+    v.add_argument("--reviewer")
+    _warehouse_options(v)
+    v.set_defaults(handler=_review_command)
+    s = sub.add_parser("serve", help="register the nightly deployment on a cron schedule (needs a Prefect server)")
+    _run_options(s)
+    s.add_argument("--cron", default="0 2 * * *")
+    s.add_argument("--timezone", default="Asia/Shanghai")
+    s.set_defaults(handler=_serve_command)
     return parser
 
 

@@ -1,0 +1,203 @@
+"""The DuckDB warehouse: connection with bounded waiting, ordered migrations, one-transaction loads.
+
+DuckDB allows one process per database file; a second writer (or an analyst's open session) gets a lock
+error. ``connect`` retries for a bounded time and then raises ``WarehouseBusy`` with a clear message.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_DB = Path("warehouse") / "xxgk.duckdb"
+
+
+class WarehouseError(RuntimeError):
+    """Base of the warehouse's errors; ``transient`` says whether retrying later can help."""
+
+    transient = False
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the database file (a second run, or an analyst's session)."""
+
+    transient = True
+
+
+class UnknownFingerprint(WarehouseError):
+    """A review names a fingerprint that no finding has."""
+
+
+def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """Open (and migrate, when writable) the warehouse; wait at most ``wait_seconds`` for a lock."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise WarehouseBusy(f"数据库 {path} 正被其他进程占用（另一次运行或分析人员的会话），"
+                                    f"已等待 {wait_seconds:.0f} 秒：{exc}") from None
+            time.sleep(0.5)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the SQL files of ``migrations/`` not applied yet, in name order, each in a transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for script in sorted(MIGRATIONS.glob("*.sql")):
+        if script.stem in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(script.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.stem])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(script.stem)
+    return applied
+
+
+# ---------------------------------------------------------------- raw archive
+
+
+def archive_raw(root: Path, sha256: str, data: bytes) -> Path:
+    """Keep the source bytes under ``root/ab/abcdef…`` (content-addressed; written once, atomically)."""
+    target = root / sha256[:2] / sha256
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".part{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+    return target
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    flow_run_id: str | None
+    n_reports: int
+    n_new: int
+    n_failed: int
+    docs_path: str | None
+    catalogue: str
+
+
+def known_report_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT report_id FROM reports").fetchall()}
+
+
+def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFrame, cells: pd.DataFrame,
+             findings: pd.DataFrame, carry_from: str | None = None, carry_ids: list[str] | None = None) -> None:
+    """One transaction: the run row, reports and cells not yet stored, this run's findings (and findings
+    carried over unchanged from run ``carry_from`` for ``carry_ids``). On any error nothing is written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        known = known_report_ids(con)
+        if reports is not None and not reports.empty:
+            _insert(con, "reports", reports[~reports["report_id"].isin(known)].drop_duplicates("report_id"))
+        if cells is not None and not cells.empty:
+            _insert(con, "cells", cells[~cells["report_id"].isin(known)].drop_duplicates(["report_id", "cell_id"]))
+        if carry_from and carry_ids:
+            _carry(con, run.run_id, carry_from, carry_ids)
+        _insert(con, "findings", findings)
+        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?)",
+                    [run.run_id, run.started_at, run.finished_at, run.flow_run_id, run.n_reports, run.n_new,
+                     run.n_failed, run.docs_path, run.catalogue])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame is None or frame.empty:
+        return
+    cols = [c for c in _columns(con, table) if c in frame.columns]
+    con.register("incoming", frame[cols])
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, report_ids: list[str]) -> None:
+    cols = [c for c in _columns(con, "findings") if c != "run_id"]
+    con.register("carried", pd.DataFrame({"report_id": report_ids}))
+    try:
+        con.execute(f"INSERT INTO findings (run_id, {', '.join(cols)}) SELECT ?, {', '.join('f.' + c for c in cols)} "
+                    "FROM findings f JOIN carried c USING (report_id) WHERE f.run_id = ?", [run_id, from_run])
+    finally:
+        con.unregister("carried")
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(run_id, catalogue version) of the latest completed run."""
+    row = con.execute("SELECT run_id, catalogue FROM runs WHERE status = 'completed' "
+                      "ORDER BY started_at DESC, run_id DESC LIMIT 1").fetchall()
+    return (row[0][0], row[0][1]) if row else None
+
+
+def validated_in(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT DISTINCT report_id FROM findings WHERE run_id = ?", [run_id]).fetchall()}
+
+
+def record_failed_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, flow_run_id: str | None,
+                      reason: str) -> None:
+    """A run that did not complete is recorded (status failed) without touching anything else."""
+    con.execute("INSERT INTO runs (run_id, started_at, finished_at, flow_run_id, n_reports, status, docs_path) "
+                "VALUES (?, ?, now(), ?, 0, 'failed', ?)", [run_id, started_at, flow_run_id, reason[:500]])
+
+
+# ---------------------------------------------------------------- bodies and reviews
+
+
+def upsert_bodies(con: duckdb.DuckDBPyConnection, bodies: pd.DataFrame) -> None:
+    """Replace the register (bodies are reference data, re-read from the register file each run)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM bodies")
+        _insert(con, "bodies", bodies)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def add_review(con: duckdb.DuckDBPyConnection, fingerprint: str, decision: str, reason: str,
+               reviewer: str | None) -> None:
+    """Record a reviewer's decision (append-only; the latest per fingerprint counts)."""
+    if decision not in ("confirmed", "waived"):
+        raise ValueError("decision must be 'confirmed' or 'waived'")
+    if not reason.strip():
+        raise ValueError("a review needs a reason")
+    found = con.execute("SELECT count(*) FROM findings WHERE fingerprint = ?", [fingerprint]).fetchall()[0][0]
+    if not found:
+        raise UnknownFingerprint(f"没有指纹为 {fingerprint} 的检查结果")
+    con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, now())", [fingerprint, decision, reason, reviewer])

@@ -1,0 +1,49 @@
+"""Reports and findings as DataFrames in the warehouse's column layout."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import pandas as pd
+
+from parsing.model import Report
+from rules.findings import Finding
+
+
+def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kinds: dict[str, str | None],
+                raw_paths: dict[str, str], ingested_at: datetime) -> pd.DataFrame:
+    """One row per report (keyed by the sha256 of its bytes)."""
+    rows = [{
+        "report_id": r.report_id, "body_id": body_ids.get(r.report_id), "body_name": r.body, "year": r.year,
+        "edition": r.edition, "source_path": r.file, "source_format": r.source_format,
+        "parse_status": r.parse_status, "ingested_at": ingested_at, "problems": list(r.problems),
+        "size_bytes": None, "raw_path": raw_paths.get(r.report_id),
+        "sections": [str(s.number) for s in r.sections], "body_kind": kinds.get(r.report_id),
+    } for r in reports]
+    return pd.DataFrame(rows)
+
+
+def cell_rows(reports: Iterable[Report]) -> pd.DataFrame:
+    """One row per (report, canonical cell), with its state, value, printed text and locator."""
+    ids, cells, states, values, raws, locators = [], [], [], [], [], []
+    for r in reports:
+        for cid, c in r.cells.items():
+            ids.append(r.report_id)
+            cells.append(cid)
+            states.append(c.state)
+            values.append(float(c.value) if c.value is not None else None)
+            raws.append(c.raw)
+            locators.append(str(c.locator) if c.locator else None)
+    return pd.DataFrame({"report_id": ids, "cell_id": cells, "state": states, "value": values, "raw": raws,
+                         "locator": locators})
+
+
+def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:
+    """One row per (run, report, rule)."""
+    rows = [{
+        "run_id": run_id, "report_id": f.report_id, "body_id": body_ids.get(f.report_id), "year": f.year,
+        "rule_id": f.rule_id, "status": f.status, "severity": f.severity, "message": f.message,
+        "cell_ids": list(f.cell_ids), "fingerprint": f.fingerprint, "expected": [float(x) for x in f.expected],
+        "observed": [float(x) for x in f.observed], "locators": list(f.locators), "body_name": f.body,
+    } for f in findings]
+    return pd.DataFrame(rows)

@@ -1,0 +1,82 @@
+"""What a run reads from and writes to the warehouse (the flows call these; one writer per run)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from warehouse import db
+from warehouse.rows import cell_rows, finding_rows, report_rows
+
+if TYPE_CHECKING:
+    from flows.nightly import RunState
+    from xxgk.pipeline import SourceFile
+    from xxgk.settings import RunSettings
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Which files to parse, which stored reports to re-parse, whose findings carry over unchanged."""
+
+    to_parse: list["SourceFile"] = field(default_factory=list)
+    to_reparse: list[tuple[str, str]] = field(default_factory=list)
+    carried: list[str] = field(default_factory=list)
+    carry_from: str | None = None
+
+
+def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str) -> RunPlan:
+    """New bytes are parsed; known bytes keep their findings when the rules have not changed since the
+    last run that validated them, and are re-parsed from the raw archive when they have."""
+    con = db.connect(db_path)
+    try:
+        known = db.known_report_ids(con)
+        latest = db.latest_run(con)
+        validated = db.validated_in(con, latest[0]) if latest else set()
+    finally:
+        con.close()
+    unique = list({s.sha256: s for s in reversed(sources)}.values())[::-1]
+    same_rules = latest is not None and latest[1] == catalogue
+    plan = RunPlan(carry_from=latest[0] if same_rules else None)
+    for source in unique:
+        if source.sha256 not in known:
+            plan.to_parse.append(source)
+        elif same_rules and source.sha256 in validated:
+            plan.carried.append(source.sha256)
+        else:
+            plan.to_reparse.append((source.sha256, str(source.path)))
+    return plan
+
+
+def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
+    """Write the run in one transaction (see ``db.load_run``)."""
+    from xxgk.pipeline import catalogue_version
+
+    body_ids = settings.body_ids(state.reports)
+    kinds = settings.register_kinds(state.reports)
+    sizes = {s.sha256: s.size for s in state.sources}
+    raw = {r.report_id: str(settings.raw_root / r.report_id[:2] / r.report_id) for r in state.reports
+           if (settings.raw_root / r.report_id[:2] / r.report_id).exists()}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    reports = report_rows(state.reports, body_ids, kinds, raw, now)
+    if not reports.empty:
+        reports["size_bytes"] = reports["report_id"].map(sizes)
+    run = db.RunRecord(state.run_id, state.started_at, now, flow_run_id,
+                       len(state.reports) + len(state.carried), len(state.reports),
+                       sum(r.parse_status == "failed" for r in state.reports),
+                       str(state.docs_index) if state.docs_index else None, catalogue_version())
+    con = db.connect(settings.db, wait_seconds=settings.lock_wait)
+    try:
+        if settings.bodies:
+            db.upsert_bodies(con, bodies_frame(settings))
+        db.load_run(con, run, reports, cell_rows(state.reports), finding_rows(state.run_id, state.findings, body_ids),
+                    state.carry_from, state.carried)
+    finally:
+        con.close()
+
+
+def bodies_frame(settings: "RunSettings") -> pd.DataFrame:
+    return pd.DataFrame([{"body_id": b.body_id, "name": b.name, "kind": b.kind, "parent_id": b.parent_id,
+                          "aliases": list(b.aliases)} for b in settings.bodies])

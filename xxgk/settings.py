@@ -1,0 +1,85 @@
+"""Settings of one pipeline run, with the embedded defaults (a local DuckDB file, Prefect's local mode,
+a GX file context per run folder)."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from parsing import Report
+from rules.register import Body, load_register, match_name
+from warehouse.db import DEFAULT_DB, WarehouseBusy
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    inputs: tuple[Path, ...]
+    db: Path = DEFAULT_DB
+    register: Path | None = None
+    docs: Path = Path("out") / "docs"
+    out_dir: Path = Path("out")
+    engine: str = "gx"
+    show_progress: bool = False
+    lock_wait: float = 30.0
+
+    @classmethod
+    def defaults(cls) -> RunSettings:
+        return cls(inputs=(Path("examples"),))
+
+    @property
+    def raw_root(self) -> Path:
+        """Where the raw bytes of every ingested report are kept (content-addressed by sha256)."""
+        return Path(self.db).parent / "raw"
+
+    def run_dir(self, run_id: str) -> Path:
+        return Path(self.docs) / run_id
+
+    def progress(self) -> Progress | None:
+        return _print_progress if self.show_progress else None
+
+    @contextlib.contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """One run at a time per warehouse: a second run waits ``lock_wait`` seconds, then gives up."""
+        lock_path = Path(str(self.db) + ".runlock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as handle:
+            deadline = time.monotonic() + self.lock_wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseBusy(f"另一次运行正在使用 {self.db}（已等待 {self.lock_wait:.0f} 秒）") from None
+                    time.sleep(0.5)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @cached_property
+    def bodies(self) -> list[Body]:
+        return load_register(self.register) if self.register else []
+
+    def body_ids(self, reports: list[Report]) -> dict[str, str | None]:
+        return {r.report_id: match_name(r.body, self.bodies).body_id for r in reports} if self.bodies else {}
+
+    def register_kinds(self, reports: list[Report]) -> dict[str, str]:
+        kinds = {b.body_id: b.kind for b in self.bodies if b.kind}
+        return {rid: kinds[bid] for rid, bid in self.body_ids(reports).items() if bid in kinds}
+
+
+def _print_progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(f"\r{label:<9} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
