@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from parsing.errors import ReadError, TransientReadError
@@ -56,7 +57,8 @@ def parse_document(document: Document, data: bytes, name: str) -> Report:
     t3_found = table_start(textmap, layout.edition("2019").t3, *regions["t3"]) is not None
     t3_ed = table3_edition(textmap.text[slice(*regions["t3"])]) if t3_found else None
     fallback = _fallback_edition(t2_ed, t3_ed, title.year)
-    results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback)
+    glued = looks_glued(textmap.text[slice(*regions["t3"])])
+    results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback, glued)
     return _report(name, data, document, title, sections, results, combine_editions(t2_ed, t3_ed),
                    textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
 
@@ -73,12 +75,19 @@ def _region(textmap: TextMap, sections: list[Section], number: int) -> tuple[int
     before = [s for s in sections if s.number < number]
     after = [s for s in sections if s.number > number]
     own = next((s for s in sections if s.number == number), None)
-    start = own.position if own else (before[-1].position if before else 0)
+    start = own.heading_end if own else (before[-1].heading_end if before else 0)
     end = after[0].position if after else text_len
     return start, end
 
 
-def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t3_ed: str) -> dict[str, TableResult]:
+def looks_glued(region: str) -> bool:
+    """Digits of neighbouring cells printed with no separator (crawler text): runs such as ``0000000`` or
+    ``000121`` that no single number would print. Only then may a multi-digit number be split."""
+    return re.search(r"(?<![\d.])0\d", region) is not None
+
+
+def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t3_ed: str,
+            glued: bool) -> dict[str, TableResult]:
     t2 = layout.edition(t2_ed).t2
     t3 = layout.edition(t3_ed).t3
     t4 = layout.edition(t3_ed).t4
@@ -86,8 +95,8 @@ def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t
     for table in (t2, t3):
         start, end = regions[table.id]
         opened = table_start(textmap, table, start, end)
-        out[table.id] = extract_rows(textmap, table, opened if opened is not None else start, end)
-    out["t4"] = extract_t4(textmap, t4, *regions["t4"])
+        out[table.id] = extract_rows(textmap, table, opened if opened is not None else start, end, glued)
+    out["t4"] = extract_t4(textmap, t4, *regions["t4"], glued)
     return out
 
 

@@ -62,6 +62,7 @@ class Section:
     text: str
     position: int
     where: str = ""
+    heading_end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "title": self.title, "chars": len(self.text), "where": self.where}

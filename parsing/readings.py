@@ -62,8 +62,10 @@ def _drop_next_row_blanks(tokens: list[Token]) -> list[Token]:
     return [t for t in tokens[:cut] if t.kind != "break"]
 
 
-def readings(tokens: list[Token], n: int) -> list[Reading]:
-    """Every way to read ``tokens`` as ``n`` cells (empty when there is none, or too many to try)."""
+def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:
+    """Every way to read ``tokens`` as ``n`` cells (empty when there is none, or too many to try).
+    Fewer tokens than cells are split into glued numbers only in a glued document (``glued``), except a
+    token no single number prints (``007``), which is split anywhere."""
     if len(tokens) == n:
         return [tuple(tokens)]
     if len(tokens) > n:
@@ -72,7 +74,7 @@ def readings(tokens: list[Token], n: int) -> list[Reading]:
         return [tuple(c) for c in itertools.combinations(tokens, n)]
     if not tokens or any(t.kind != "number" or not _GLUE.fullmatch(_digits(t)) for t in tokens):
         return []
-    return _glued_readings(tokens, n)
+    return _glued_readings(tokens, n, glued)
 
 
 def _digits(token: Token) -> str:
@@ -80,9 +82,15 @@ def _digits(token: Token) -> str:
     return text.replace("−", "-").replace("–", "-").lstrip("+")
 
 
-def _glued_readings(tokens: list[Token], n: int) -> list[Reading]:
+def _may_split(token: Token, glued: bool) -> bool:
+    return glued or not _PIECE.fullmatch(_digits(token))
+
+
+def _glued_readings(tokens: list[Token], n: int, glued: bool) -> list[Reading]:
     options = []
     for k in _compositions(len(tokens), n):
+        if any(parts > 1 and not _may_split(t, glued) for t, parts in zip(tokens, k)):
+            continue
         counts = [_count_splits(_digits(t), parts) for t, parts in zip(tokens, k)]
         if 0 in counts:
             continue

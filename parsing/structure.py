@@ -74,7 +74,8 @@ def find_sections(textmap: TextMap) -> list[Section]:
     for i, (number, match) in enumerate(heads):
         end = heads[i + 1][1].start() if i + 1 < len(heads) else len(text)
         body = text[match.end():end]
-        out.append(Section(number, compact(match.group(0)), body.strip(), match.start(), textmap.where(match.start())))
+        out.append(Section(number, compact(match.group(0)), body.strip(), match.start(), textmap.where(match.start()),
+                           match.end()))
     return out
 
 

@@ -47,38 +47,41 @@ def find_rows(text: str, table: Table, start: int, end: int) -> list[FoundRow]:
     return found
 
 
-def extract_rows(textmap: TextMap, table: Table, start: int, end: int) -> TableResult:
+def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:
     """Table 2 or 3: one labelled row after another."""
     found = find_rows(textmap.text, table, start, end)
     if not found:
         return _absent(table)
     spans = [(f, f.label_end, nxt.label_start) for f, nxt in zip(found, found[1:])]
     spans.append((found[-1], found[-1].label_end, end))
-    rows = [_row_tokens(textmap, table, f.row, a, b) for f, a, b in spans]
+    rows = [_row_tokens(textmap, table, f.row, a, b, glued) for f, a, b in spans]
     printed = {f.row.id: f.printed for f in found}
     return _cells(table, rows, printed)
 
 
-def extract_t4(textmap: TextMap, table: Table, start: int, end: int) -> TableResult:
+def extract_t4(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:
     """Table 4: a header of group and column words, then one row of 15 values."""
     values_start = _after_header(textmap.text, table, start, end)
     if values_start is None:
         return _absent(table)
     tokens = trim(region_tokens(textmap, values_start, end), 15)
     cell_ids = tuple(table.cell_ids())
-    rows = [(RowTokens("all", cell_ids, tuple(tokens)), readings(tokens, len(cell_ids)))]
+    rows = [(RowTokens("all", cell_ids, tuple(tokens)), readings(tokens, len(cell_ids), glued))]
     printed = {row.id: row.label.text for row in table.rows}
     return _cells(table, rows, printed)
 
 
+MIN_HEADER_WORDS = 5
+
+
 def _after_header(text: str, table: Table, start: int, end: int) -> int | None:
     """End of the printed header: the anchor (行政复议) followed by the longest run of header words
-    with no digit between them. Prose that mentions 行政复议 before the table loses to the table."""
+    with no digit between them (at least ``MIN_HEADER_WORDS``). Prose that mentions 行政复议 loses."""
     best: tuple[int, int] | None = None
     pos = start
     while (anchor := find_label(text, table.anchors, pos, end)) is not None:
         words, header_end = _header_walk(text, table.markers, anchor.end(), end)
-        if best is None or words > best[0]:
+        if words >= MIN_HEADER_WORDS and (best is None or words > best[0]):
             best = (words, header_end)
         pos = anchor.end()
     return best[1] if best else None
@@ -92,10 +95,11 @@ def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple
     return count, pos
 
 
-def _row_tokens(textmap: TextMap, table: Table, row: Row, a: int, b: int) -> tuple[RowTokens, list[Reading]]:
+def _row_tokens(textmap: TextMap, table: Table, row: Row, a: int, b: int,
+                glued: bool) -> tuple[RowTokens, list[Reading]]:
     tokens = trim(region_tokens(textmap, a, b), len(row.cols))
     cell_ids = tuple(f"{table.id}.{row.id}.{col}" for col in row.cols)
-    return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols))
+    return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols), glued)
 
 
 def _cells(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: dict[str, str]) -> TableResult:
@@ -126,7 +130,7 @@ def _cell(cid: str, table: Table, row: Row, col: str, options: list[Token], prin
                         "该行有多种读法（数字粘连或多出的值），按表内勾稽关系仍无法唯一确定", "ambiguous")
         return Cell(cid, "missing", None, raw, Locator(where, row_label, column) if where else None,
                     "该行找到的值少于列数，无法确定对应列", "lost")
-    note = f"由粘连数字“{token.glued}”按表内勾稽关系唯一拆分" if token.glued else ""
+    note = f"由粘连数字“{token.glued}”拆分（唯一读法）" if token.glued else ""
     value = token.value if token.kind == "number" else None
     return Cell(cid, token.kind, value, token.raw, Locator(token.where, row_label, column), note)
 

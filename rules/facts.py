@@ -217,7 +217,7 @@ def fee_notice_explained(report: Report, kind: str | None) -> Fact:
     if not cell.value:
         return True, ""
     text = _section_text(report, 6) or ""
-    return "处理费" in text, f"{cell.value:g} 件"
+    return "处理费" in text, f"{int(cell.value)} 件" if float(cell.value).is_integer() else f"{cell.value} 件"
 
 
 _FACTS = {

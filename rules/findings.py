@@ -219,7 +219,10 @@ def _at(cell_id: str, report: Report) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e15 else f"{value:.0f}"
+    """A number as printed in a report: whole numbers exactly, decimals without trailing zeros."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def evaluate_bare(report: Report, facts: Facts, rules: list[Rule]) -> list[Finding]:

@@ -63,7 +63,7 @@ def test_nothing_invented(label_path, parsed):
     label, report = load_label(label_path), parsed[label_path.stem]
     doubtful = list(label["missing_cells"]) + list(label["uncertain_cells"])
     invented = [cid for cid in doubtful
-                if cid in report.cells and report.cells[cid].state == "number" and "勾稽" not in report.cells[cid].note]
+                if cid in report.cells and report.cells[cid].state == "number" and "粘连" not in report.cells[cid].note]
     assert not invented
 
 

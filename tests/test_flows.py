@@ -1,0 +1,167 @@
+"""The nightly flows end to end under one Prefect test harness (started once for this module),
+plus the task functions through ``.fn`` without any server."""
+from __future__ import annotations
+
+import random
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import REPO
+from synth.render import ReportSpec, consistent_cells, render_html, render_txt
+from warehouse import db
+
+SEED = REPO / "examples" / "2020_xiangcheng_zhen.txt"
+REGISTER = "body_id,name,kind,parent_id,aliases\nX01,相城镇人民政府,township,GA,\nX02,城关镇人民政府,township,GA,城关镇\n" \
+           "X03,东湖街道办事处,street,GA,\n"
+
+
+def _clean_cells(seed: int) -> dict:
+    cells = consistent_cells("2021", random.Random(seed))
+    cells.update({k: 0 for k in cells if k.startswith("t2.rules.")})
+    return cells
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports")
+    shutil.copy(SEED, root / SEED.name)
+    (root / "chengguan_2022.html").write_text(render_html(ReportSpec("城关镇人民政府", 2022, "2021", _clean_cells(1))),
+                                              encoding="utf-8")
+    broken = _clean_cells(2)
+    broken["t3.result_total.total"] += 1  # an injected arithmetic error: T3-BALANCE and T3-RESULT-SUM fail
+    (root / "donghu_2022.txt").write_text(render_txt(ReportSpec("东湖街道办事处", 2022, "2021", broken)),
+                                          encoding="utf-8")
+    (root / "register.csv").write_text(REGISTER, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def _count(path, table):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _run(folder, workdir, **extra):
+    from flows.nightly import nightly
+
+    return nightly(inputs=[str(folder)], db=str(workdir / "w.duckdb"), register=str(folder / "register.csv"),
+                   docs=str(workdir / "docs"), out=str(workdir / "out"), **extra)
+
+
+def test_tasks_work_without_a_server(folder, tmp_path):
+    from flows.nightly import hash_chunk, parse_chunk
+
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".html"))
+    hashed = hash_chunk.fn(paths)
+    assert [h.path for h in hashed] == paths
+    reports = parse_chunk.fn(paths, tmp_path / "raw")
+    assert [r.report_id for r in reports] == [h.sha256 for h in hashed]
+    assert all((tmp_path / "raw" / r.report_id[:2] / r.report_id).exists() for r in reports)
+
+
+@pytest.fixture(scope="module")
+def first_run(harness, folder, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("run")
+    outcome = _run(folder, workdir)
+    return workdir, outcome
+
+
+def test_first_run_fills_the_contract_tables(first_run):
+    workdir, outcome = first_run
+    path = workdir / "w.duckdb"
+    assert outcome["n_files"] == 3 and outcome["n_parsed"] == 3
+    for table in ("bodies", "reports", "cells", "findings", "runs"):
+        assert _count(path, table) > 0, table
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute("SELECT body_id, body_name, year, n_errors, rule_ids FROM audit_list").fetchall()
+    matched = con.execute("SELECT count(*) FROM reports WHERE body_id IS NOT NULL").fetchall()[0][0]
+    con.close()
+    assert matched == 3, "every report matched to the register"
+    donghu = [r for r in rows if r[1] == "东湖街道办事处"]
+    assert donghu and donghu[0][0] == "X03" and donghu[0][3] >= 1 and "T3-BALANCE" in donghu[0][4]
+    assert not [r for r in rows if r[1] == "城关镇人民政府"], "the clean report is not on the audit list"
+    assert outcome["docs"] and (workdir / "out" / "audit_list.xlsx").exists()
+    header = (workdir / "out" / "audit_list.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("机关编码,机关名称,年度,错误数,警示数")
+
+
+def test_second_run_adds_findings_but_no_duplicates(first_run, folder):
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    before = {t: _count(path, t) for t in ("reports", "cells", "findings", "runs")}
+    outcome = _run(folder, workdir)
+    assert outcome["n_parsed"] == 0 and outcome["n_carried"] == 3
+    after = {t: _count(path, t) for t in ("reports", "cells", "findings", "runs")}
+    assert after["reports"] == before["reports"] and after["cells"] == before["cells"]
+    assert after["runs"] == before["runs"] + 1
+    assert after["findings"] == before["findings"] + before["findings"] // before["runs"]
+
+
+def test_waived_finding_stays_waived(first_run, folder):
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    con = db.connect(path)
+    fingerprints = [r[0] for r in con.execute(
+        "SELECT fingerprint FROM open_findings WHERE body_name = '东湖街道办事处'").fetchall()]
+    for fp in fingerprints:
+        db.add_review(con, fp, "waived", "经核实已更正", "审核员")
+    con.close()
+    _run(folder, workdir)
+    con = duckdb.connect(str(path), read_only=True)
+    listed = con.execute("SELECT count(*) FROM audit_list WHERE body_name = '东湖街道办事处'").fetchall()[0][0]
+    reviews = con.execute("SELECT count(*) FROM reviews").fetchall()[0][0]
+    con.close()
+    assert listed == 0 and reviews == len(fingerprints) > 0
+
+
+def test_killed_load_leaves_the_warehouse_as_it_was(first_run, folder, monkeypatch, tmp_path):
+    from xxgk.cli import main
+
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    extra = folder.parent / "extra_reports"
+    extra.mkdir(exist_ok=True)
+    (extra / "new.txt").write_text(render_txt(ReportSpec("城关镇人民政府", 2023, "2021", _clean_cells(9))),
+                                   encoding="utf-8")
+    before = {t: _count(path, t) for t in ("reports", "cells", "findings", "runs")}
+    original = db._insert
+
+    def crash(con, table, frame):
+        original(con, table, frame)
+        if table == "findings":
+            raise KeyboardInterrupt("killed during load")
+
+    monkeypatch.setattr(db, "_insert", crash)
+    args = ["run", str(folder), str(extra), "--db", str(path), "--docs", str(workdir / "docs"),
+            "--out", str(workdir / "out")]
+    assert main(args) == 2
+    assert {t: _count(path, t) for t in before} == before
+    monkeypatch.setattr(db, "_insert", original)
+    assert main(args) in (0, 1), "the next run completes"
+    assert _count(path, "reports") == before["reports"] + 1
+    assert _count(path, "runs") == before["runs"] + 1
+
+
+def test_serve_registers_the_deployment_with_cron_and_timezone(harness):
+    from prefect.client.orchestration import get_client
+
+    from flows.deploy import build_deployment
+
+    deployment_id = build_deployment({"inputs": ["reports"]}).apply()
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment(deployment_id)
+    schedule = deployment.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert deployment.name == "nightly" and deployment.parameters == {"inputs": ["reports"]}

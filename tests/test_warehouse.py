@@ -1,0 +1,115 @@
+"""Warehouse schema, migrations, loads and reviews (no Prefect, no GX)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from conftest import SHARED
+from warehouse import db
+
+CONTRACT = SHARED / "reference" / "warehouse-contract.md"
+
+
+def _columns(con, relation):
+    return {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
+def test_contract_names_exist(tmp_path):
+    if not CONTRACT.exists():
+        pytest.skip("../shared/reference is not present")
+    con = db.connect(tmp_path / "w.duckdb")
+    text = CONTRACT.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (table|view) \| (.+) \|$", text, re.M)
+    assert len(rows) == 7
+    for relation, _kind, keys in rows:
+        wanted = set(re.findall(r"`(\w+)`", keys)) - {"fail"}  # `fail` is a status value, not a column
+        assert wanted <= _columns(con, relation), (relation, wanted - _columns(con, relation))
+
+
+def test_migrations_run_once_in_order(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = db.connect(path)
+    assert db.migrate(con) == []
+    versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+    assert versions == sorted(p.stem for p in db.MIGRATIONS.glob("*.sql"))
+    con.close()
+    assert db.migrate(db.connect(path)) == []
+
+
+def _run(run_id: str) -> db.RunRecord:
+    now = datetime(2026, 1, 1)
+    return db.RunRecord(run_id, now, now, None, 1, 1, 0, None, "v1")
+
+
+def _frames(report_id: str, run_id: str, status: str = "fail"):
+    reports = pd.DataFrame([{"report_id": report_id, "body_name": "某镇人民政府", "year": 2021, "parse_status": "ok",
+                             "ingested_at": datetime(2026, 1, 1), "source_format": "txt"}])
+    cells = pd.DataFrame([{"report_id": report_id, "cell_id": "t4.review.total", "state": "number", "value": 1.0}])
+    findings = pd.DataFrame([{"run_id": run_id, "report_id": report_id, "year": 2021, "rule_id": "T4-SUMS",
+                              "status": status, "severity": "error", "message": "x", "cell_ids": ["t4.review.total"],
+                              "fingerprint": "fp1", "body_name": "某镇人民政府"}])
+    return reports, cells, findings
+
+
+def test_rerun_adds_findings_not_duplicates(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    db.load_run(con, _run("r2"), *_frames("a" * 64, "r2"))
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    assert (count("reports"), count("cells"), count("findings"), count("runs")) == (1, 1, 2, 2)
+
+
+def test_failed_load_leaves_previous_state(tmp_path, monkeypatch):
+    con = db.connect(tmp_path / "w.duckdb")
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    original = db._insert
+
+    def crash_on_findings(con_, table, frame):
+        original(con_, table, frame)
+        if table == "findings":
+            raise OSError("disk full")
+
+    monkeypatch.setattr(db, "_insert", crash_on_findings)
+    with pytest.raises(OSError):
+        db.load_run(con, _run("r2"), *_frames("b" * 64, "r2"))
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    assert (count("reports"), count("cells"), count("findings"), count("runs")) == (1, 1, 1, 1)
+
+
+def test_waived_finding_leaves_audit_list_and_survives_reruns(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 1
+    db.add_review(con, "fp1", "waived", "已核实为排版问题", "张三")
+    assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 0
+    db.load_run(con, _run("r2"), *_frames("a" * 64, "r2"))
+    assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 0
+    assert con.execute("SELECT decision, reason FROM reviews").fetchall() == [("waived", "已核实为排版问题")]
+    with pytest.raises(db.UnknownFingerprint):
+        db.add_review(con, "nope", "confirmed", "x", None)
+
+
+def test_second_writer_gets_a_clear_busy_error(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.duckdb"
+    db.connect(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
+                               "print('held', flush=True); time.sleep(20)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(db.WarehouseBusy, match="占用"):
+            db.connect(path, wait_seconds=1)
+    finally:
+        holder.kill()
+
+
+def test_raw_archive_is_content_addressed(tmp_path):
+    first = db.archive_raw(tmp_path, "ab" + "c" * 62, b"bytes")
+    again = db.archive_raw(tmp_path, "ab" + "c" * 62, b"bytes")
+    assert first == again == tmp_path / "ab" / ("ab" + "c" * 62)
+    assert first.read_bytes() == b"bytes"
