@@ -105,7 +105,7 @@ def find_label(text: str, labels: tuple[str, ...], start: int, end: int,
     best: re.Match[str] | None = None
     for label in labels:
         match = label_regex(label, numbered).search(text, start, end)
-        if match and (best is None or match.start() < best.start()):
+        if match and (best is None or (match.start(), -match.end()) < (best.start(), -best.end())):
             best = match
     return best
 
