@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules import layout
-from rules.arithmetic import GROUPS, Identity
+from rules.arithmetic import Identity
 from rules.catalogue import Rule, catalogue
-from rules.checks import range_cells
+from rules.checks import identities_for, range_cells
 from rules.findings import scope_name
 
 SUITES = {"structure": "xxgk_structure", "table2": "xxgk_table2", "table3": "xxgk_table3",
@@ -60,8 +60,7 @@ def plan_identities(rule: Rule) -> list[Planned]:
     seen: dict[str, tuple[Identity, str]] = {}
     for edition_id in _editions(rule):
         tables = _tables(edition_id)
-        for identity in GROUPS[group](tables[group.split("_")[0]]):
-            identity = Identity(identity.rule, identity.scope, identity.lhs, identity.rhs, relation)
+        for identity in identities_for(rule, tables):
             seen.setdefault(identity.key, (identity, scope_name(identity.cells, tables)))
     tolerance = float(rule.params.get("tolerance", 0))
     return [Planned(suite_of(rule), "balance",
@@ -75,8 +74,8 @@ def plan_range(rule: Rule) -> list[Planned]:
     for edition_id in _editions(rule):
         cells.update(dict.fromkeys(range_cells(rule, _tables(edition_id))))
     kwargs = {"column_list": list(cells), "min_value": rule.check.get("min"), "max_value": rule.check.get("max"),
-              "whole": bool(rule.check.get("whole", False))}
-    key = rule.check.get("cells")
+              "whole": bool(rule.check.get("whole", False)), "below": rule.check.get("below")}
+    key = rule.check.get("cells") or rule.id
     return [Planned(suite_of(rule), "range", kwargs, _meta(rule, key, ""), _notes(rule, ""))]
 
 
@@ -90,6 +89,15 @@ def plan(rules: list[Rule] | None = None) -> list[Planned]:
     """Every expectation of every suite, from the catalogue."""
     makers = {"identity": plan_identities, "range": plan_range, "fact": plan_fact}
     return [p for rule in (rules or list(catalogue().values())) for p in makers[rule.check.kind](rule)]
+
+
+def columns(planned: list[Planned]) -> list[str]:
+    """Every numeric column the planned expectations read (cells, prose numbers, previous-year cells …)."""
+    seen: dict[str, None] = {}
+    for item in planned:
+        if item.kind != "fact":
+            seen.update(dict.fromkeys(item.kwargs["column_list"]))
+    return list(seen)
 
 
 def build_suites(planned: list[Planned]) -> dict[str, object]:

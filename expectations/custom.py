@@ -47,10 +47,10 @@ class CellSumsBalance(MulticolumnMapMetricProvider):
 class CellsWithinRange(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.xxgk_within_range"
     condition_domain_keys = _DOMAIN_KEYS
-    condition_value_keys = ("min_value", "max_value", "whole")
+    condition_value_keys = ("min_value", "max_value", "whole", "below")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list, min_value, max_value, whole, **kwargs):  # noqa: ANN001, ANN206, N805
+    def _pandas(cls, column_list, min_value, max_value, whole, below, **kwargs):  # noqa: ANN001, ANN206, N805
         values = column_list.astype(float)
         ok = values.isna()
         inside = np.ones(values.shape, dtype=bool)
@@ -60,6 +60,8 @@ class CellsWithinRange(MulticolumnMapMetricProvider):
             inside &= (values <= max_value).to_numpy()
         if whole:
             inside &= (values == values.round()).to_numpy()
+        if below is not None:
+            inside &= (values < below).to_numpy()
         return (ok.to_numpy() | inside).all(axis=1)
 
 
@@ -108,8 +110,9 @@ class ExpectCellsWithinRange(_RuleRendered, MulticolumnMapExpectation):
     min_value: Optional[float] = None
     max_value: Optional[float] = None
     whole: bool = False
+    below: Optional[float] = None
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "all_values_are_missing"
 
     map_metric = "multicolumn_values.xxgk_within_range"
-    success_keys = ("mostly", "min_value", "max_value", "whole")
+    success_keys = ("mostly", "min_value", "max_value", "whole", "below")
     args_keys = ("column_list",)

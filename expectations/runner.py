@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.compile import Planned, build_suites, plan
+from expectations.compile import Planned, build_suites, columns, plan
 from expectations.docs import make_offline
 from rules import layout
 from rules.facts import FACT_NAMES, Facts
@@ -32,8 +32,9 @@ class ValidationOutcome:
 
 
 def frame(facts: list[Facts]) -> pd.DataFrame:
-    """One row per report: ``report_id``, every canonical cell (float, NaN = unknown) and every fact."""
-    cell_ids = layout.all_cell_ids()
+    """One row per report: ``report_id``, every column an expectation reads (canonical cells, prose
+    numbers, previous-year cells, similarity scores; float, NaN = unknown) and every fact."""
+    cell_ids = list(dict.fromkeys([*layout.all_cell_ids(), *columns(plan())]))
     data = {"report_id": [f["report_id"] for f in facts]}
     for cid in cell_ids:
         data[cid] = [f.get(cid) for f in facts]

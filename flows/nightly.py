@@ -102,9 +102,9 @@ def validate(settings: RunSettings, run_id: str) -> None:
 
     state = _STATES[run_id]
     t0 = time.perf_counter()
-    kinds = settings.register_kinds(state.reports)
-    result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, kinds)
-    state.findings = [f for c in result.checked for f in c.findings]
+    register = settings.bodies if settings.register else None
+    result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, register)
+    state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
     state.docs_index = result.docs_index
     state.timings["validate"] = time.perf_counter() - t0
 

@@ -83,8 +83,32 @@ def t2_cumulative(t2: Table) -> list[Identity]:
                      "ge") for row in t2.rows if "total_published" in row.cols]
 
 
-GROUPS = {"t3_balance": t3_balance, "t3_result_sum": t3_result_sum, "t3_row_total": t3_row_total,
-          "t4_sums": t4_sums, "t2_cumulative": t2_cumulative}
+PREV = "prev."  # facts of the same body's previous-year report carry this prefix
+
+
+def x_carry(t3: Table) -> list[Identity]:
+    """Per column: 二、上年结转 (year N) = 四、结转下年度继续办理 (year N−1) of the same body."""
+    return [Identity("X-CARRY", col, (f"t3.carried_in.{col}",), (f"{PREV}t3.carried_out.{col}",))
+            for col in t3.columns]
+
+
+def x_in_force(t2: Table) -> list[Identity]:
+    """2021 edition, per row: 现行有效(N) + 本年废止(N) = 现行有效(N−1) + 本年制发(N)."""
+    return [Identity("X-IN-FORCE", row.id, (f"t2.{row.id}.in_force", f"t2.{row.id}.repealed"),
+                     (f"{PREV}t2.{row.id}.in_force", f"t2.{row.id}.issued")) for row in t2.rows if "in_force" in row.cols]
+
+
+def x_prev_items(t2: Table) -> list[Identity]:
+    """2019 edition, per row: 上一年项目数量(N) = 上一年项目数量(N−1) + 本年增/减(N−1)."""
+    return [Identity("X-PREV-ITEMS", row.id, (f"t2.{row.id}.prev_items",),
+                     (f"{PREV}t2.{row.id}.prev_items", f"{PREV}t2.{row.id}.change"))
+            for row in t2.rows if "prev_items" in row.cols]
+
+
+# group name → (table it is built from, builder)
+GROUPS = {"t3_balance": ("t3", t3_balance), "t3_result_sum": ("t3", t3_result_sum),
+          "t3_row_total": ("t3", t3_row_total), "t4_sums": ("t4", t4_sums), "t2_cumulative": ("t2", t2_cumulative),
+          "x_carry": ("t3", x_carry), "x_in_force": ("t2", x_in_force), "x_prev_items": ("t2", x_prev_items)}
 
 
 def identities(table: Table) -> list[Identity]:

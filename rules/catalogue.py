@@ -37,6 +37,7 @@ class Rule:
     message: str
     bodies: tuple[str, ...] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
 
     def applies_to_edition(self, edition: str | None) -> bool:
         return edition is None or edition in self.editions
@@ -49,6 +50,7 @@ def _rule(spec: dict[str, Any]) -> Rule:
         id=spec["id"], title=spec["title"], severity=spec["severity"], editions=tuple(spec["editions"]),
         basis=spec["basis"], source=spec["source"], check=Check(kind, check), message=spec["message"],
         bodies=tuple(spec["bodies"]) if spec.get("bodies") else None, params=dict(spec.get("params") or {}),
+        requires=tuple(spec.get("requires") or ()),
     )
 
 

@@ -6,6 +6,7 @@ whole batch; the bare verdicts are the reference it is tested against and what t
 """
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 
 from rules import layout
@@ -36,20 +37,36 @@ def _default(facts: Facts) -> str:
     return layout.edition_for_year(year).id if year else "2021"
 
 
-def identity_scopes(rule: Rule, tables: dict[str, layout.Table]) -> list[Scope]:
+def identities_for(rule: Rule, tables: dict[str, layout.Table]) -> list[Identity]:
+    """The identities an identity rule checks on a report with these table layouts."""
     group = rule.check.get("identities")
-    make = GROUPS[group]
-    table = tables[group.split("_")[0]]
+    if group == "statements":
+        return statement_identities(rule, tables)
+    table_id, make = GROUPS[group]
     relation = rule.check.get("relation", "eq")
+    return [Identity(i.rule, i.scope, i.lhs, i.rhs, relation) if i.relation != relation else i
+            for i in make(tables[table_id])]
+
+
+def statement_identities(rule: Rule, tables: dict[str, layout.Table]) -> list[Identity]:
+    """Prose number = sum of its table cells, one identity per statement kind (rules/prose.py)."""
+    ids = [cid for table in tables.values() for cid in table.cell_ids()]
+    ids += [f"rowtotal.t3.{row.id}" for row in tables["t3"].rows]
     out = []
-    for identity in make(table):
-        if relation != identity.relation:
-            identity = Identity(identity.rule, identity.scope, identity.lhs, identity.rhs, relation)
-        out.append(Scope(rule.id, identity.key, identity.cells, identity=identity))
+    for key, spec in rule.params["statements"].items():
+        cells = tuple(cid for pattern in spec["cells"] for cid in ids if fnmatch.fnmatchcase(cid, pattern))
+        if cells:
+            out.append(Identity(rule.id, key, (f"prose.{key}",), cells))
     return out
 
 
+def identity_scopes(rule: Rule, tables: dict[str, layout.Table]) -> list[Scope]:
+    return [Scope(rule.id, i.key, i.cells, identity=i) for i in identities_for(rule, tables)]
+
+
 def range_cells(rule: Rule, tables: dict[str, layout.Table]) -> tuple[str, ...]:
+    if rule.check.get("columns"):
+        return tuple(rule.check.get("columns"))
     prefix = rule.check.get("cells")
     excluded = set(rule.check.get("except_cols", ()))
     table = tables[prefix.split(".")[0]]
@@ -60,9 +77,12 @@ def scopes(rule: Rule, facts: Facts) -> list[Scope]:
     """The scopes of ``rule`` for the report described by ``facts`` (its own table layouts)."""
     tables = tables_for(facts)
     if rule.check.kind == "identity":
-        return identity_scopes(rule, tables)
+        found = identity_scopes(rule, tables)
+        if rule.check.get("optional"):  # only what the report states is checked (prose numbers)
+            found = [s for s in found if all(facts.get(c) is not None for c in s.identity.lhs)]
+        return found
     if rule.check.kind == "range":
-        return [Scope(rule.id, rule.check.get("cells"), range_cells(rule, tables))]
+        return [Scope(rule.id, rule.check.get("cells") or rule.id, range_cells(rule, tables))]
     fact = rule.check.get("fact")
     return [Scope(rule.id, fact, (), fact=fact)]
 
@@ -70,12 +90,14 @@ def scopes(rule: Rule, facts: Facts) -> list[Scope]:
 def range_violations(rule: Rule, cells: tuple[str, ...], facts: Facts) -> list[str]:
     """Cells whose known value lies outside the rule's range (or is not a whole number when required)."""
     lo, hi, whole = rule.check.get("min"), rule.check.get("max"), rule.check.get("whole", False)
+    below = rule.check.get("below")
     out = []
     for cid in cells:
         value = facts.get(cid)
         if value is None:
             continue
-        if (lo is not None and value < lo) or (hi is not None and value > hi) or (whole and value != int(value)):
+        if ((lo is not None and value < lo) or (hi is not None and value > hi) or (whole and value != int(value))
+                or (below is not None and value >= below)):
             out.append(cid)
     return out
 

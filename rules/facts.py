@@ -7,15 +7,19 @@ fact cannot be established, so the rule is not assessable) with a ``<fact>__deta
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from parsing.model import Cell, Report
 from rules import layout
-from rules.arithmetic import identities
+from rules.arithmetic import APPLICANT_COLUMNS, identities
 from rules.bodies import infer_kind
 from rules.catalogue import catalogue
+from rules.register import Match
+from rules.prose import find_statements
 
 Facts = dict[str, Any]
+MIN_CONFIDENCE = 0.8
 _GAP = r"[\s\u00a0\u3000]*"
 _PERIOD = re.compile(rf"((?:19|20)\d{{2}}){_GAP}年{_GAP}0?1{_GAP}月{_GAP}0?1{_GAP}日{_GAP}(?:起)?{_GAP}"
                      rf"(?:至|到|—|-|~|－){_GAP}(?:((?:19|20)\d{{2}}){_GAP}年{_GAP})?12{_GAP}月{_GAP}31{_GAP}日")
@@ -24,19 +28,36 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS = re.compile(rf"(?:联系)?地{_GAP}址{_GAP}[：:]")
 
 
-def report_facts(report: Report, body_kind: str | None = None) -> Facts:
-    """All facts of one parsed report. ``body_kind`` comes from the register when one is given."""
+def report_facts(report: Report, body_kind: str | None = None, match: Match | None = None) -> Facts:
+    """All facts of one parsed report. ``body_kind`` and ``match`` come from the register when one is
+    given (``match`` None = no register)."""
     kind = body_kind or infer_kind(report.body)
     facts: Facts = {"report_id": report.report_id, "file": report.file, "body": report.body,
                     "year": report.year, "edition": report.edition, "body_kind": kind,
+                    "body_id": match.body_id if match else None, "register_loaded": match is not None,
                     "t2_edition": report.table_editions.get("t2") or None,
                     "t3_edition": report.table_editions.get("t3") or None}
+    facts["register_matched"], facts["register_matched__detail"] = _register_fact(match)
+    facts["filed"], facts["filed__detail"] = (True, "") if match is not None else (None, "未提供机关名录")
     facts.update(effective_values(report))
+    facts.update(row_totals(facts))
     facts["sign_free_cells"] = _sign_free_cells(report)
+    facts.update(prose_numbers(report))
     for name, fn in _FACTS.items():
         value, detail = fn(report, kind)
         facts[name], facts[f"{name}__detail"] = value, detail
     return facts
+
+
+def _register_fact(match: Match | None) -> tuple[bool | None, str]:
+    if match is None:
+        return None, "未提供机关名录"
+    if match.body_id is None:
+        others = f"（可能是：{'、'.join(match.candidates)}）" if match.candidates else ""
+        return False, f"无法与机关名录唯一对应{others}"
+    if match.confidence < MIN_CONFIDENCE:
+        return False, f"仅按“{match.how}”匹配到名录中的 {match.body_id}（置信度 {match.confidence:.1f}），请人工确认"
+    return True, ""
 
 
 # ---------------------------------------------------------------- cell values
@@ -53,6 +74,19 @@ def effective_values(report: Report) -> dict[str, float | None]:
             values[cid] = _value(cell, blank_is_zero)
     _drop_omitted_totals(report, values)
     return values
+
+
+def row_totals(values: dict[str, Any]) -> dict[str, float | None]:
+    """``rowtotal.t3.<row>``: the printed 总计 of a table-3 row, else the sum of its six applicant cells
+    when every one of them is known. Used only to compare prose numbers with the table."""
+    out: dict[str, float | None] = {}
+    rows = {cid.split(".")[1] for cid in values if cid.startswith("t3.")}
+    for row in rows:
+        total = values.get(f"t3.{row}.total")
+        parts = [values.get(f"t3.{row}.{col}") for col in APPLICANT_COLUMNS]
+        out[f"rowtotal.t3.{row}"] = total if total is not None else (
+            sum(parts) if all(p is not None for p in parts) else None)  # type: ignore[arg-type]
+    return out
 
 
 def _blanks_mean_zero(cells) -> bool:  # noqa: ANN001 - iterable of Cell
@@ -92,6 +126,23 @@ def _sign_free_cells(report: Report) -> frozenset[str]:
     return frozenset(cid for cid, c in report.cells.items()
                      if c.state == "missing" and c.reason == "ambiguous" and c.raw and "-" not in c.raw
                      and "−" not in c.raw)
+
+
+def prose_numbers(report: Report) -> dict[str, Any]:
+    """``prose.<key>``: the numbers the prose states (rules with ``statements``), and where."""
+    out: dict[str, Any] = {}
+    for rule in catalogue().values():
+        spec = rule.params.get("statements")
+        if not spec:
+            continue
+        section = report.section(int(rule.params.get("section", 1)))
+        if section is None:
+            continue
+        found = find_statements(section.text, {k: v["patterns"] for k, v in spec.items()})
+        for key, statement in found.items():
+            out[f"prose.{key}"] = float(statement.value)
+            out[f"prose.{key}__sentence"] = statement.sentence
+    return out
 
 
 # ---------------------------------------------------------------- structure facts
@@ -210,6 +261,42 @@ def s6_fee_stated(report: Report, kind: str | None) -> Fact:
     return stated, "" if stated else f"（第六部分为：“{text[:40]}”）"
 
 
+_DATE = r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
+_LABELLED_DATE = re.compile(r"(?:发布日期|发布时间|公开日期|成文日期|时间)\s*[：:]\s*" + _DATE)
+_TRAILING_DATE = re.compile(_DATE + r"\s*$")
+
+
+def publication_date(report: Report) -> date | None:
+    """The date printed as 发布日期/发布时间 (web pages), else the date the report closes with."""
+    match = _LABELLED_DATE.search(report.preface) or _TRAILING_DATE.search(_document_text(report)[-80:].strip())
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def deadline(rule_id: str, kind: str | None, year: int) -> date | None:
+    """The publication deadline of a body of ``kind`` for report ``year`` (rule parameters)."""
+    month_day = catalogue()[rule_id].params["deadlines"].get(kind or "")
+    if not month_day:
+        return None
+    month, day = map(int, month_day.split("-"))
+    return date(year + 1, month, day)
+
+
+def published_on_time(report: Report, kind: str | None) -> Fact:
+    published = publication_date(report)
+    if published is None or report.year is None:
+        return None, "报告中未见发布日期"
+    limit = deadline("REG-LATE", kind, report.year)
+    if limit is None:
+        return None, "机关类别未知，无法确定公布期限"
+    on_time = published <= limit
+    return on_time, "" if on_time else f"报告于 {published.isoformat()} 公布，晚于 {limit.isoformat()} 的公布期限"
+
+
 def fee_notice_explained(report: Report, kind: str | None) -> Fact:
     cell = report.cells.get("t3.other_2.total")
     if cell is None or cell.state != "number":
@@ -226,6 +313,7 @@ _FACTS = {
     "edition_matches_year": edition_matches_year, "single_edition": single_edition,
     "period_stated": period_stated, "contact_given": contact_given, "s1_areas_covered": s1_areas_covered,
     "s5_problems_and_measures": s5_problems_and_measures, "s6_fee_stated": s6_fee_stated,
+    "published_on_time": published_on_time,
 "fee_notice_explained": fee_notice_explained,
 }
-FACT_NAMES = tuple(_FACTS)
+FACT_NAMES = (*_FACTS, "register_matched", "filed")

@@ -16,9 +16,8 @@ from rules import layout
 from rules.catalogue import Rule, Status
 from rules.checks import Scope, range_violations, scopes, tables_for, unknown_inputs
 from rules.facts import Facts
+from rules.labels import cell_label, scope_label, term_label
 
-TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
-SHORT_ROWS = {"new": "本年新收", "carried_in": "上年结转", "result_total": "办理结果总计", "carried_out": "结转下年度"}
 FailsFn = Callable[[Rule, Scope, Facts], bool]
 
 
@@ -39,6 +38,7 @@ class Finding:
     body: str | None = None
     year: int | None = None
     title: str = ""
+    body_id: str | None = None
     details: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
@@ -68,10 +68,13 @@ def applicable(rule: Rule, facts: Facts) -> bool | None:
 def judge(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding:
     """The finding of ``rule`` on one report; ``fails`` is the engine's verdict on one scope."""
     base = {"report_id": facts["report_id"], "rule_id": rule.id, "severity": rule.severity,
-            "body": facts.get("body"), "year": facts.get("year"), "title": rule.title}
+            "body": facts.get("body"), "year": facts.get("year"), "title": rule.title,
+            "body_id": facts.get("body_id")}
     if report.parse_status == "failed":
         reason = report.problems[0] if report.problems else "文件无法读取"
         return _finding(base, "not_assessable", f"无法判断：{reason}", (), facts)
+    if "register" in rule.requires and not facts.get("register_loaded"):
+        return _finding(base, "not_assessable", "无法判断：需要机关名录（--register）", (), facts)
     scope_applies = applicable(rule, facts)
     if scope_applies is False:
         return _finding(base, "not_applicable", _not_applicable_text(rule), (), facts)
@@ -82,7 +85,10 @@ def judge(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding:
 
 def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn, base: dict[str, Any]) -> Finding:
     failed, unknown = [], []
-    for scope in scopes(rule, facts):
+    checked = scopes(rule, facts)
+    if not checked:
+        return _finding(base, "not_assessable", "无法判断：报告未写明可核对的数字或内容", (), facts)
+    for scope in checked:
         missing = unknown_inputs(rule, scope, facts)
         if fails(rule, scope, facts):
             failed.append(scope)
@@ -130,7 +136,7 @@ def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base
             text = fact_text(rule, facts.get(f"{scope.fact}__detail") or "", facts)
         else:
             bad = range_violations(rule, scope.cells, facts)
-            text = "；".join(f"{cell_name(c, tables_for(facts))} = {_num(facts[c])}{_at(c, report)}" for c in bad)
+            text = "；".join(_range_term(c, facts, report) for c in bad)
             cells.extend(bad)
             observed.extend(float(facts[c]) for c in bad)
         lines.append(text)
@@ -145,6 +151,13 @@ def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base
 class _Defaults(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def _range_term(cid: str, facts: Facts, report: Report) -> str:
+    if cid.startswith("dup."):
+        peer = facts.get(f"{cid}__with")
+        return f"{cell_label(cid, tables_for(facts))} {facts[cid]:.0%}" + (f"（与“{peer}”）" if peer else "")
+    return f"{cell_label(cid, tables_for(facts))} = {_num(facts[cid])}{_at(cid, report)}"
 
 
 def fact_text(rule: Rule, detail: str, facts: Facts) -> str:
@@ -162,7 +175,11 @@ def identity_text(scope: Scope, facts: Facts, report: Report) -> tuple[str, floa
     sign = "<" if identity.relation == "ge" else "≠"
     tables = tables_for(facts)
     head = scope_name(identity.cells, tables)
-    terms = f"{_terms(identity.lhs, identity.cells, facts, tables)} {sign} {_terms(identity.rhs, identity.cells, facts, tables)}"
+    left = _terms(identity.lhs, identity.cells, facts, tables)
+    sentence = facts.get(f"{identity.lhs[0]}__sentence")
+    if sentence:  # a number stated in the prose: quote the sentence it was printed in
+        head, left = f"正文“{sentence}”", f"{cell_label(identity.lhs[0], tables)} {_num(lhs)}"
+    terms = f"{left} {sign} {_terms(identity.rhs, identity.cells, facts, tables)}"
     where = _where(identity.lhs[0], report)
     gap = f"相差 {_num(abs(lhs - rhs))}" + (f"；{where}" if where else "")
     return f"{head}：{terms}（{gap}）", lhs, rhs
@@ -172,40 +189,13 @@ def _terms(cells: tuple[str, ...], all_cells: tuple[str, ...], facts: Facts, tab
     """``本年新收 21 + 上年结转 0``; a long sum is shown as its total with the non-zero terms."""
     parts = [(c, facts[c]) for c in cells]
     if len(parts) <= 6:
-        return " + ".join(f"{term_name(c, all_cells, tables)} {_num(v)}" for c, v in parts)
-    nonzero = "、".join(f"{term_name(c, all_cells, tables)} {_num(v)}" for c, v in parts if v) or "各项均为 0"
+        return " + ".join(f"{term_label(c, all_cells, tables)} {_num(v)}" for c, v in parts)
+    nonzero = "、".join(f"{term_label(c, all_cells, tables)} {_num(v)}" for c, v in parts if v) or "各项均为 0"
     return f"各项之和 {_num(sum(v for _, v in parts))}（{nonzero}，其余为 0）"
 
 
 def scope_name(cells: tuple[str, ...], tables: dict[str, layout.Table]) -> str:
-    """表三“总计”列 / 表三“（一）予以公开”行 / 表四“行政复议”组."""
-    table_id = cells[0].split(".")[0]
-    rows = {c.split(".")[1] for c in cells}
-    cols = {c.split(".")[2] for c in cells}
-    table = tables[table_id]
-    if table_id == "t4":
-        return f"表四“{_row(table, next(iter(rows))).label.text}”组"
-    if len(cols) == 1:
-        return f"{TABLE_NAMES[table_id]}“{table.column(next(iter(cols))).label.text}”列"
-    return f"{TABLE_NAMES[table_id]}“{_row(table, next(iter(rows))).label.text}”行"
-
-
-def term_name(cell_id: str, all_cells: tuple[str, ...], tables: dict[str, layout.Table]) -> str:
-    table_id, row_id, col_id = cell_id.split(".")
-    table = tables[table_id]
-    if table_id == "t4" or len({c.split(".")[1] for c in all_cells}) == 1:
-        return table.column(col_id).label.text
-    return SHORT_ROWS.get(row_id) or _row(table, row_id).label.text
-
-
-def cell_name(cell_id: str, tables: dict[str, layout.Table]) -> str:
-    table_id, row_id, col_id = cell_id.split(".")
-    table = tables[table_id]
-    return f"{TABLE_NAMES[table_id]}“{_row(table, row_id).label.text}·{table.column(col_id).label.text}”"
-
-
-def _row(table: layout.Table, row_id: str) -> layout.Row:
-    return next(r for r in table.rows if r.id == row_id)
+    return scope_label(cells, tables)
 
 
 def _where(cell_id: str, report: Report) -> str:

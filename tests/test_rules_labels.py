@@ -1,8 +1,10 @@
-"""Agreement with every rule status decided by hand in ../shared/corpus/labels (single-report rules).
+"""Agreement with every rule status decided by hand in ../shared/corpus/labels.
 
-Two documented exceptions, where the label used information that is not in the text we are given:
-the 平潭 labels took table-2 splits from the original web page (the text has the digits glued), so a
-rule whose inputs are those glued cells may honestly be ``not_assessable`` where the label says pass.
+Documented exceptions:
+* the 平潭 labels took table-2 splits from the original web page (the text has the digits glued), so a
+  rule whose inputs are those glued cells may honestly be ``not_assessable`` where the label says pass;
+* DUP-PREVIOUS is ``not_assessable`` in every label (the similarity was not computed by hand); where the
+  previous report is in the set we compute it (a few per cent to 38 %) and may say pass.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from xxgk.check import check_reports
 
 pytestmark = pytest.mark.skipif(not LABELS, reason="../shared/corpus/labels is not present")
 GLUED_SOURCE = {("2020_pingtan_zhq", "T2-NONNEG")}
+COMPUTED_NOT_HAND_DECIDED = {"DUP-PREVIOUS"}
 
 
 @pytest.fixture(scope="module", params=["bare", "gx"])
@@ -37,6 +40,8 @@ def test_statuses_agree_with_labels(label_path, results):
         if got == expected:
             continue
         if (label_path.stem, rule_id) in GLUED_SOURCE and got == "not_assessable":
+            continue
+        if rule_id in COMPUTED_NOT_HAND_DECIDED and expected == "not_assessable" and got == "pass":
             continue
         disagreements.append((rule_id, expected, got, findings[rule_id].message))
     assert not disagreements

@@ -41,7 +41,7 @@ def cell_rows(reports: Iterable[Report]) -> pd.DataFrame:
 def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:
     """One row per (run, report, rule)."""
     rows = [{
-        "run_id": run_id, "report_id": f.report_id, "body_id": body_ids.get(f.report_id), "year": f.year,
+        "run_id": run_id, "report_id": f.report_id, "body_id": f.body_id or body_ids.get(f.report_id), "year": f.year,
         "rule_id": f.rule_id, "status": f.status, "severity": f.severity, "message": f.message,
         "cell_ids": list(f.cell_ids), "fingerprint": f.fingerprint, "expected": [float(x) for x in f.expected],
         "observed": [float(x) for x in f.observed], "locators": list(f.locators), "body_name": f.body,

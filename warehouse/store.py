@@ -38,15 +38,13 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str) -> RunP
     finally:
         con.close()
     unique = list({s.sha256: s for s in reversed(sources)}.values())[::-1]
+    new = [s for s in unique if s.sha256 not in known]
     same_rules = latest is not None and latest[1] == catalogue
-    plan = RunPlan(carry_from=latest[0] if same_rules else None)
+    unchanged = same_rules and not new and all(s.sha256 in validated for s in unique)
+    plan = RunPlan(to_parse=new, carry_from=latest[0] if unchanged else None)
     for source in unique:
-        if source.sha256 not in known:
-            plan.to_parse.append(source)
-        elif same_rules and source.sha256 in validated:
-            plan.carried.append(source.sha256)
-        else:
-            plan.to_reparse.append((source.sha256, str(source.path)))
+        if source.sha256 in known:  # cross-report rules see the whole batch: re-read unless nothing changed
+            (plan.carried.append(source.sha256) if unchanged else plan.to_reparse.append((source.sha256, str(source.path))))
     return plan
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from parsing import Report, parse_file
 from rules.catalogue import Rule, catalogue
 from rules.checks import Scope, bare_fails
+from rules.cross import add_cross_facts
 from rules.facts import Facts, report_facts
+from rules.filings import missing_filings
 from rules.findings import Finding, judge
+from rules.register import Body, match_name
 
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
@@ -30,16 +33,31 @@ class Checked:
 class CheckResult:
     checked: tuple[Checked, ...]
     docs_index: Path | None
+    missing: tuple[Finding, ...] = ()
 
 
 def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx",
-                  kinds: dict[str, str] | None = None) -> CheckResult:
-    """Findings for every report (one per rule), decided in one batch."""
+                  register: list[Body] | None = None, today: date | None = None) -> CheckResult:
+    """Findings for every report (one per rule), decided in one batch; with a register, also one
+    REG-MISSING finding per registered body and year without a report."""
     rules = list(catalogue().values())
-    facts = [report_facts(r, (kinds or {}).get(r.report_id)) for r in reports]
+    facts = batch_facts(reports, register)
     fails, docs = _engine(engine, facts, run_dir)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
-    return CheckResult(checked, docs)
+    years = {int(f["year"]) for f in facts if f.get("year")}
+    missing = tuple(missing_filings(register, facts, years, today)) if register else ()
+    return CheckResult(checked, docs, missing)
+
+
+def batch_facts(reports: list[Report], register: list[Body] | None) -> list[Facts]:
+    """Facts of every report, matched to the register, with the cross-report facts of the batch."""
+    kinds = {b.body_id: b.kind for b in register or []}
+    facts = []
+    for report in reports:
+        match = match_name(report.body, register) if register is not None else None
+        facts.append(report_facts(report, kinds.get(match.body_id) if match else None, match))
+    add_cross_facts(reports, facts)
+    return facts
 
 
 def _engine(engine: str, facts: list[Facts], run_dir: Path | None):  # noqa: ANN202
@@ -60,8 +78,9 @@ def default_run_dir(root: Path = Path("out")) -> Path:
     return root / "check" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def check_paths(paths: Iterable[Path], run_dir: Path | None, engine: str = "gx") -> CheckResult:
-    return check_reports([parse_file(p) for p in paths], run_dir, engine)
+def check_paths(paths: Iterable[Path], run_dir: Path | None, engine: str = "gx",
+                register: list[Body] | None = None) -> CheckResult:
+    return check_reports([parse_file(p) for p in paths], run_dir, engine, register)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

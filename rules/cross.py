@@ -1,0 +1,133 @@
+"""Facts that need more than one report: the same body's previous-year report (``prev.*``) and how much
+of a report's text is shared with that report or with another body's report of the same year (``dup.*``).
+
+Bodies are identified by their register id, else by their printed name without suffix and without the
+name of the city it sits in (洪泽区人民政府 and 淮安市洪泽区人民政府 are one body).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from parsing.model import Report
+from rules import layout
+from rules.arithmetic import PREV
+from rules.facts import Facts
+from rules.register import normal_name
+
+_SPLIT = re.compile(r"[。；;！!？?]+")
+SHINGLE = 8
+_NOISE = re.compile(r"[\s\d０-９,，、:：（）()“”\"'《》.．%％\-—]+")
+MIN_SENTENCE = 8
+BOILERPLATE_SHARE = 20  # a sentence found in more reports than this is boilerplate, not copying
+
+
+def body_key(name: str | None, body_id: str | None = None) -> str | None:
+    """The identity of a body across years: its register id, else its normalised printed name."""
+    if body_id:
+        return f"id:{body_id}"
+    if not name:
+        return None
+    return "name:" + normal_name(name)
+
+
+def add_cross_facts(reports: list[Report], facts: list[Facts]) -> None:
+    """Add ``prev.<cell>`` (previous-year values of the same body) and ``dup.*`` similarity facts."""
+    by_key: dict[tuple[str, int], int] = {}
+    for i, f in enumerate(facts):
+        key = body_key(f.get("body"), f.get("body_id"))
+        if key and f.get("year"):
+            by_key.setdefault((key, int(f["year"])), i)
+    for i, f in enumerate(facts):
+        key = body_key(f.get("body"), f.get("body_id"))
+        prev = by_key.get((key, int(f["year"]) - 1)) if key and f.get("year") else None
+        _add_previous(f, facts[prev] if prev is not None else None)
+        _add_previous_similarity(f, reports[i], reports[prev] if prev is not None else None)
+    _add_peer_similarity(reports, facts)
+
+
+def _add_previous(f: Facts, prev: Facts | None) -> None:
+    for cid in layout.all_cell_ids():
+        f[PREV + cid] = prev.get(cid) if prev else None
+    f["prev.report_id"] = prev.get("report_id") if prev else None
+
+
+def sentences(text: str) -> dict[str, int]:
+    """Normalised sentences (no digits, spaces or punctuation) → length."""
+    out: dict[str, int] = {}
+    for raw in _SPLIT.split(text):
+        clean = _NOISE.sub("", raw)
+        if len(clean) >= MIN_SENTENCE:
+            out[clean] = len(clean)
+    return out
+
+
+def _strip_names(text: str, names: Iterable[str]) -> str:
+    text = re.sub(r"[\s\u00a0\u3000]+", "", text)
+    for name in names:
+        if name:
+            text = text.replace(name, "")
+    return text
+
+
+def shingles(text: str) -> set[str]:
+    """Overlapping 8-character pieces of the text without digits, spaces and punctuation."""
+    clean = _NOISE.sub("", text)
+    return {clean[i:i + SHINGLE] for i in range(max(len(clean) - SHINGLE + 1, 0))}
+
+
+def containment(own: set[str], other: set[str]) -> float | None:
+    """Share of ``own``'s pieces that ``other`` also has (1.0 = all of it copied)."""
+    return len(own & other) / len(own) if own else None
+
+
+def _names(report: Report) -> list[str]:
+    name = report.body or ""
+    return sorted({name, normal_name(name)} - {""}, key=len, reverse=True)
+
+
+def _section_text(report: Report, number: int) -> str | None:
+    section = report.section(number)
+    return _strip_names(section.text, _names(report)) if section else None
+
+
+def _add_previous_similarity(f: Facts, report: Report, prev: Report | None) -> None:
+    for number in (1, 5):
+        own = _section_text(report, number)
+        other = _section_text(prev, number) if prev else None
+        f[f"dup.prev_s{number}"] = containment(shingles(own), shingles(other)) if own and other else None
+
+
+def _add_peer_similarity(reports: list[Report], facts: list[Facts]) -> None:
+    """Best containment in another body's report of the same year, among the reports that share at least
+    one whole sentence that is not boilerplate (found in more than ``BOILERPLATE_SHARE`` reports)."""
+    for number in (1, 5):
+        texts = [_section_text(r, number) for r in reports]
+        sents = [sentences(t) if t else {} for t in texts]
+        owners: dict[tuple[int | None, str], set[int]] = defaultdict(set)
+        for i, own in enumerate(sents):
+            for s in own:
+                owners[(facts[i].get("year"), s)].add(i)
+        cache: dict[int, set[str]] = {}
+        for i, text in enumerate(texts):
+            score, peer = _best_peer(i, texts, sents, owners, facts, cache) if text else (None, None)
+            facts[i][f"dup.peer_s{number}"], facts[i][f"dup.peer_s{number}__with"] = score, peer
+
+
+def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts],
+               cache: dict[int, set[str]]) -> tuple[float | None, str | None]:
+    me = body_key(facts[i].get("body"), facts[i].get("body_id"))
+    candidates: set[int] = set()
+    for s in sents[i]:
+        holders = owners[(facts[i].get("year"), s)]
+        if len(holders) <= BOILERPLATE_SHARE:
+            candidates |= holders
+    candidates = {j for j in candidates
+                  if j != i and body_key(facts[j].get("body"), facts[j].get("body_id")) != me}
+    if not candidates:
+        return 0.0, None
+    own = cache.setdefault(i, shingles(texts[i]))
+    scored = [(containment(own, cache.setdefault(j, shingles(texts[j]))) or 0.0, j) for j in candidates]
+    best, j = max(scored)
+    return best, facts[j].get("body")
