@@ -103,7 +103,8 @@ def validate(settings: RunSettings, run_id: str) -> None:
     state = _STATES[run_id]
     t0 = time.perf_counter()
     register = settings.bodies if settings.register else None
-    result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, register)
+    result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, register,
+                           years=settings.years)
     state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
     state.docs_index = result.docs_index
     state.timings["validate"] = time.perf_counter() - t0
@@ -136,11 +137,13 @@ def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
 
 @flow(name="nightly", validate_parameters=False)
 def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
-            docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False) -> dict:
+            docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
+            years: list[int] | None = None) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them."""
     settings = RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
-                           Path(register) if register else None, Path(docs), Path(out), engine, show_progress)
+                           Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
+                           years=tuple(years) if years else None)
     return run_stages(settings)
 
 

@@ -26,8 +26,8 @@ def write_examples(folder: Path) -> list[Path]:
     items = {
         "2022_chengguan_zhen.html": render_html(ReportSpec("城关镇人民政府", 2022, "2021", _cells("2021", 11))),
         "2022_donghu_jiedao.txt": render_txt(ReportSpec("东湖街道办事处", 2022, "2021", broken), "spaces"),
-        "2020_xinan_xiang.md": render_txt(ReportSpec("新安乡人民政府", 2020, "2019", _cells("2019", 13)), "markdown"),
-        "2023_jiaoyu_ju.docx": render_docx(ReportSpec("某县教育局", 2023, "2021", _cells("2021", 14))),
+        "2022_xinan_xiang.md": render_txt(ReportSpec("新安乡人民政府", 2022, "2021", _cells("2021", 13)), "markdown"),
+        "2022_jiaoyu_ju.docx": render_docx(ReportSpec("某县教育局", 2022, "2021", _cells("2021", 14))),
     }
     written = []
     for name, content in items.items():

@@ -7,35 +7,45 @@ from datetime import datetime
 import pandas as pd
 
 from parsing.model import Report
+from rules.facts import publication_date
 from rules.findings import Finding
+from rules.register import Match
 
 
 def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kinds: dict[str, str | None],
-                raw_paths: dict[str, str], ingested_at: datetime) -> pd.DataFrame:
+                raw_paths: dict[str, str], ingested_at: datetime,
+                matches: dict[str, Match] | None = None) -> pd.DataFrame:
     """One row per report (keyed by the sha256 of its bytes)."""
+    matches = matches or {}
     rows = [{
         "report_id": r.report_id, "body_id": body_ids.get(r.report_id), "body_name": r.body, "year": r.year,
         "edition": r.edition, "source_path": r.file, "source_format": r.source_format,
         "parse_status": r.parse_status, "ingested_at": ingested_at, "problems": list(r.problems),
         "size_bytes": None, "raw_path": raw_paths.get(r.report_id),
         "sections": [str(s.number) for s in r.sections], "body_kind": kinds.get(r.report_id),
+        "match_confidence": matches[r.report_id].confidence if r.report_id in matches else None,
+        "match_how": matches[r.report_id].how if r.report_id in matches else None,
+        "published_on": publication_date(r) if r.parse_status != "failed" else None,
+        "t2_edition": r.table_editions.get("t2") or None, "t3_edition": r.table_editions.get("t3") or None,
     } for r in reports]
     return pd.DataFrame(rows)
 
 
 def cell_rows(reports: Iterable[Report]) -> pd.DataFrame:
     """One row per (report, canonical cell), with its state, value, printed text and locator."""
-    ids, cells, states, values, raws, locators = [], [], [], [], [], []
+    columns: dict[str, list] = {k: [] for k in ("report_id", "cell_id", "state", "value", "raw", "locator",
+                                                "reason", "note")}
     for r in reports:
         for cid, c in r.cells.items():
-            ids.append(r.report_id)
-            cells.append(cid)
-            states.append(c.state)
-            values.append(float(c.value) if c.value is not None else None)
-            raws.append(c.raw)
-            locators.append(str(c.locator) if c.locator else None)
-    return pd.DataFrame({"report_id": ids, "cell_id": cells, "state": states, "value": values, "raw": raws,
-                         "locator": locators})
+            columns["report_id"].append(r.report_id)
+            columns["cell_id"].append(cid)
+            columns["state"].append(c.state)
+            columns["value"].append(float(c.value) if c.value is not None else None)
+            columns["raw"].append(c.raw)
+            columns["locator"].append(str(c.locator) if c.locator else None)
+            columns["reason"].append(c.reason)
+            columns["note"].append(c.note or None)
+    return pd.DataFrame(columns)
 
 
 def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:

@@ -52,13 +52,14 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     """Write the run in one transaction (see ``db.load_run``)."""
     from xxgk.pipeline import catalogue_version
 
-    body_ids = settings.body_ids(state.reports)
+    matches = settings.matches(state.reports)
+    body_ids = {rid: m.body_id for rid, m in matches.items()}
     kinds = settings.register_kinds(state.reports)
     sizes = {s.sha256: s.size for s in state.sources}
     raw = {r.report_id: str(settings.raw_root / r.report_id[:2] / r.report_id) for r in state.reports
            if (settings.raw_root / r.report_id[:2] / r.report_id).exists()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    reports = report_rows(state.reports, body_ids, kinds, raw, now)
+    reports = report_rows(state.reports, body_ids, kinds, raw, now, matches)
     if not reports.empty:
         reports["size_bytes"] = reports["report_id"].map(sizes)
     run = db.RunRecord(state.run_id, state.started_at, now, flow_run_id,

@@ -37,15 +37,16 @@ class CheckResult:
 
 
 def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx",
-                  register: list[Body] | None = None, today: date | None = None) -> CheckResult:
+                  register: list[Body] | None = None, today: date | None = None,
+                  years: Iterable[int] | None = None) -> CheckResult:
     """Findings for every report (one per rule), decided in one batch; with a register, also one
     REG-MISSING finding per registered body and year without a report."""
     rules = list(catalogue().values())
     facts = batch_facts(reports, register)
     fails, docs = _engine(engine, facts, run_dir)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
-    years = {int(f["year"]) for f in facts if f.get("year")}
-    missing = tuple(missing_filings(register, facts, years, today)) if register else ()
+    expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
+    missing = tuple(missing_filings(register, facts, expected, today)) if register else ()
     return CheckResult(checked, docs, missing)
 
 
@@ -79,8 +80,8 @@ def default_run_dir(root: Path = Path("out")) -> Path:
 
 
 def check_paths(paths: Iterable[Path], run_dir: Path | None, engine: str = "gx",
-                register: list[Body] | None = None) -> CheckResult:
-    return check_reports([parse_file(p) for p in paths], run_dir, engine, register)
+                register: list[Body] | None = None, years: Iterable[int] | None = None) -> CheckResult:
+    return check_reports([parse_file(p) for p in paths], run_dir, engine, register, years=years)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -92,7 +93,8 @@ def exit_code(result: CheckResult) -> int:
     """2 when a file could not be read, else 1 when an error-severity rule failed, else 0."""
     if any(c.report.parse_status == "failed" for c in result.checked):
         return 2
-    failed = any(f.status == "fail" and f.severity == "error" for c in result.checked for f in c.findings)
+    findings = [f for c in result.checked for f in c.findings] + list(result.missing)
+    failed = any(f.status == "fail" and f.severity == "error" for f in findings)
     return 1 if failed else 0
 
 

@@ -42,26 +42,44 @@ def summary_line(report) -> str:  # noqa: ANN001 - parsing.Report
 
 def _expand(items: Sequence[str]) -> list[Path]:
     """Files as given; a directory stands for the report files inside it (sorted)."""
+    from xxgk.pipeline import discover
+
     out: list[Path] = []
     for item in items:
         path = Path(item)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
-        else:
-            out.append(path)
+        out.extend(discover([path]) if path.is_dir() else [path])
     return out
+
+
+def parse_years(text: str) -> list[int]:
+    """``2022`` → [2022]; ``2019-2024`` → [2019 … 2024]; ``2020,2022`` → [2020, 2022]."""
+    years: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        years.extend(range(int(first), int(last or first) + 1))
+    return years
 
 
 def _check_command(args: argparse.Namespace) -> int:
     from xxgk.check import check_paths, default_run_dir, exit_code, to_json, to_text
 
+    from rules.register import load_register
+
     run_dir = Path(args.docs) if args.docs else (None if args.engine == "bare" else default_run_dir())
-    result = check_paths(_expand(args.files), run_dir, args.engine)
+    register = load_register(Path(args.register)) if args.register else None
+    result = check_paths(_expand(args.files), run_dir, args.engine, register, args.years)
     for checked in result.checked:
         if args.json:
             print(json.dumps(to_json(checked), ensure_ascii=False), flush=True)
         else:
             print("\n".join(to_text(checked)), flush=True)
+    for missing in result.missing:
+        if args.json:
+            print(json.dumps({"file": None, "report_id": missing.report_id, "body": missing.body,
+                              "year": missing.year, "findings": [missing.to_json()]}, ensure_ascii=False))
+        else:
+            print(f"（未发现报告）| {missing.body} | {missing.year}\n  {'✗' if missing.status == 'fail' else '?'} "
+                  f"{missing.rule_id} [{missing.severity}] {missing.status}: {missing.message}")
     if result.docs_index:
         print(f"Data Docs: {result.docs_index}", file=sys.stderr if args.json else sys.stdout)
     return exit_code(result)
@@ -74,7 +92,7 @@ def _run_command(args: argparse.Namespace) -> int:
     progress = args.progress or sys.stderr.isatty()
     try:
         outcome = nightly(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
-                          engine=args.engine, show_progress=progress)
+                          engine=args.engine, show_progress=progress, years=args.years)
     except WarehouseError as exc:
         print(f"xxgk run: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -124,7 +142,7 @@ def _serve_command(args: argparse.Namespace) -> int:
     from flows.deploy import serve
 
     parameters = {"inputs": args.dirs, "db": args.db, "register": args.register, "docs": args.docs,
-                  "out": args.out}
+                  "out": args.out, "years": args.years}
     print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
     serve(parameters, args.cron, args.timezone)
     return EXIT_OK
@@ -138,6 +156,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("dirs", nargs="+", help="folders (or files) holding the reports")
     _warehouse_options(p)
     p.add_argument("--register", help="register of bodies (CSV or YAML)")
+    p.add_argument("--years", type=parse_years, help="report years every registered body must have filed, "
+                   "e.g. 2022 or 2019-2024 (default: every year present)")
     p.add_argument("--docs", default="out/docs", help="folder for each run's GX project and Data Docs")
     p.add_argument("--out", default="out", help="folder for audit_list.csv / audit_list.xlsx")
 
@@ -153,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", help="report files or folders")
     c.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     c.add_argument("--docs", metavar="DIR", help="folder for this check's GX project and Data Docs")
+    c.add_argument("--register", help="register of bodies (CSV or YAML): enables REG-* rules")
+    c.add_argument("--years", type=parse_years, help="report years every registered body must have filed, "
+                   "e.g. 2022 or 2019-2024 (default: every year present)")
     c.add_argument("--engine", choices=("gx", "bare"), default="gx",
                    help="gx: Great Expectations suites + Data Docs (default); bare: plain Python, no docs")
     c.set_defaults(handler=_check_command)

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from parsing import Report
-from rules.register import Body, load_register, match_name
+from rules.register import Body, Match, load_register, match_name
 from warehouse.db import DEFAULT_DB, WarehouseBusy
 
 Progress = Callable[[str, int, int], None]
@@ -28,6 +28,7 @@ class RunSettings:
     engine: str = "gx"
     show_progress: bool = False
     lock_wait: float = 30.0
+    years: tuple[int, ...] | None = None
 
     @classmethod
     def defaults(cls) -> RunSettings:
@@ -68,8 +69,12 @@ class RunSettings:
     def bodies(self) -> list[Body]:
         return load_register(self.register) if self.register else []
 
+    def matches(self, reports: list[Report]) -> dict[str, Match]:
+        """Each report's match to the register (empty without a register)."""
+        return {r.report_id: match_name(r.body, self.bodies) for r in reports} if self.register else {}
+
     def body_ids(self, reports: list[Report]) -> dict[str, str | None]:
-        return {r.report_id: match_name(r.body, self.bodies).body_id for r in reports} if self.bodies else {}
+        return {rid: m.body_id for rid, m in self.matches(reports).items()}
 
     def register_kinds(self, reports: list[Report]) -> dict[str, str]:
         kinds = {b.body_id: b.kind for b in self.bodies if b.kind}
