@@ -114,7 +114,8 @@ def _report(name: str, data: bytes, document: Document, title, sections: list[Se
         problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
     if title.year is None:
         problems.insert(0, "未能从标题识别报告年度")
-    undecodable = sum(line.text.count("\ufffd") for line in document.lines)
+    undecodable = sum(line.text.count("\ufffd") for line in document.lines) if any(
+        "\ufffd" in line.text for line in document.lines) else 0
     if undecodable:
         problems.insert(0, f"有 {undecodable} 处字节无法按文字解码（文件可能已损坏），已以 � 代替")
     status = _status(title.body, len(sections), found_numbers, problems)

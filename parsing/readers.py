@@ -119,9 +119,12 @@ def decode_text(data: bytes) -> str:
 _MAX_REPLACED = 0.005  # share of undecodable characters tolerated in an otherwise UTF-8/GB18030 text
 
 
+_BINARY = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _reject_binary(text: str) -> None:
     sample = text[:20000]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
+    bad = len(_BINARY.findall(sample))
     if sample and bad / len(sample) > 0.02:
         raise NotADocument("文件内容是二进制数据，不是文字报告")
 
@@ -134,6 +137,8 @@ def _read_text(data: bytes) -> list[Line]:
 
 
 def _text_line(raw: str, where: str) -> list[Line]:
+    if "\t" not in raw and "|" not in raw:
+        return [Line(raw, where, False)]
     stripped = raw.strip()
     if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
         if re.fullmatch(r"[|:\-\s]+", stripped):

@@ -55,11 +55,18 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
 def _drop_next_row_blanks(tokens: list[Token]) -> list[Token]:
     """Cells after the row break that follows this row's last value belong to the next row's label
     columns (empty cells, group headers such as （三）不予公开); breaks before any value are skipped."""
-    while tokens and tokens[0].kind == "break":
-        tokens = tokens[1:]
-    last = max((i for i, t in enumerate(tokens) if t.kind in ("number", "na")), default=-1)
-    cut = next((i for i in range(last + 1, len(tokens)) if tokens[i].kind == "break"), len(tokens))
-    return [t for t in tokens[:cut] if t.kind != "break"]
+    first = 0
+    while first < len(tokens) and tokens[first].kind == "break":
+        first += 1
+    last = len(tokens) - 1
+    while last >= first and tokens[last].kind not in ("number", "na"):
+        last -= 1
+    cut = len(tokens)
+    for i in range(last + 1, len(tokens)):
+        if tokens[i].kind == "break":
+            cut = i
+            break
+    return [t for t in tokens[first:cut] if t.kind != "break"]
 
 
 def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:

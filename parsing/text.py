@@ -99,15 +99,36 @@ def label_body(label: str) -> str:
     return _GAP.join(parts)
 
 
+@cache
+def _body_regex(label: str) -> re.Pattern[str]:
+    return re.compile(label_body(label))
+
+
+_PREFIX_REACH = 16  # how far before a label its item number (（一） / 1.) may start
+
+
 def find_label(text: str, labels: tuple[str, ...], start: int, end: int,
                numbered: int | None = None) -> re.Match[str] | None:
-    """The earliest match in text[start:end] of any of the label variants."""
+    """The earliest match in text[start:end] of any of the label variants (the longest on a tie).
+    The label itself is searched first (fast: it starts with a literal character), then the match is
+    widened to the item number printed before it."""
     best: re.Match[str] | None = None
     for label in labels:
-        match = label_regex(label, numbered).search(text, start, end)
+        match = _find_one(text, label, start, end, numbered)
         if match and (best is None or (match.start(), -match.end()) < (best.start(), -best.end())):
             best = match
     return best
+
+
+def _find_one(text: str, label: str, start: int, end: int, numbered: int | None) -> re.Match[str] | None:
+    full = label_regex(label, numbered)
+    pos = start
+    while (body := _body_regex(label).search(text, pos, end)) is not None:
+        match = full.search(text, max(start, body.start() - _PREFIX_REACH), body.end())
+        if match is not None:
+            return match
+        pos = body.start() + 1
+    return None
 
 
 def compact(text: str) -> str:
