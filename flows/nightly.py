@@ -75,7 +75,7 @@ def ingest(settings: RunSettings, run_id: str) -> None:
     hashed = _run_chunks(hash_chunk, paths, progress, "hash")
     state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
     state.unreadable = [h for h in hashed if isinstance(h, Path)]
-    plan = store.plan_run(settings.db, state.sources, pipeline.catalogue_version())
+    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()))
     new_paths = [s.path for s in plan.to_parse] + state.unreadable
     state.reports = _run_chunks(parse_chunk, new_paths, progress, "parse", settings.raw_root)
     state.reports += _run_chunks(reparse_chunk, plan.to_reparse, progress, "re-parse", settings.raw_root)
@@ -102,6 +102,9 @@ def validate(settings: RunSettings, run_id: str) -> None:
 
     state = _STATES[run_id]
     t0 = time.perf_counter()
+    if not state.reports:  # nothing new: every finding carries over from the last run
+        state.timings["validate"] = 0.0
+        return
     register = settings.bodies if settings.register else None
     result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, register,
                            years=settings.years)
@@ -130,9 +133,19 @@ def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
     t0 = time.perf_counter()
     result = exports.write_audit(settings.db, settings.out_dir)
     exports.print_top(result, top)
+    site = report_site(settings)
     state.timings["summary"] = time.perf_counter() - t0
     return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
-            "xlsx": str(result.xlsx)}
+            "xlsx": str(result.xlsx), **site}
+
+
+@task(name="report site", cache_policy=NO_CACHE)
+def report_site(settings: RunSettings) -> dict:
+    """The Chinese report site, the audit list by county and the 整改通知 drafts (portal/)."""
+    import portal
+
+    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs)
+    return {"site": str(built["site"]), "notices": len(built["notices"])}
 
 
 @flow(name="nightly", validate_parameters=False)

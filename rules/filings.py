@@ -35,4 +35,4 @@ def _missing(body: Body, year: int, today: date) -> Finding:
     fp = fingerprint(RULE, body.name, year, (), {"body_id": body.body_id})
     return Finding(report_id=f"missing:{body.body_id}:{year}", rule_id=RULE,
                    status="fail" if overdue else "not_assessable", severity=rule.severity, message=message,
-                   fingerprint=fp, body=body.name, year=year, title=rule.title)
+                   fingerprint=fp, body=body.name, year=year, title=rule.title, body_id=body.body_id)

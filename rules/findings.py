@@ -162,7 +162,7 @@ def _range_term(cid: str, facts: Facts, report: Report) -> str:
 
 def fact_text(rule: Rule, detail: str, facts: Facts) -> str:
     fields = dict(part.split("=", 1) for part in detail.split(";") if "=" in part)
-    values = _Defaults(detail=detail, year=facts.get("year"), **fields)
+    values = _Defaults(detail=detail, year=facts.get("year"), body=facts.get("body") or "", **fields)
     return rule.message.format_map(values)
 
 

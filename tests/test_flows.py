@@ -17,6 +17,17 @@ REGISTER = "body_id,name,kind,parent_id,aliases\nX01,相城镇人民政府,towns
            "X03,东湖街道办事处,street,GA,\n"
 
 
+# Each body writes its own sections 一 and 五 (identical default prose would be DUP-PEER copying).
+OWN_PROSE = {
+    "城关镇": {1: "城关镇坚持把政务公开作为转变政府职能的重要抓手，主动公开、依申请公开、政府信息管理、"
+                 "平台建设和监督保障各项工作稳步推进，镇政府网站栏目持续优化。",
+            5: "存在的问题是基层公开内容不够细。下一步将加强培训，提升公开质量，完善村务公开栏。"},
+    "东湖": {1: "东湖街道围绕民生关切做好主动公开，规范依申请公开办理流程，加强政府信息管理和公开平台建设，"
+                "把监督保障落到实处，社区公开栏定期更新。",
+           5: "问题主要在于社区层面公开形式单一。改进措施：推动社区公开栏标准化，开展专项检查。"},
+}
+
+
 def _clean_cells(seed: int) -> dict:
     cells = consistent_cells("2021", random.Random(seed))
     cells.update({k: 0 for k in cells if k.startswith("t2.rules.")})
@@ -27,12 +38,12 @@ def _clean_cells(seed: int) -> dict:
 def folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     shutil.copy(SEED, root / SEED.name)
-    (root / "chengguan_2022.html").write_text(render_html(ReportSpec("城关镇人民政府", 2022, "2021", _clean_cells(1))),
-                                              encoding="utf-8")
+    (root / "chengguan_2022.html").write_text(
+        render_html(ReportSpec("城关镇人民政府", 2022, "2021", _clean_cells(1), OWN_PROSE["城关镇"])), encoding="utf-8")
     broken = _clean_cells(2)
     broken["t3.result_total.total"] += 1  # an injected arithmetic error: T3-BALANCE and T3-RESULT-SUM fail
-    (root / "donghu_2022.txt").write_text(render_txt(ReportSpec("东湖街道办事处", 2022, "2021", broken)),
-                                          encoding="utf-8")
+    (root / "donghu_2022.txt").write_text(
+        render_txt(ReportSpec("东湖街道办事处", 2022, "2021", broken, OWN_PROSE["东湖"])), encoding="utf-8")
     (root / "register.csv").write_text(REGISTER, encoding="utf-8")
     return root
 
@@ -57,7 +68,7 @@ def _run(folder, workdir, **extra):
     from flows.nightly import nightly
 
     return nightly(inputs=[str(folder)], db=str(workdir / "w.duckdb"), register=str(folder / "register.csv"),
-                   docs=str(workdir / "docs"), out=str(workdir / "out"), **extra)
+                   docs=str(workdir / "docs"), out=str(workdir / "out"), years=[2022], **extra)
 
 
 def test_tasks_work_without_a_server(folder, tmp_path):
@@ -92,6 +103,9 @@ def test_first_run_fills_the_contract_tables(first_run):
     donghu = [r for r in rows if r[1] == "东湖街道办事处"]
     assert donghu and donghu[0][0] == "X03" and donghu[0][3] >= 1 and "T3-BALANCE" in donghu[0][4]
     assert not [r for r in rows if r[1] == "城关镇人民政府"], "the clean report is not on the audit list"
+    missing = [r for r in rows if r[1] == "相城镇人民政府" and r[2] == 2022]
+    assert missing and "REG-MISSING" in missing[0][4], "a registered body without a 2022 report is listed"
+    assert (workdir / "out" / "portal" / "index.html").exists(), "the report site is built by the summary flow"
     assert outcome["docs"] and (workdir / "out" / "audit_list.xlsx").exists()
     header = (workdir / "out" / "audit_list.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("机关编码,机关名称,年度,错误数,警示数")
@@ -145,7 +159,7 @@ def test_killed_load_leaves_the_warehouse_as_it_was(first_run, folder, monkeypat
 
     monkeypatch.setattr(db, "_insert", crash)
     args = ["run", str(folder), str(extra), "--db", str(path), "--docs", str(workdir / "docs"),
-            "--out", str(workdir / "out")]
+            "--out", str(workdir / "out"), "--years", "2022", "--register", str(folder / "register.csv")]
     assert main(args) == 2
     assert {t: _count(path, t) for t in before} == before
     monkeypatch.setattr(db, "_insert", original)

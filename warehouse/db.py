@@ -148,11 +148,14 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 
 def _carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, report_ids: list[str]) -> None:
+    """Copy run ``from_run``'s findings of unchanged reports (and its missing-filing findings: the same
+    inputs, register and years give the same ones) into run ``run_id``."""
     cols = [c for c in _columns(con, "findings") if c != "run_id"]
     con.register("carried", pd.DataFrame({"report_id": report_ids}))
     try:
         con.execute(f"INSERT INTO findings (run_id, {', '.join(cols)}) SELECT ?, {', '.join('f.' + c for c in cols)} "
-                    "FROM findings f JOIN carried c USING (report_id) WHERE f.run_id = ?", [run_id, from_run])
+                    "FROM findings f WHERE f.run_id = ? AND (f.report_id IN (SELECT report_id FROM carried) "
+                    "OR f.report_id LIKE 'missing:%')", [run_id, from_run])
     finally:
         con.unregister("carried")
 

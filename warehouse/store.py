@@ -65,7 +65,8 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     run = db.RunRecord(state.run_id, state.started_at, now, flow_run_id,
                        len(state.reports) + len(state.carried), len(state.reports),
                        sum(r.parse_status == "failed" for r in state.reports),
-                       str(state.docs_index) if state.docs_index else None, catalogue_version())
+                       str(state.docs_index) if state.docs_index else None,
+                       settings.signature(catalogue_version()))
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
         if settings.bodies:

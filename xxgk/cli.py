@@ -103,6 +103,8 @@ def _run_command(args: argparse.Namespace) -> int:
           f"未变化 {outcome['n_carried']} 个")
     if outcome.get("docs"):
         print(f"Data Docs：{outcome['docs']}")
+    if outcome.get("site"):
+        print(f"报告网站：{outcome['site']}（整改通知 {outcome.get('notices', 0)} 份）")
     return EXIT_FINDINGS if outcome["n_error_bodies"] else EXIT_OK
 
 
@@ -145,6 +147,16 @@ def _serve_command(args: argparse.Namespace) -> int:
                   "out": args.out, "years": args.years}
     print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
     serve(parameters, args.cron, args.timezone)
+    return EXIT_OK
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    import portal
+
+    built = portal.build_all(Path(args.db), Path(args.out), Path(args.docs) if args.docs else None)
+    print(f"报告网站：{built['site']}")
+    print(f"分区县清单：{built['audit_by_county']}")
+    print(f"整改通知：{len(built['notices'])} 份，在 {built['notices_dir']}")
     return EXIT_OK
 
 
@@ -198,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reviewer")
     _warehouse_options(v)
     v.set_defaults(handler=_review_command)
+    rp = sub.add_parser("report", help="rebuild the report site, the XLSX by county and the 整改通知 drafts")
+    _warehouse_options(rp)
+    rp.add_argument("--out", default="out", help="output folder (site in OUT/portal/)")
+    rp.add_argument("--docs", help="the --docs folder of the runs (to link the Data Docs)")
+    rp.set_defaults(handler=_report_command)
     s = sub.add_parser("serve", help="register the nightly deployment on a cron schedule (needs a Prefect server)")
     _run_options(s)
     s.add_argument("--cron", default="0 2 * * *")

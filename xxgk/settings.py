@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,14 @@ class RunSettings:
     show_progress: bool = False
     lock_wait: float = 30.0
     years: tuple[int, ...] | None = None
+
+    def signature(self, catalogue: str) -> str:
+        """What a run's findings depend on besides the reports: rules, register and expected years."""
+        digest = hashlib.sha256(catalogue.encode())
+        if self.register:
+            digest.update(Path(self.register).read_bytes())
+        digest.update(repr(self.years).encode())
+        return digest.hexdigest()[:16]
 
     @classmethod
     def defaults(cls) -> RunSettings:

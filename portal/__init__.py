@@ -1,0 +1,31 @@
+"""What the oversight office reads: a static offline website, the audit list by county, 整改通知 drafts.
+
+    from portal import build_all
+    build_all(Path("warehouse/xxgk.duckdb"), Path("out"), docs_root=Path("out/docs"))
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal import data
+from portal.exports import write_audit_by_county
+from portal.names import slug
+from portal.notices import write_notices, write_notices_for
+from portal.site import build_site, write_site
+
+__all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
+
+
+def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> dict:
+    """Build everything from the latest completed run of ``db_path`` under ``out_dir``:
+
+    ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
+    ``out_dir/notices/<run id>/整改通知_….docx``. Returns ``{"site", "audit_by_county", "notices_dir",
+    "notices"}`` (paths; ``notices`` a list)."""
+    out_dir = Path(out_dir)
+    snap = data.load(Path(db_path))
+    notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
+    return {"site": write_site(snap, out_dir / "portal", docs_root),
+            "audit_by_county": write_audit_by_county(db_path, out_dir),
+            "notices_dir": notices_dir,
+            "notices": write_notices_for(snap, notices_dir)}

@@ -1,0 +1,52 @@
+"""One page per rule: what it checks, its basis, and which bodies fail it in the latest run."""
+from __future__ import annotations
+
+from collections import Counter
+
+from portal.data import Body, Finding, Report, Snapshot
+from portal.markup import DECISION, STATUS, badge, esc, link, page, table, tag
+from rules.catalogue import Rule
+
+
+def render(snap: Snapshot, rule_id: str, rule: Rule | None) -> str:
+    """The page of ``rule_id`` (``rule`` is None for an id the catalogue no longer holds)."""
+    hits = _hits(snap, rule_id)
+    parts = [f'<p class="crumb">{link("../index.html", "全市概况")}</p>',
+             f"<h1>{esc(rule_id)} {esc(rule.title) if rule else '（规则目录中已无此规则）'}</h1>",
+             _facts(rule), _status_counts(hits), _fails(snap, hits)]
+    return page(f"{rule_id} — 规则", "\n".join(parts), root="../")
+
+
+def _hits(snap: Snapshot, rule_id: str) -> list[tuple[Body, Report | None, Finding]]:
+    """Every finding of the rule in the latest run, with its body and report (None: no report, e.g. a
+    missing filing)."""
+    out: list[tuple[Body, Report | None, Finding]] = []
+    for body in snap.bodies.values():
+        out += [(body, r, f) for r in body.reports for f in r.findings if f.rule_id == rule_id]
+        out += [(body, None, f) for f in body.gaps if f.rule_id == rule_id]
+    return out
+
+
+def _facts(rule: Rule | None) -> str:
+    if rule is None:
+        return ""
+    facts = [("严重程度", badge(rule.severity)), ("适用版式", esc("、".join(rule.editions))),
+             ("适用机关类别", esc("、".join(rule.bodies)) if rule.bodies else "全部"),
+             ("依据", esc(rule.basis)), ("出处", esc(rule.source)), ("问题说明模板", esc(rule.message))]
+    return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
+
+
+def _status_counts(hits: list[tuple[Body, Report | None, Finding]]) -> str:
+    counts = Counter(f.status for _, _, f in hits)
+    cells = [[esc(STATUS[s]), str(counts.get(s, 0))] for s in STATUS]
+    return tag("h2", "最近一次运行的结果") + table(["结果", "份数（年报或未报送）"], cells)
+
+
+def _fails(snap: Snapshot, hits: list[tuple[Body, Report | None, Finding]]) -> str:
+    fails = sorted(((b, r, f) for b, r, f in hits if f.status == "fail"),
+                   key=lambda t: (snap.county_of(t[0]).name, t[0].name, t[2].year or 0))
+    if not fails:
+        return tag("h2", "不通过的机关") + '<p class="note">最近一次运行中没有机关违反此规则。</p>'
+    rows = [[link(f"../bodies/{b.slug}.html", b.name), esc(snap.county_of(b).name), esc(f.year), esc(f.message),
+             esc(DECISION.get(f.decision or "", "未复核"))] for b, r, f in fails]
+    return tag("h2", f"不通过的机关（{len(fails)} 项）") + table(["机关", "所属区县", "年度", "问题说明", "复核"], rows)

@@ -1,0 +1,360 @@
+"""The oversight office's portal: static site, audit list by county, 整改通知 drafts (portal/).
+
+One small synthetic warehouse (a register of 2 counties × 3 bodies, 2 years, one year missing, injected
+arithmetic errors, hostile text in names, messages, raw cells and file names) is built directly with
+``check_reports`` + ``load_run`` — no Prefect, no GX.
+"""
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from docx import Document
+from openpyxl import load_workbook
+
+import portal
+from parsing.api import parse_bytes
+from portal import names, notices
+from rules.catalogue import catalogue
+from rules.register import Body
+from synth.render import ReportSpec, consistent_cells, render_html, render_txt
+from warehouse import db
+from warehouse.exports import HEADERS
+from warehouse.rows import cell_rows, finding_rows, report_rows
+from xxgk.check import check_reports
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+JS = "javascript:alert(1)"
+HOSTILE = (SCRIPT, IMG, JS)
+COUNTIES = {"320101": "甲县", "320102": "乙区"}
+# body_id: (name, kind, county, years filed, years with an injected error)
+BODIES = {
+    "320101101": ("东岭镇人民政府", "township", "320101", (2021, 2022), ()),
+    "320101102": ("西岭镇人民政府", "township", "320101", (2021, 2022), (2022,)),
+    "320101001": (f"南岭街道办事处{SCRIPT}", "street", "320101", (2021, 2022), ()),
+    "320102101": ("北湖镇人民政府", "township", "320102", (2021, 2022), (2021,)),
+    "320102102": ("中湖镇人民政府", "township", "320102", (2021, 2022), ()),
+    "320102103": ("石湖镇人民政府", "township", "320102", (2021,), ()),   # 2022 missing
+}
+UNREGISTERED = f"{IMG}无名镇人民政府"   # printed name not in the register; its 2022 report has an error
+RUN, OLD_RUN = "20260102T020000000000Z", "20260101T020000000000Z"
+
+
+def _report(body: str, year: int, seed: int, broken: bool, fmt: str):
+    cells = consistent_cells("2021", random.Random(seed))
+    cells.update({k: 0 for k in cells if k.startswith("t2.rules.")})
+    if broken:
+        cells["t3.new.total"] += 5
+    spec = ReportSpec(body, year, "2021", cells)
+    text = render_html(spec) if fmt == "html" else render_txt(spec)
+    return parse_bytes(text.encode("utf-8"), f"{year}_{seed}.{fmt}")
+
+
+def _reports():
+    reports, body_ids, kinds = [], {}, {}
+    for seed, (body_id, (name, kind, _county, years, broken)) in enumerate(BODIES.items()):
+        for year in years:
+            r = _report(_printed(name), year, seed * 10 + year, year in broken, "html" if seed % 2 else "txt")
+            reports.append(r)
+            body_ids[r.report_id], kinds[r.report_id] = body_id, kind
+    stray = _report("无名镇人民政府", 2022, 99, True, "txt")
+    reports.append(stray)
+    return reports, body_ids, kinds, stray.report_id
+
+
+def _printed(name: str) -> str:
+    return name.replace(SCRIPT, "")
+
+
+def _make_hostile(rep: pd.DataFrame, cel: pd.DataFrame, fnd: pd.DataFrame, stray: str) -> None:
+    rep.loc[rep.report_id == stray, "body_name"] = UNREGISTERED
+    rep.loc[rep.report_id == stray, "source_path"] = f"{JS}/{IMG}.txt"
+    fnd.loc[fnd.report_id == stray, "body_name"] = UNREGISTERED
+    hit = (fnd.report_id == stray) & (fnd.rule_id == "T3-BALANCE")
+    fnd.loc[hit, "message"] = fnd.loc[hit, "message"] + f" {SCRIPT}{IMG}{JS}"
+    raw = (cel.report_id == stray) & (cel.cell_id == "t3.new.total")
+    cel.loc[raw, "raw"] = f"{SCRIPT}{IMG}{JS}"
+
+
+def _register() -> list[Body]:
+    return ([Body(cid, name, "county_gov") for cid, name in COUNTIES.items()]
+            + [Body(bid, name, kind, county, (_printed(name),)) for bid, (name, kind, county, _, _) in BODIES.items()])
+
+
+def _register_frame(register: list[Body]) -> pd.DataFrame:
+    return pd.DataFrame([{"body_id": b.body_id, "name": b.name, "kind": b.kind, "parent_id": b.parent_id,
+                          "aliases": list(b.aliases)} for b in register])
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("portal")
+    reports, body_ids, kinds, stray = _reports()
+    register = _register()
+    result = check_reports(reports, None, "bare", register)
+    findings = [f for c in result.checked for f in c.findings] + list(getattr(result, "missing", ()))
+    now = datetime(2026, 1, 2)
+    rep = report_rows(reports, body_ids, kinds, {}, now)
+    cel = cell_rows(reports)
+    fnd = finding_rows(RUN, findings, body_ids)
+    _make_hostile(rep, cel, fnd, stray)
+    docs = root / "docs" / RUN / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<html><body>docs</body></html>", encoding="utf-8")
+    path = root / "w.duckdb"
+    con = db.connect(path)
+    db.upsert_bodies(con, _register_frame(register))
+    old = fnd.copy()
+    old["run_id"] = OLD_RUN
+    old.loc[(old.body_id == "320101101") & (old.rule_id == "STR-SECTIONS"), ["status", "message"]] = ["fail", "旧运行"]
+    db.load_run(con, db.RunRecord(OLD_RUN, datetime(2026, 1, 1), now, None, len(reports), len(reports), 0, None, "v"),
+                rep, cel, old)
+    db.load_run(con, db.RunRecord(RUN, now, now, None, len(reports), 0, 0, str(docs), "v"), rep, cel, fnd)
+    confirmed = fnd[(fnd.body_id == "320102101") & (fnd.status == "fail")].fingerprint.iloc[0]
+    db.add_review(con, confirmed, "confirmed", "已发整改通知", "张三")
+    con.close()
+    out = root / "out"
+    built = portal.build_all(path, out)
+    return {"db": path, "out": out, "built": built, "findings": fnd, "stray": stray, "confirmed": confirmed}
+
+
+def _display_name(body_id: object, body_name: str) -> str:
+    """The name a body's page shows: the register's name, else the printed name."""
+    if isinstance(body_id, str) and body_id in BODIES:
+        return BODIES[body_id][0]
+    return COUNTIES.get(body_id, body_name) if isinstance(body_id, str) else body_name
+
+
+def _non_compliant(fnd: pd.DataFrame) -> dict[str, set[str]]:
+    """Display name → rule ids of its open fails, for bodies with an open error fail."""
+    fails = fnd[fnd.status == "fail"]
+    rules: dict[str, set[str]] = {}
+    errors: set[str] = set()
+    for row in fails.itertuples():
+        name = _display_name(row.body_id, row.body_name)
+        rules.setdefault(name, set()).add(row.rule_id)
+        if row.severity == "error":
+            errors.add(name)
+    return {name: ids for name, ids in rules.items() if name in errors}
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def _body_page(site: Path, name_part: str) -> Path:
+    for page in (site / "bodies").glob("*.html"):
+        if name_part in _soup(page).h1.get_text():
+            return page
+    raise AssertionError(f"no page for {name_part}")
+
+
+def test_pages_for_every_body_and_rule(warehouse):
+    site = warehouse["built"]["site"].parent
+    assert (site / "index.html").is_file() and (site / "assets" / "site.css").is_file()
+    titles = {_soup(p).h1.get_text() for p in (site / "bodies").glob("*.html")}
+    for name, *_ in BODIES.values():
+        assert any(name in t for t in titles), name
+    assert any(UNREGISTERED in t for t in titles)
+    rule_titles = " ".join(_soup(p).h1.get_text() for p in (site / "rules").glob("*.html"))
+    assert all(rule_id in rule_titles for rule_id in catalogue())
+    index = _soup(site / "index.html")
+    linked = {a["href"] for a in index.find_all("a")}
+    assert {f"bodies/{p.name}" for p in (site / "bodies").glob("*.html")} <= linked
+    assert {f"rules/{p.name}" for p in (site / "rules").glob("*.html")} <= linked
+
+
+def test_every_fail_is_on_its_body_page_with_cells_and_numbers(warehouse):
+    site = warehouse["built"]["site"].parent
+    fnd = warehouse["findings"]
+    fails = fnd[fnd.status == "fail"]
+    assert len(fails) >= 6
+    for row in fails.itertuples():
+        text = _soup(_body_page(site, _display_name(row.body_id, row.body_name))).get_text(" ")
+        assert row.rule_id in text and row.fingerprint in text and row.message in text
+        for cell_id in row.cell_ids:
+            assert cell_id in text
+        for value in [*row.expected, *row.observed]:
+            assert f"{value:g}" in text
+    west = _soup(_body_page(site, "西岭镇")).get_text(" ")
+    assert "应为" in west and "实为" in west and "第" in west and "行" in west
+    north = _soup(_body_page(site, "北湖镇")).get_text(" ")
+    assert "已确认" in north and "已发整改通知" in north
+    east = _soup(_body_page(site, "东岭镇")).get_text(" ")
+    assert "旧运行" not in east, "only the latest run is shown"
+    stone = _soup(_body_page(site, "石湖镇")).get_text(" ")
+    assert "未报送" in stone
+
+
+def test_overview_counts_and_charts(warehouse):
+    site = warehouse["built"]["site"].parent
+    soup = _soup(site / "index.html")
+    rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
+            for tr in soup.find("table").find_all("tr")[1:]}
+    # year: filed, missing (register holds 2 counties + 6 bodies), compliant, non-compliant
+    assert rows["2021"][1:] == ["6", "2", "5", "1"]
+    assert rows["2022"][1:] == ["6", "3", "4", "2"]
+    assert len(soup.find_all("svg")) >= 2
+    assert "T3-BALANCE" in soup.get_text()
+    docs = [a for a in soup.find_all("a") if "Data Docs" in a.get_text()]
+    assert docs, "the latest run's Data Docs are linked"
+
+
+def test_links_resolve_and_nothing_external(warehouse):
+    site = warehouse["built"]["site"].parent
+    for page in [*_pages(site), site / "assets" / "site.css"]:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", text, re.I), page
+        if page.suffix == ".css":
+            assert "url(" not in text and "@import" not in text
+            continue
+        for tag in _soup(page).find_all(True):
+            for attr in ("href", "src", "action", "data", "xlink:href", "srcset", "poster"):
+                value = tag.get(attr)
+                if value is None:
+                    continue
+                assert not re.match(r"\s*([a-z][a-z0-9+.-]*:|//)", value, re.I), (page, value)
+                target = (page.parent / unquote(value.split("#")[0])).resolve()
+                assert target.is_file(), (page, value)
+
+
+def test_no_script_handler_or_unescaped_hostile_text(warehouse):
+    site = warehouse["built"]["site"].parent
+    seen = set()
+    for page in _pages(site):
+        raw = page.read_text(encoding="utf-8")
+        for hostile in (SCRIPT, IMG):
+            assert hostile not in raw, page
+        soup = _soup(page)
+        assert not soup.find_all(["script", "iframe", "object", "embed", "form", "img", "base"]), page
+        for tag in soup.find_all(True):
+            assert not any(a.lower().startswith("on") for a in tag.attrs), (page, tag.name)
+            for value in tag.attrs.values():
+                assert "javascript" not in str(value).lower(), (page, tag.name)
+        assert soup.find("meta", attrs={"name": "viewport"}) is not None
+        text = soup.get_text()
+        seen |= {h for h in HOSTILE if h in text}
+    assert seen == set(HOSTILE), "the hostile strings are shown as text"
+    stray = _soup(_body_page(site, "无名镇")).get_text()
+    assert f"{SCRIPT}{IMG}{JS}" in stray  # the raw cell text, verbatim
+
+
+def test_audit_by_county_xlsx(warehouse):
+    book = load_workbook(warehouse["built"]["audit_by_county"])
+    assert book.sheetnames[:2] == ["甲县", "乙区"] and len(book.sheetnames) == 3  # + bodies with no county
+    for ws in book.worksheets:
+        assert [c.value for c in ws[1]] == list(HEADERS.values())
+        assert ws.freeze_panes == "A2"
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    names_in = lambda ws: {r[1] for r in ws.iter_rows(min_row=2, values_only=True)}  # noqa: E731
+    assert "西岭镇人民政府" in names_in(book["甲县"]) and not names_in(book["甲县"]) & names_in(book["乙区"])
+    assert "320102101" in {r[0] for r in book["乙区"].iter_rows(min_row=2, values_only=True)}
+    assert "北湖镇人民政府" in names_in(book["乙区"])
+    assert UNREGISTERED in names_in(book.worksheets[2])
+
+
+def test_one_notice_per_non_compliant_body(warehouse):
+    paths = warehouse["built"]["notices"]
+    expected = _non_compliant(warehouse["findings"])
+    assert {"西岭镇人民政府", "北湖镇人民政府", UNREGISTERED} <= set(expected)
+    assert "东岭镇人民政府" not in expected
+    assert len(paths) == len(expected)
+    texts = ["\n".join(para.text for para in Document(str(p)).paragraphs) for p in paths]
+    for name, rule_ids in expected.items():
+        text = next(t for t in texts if t.splitlines()[2] == f"{name}：")
+        assert all(rule_id in text for rule_id in rule_ids), (name, rule_ids)
+        assert "{{" not in text and "整改要求" in text and "依据" in text
+    west = next(t for t in texts if "西岭镇人民政府：" in t)
+    assert "t3.new.total" in west and "应为" in west
+    assert all(p.parent == warehouse["built"]["notices_dir"] for p in paths)
+
+
+def test_custom_template_with_split_placeholders(warehouse, tmp_path):
+    doc = Document()
+    para = doc.add_paragraph("致 ")
+    para.add_run("{{机关")
+    para.add_run("名称}}")
+    para.add_run("（{{年度}}）")
+    doc.add_paragraph("清单：{{问题清单}}")
+    cell = doc.add_table(rows=1, cols=1).cell(0, 0)
+    cell.paragraphs[0].text = "日期 {{日期}} {{未知}}"
+    template = tmp_path / "mine.docx"
+    doc.save(str(template))
+    paths = notices.write_notices(warehouse["db"], tmp_path / "n", template, today=date(2026, 3, 4))
+    assert len(paths) == len(warehouse["built"]["notices"])
+    west = next(p for p in paths if "西岭镇" in p.name)
+    filled = Document(str(west))
+    texts = [p.text for p in filled.paragraphs]
+    assert texts[0] == "致 西岭镇人民政府（2021、2022）"
+    assert texts[1] == "清单：" and any("T3-BALANCE" in t for t in texts[2:])
+    assert filled.tables[0].cell(0, 0).paragraphs[0].text == "日期 2026年3月4日 {{未知}}"
+    with pytest.raises(FileNotFoundError):
+        notices.write_notices(warehouse["db"], tmp_path / "m", tmp_path / "absent.docx")
+
+
+def test_shipped_template_has_the_placeholders():
+    text = "\n".join(p.text for p in Document(str(notices.default_template())).paragraphs)
+    for placeholder in ("{{机关名称}}", "{{年度}}", "{{问题清单}}", "{{日期}}"):
+        assert placeholder in text
+
+
+def test_safe_names():
+    for hostile in ("../../etc/passwd", "a/b", "a\\b", "..", "CON", "x" * 500, SCRIPT, "", "名字"):
+        stem = names.slug(hostile, "b")
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", stem) and ".." not in stem, stem
+    assert names.slug("320101101") == "320101101"
+    slugs = names.assign_slugs({"a": ("ABC", "b"), "b": ("abc", "b")})
+    assert len({s.lower() for s in slugs.values()}) == 2
+    sheets = names.sheet_names(["a[b]:c*?/\\d", "x" * 40, "x" * 40, "History", "'引号'", "", "A", "a"])
+    assert len({s.lower() for s in sheets}) == len(sheets)
+    assert all(0 < len(s) <= 31 and not re.search(r"[\[\]:*?/\\]", s) for s in sheets)
+    assert sheets[3].lower() != "history" and not sheets[4].startswith("'")
+
+
+def test_rule_page_links_back_to_failing_bodies(warehouse):
+    site = warehouse["built"]["site"].parent
+    index = _soup(site / "index.html")
+    rule_href = next(a["href"] for a in index.find_all("a") if a.get_text() == "T3-BALANCE")
+    page = _soup(site / rule_href)
+    assert catalogue()["T3-BALANCE"].basis in page.get_text()
+    linked = {(site / "rules" / a["href"]).resolve() for a in page.find_all("a")}
+    for name in ("西岭镇", "北湖镇", "无名镇"):
+        assert _body_page(site, name).resolve() in linked, name
+
+
+def test_text_starting_with_equals_is_not_a_formula(tmp_path):
+    from openpyxl import Workbook
+
+    from portal import exports
+
+    book = Workbook()
+    exports._put(book.active, 1, 1, "=HYPERLINK(\"x\")")
+    book.save(tmp_path / "f.xlsx")
+    cell = load_workbook(tmp_path / "f.xlsx").active["A1"]
+    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"x\")"
+
+
+def test_empty_warehouse_builds_and_stale_pages_go(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    db.connect(path).close()
+    stale = tmp_path / "out" / "portal" / "bodies" / "gone.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old", encoding="utf-8")
+    mine = tmp_path / "out" / "portal" / "notes.txt"
+    mine.write_text("keep", encoding="utf-8")
+    built = portal.build_all(path, tmp_path / "out")
+    assert built["site"].is_file() and built["notices"] == []
+    assert not stale.exists() and mine.exists()
+    assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）"]
+    assert "尚无已完成的检查运行" in built["site"].read_text(encoding="utf-8")
