@@ -17,7 +17,8 @@ class ReportSpec:
     """A report to render. A cell id absent from ``cells`` is printed as an empty (blank) cell.
 
     ``sections`` maps section number 1…6 to its prose (paragraphs separated by newlines); a section
-    not given gets short default prose (see ``section_texts``).
+    not given gets short default prose (see ``section_texts``). ``preface_text``, when given, replaces
+    the default opening paragraphs (see ``preface``).
     """
 
     body: str
@@ -25,6 +26,7 @@ class ReportSpec:
     edition: str
     cells: dict[str, Number] = field(default_factory=dict)
     sections: dict[int, str] | None = None
+    preface_text: tuple[str, ...] | None = None
 
 
 def format_value(value: Number | None) -> str:
@@ -48,7 +50,10 @@ def title(spec: ReportSpec) -> str:
 
 
 def preface(spec: ReportSpec) -> list[str]:
-    """The opening paragraphs: legal basis, 统计期限, electronic copy and contact details."""
+    """The opening paragraphs: legal basis, 统计期限, electronic copy and contact details
+    (the spec's own ``preface_text`` when given)."""
+    if spec.preface_text is not None:
+        return list(spec.preface_text)
     notice = layout.edition(spec.edition).notice
     return [
         f"本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{notice}文件要求，"
