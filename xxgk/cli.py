@@ -160,6 +160,17 @@ def _report_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _synth_command(args: argparse.Namespace) -> int:
+    from synth.city import generate_city
+
+    manifest = generate_city(Path(args.out), args.bodies, args.years, args.formats.split(","), args.defect_rate,
+                             args.seed)
+    counts = manifest.to_json().get("counts", {})
+    print(f"合成城市：{args.out}（机关 {args.bodies} 个，报告 {counts.get('reports', '?')} 份，"
+          f"注入缺陷 {counts.get('defects', '?')} 处，见 labels.jsonl）")
+    return EXIT_OK
+
+
 def _warehouse_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB file (default warehouse/xxgk.duckdb)")
 
@@ -210,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reviewer")
     _warehouse_options(v)
     v.set_defaults(handler=_review_command)
+    sy = sub.add_parser("synth", help="generate a synthetic city: register, reports, injected defects, labels")
+    sy.add_argument("out")
+    sy.add_argument("--bodies", type=int, default=60)
+    sy.add_argument("--years", type=parse_years, default=parse_years("2019-2025"))
+    sy.add_argument("--formats", default="txt,html,docx")
+    sy.add_argument("--defect-rate", type=float, default=0.1)
+    sy.add_argument("--seed", type=int, default=1)
+    sy.set_defaults(handler=_synth_command)
     rp = sub.add_parser("report", help="rebuild the report site, the XLSX by county and the 整改通知 drafts")
     _warehouse_options(rp)
     rp.add_argument("--out", default="out", help="output folder (site in OUT/portal/)")
