@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from rules.layout import Table
 
@@ -30,7 +31,7 @@ class Identity:
     def cells(self) -> tuple[str, ...]:
         return self.lhs + self.rhs
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A short stable id of this identity (same cells → same key, whichever edition it came from)."""
         return hashlib.sha1("|".join((self.relation, *self.lhs, "=", *self.rhs)).encode()).hexdigest()[:10]

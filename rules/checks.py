@@ -37,8 +37,19 @@ def _default(facts: Facts) -> str:
     return layout.edition_for_year(year).id if year else "2021"
 
 
+_IDENTITIES: dict[tuple, list[Identity]] = {}
+
+
 def identities_for(rule: Rule, tables: dict[str, layout.Table]) -> list[Identity]:
-    """The identities an identity rule checks on a report with these table layouts."""
+    """The identities an identity rule checks on a report with these table layouts (memoised: the
+    layouts are a handful of shared objects)."""
+    key = (rule.id, id(tables["t2"]), id(tables["t3"]), id(tables["t4"]))
+    if key not in _IDENTITIES:
+        _IDENTITIES[key] = _build_identities(rule, tables)
+    return _IDENTITIES[key]
+
+
+def _build_identities(rule: Rule, tables: dict[str, layout.Table]) -> list[Identity]:
     group = rule.check.get("identities")
     if group == "statements":
         return statement_identities(rule, tables)

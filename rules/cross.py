@@ -100,8 +100,9 @@ def _add_previous_similarity(f: Facts, report: Report, prev: Report | None) -> N
 
 
 def _add_peer_similarity(reports: list[Report], facts: list[Facts]) -> None:
-    """Best containment in another body's report of the same year, among the reports that share at least
-    one whole sentence that is not boilerplate (found in more than ``BOILERPLATE_SHARE`` reports)."""
+    """Best containment in another body's report of the same year. Candidates are the reports sharing
+    whole sentences that are not boilerplate (found in more than ``BOILERPLATE_SHARE`` reports); the exact
+    8-character containment is computed only for those sharing at least ``CANDIDATE_SHARE`` of the text."""
     for number in (1, 5):
         texts = [_section_text(r, number) for r in reports]
         sents = [sentences(t) if t else {} for t in texts]
@@ -109,25 +110,36 @@ def _add_peer_similarity(reports: list[Report], facts: list[Facts]) -> None:
         for i, own in enumerate(sents):
             for s in own:
                 owners[(facts[i].get("year"), s)].add(i)
-        cache: dict[int, set[str]] = {}
+        keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
+        pieces: dict[int, set[str]] = {}
         for i, text in enumerate(texts):
-            score, peer = _best_peer(i, texts, sents, owners, facts, cache) if text else (None, None)
+            score, peer = _best_peer(i, texts, sents, owners, facts, keys, pieces) if text else (None, None)
             facts[i][f"dup.peer_s{number}"], facts[i][f"dup.peer_s{number}__with"] = score, peer
 
 
-def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts],
-               cache: dict[int, set[str]]) -> tuple[float | None, str | None]:
-    me = body_key(facts[i].get("body"), facts[i].get("body_id"))
-    candidates: set[int] = set()
-    for s in sents[i]:
+CANDIDATE_SHARE = 0.3
+
+
+def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts], keys: list,
+               pieces: dict[int, set[str]]) -> tuple[float | None, str | None]:
+    shared: dict[int, int] = defaultdict(int)
+    for s, n in sents[i].items():
         holders = owners[(facts[i].get("year"), s)]
         if len(holders) <= BOILERPLATE_SHARE:
-            candidates |= holders
-    candidates = {j for j in candidates
-                  if j != i and body_key(facts[j].get("body"), facts[j].get("body_id")) != me}
-    if not candidates:
-        return 0.0, None
-    own = cache.setdefault(i, shingles(texts[i]))
-    scored = [(containment(own, cache.setdefault(j, shingles(texts[j]))) or 0.0, j) for j in candidates]
-    best, j = max(scored)
-    return best, facts[j].get("body")
+            for j in holders:
+                if j != i and keys[j] != keys[i]:
+                    shared[j] += n
+    total = sum(sents[i].values()) or 1
+    close = [j for j, n in shared.items() if n / total >= CANDIDATE_SHARE]
+    if not close:
+        best = max(shared, key=shared.__getitem__, default=None)
+        return (shared[best] / total, facts[best].get("body")) if best is not None else (0.0, None)
+    own = _pieces(i, texts, pieces)
+    score, j = max(((containment(own, _pieces(j, texts, pieces)) or 0.0), j) for j in close)
+    return score, facts[j].get("body")
+
+
+def _pieces(i: int, texts: list, pieces: dict[int, set[str]]) -> set[str]:
+    if i not in pieces:
+        pieces[i] = shingles(texts[i])
+    return pieces[i]

@@ -55,8 +55,12 @@ class Table:
     anchors: tuple[str, ...]
     markers: tuple[str, ...] = ()
 
-    def cell_ids(self) -> list[str]:
-        return [f"{self.id}.{row.id}.{col}" for row in self.rows for col in row.cols]
+    def cell_ids(self) -> tuple[str, ...]:
+        cached = self.__dict__.get("_cell_ids")
+        if cached is None:
+            cached = tuple(f"{self.id}.{row.id}.{col}" for row in self.rows for col in row.cols)
+            self.__dict__["_cell_ids"] = cached  # frozen dataclass: memoised outside __setattr__
+        return cached
 
     def column(self, col_id: str) -> Column:
         return self.columns[col_id]
@@ -163,9 +167,10 @@ def edition_for_year(year: int) -> Edition:
     return edition(EDITIONS[0]) if year < edition(EDITIONS[0]).first_year else edition(EDITIONS[-1])
 
 
-def all_cell_ids() -> list[str]:
+@cache
+def all_cell_ids() -> tuple[str, ...]:
     """Every canonical cell id of either edition, in printed order, without duplicates."""
     seen: dict[str, None] = {}
     for edition_id in EDITIONS:
         seen.update(dict.fromkeys(edition(edition_id).cell_ids()))
-    return list(seen)
+    return tuple(seen)

@@ -74,19 +74,42 @@ def _one_slip(a: str, b: str) -> bool:
     return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b)) == 1
 
 
+class RegisterIndex:
+    """The register indexed by exact and normalised names (built once per run; matching is a lookup)."""
+
+    def __init__(self, bodies: list[Body]) -> None:
+        self.exact: dict[str, list[Body]] = {}
+        self.normal: dict[str, list[Body]] = {}
+        self.by_length: dict[int, list[tuple[str, Body]]] = {}
+        for body in bodies:
+            for name in _names(body):
+                _add(self.exact, name, body)
+                key = normal_name(name)
+                _add(self.normal, key, body)
+                self.by_length.setdefault(len(key), []).append((key, body))
+
+    def match(self, name: str | None) -> Match:
+        """The register entry a printed name refers to, with a confidence; ambiguous or unknown → no id."""
+        if not name:
+            return Match(None, 0.0, "no name printed")
+        key = normal_name(name)
+        steps = (("exact", 1.0, lambda: self.exact.get(name, [])),
+                 ("normalised", 0.9, lambda: self.normal.get(key, [])),
+                 ("one character differs", 0.7,
+                  lambda: [b for other, b in self.by_length.get(len(key), []) if _one_slip(key, other)]))
+        for how, confidence, hits_of in steps:
+            unique = list({b.body_id: b for b in hits_of()}.values())
+            if len(unique) == 1:
+                return Match(unique[0].body_id, confidence, how)
+            if len(unique) > 1:
+                return Match(None, 0.0, f"ambiguous ({how})", tuple(b.name for b in unique))
+        return Match(None, 0.0, "unmatched")
+
+
+def _add(index: dict[str, list[Body]], key: str, body: Body) -> None:
+    index.setdefault(key, []).append(body)
+
+
 def match_name(name: str | None, bodies: list[Body]) -> Match:
-    """The register entry a printed name refers to, with a confidence; ambiguous or unknown → no id."""
-    if not name:
-        return Match(None, 0.0, "no name printed")
-    steps = (
-        ("exact", 1.0, lambda b: name in _names(b)),
-        ("normalised", 0.9, lambda b: normal_name(name) in {normal_name(n) for n in _names(b)}),
-        ("one character differs", 0.7, lambda b: any(_one_slip(normal_name(name), normal_name(n)) for n in _names(b))),
-    )
-    for how, confidence, test in steps:
-        hits = [b for b in bodies if test(b)]
-        if len(hits) == 1:
-            return Match(hits[0].body_id, confidence, how)
-        if len(hits) > 1:
-            return Match(None, 0.0, f"ambiguous ({how})", tuple(b.name for b in hits))
-    return Match(None, 0.0, "unmatched")
+    """Match one printed name (builds the index; use ``RegisterIndex`` for many names)."""
+    return RegisterIndex(bodies).match(name)

@@ -18,7 +18,7 @@ from rules.cross import add_cross_facts
 from rules.facts import Facts, report_facts
 from rules.filings import missing_filings
 from rules.findings import Finding, judge
-from rules.register import Body, match_name
+from rules.register import Body, RegisterIndex
 
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
@@ -53,9 +53,10 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
 def batch_facts(reports: list[Report], register: list[Body] | None) -> list[Facts]:
     """Facts of every report, matched to the register, with the cross-report facts of the batch."""
     kinds = {b.body_id: b.kind for b in register or []}
+    index = RegisterIndex(register) if register is not None else None
     facts = []
     for report in reports:
-        match = match_name(report.body, register) if register is not None else None
+        match = index.match(report.body) if index is not None else None
         facts.append(report_facts(report, kinds.get(match.body_id) if match else None, match))
     add_cross_facts(reports, facts)
     return facts

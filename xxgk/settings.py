@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from parsing import Report
-from rules.register import Body, Match, load_register, match_name
+from rules.register import Body, Match, RegisterIndex, load_register
 from warehouse.db import DEFAULT_DB, WarehouseBusy
 
 Progress = Callable[[str, int, int], None]
@@ -80,7 +80,10 @@ class RunSettings:
 
     def matches(self, reports: list[Report]) -> dict[str, Match]:
         """Each report's match to the register (empty without a register)."""
-        return {r.report_id: match_name(r.body, self.bodies) for r in reports} if self.register else {}
+        if not self.register:
+            return {}
+        index = RegisterIndex(self.bodies)
+        return {r.report_id: index.match(r.body) for r in reports}
 
     def body_ids(self, reports: list[Report]) -> dict[str, str | None]:
         return {rid: m.body_id for rid, m in self.matches(reports).items()}
