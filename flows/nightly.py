@@ -53,7 +53,8 @@ def hash_chunk(paths: list[Path]) -> list[pipeline.SourceFile | Path]:
 
 @task(name="parse reports", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def parse_chunk(paths: list[Path], raw_root: Path) -> list[Report]:
-    return pipeline.parse_chunk(paths, raw_root)
+    """Parse one chunk of files in a worker process of the run's parser pool."""
+    return pipeline.parse_chunk_pooled(paths, raw_root)
 
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
@@ -173,6 +174,7 @@ def run_stages(settings: RunSettings) -> dict:
             outcome = summary(settings, state.run_id)
     finally:
         _STATES.pop(state.run_id, None)
+        pipeline.shutdown_pool()
     return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable),
             "n_parsed": len(state.reports), "n_carried": len(state.carried),
             "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings, **outcome}

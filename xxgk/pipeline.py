@@ -86,6 +86,45 @@ def parse_chunk(paths: list[Path], raw_root: Path | None) -> list[Report]:
     return [parse_one(p, raw_root) for p in paths]
 
 
+_POOL = None
+
+
+def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
+    """One pool of parser processes per run (parsing is CPU-bound Python: threads would not help).
+    Workers are spawned, not forked, so that threads of Prefect or GX in this process are never copied."""
+    global _POOL
+    if _POOL is None:
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = int(os.environ.get("XXGK_PARSE_WORKERS", os.cpu_count() or 1))
+        _POOL = ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=multiprocessing.get_context("spawn"))
+    return _POOL
+
+
+def shutdown_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown()
+        _POOL = None
+
+
+def parse_chunk_pooled(paths: list[Path], raw_root: Path | None) -> list[Report]:
+    """``parse_chunk`` in a worker process (falls back to this process with one worker)."""
+    import os
+
+    if os.environ.get("XXGK_PARSE_WORKERS") == "0":
+        return parse_chunk(paths, raw_root)
+    return process_pool().submit(parse_chunk, paths, raw_root).result()
+
+
+def parse_all(paths: list[Path], raw_root: Path | None, chunk: int = 250) -> list[Report]:
+    """Every file parsed, chunk by chunk, in the process pool (the bare path of the benchmark)."""
+    futures = [process_pool().submit(parse_chunk, part, raw_root) for part in chunks(paths, chunk)]
+    return [report for future in futures for report in future.result()]
+
+
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:
     """Re-parse a report from its archived bytes (re-derivation of every finding)."""
     data = (raw_root / report_id[:2] / report_id).read_bytes()
