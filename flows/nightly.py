@@ -76,7 +76,8 @@ def ingest(settings: RunSettings, run_id: str) -> None:
     hashed = _run_chunks(hash_chunk, paths, progress, "hash")
     state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
     state.unreadable = [h for h in hashed if isinstance(h, Path)]
-    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()))
+    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
+                          settings.lock_wait)
     new_paths = [s.path for s in plan.to_parse] + state.unreadable
     state.reports = _run_chunks(parse_chunk, new_paths, progress, "parse", settings.raw_root)
     state.reports += _run_chunks(reparse_chunk, plan.to_reparse, progress, "re-parse", settings.raw_root)
@@ -152,12 +153,12 @@ def report_site(settings: RunSettings) -> dict:
 @flow(name="nightly", validate_parameters=False)
 def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
             docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
-            years: list[int] | None = None) -> dict:
+            years: list[int] | None = None, wait: float = 30.0) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them."""
     settings = RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
                            Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
-                           years=tuple(years) if years else None)
+                           lock_wait=wait, years=tuple(years) if years else None)
     return run_stages(settings)
 
 
@@ -167,6 +168,7 @@ def run_stages(settings: RunSettings) -> dict:
     state = RunState(run_id=_run_id(), started_at=datetime.now(timezone.utc).replace(tzinfo=None))
     _STATES[state.run_id] = state
     try:
+        settings.check_writable()
         with settings.run_lock():
             ingest(settings, state.run_id)
             validate(settings, state.run_id)

@@ -179,3 +179,61 @@ def test_serve_registers_the_deployment_with_cron_and_timezone(harness):
     schedule = deployment.schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert deployment.name == "nightly" and deployment.parameters == {"inputs": ["reports"]}
+
+
+def test_snapshot_for_analysts_is_refreshed(first_run):
+    workdir, _ = first_run
+    snapshot = db.snapshot_path(workdir / "w.duckdb")
+    assert snapshot.exists()
+    assert _count(snapshot, "runs") == _count(workdir / "w.duckdb", "runs")
+
+
+def test_a_reader_holding_the_warehouse_makes_the_run_fail_loudly(first_run, folder, capsys):
+    import subprocess
+    import sys
+
+    from xxgk.cli import main
+
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    runs = _count(path, "runs")
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
+                               "print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code = main(["run", str(folder), "--db", str(path), "--docs", str(workdir / "docs"),
+                     "--out", str(workdir / "out"), "--wait", "2"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2
+    assert "占用" in capsys.readouterr().err
+    assert _count(path, "runs") == runs
+
+
+def test_a_second_run_waits_then_exits_two(first_run, folder, capsys):
+    from xxgk.cli import main
+    from xxgk.settings import RunSettings
+
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    holding = RunSettings(inputs=(folder,), db=path, lock_wait=1)
+    with holding.run_lock():
+        code = main(["run", str(folder), "--db", str(path), "--docs", str(workdir / "docs"),
+                     "--out", str(workdir / "out"), "--wait", "1"])
+    assert code == 2
+    assert "另一次运行" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_a_clear_error_and_changes_nothing(first_run, folder, tmp_path, capsys):
+    from xxgk.cli import main
+
+    workdir, _ = first_run
+    path = workdir / "w.duckdb"
+    before = {t: _count(path, t) for t in ("reports", "findings", "runs")}
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the output folder should be")
+    code = main(["run", str(folder), "--db", str(path), "--docs", str(workdir / "docs"), "--out", str(blocked)])
+    assert code == 2
+    assert "无法写入" in capsys.readouterr().err
+    assert {t: _count(path, t) for t in before} == before

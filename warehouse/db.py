@@ -6,6 +6,7 @@ error. ``connect`` retries for a bounded time and then raises ``WarehouseBusy`` 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +73,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         applied.append(script.stem)
     return applied
+
+
+def snapshot_path(path: Path) -> Path:
+    """The analysts' read-only copy beside the warehouse (``xxgk.duckdb`` → ``xxgk_snapshot.duckdb``)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_snapshot{path.suffix}")
+
+
+def refresh_snapshot(path: Path) -> Path:
+    """Copy the closed warehouse to its snapshot atomically: analysts query the snapshot and never hold
+    the lock the nightly run needs."""
+    target = snapshot_path(path)
+    partial = target.with_name(target.name + f".part{os.getpid()}")
+    shutil.copyfile(path, partial)
+    os.replace(partial, target)
+    return target
 
 
 # ---------------------------------------------------------------- raw archive

@@ -27,10 +27,10 @@ class RunPlan:
     carry_from: str | None = None
 
 
-def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str) -> RunPlan:
+def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: float = 30.0) -> RunPlan:
     """New bytes are parsed; known bytes keep their findings when the rules have not changed since the
     last run that validated them, and are re-parsed from the raw archive when they have."""
-    con = db.connect(db_path)
+    con = db.connect(db_path, wait_seconds=wait)
     try:
         known = db.known_report_ids(con)
         latest = db.latest_run(con)
@@ -75,6 +75,7 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
                     state.carry_from, state.carried)
     finally:
         con.close()
+    db.refresh_snapshot(settings.db)
 
 
 def bodies_frame(settings: "RunSettings") -> pd.DataFrame:

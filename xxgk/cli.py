@@ -92,7 +92,7 @@ def _run_command(args: argparse.Namespace) -> int:
     progress = args.progress or sys.stderr.isatty()
     try:
         outcome = nightly(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
-                          engine=args.engine, show_progress=progress, years=args.years)
+                          engine=args.engine, show_progress=progress, years=args.years, wait=args.wait)
     except WarehouseError as exc:
         print(f"xxgk run: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(r)
     r.add_argument("--engine", choices=("gx", "bare"), default="gx", help=argparse.SUPPRESS)
     r.add_argument("--progress", action="store_true", help="show progress bars even when not on a terminal")
+    r.add_argument("--wait", type=float, default=30.0,
+                   help="seconds to wait for another run or a reader holding the warehouse (default 30)")
     r.set_defaults(handler=_run_command)
     a = sub.add_parser("audit", help="the audit list: bodies with open failures")
     a.add_argument("--year", type=int)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,9 +15,13 @@ from pathlib import Path
 
 from parsing import Report
 from rules.register import Body, Match, RegisterIndex, load_register
-from warehouse.db import DEFAULT_DB, WarehouseBusy
+from warehouse.db import DEFAULT_DB, WarehouseBusy, WarehouseError
 
 Progress = Callable[[str, int, int], None]
+
+
+class OutputNotWritable(WarehouseError):
+    """The warehouse, Data Docs or output folder cannot be written (permissions, disk full)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,17 @@ class RunSettings:
 
     def progress(self) -> Progress | None:
         return _print_progress if self.show_progress else None
+
+    def check_writable(self) -> None:
+        """Fail before any work when an output folder cannot be written (clear message, nothing changed)."""
+        for folder in (Path(self.db).parent, Path(self.docs), Path(self.out_dir)):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / f".xxgk-write-test-{os.getpid()}"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise OutputNotWritable(f"无法写入 {folder}：{exc.strerror or exc}") from None
 
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
