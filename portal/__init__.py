@@ -10,8 +10,10 @@ from pathlib import Path
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.notices import write_notices, write_notices_for
+from portal.notices import notice_path, write_notices, write_notices_for
 from portal.site import build_site, write_site
+
+AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
 
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
 
@@ -20,12 +22,16 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> di
     """Build everything from the latest completed run of ``db_path`` under ``out_dir``:
 
     ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
-    ``out_dir/notices/<run id>/整改通知_….docx``. Returns ``{"site", "audit_by_county", "notices_dir",
-    "notices"}`` (paths; ``notices`` a list)."""
+    ``out_dir/notices/<run id>/整改通知_….docx``. The drafts and the spreadsheets are written first so that the
+    site links them (relative links). Returns ``{"site",
+    "audit_by_county", "notices_dir", "notices"}`` (paths; ``notices`` a list)."""
     out_dir = Path(out_dir)
     snap = data.load(Path(db_path))
     notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
-    return {"site": write_site(snap, out_dir / "portal", docs_root),
-            "audit_by_county": write_audit_by_county(db_path, out_dir),
-            "notices_dir": notices_dir,
-            "notices": write_notices_for(snap, notices_dir)}
+    written = write_notices_for(snap, notices_dir)
+    drafts = {b.key: path for b in snap.bodies.values() if (path := notice_path(notices_dir, b)) in set(written)}
+    by_county = write_audit_by_county(db_path, out_dir)
+    downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
+                 "审计清单（CSV）": out_dir / AUDIT_CSV}
+    site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads)
+    return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written}

@@ -1,21 +1,27 @@
-"""One page per body: every report by year, its findings of the latest run with the cells and numbers,
-and year-over-year charts of applications and outcomes."""
+"""One page per body: first what it must correct (with its 整改通知 draft), then every report by year with
+each finding of the latest run — the printed numbers side by side with where they were printed — and
+year-over-year charts of applications and outcomes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from portal.charts import grouped_bars
 from portal.data import TABLE_CELL, Body, Finding, Report, Snapshot
-from portal.markup import CELL_STATE, DECISION, KIND, PARSE, STATUS, badge, esc, link, num, page, table, tag
+from portal.links import Links
+from portal.markup import (CELL_STATE, DECISION, KIND, PARSE, STATUS, anchor, badge, details, esc, finding_id, link,
+                           num, page, table, tag)
 from rules.catalogue import Rule
 
 APPLICATIONS = ("t3.new.total", "本年新收申请")
 OUTCOMES = (("t3.granted.total", "予以公开"), ("t3.partial.total", "部分公开"), ("t3.result_total.total", "办理结果总计"))
+FOLD_CELLS = 12   # a finding citing more cells shows them folded
 
 
-def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str],
+           links: Links | None = None) -> str:
     """The whole page of ``body``."""
-    parts = [_header(snap, body), _charts(body)]
+    links = links or Links()
+    parts = [_header(snap, body), _todo(body, rules, links)]
     years = sorted(set(body.years()) | set(body.gap_years()) | (set(snap.years()) if body.registered else set()))
     for year in years:
         parts.append(_year(body, year, rules, rule_slugs))
@@ -23,18 +29,54 @@ def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Ma
         parts.append(_year(body, None, rules, rule_slugs))
     if not body.reports:
         parts.append('<p class="note">最近一次运行中没有该机关的年报。</p>')
+    parts.append(_charts(body))
     return page(f"{body.name} — 年报检查结果", "\n".join(parts), root="../")
 
 
 def _header(snap: Snapshot, body: Body) -> str:
     county = snap.county_of(body)
-    state = tag("span", "不合规", "badge err") if body.non_compliant else tag("span", "无错误", "badge ok")
+    if body.non_compliant:
+        state = tag("span", "需要督办", "badge err")
+    elif body.open_fails:
+        state = tag("span", "仅有警示", "badge warn")
+    else:
+        state = tag("span", "无问题", "badge ok")
     kind = body.kind_shown
-    facts = [("机关编码", esc(body.body_id)), ("类别", esc(KIND.get(kind or "", kind))), ("所属区县", esc(county.name)),
+    county_key = f"county-{county.key}" if county.key is not None else "county-none"
+    facts = [("机关编码", esc(body.body_id)), ("类别", esc(KIND.get(kind or "", kind))),
+             ("所属区县", link("../index.html", county.name, fragment=anchor(county_key))),
              ("名录", "已登记" if body.registered else "未登记（按年报所印名称归并）")]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts)
-    return (f'<p class="crumb">{link("../index.html", "全市概况")}</p>'
-            f"<h1>{esc(body.name)} {state}</h1><dl class=\"facts\">{items}</dl>")
+    return (f'<p class="crumb">{link("../index.html", "全市概况")} › '
+            f'{link("../index.html", "需要督办的机关", fragment="todo")}</p>'
+            f'<h1>{esc(body.name)} {state}</h1><dl class="facts inline">{items}</dl>')
+
+
+def _todo(body: Body, rules: Mapping[str, Rule], links: Links) -> str:
+    """What the body must correct: every open fail (→ its details below) and the notice draft."""
+    fails = body.open_fails
+    if not fails:
+        return '<p class="ok-note">最近一次运行中没有未整改的问题。</p>'
+    n_errors = sum(f.severity == "error" for _, f in fails)
+    items = []
+    for report, f in sorted(fails, key=lambda p: (p[1].severity != "error", p[1].year or 0, p[1].rule_id)):
+        title = rules[f.rule_id].title if f.rule_id in rules else f.rule_id
+        year = f"{f.year} 年度" if f.year is not None else "年度不详"
+        where = "（未报送）" if report is None else ""
+        items.append(f'<li>{badge(f.severity)} <span class="yr">{esc(year)}</span> '
+                     f"{link('', title + where, fragment=finding_id(f.fingerprint))}"
+                     f'<div class="msg-short">{esc(f.message)}</div></li>')
+    notice = links.notice(body.key, "../")
+    if notice:
+        action = (f'<p class="act">{link(notice, "下载整改通知草稿（Word）", "button")} '
+                  '<span class="muted">草稿按模板列出下列全部问题、依据和整改要求，核对后印发。</span></p>')
+    elif n_errors:
+        action = '<p class="muted">整改通知草稿未生成（运行 xxgk report 生成）。</p>'
+    else:
+        action = '<p class="muted">只有“警示”级问题：不发整改通知，请核实后督促在下年度报告中规范。</p>'
+    head = f"需要整改的问题（错误 {n_errors} 项，警示 {len(fails) - n_errors} 项）"
+    cls = "todo-box err" if n_errors else "todo-box warn"
+    return f'<section class="{cls}" id="todo-list"><h2>{esc(head)}</h2>{action}<ol>{"".join(items)}</ol></section>'
 
 
 def _series(body: Body, cell_id: str, years: list[int]) -> list[float | None]:
@@ -69,21 +111,30 @@ def _year(body: Body, year: int | None, rules: Mapping[str, Rule], rule_slugs: M
         blocks = '<p class="missing">未报送：最近一次运行中没有该机关本年度的年报。</p>'
     gaps = "".join(_finding(body, None, f, rules.get(f.rule_id), rule_slugs) for f in body.gaps_of(year)
                    if f.status == "fail")
-    return f'<section class="year"><h2>{esc(label)}</h2>{blocks}{gaps}</section>'
+    bad = any(f.is_open for r in reports for f in r.findings) or any(f.is_open for f in body.gaps_of(year))
+    state = (tag("span", "有问题", "badge err" if body.non_compliant_in(year) or any(
+        f.is_open and f.severity == "error" for f in body.gaps_of(year)) else "badge warn") if bad
+             else tag("span", "无问题", "badge ok") if reports else "")
+    ident = anchor(f"y-{year}" if year is not None else "y-none")
+    return f'<section class="year" id="{ident}"><h2>{esc(label)} {state}</h2>{blocks}{gaps}</section>'
 
 
 def _report(body: Body, report: Report, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+    findings = sorted(report.findings, key=lambda f: f.sort_key)
+    fails = [f for f in findings if f.status == "fail"]
+    detail = "".join(_finding(body, report, f, rules.get(f.rule_id), rule_slugs) for f in fails)
+    source = (f'<p class="src"><strong>文件：</strong>{esc(report.source_path)}'
+              f'<span class="muted">（{esc(report.source_format)}，{esc(report.edition)} 版式）</span></p>')
+    summary = tag("p", f"不通过 {len(fails)} 项" + ("：" if fails else "。"), "count")
     meta = [("文件", esc(report.source_path)), ("格式", esc(report.source_format)), ("版式", esc(report.edition)),
             ("解析状态", esc(PARSE.get(report.parse_status or "", report.parse_status))),
             ("解析问题", esc("；".join(report.problems)) if report.problems else "无"),
             ("报告编号（sha256）", tag("code", esc(report.report_id)))]
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in meta)
-    findings = sorted(report.findings, key=lambda f: f.sort_key)
-    fails = [f for f in findings if f.status == "fail"]
-    detail = "".join(_finding(body, report, f, rules.get(f.rule_id), rule_slugs) for f in fails)
-    summary = tag("p", f"不通过 {len(fails)} 项" + ("：" if fails else "。"), "count")
-    return (f'<div class="report"><dl class="facts">{rows}</dl>{summary}{detail}'
-            f"{_unassessable(findings, rule_slugs)}{_quiet(findings, rule_slugs)}</div>")
+    info = details("年报文件与解析信息", f'<dl class="facts">{rows}</dl>', cls="more")
+    rest = _unassessable(findings, rule_slugs) + _quiet(findings, rule_slugs)
+    return (f'<div class="report">{source}{summary}{detail}{info}'
+            f'{details("其他规则的结果", rest, cls="more") if rest else ""}</div>')
 
 
 def _rule_link(rule_id: str, rule_slugs: Mapping[str, str]) -> str:
@@ -93,15 +144,17 @@ def _rule_link(rule_id: str, rule_slugs: Mapping[str, str]) -> str:
 def _finding(body: Body, report: Report | None, f: Finding, rule: Rule | None, rule_slugs: Mapping[str, str]) -> str:
     title = esc(rule.title) if rule else "（规则目录中已无此规则）"
     basis = esc(rule.basis) if rule else esc(None)
-    cls = "finding waived" if f.decision == "waived" else "finding"
-    return (f'<article class="{cls}"><h3>{badge(f.severity)} {_rule_link(f.rule_id, rule_slugs)} {title}</h3>'
-            f'<p class="msg">{esc(f.message)}</p><p class="basis"><strong>依据：</strong>{basis}</p>'
-            f"{_cells(body, report, f)}{_numbers(f)}{_review(f)}</article>")
+    cls = "finding waived" if f.decision == "waived" else ("finding" if f.severity == "error" else "finding warn")
+    return (f'<article class="{cls}" id="{finding_id(f.fingerprint)}"><h3>{badge(f.severity)} {title} '
+            f'<span class="rid">{_rule_link(f.rule_id, rule_slugs)}</span></h3>'
+            f'<p class="msg">{esc(f.message)}</p>{_numbers(f)}{_cells(body, report, f)}'
+            f'<p class="basis"><strong>依据：</strong>{basis}</p>{_review(f)}</article>')
 
 
 def _cells(body: Body, report: Report | None, f: Finding) -> str:
-    """The cited table cells: id, where printed, printed text, value read, state (side by side)."""
-    rows = []
+    """The cited table cells side by side: what was printed, the value read, where it was printed. A finding
+    citing many cells shows those that are not 0 first and every cell folded."""
+    rows, key = [], []
     for i, cell_id in enumerate(f.cell_ids):
         if not TABLE_CELL.match(cell_id):
             continue
@@ -109,22 +162,39 @@ def _cells(body: Body, report: Report | None, f: Finding) -> str:
         printed_at = f.locators[i] if len(f.locators) == len(f.cell_ids) else None
         where = cell.locator if cell and cell.locator else printed_at
         where_text = "，".join(esc(x) for x in (source, where) if x) or esc(None)
-        rows.append([tag("code", esc(cell_id)), where_text, tag("span", esc(cell.raw if cell else None), "raw"),
-                     num(cell.value) if cell else "（未读到）",
-                     esc(CELL_STATE.get(cell.state or "", cell.state) if cell else None)])
+        row = [tag("span", esc(cell.raw if cell else None), "raw"),
+               tag("strong", num(cell.value)) if cell else "（未读到）", where_text,
+               esc(CELL_STATE.get(cell.state or "", cell.state) if cell else None), tag("code", esc(cell_id))]
+        rows.append(row)
+        if cell is None or cell.state != "number" or cell.value:
+            key.append(row)
     derived = [c for c in f.cell_ids if not TABLE_CELL.match(c)]
     note = (f'<p class="note">派生指标（不是年报中的单元格）：{"、".join(tag("code", esc(c)) for c in derived)}</p>'
             if derived else "")
-    return (table(["单元格", "位置", "原文（所印）", "读取值", "状态"], rows, "cells") if rows else "") + note
+    if not rows:
+        return note
+    headers = ["所印原文", "读取值", "在年报中的位置", "状态", "单元格"]
+    if len(rows) <= FOLD_CELLS:
+        return table(headers, rows, "stack cells") + note
+    shown = (tag("p", f"其中不为 0 的单元格（{len(key)} 个）：", "note") + table(headers, key, "stack cells")
+             if key and len(key) <= FOLD_CELLS * 2 else "")
+    everything = details(f"涉及的全部 {len(rows)} 个单元格：展开查看所印原文与位置", table(headers, rows, "stack cells"),
+                         cls="more")
+    return shown + everything + note
 
 
 def _numbers(f: Finding) -> str:
+    """应为 / 实为 (/ 相差) side by side."""
     if not f.expected and not f.observed:
         return ""
-    expected = "、".join(num(v) for v in f.expected) or esc(None)
-    observed = "、".join(num(v) for v in f.observed) or esc(None)
-    return (f'<p class="numbers"><span>应为：<strong>{expected}</strong></span> '
-            f'<span>实为：<strong>{observed}</strong></span></p>')
+    boxes = [("应为", "、".join(num(v) for v in f.expected) or esc(None)),
+             ("实为", "、".join(num(v) for v in f.observed) or esc(None))]
+    if f.expected and len(f.expected) == len(f.observed):
+        diffs = [o - e for e, o in zip(f.expected, f.observed)]
+        if any(diffs):
+            boxes.append(("相差", "、".join(("+" if d > 0 else "") + num(d) for d in diffs)))
+    return ('<div class="numbers">' + "".join(f'<div><span>{esc(k)}</span><strong>{v}</strong></div>' for k, v in boxes)
+            + "</div>")
 
 
 def _review(f: Finding) -> str:
@@ -133,7 +203,7 @@ def _review(f: Finding) -> str:
         decision = f"{esc(DECISION.get(f.decision, f.decision))}（{who}）"
     else:
         decision = "未复核"
-    return f'<p class="meta">指纹 <code>{esc(f.fingerprint)}</code> · 复核：{decision}</p>'
+    return f'<p class="meta">复核：{decision} · 指纹 <code>{esc(f.fingerprint)}</code></p>'
 
 
 def _unassessable(findings: list[Finding], rule_slugs: Mapping[str, str]) -> str:

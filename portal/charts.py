@@ -95,3 +95,13 @@ def horizontal_bars(title: str, items: Sequence[tuple[str, float]], ident: str) 
                      f'<title>{esc(label)}：{num(value)}</title></rect>'
                      f'<text x="{left + w + 4:.1f}" y="{y + 15}" class="val">{num(value)}</text>')
     return _svg(title, height, "".join(parts), ident)
+
+
+def meter(value: float, vmax: float, title: str, text: str | None = None, cls: str = "s1") -> str:
+    """A small inline bar for a table cell: ``value`` of ``vmax`` (the longest bar of the column), ``text``
+    (default: the number) printed beside it."""
+    share = max(min(value / vmax, 1.0), 0.0) if vmax > 0 else 0.0
+    return (f'<span class="meter"><svg viewBox="0 0 100 12" preserveAspectRatio="none" role="img" '
+            f'aria-label="{esc(title)}"><rect x="0" y="1" width="100" height="10" class="track"/>'
+            f'<rect x="0" y="1" width="{100 * share:.1f}" height="10" class="{esc(cls)}"/></svg>'
+            f'<span class="val">{esc(text) if text is not None else num(value)}</span></span>')

@@ -1,82 +1,216 @@
-"""The city overview: per year filed / missing / compliant / non-compliant, the most common failed rules,
-counties ranked, every body and every rule."""
+"""The city overview, in the order the office works: which bodies to chase and why (with their 整改通知
+drafts), the filings that are missing, counties ranked, the most common failed rules, the years; then the
+bodies with warnings only, every body, every rule and the run."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
-from portal.charts import grouped_bars, horizontal_bars
-from portal.data import Body, Snapshot
-from portal.markup import badge, esc, link, page, table, tag
-from portal.stats import bodies_by_county, county_stats, rule_counts, year_stats
+from portal.charts import grouped_bars, meter
+from portal.data import Body, Finding, Snapshot
+from portal.links import Links
+from portal.markup import DECISION, anchor, badge, details, esc, finding_id, link, page, raw_link, section, table, tag
+from portal.stats import Todo, bodies_by_county, county_stats, missing_filings, rule_counts, todos, year_stats
 from rules.catalogue import Rule
 
 TOP_RULES = 10
+NAMES_PER_RULE = 6
+BEIJING = timedelta(hours=8)   # runs record UTC; the office reads Beijing time (no daylight saving)
 
 
-def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], docs_link: str) -> str:
-    """The whole index page; ``docs_link`` is ready markup (a link to the Data Docs, or a note)."""
-    parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _run(snap, docs_link), _years(snap),
-             _rules_top(snap, rules, rule_slugs), _counties(snap), _bodies(snap), _rule_list(rules, rule_slugs)]
+def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links) -> str:
+    """The whole index page; ``links`` holds the Data Docs markup and the files next to the site."""
+    chase, watch = todos(snap)
+    missing = missing_filings(snap)
+    parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, links),
+             _todo(chase, rules, rule_slugs, links), _missing(snap, missing, links), _counties(snap),
+             _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs),
+             _bodies(snap), _rule_list(rules, rule_slugs), _run(snap, links)]
     return page("全市政府信息公开年报合规概况", "\n".join(parts))
 
 
-def _run(snap: Snapshot, docs_link: str) -> str:
+# ---------------------------------------------------------------- at a glance
+
+
+def _when(value: datetime | None) -> str:
+    return (value + BEIJING).strftime("%Y-%m-%d %H:%M") + "（北京时间）" if isinstance(value, datetime) else esc(value)
+
+
+def _summary(snap: Snapshot, chase: list[Todo], watch: list[Todo], missing: list[tuple[Body, Finding]],
+             links: Links) -> str:
     if snap.run is None:
         return '<p class="note">尚无已完成的检查运行。</p>'
-    run = snap.run
-    facts = [("运行编号", esc(run.run_id)), ("开始时间", esc(run.started_at)), ("完成时间", esc(run.finished_at)),
-             ("年报份数", esc(run.n_reports)), ("规则目录版本", esc(run.catalogue)), ("Data Docs", docs_link)]
-    return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
+    years = snap.years()
+    span = f"{years[0]}–{years[-1]} 年度" if len(years) > 1 else (f"{years[0]} 年度" if years else "年度不详")
+    lead = (f'<p class="lead">检查批次 <code>{esc(snap.run.run_id)}</code>，完成于 {_when(snap.run.finished_at)}；'
+            f"{esc(span)}年报 {esc(snap.run.n_reports)} 份，机关 {len(snap.bodies)} 个。</p>")
+    n_errors = sum(t.n_errors for t in chase)
+    tiles = [("todo", "err" if chase else "ok", len(chase), "个机关需要督办", "有未整改的“错误”级问题，应发整改通知"),
+             ("todo", "err" if n_errors else "ok", n_errors, "项错误", "未豁免的“错误”级不通过"),
+             ("missing", "warn" if missing else "ok", len(missing), "份年报未报送",
+              "名录中的机关逾期未公布" if snap.registered else "未载入机关名录，无法判断"),
+             ("watch", "warn" if watch else "ok", len(watch), "个机关仅有警示", "无错误，有待核实的警示")]
+    cards = "".join(raw_link("index.html", f"<strong>{n}</strong><span>{esc(label)}</span><small>{esc(hint)}</small>",
+                             f"tile {cls}", ident) for ident, cls, n, label, hint in tiles)
+    files = [links.docs] if links.docs.startswith("<a ") else []
+    files = [link(path, label) for label, path in links.downloads] + files
+    actions = (f'<p class="actions"><strong>下载与核查：</strong>{" · ".join(files)}</p>' if files else "")
+    return lead + f'<div class="tiles">{cards}</div>' + actions
+
+
+# ---------------------------------------------------------------- who to chase, and why
+
+
+def _issues(todo: Todo, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+    """One line per open fail: severity, year, the rule's Chinese title (→ the finding on the body page),
+    the rule id (→ the rule page)."""
+    items = []
+    for report, f in todo.fails:
+        title = rules[f.rule_id].title if f.rule_id in rules else (f.message or f.rule_id)
+        year = f"{f.year} 年" if f.year is not None else "年度不详"
+        what = "（未报送）" if report is None and f.rule_id == "REG-MISSING" else ""
+        rule = (link(f"rules/{rule_slugs[f.rule_id]}.html", f.rule_id, "rid") if f.rule_id in rule_slugs
+                else esc(f.rule_id))
+        detail = link(f"bodies/{todo.body.slug}.html", title + what, fragment=finding_id(f.fingerprint))
+        review = (tag("span", esc(DECISION.get(f.decision, f.decision)), "reviewed") if f.decision else "")
+        items.append(f'<li>{badge(f.severity)} <span class="yr">{esc(year)}</span> {detail} {rule} {review}</li>')
+    return f'<ul class="issues">{"".join(items)}</ul>'
+
+
+def _notice(links: Links, body: Body) -> str:
+    path = links.notice(body.key)
+    return link(path, "整改通知（Word）", "notice") if path else tag("span", "未生成", "muted")
+
+
+def _years_of(todo: Todo) -> str:
+    return "、".join("不详" if y is None else str(y) for y in todo.years)
+
+
+def _todo(chase: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links) -> str:
+    head = tag("h2", f"需要督办的机关（{len(chase)} 个）")
+    if not chase:
+        return section("todo", head + '<p class="note">最近一次运行中没有机关存在未整改的“错误”级问题。</p>')
+    note = ('<p class="note">按错误数排序。点击问题查看年报所印数字与出处；“整改通知”是按模板生成的 Word 草稿，'
+            "核对后即可印发。已豁免的问题不在此列。</p>")
+    rows = [[link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
+             tag("span", str(t.n_errors), "num err"),
+             tag("span", str(t.n_warnings), "num warn" if t.n_warnings else "num"),
+             _issues(t, rules, rule_slugs), _notice(links, t.body)] for t in chase]
+    return section("todo", head + note + table(["机关", "所属区县", "年度", "错误", "警示", "未通过的规则", "整改通知"],
+                                               rows, "stack todo"))
+
+
+def _missing(snap: Snapshot, missing: list[tuple[Body, Finding]], links: Links) -> str:
+    head = tag("h2", f"未报送年报（{len(missing)} 份）")
+    if not snap.registered:
+        return section("missing", head + '<p class="note">未载入机关名录（--register），无法判断哪些机关未报送。</p>')
+    if not missing:
+        return section("missing", head + '<p class="note">名录中的机关均已报送应报年度的年报。</p>')
+    rows = [[link(f"bodies/{b.slug}.html", b.name, "body"), esc(snap.county_of(b).name), esc(f.year),
+             esc(f.message), _notice(links, b)] for b, f in missing]
+    return section("missing", head + table(["机关", "所属区县", "年度", "说明", "整改通知"], rows, "stack gaps"))
+
+
+def _counties(snap: Snapshot) -> str:
+    stats = county_stats(snap)
+    top = max((c.share for c in stats), default=0)
+    rows = [[str(i), link("index.html", c.county.name, fragment=_county_anchor(c.county.key)),
+             str(c.n_non_compliant), str(c.n_errors), str(c.n_missing), str(c.n_warning_only), str(c.n_bodies),
+             meter(c.share, top, f"{c.county.name} 需督办机关占比", f"{c.share:.0%}")]
+            for i, c in enumerate(stats, 1)]
+    note = '<p class="note">按需督办机关占全部机关的比例排名；点击区县查看其全部机关。</p>'
+    return section("counties", tag("h2", "区县排名") + note
+                   + table(["名次", "区县", "需督办机关", "错误", "未报送", "仅有警示", "机关数", "需督办占比"], rows,
+                           "counties"))
+
+
+def _rules_top(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+    counts = rule_counts(snap)[:TOP_RULES]
+    head = tag("h2", "最常见的问题")
+    if not counts:
+        return section("rules-top", head + '<p class="note">没有未豁免的不通过项。</p>')
+    who: dict[str, list[tuple[Body, int | None]]] = {}
+    for body in snap.bodies.values():
+        for _, f in body.open_fails:
+            who.setdefault(f.rule_id, []).append((body, f.year))
+    top = counts[0].n_reports
+    rows = []
+    for c in counts:
+        title = esc(rules[c.rule_id].title) if c.rule_id in rules else "—"
+        hits = sorted(who.get(c.rule_id, []), key=lambda p: (p[0].name, p[1] or 0))
+        names = "、".join(link(f"bodies/{b.slug}.html", f"{b.name}（{y if y is not None else '年度不详'}）")
+                         for b, y in hits[:NAMES_PER_RULE])
+        more = f" 等 {len(hits)} 处" if len(hits) > NAMES_PER_RULE else ""
+        rows.append([title, link(f"rules/{rule_slugs[c.rule_id]}.html", c.rule_id), badge(c.severity),
+                     meter(c.n_reports, top, f"{c.rule_id} 不通过次数"), names + more])
+    note = '<p class="note">次数按年报计（未报送的年度也算一次）；已豁免的不计。</p>'
+    return section("rules-top", head + note + table(["未通过的规则", "规则", "程度", "次数", "涉及机关"], rows,
+                                                    "stack rules-top"))
 
 
 def _years(snap: Snapshot) -> str:
     stats = year_stats(snap)
     if not stats:
-        return tag("h2", "年度概况") + '<p class="note">没有可统计的年报。</p>'
+        return section("years", tag("h2", "年度概况") + '<p class="note">没有可统计的年报。</p>')
     rows = [[esc(s.year), str(s.filed), esc(s.missing) if s.missing is not None else "—（未载入名录）",
              str(s.compliant), str(s.non_compliant)] for s in stats]
     series = [("合规", [s.compliant for s in stats]), ("不合规", [s.non_compliant for s in stats])]
     if snap.registered:
         series.append(("未报送", [s.missing for s in stats]))
     note = '<p class="note">不合规：最近一次运行中至少有一项未豁免的“错误”级不通过。</p>'
-    return (tag("h2", "年度概况") + table(["年度", "已报送机关", "未报送机关", "合规", "不合规"], rows) + note
-            + grouped_bars("各年度机关合规情况", [s.year for s in stats], series, "c-years"))
+    return section("years", tag("h2", "年度概况") + table(["年度", "已报送机关", "未报送机关", "合规", "不合规"], rows)
+                   + note + grouped_bars("各年度机关合规情况", [s.year for s in stats], series, "c-years"))
 
 
-def _rules_top(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
-    counts = rule_counts(snap)[:TOP_RULES]
-    if not counts:
-        return tag("h2", "最常见的不合规规则") + '<p class="note">没有未豁免的不通过项。</p>'
-    rows = [[link(f"rules/{rule_slugs[c.rule_id]}.html", c.rule_id), esc(rules[c.rule_id].title)
-             if c.rule_id in rules else "—", badge(c.severity), str(c.n_reports)] for c in counts]
-    chart = horizontal_bars("各规则不通过次数（年报或未报送）", [(c.rule_id, c.n_reports) for c in counts], "c-rules")
-    return tag("h2", "最常见的不合规规则") + table(["规则", "名称", "程度", "不通过次数"], rows) + chart
+# ---------------------------------------------------------------- everything else, folded
 
 
-def _counties(snap: Snapshot) -> str:
-    rows = [[str(i), esc(c.county.name), str(c.n_bodies), str(c.n_filed), str(c.n_non_compliant),
-             f"{c.share:.0%}"] for i, c in enumerate(county_stats(snap), 1)]
-    return (tag("h2", "区县排名（按不合规机关占比）")
-            + table(["名次", "区县", "机关数", "已报送", "不合规机关", "不合规占比"], rows))
+def _watch(watch: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+    head = tag("h2", f"仅有警示的机关（{len(watch)} 个）")
+    if not watch:
+        return section("watch", head + '<p class="note">没有仅有警示的机关。</p>')
+    rows = [[link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
+             str(t.n_warnings), _issues(t, rules, rule_slugs)] for t in watch]
+    body = table(["机关", "所属区县", "年度", "警示", "未通过的规则"], rows, "stack watch")
+    return section("watch", head + details("展开：警示不要求发整改通知，宜核实后在下年度报告中规范", body))
 
 
 def _bodies(snap: Snapshot) -> str:
     years = snap.years()
-    parts = [tag("h2", "机关一览")]
+    parts = [tag("h2", "全部机关（按区县）")]
     for county, bodies in bodies_by_county(snap):
         rows = [[link(f"bodies/{b.slug}.html", b.name), esc(b.body_id), *(_cell(b, y) for y in years)]
                 for b in bodies]
-        parts.append(tag("h3", esc(county.name)) + table(["机关", "编码", *(f"{y}年" for y in years)], rows))
-    return "".join(parts)
+        bad = sum(b.non_compliant for b in bodies)
+        summary = f"{esc(county.name)} <span class=\"muted\">（机关 {len(bodies)} 个，需督办 {bad} 个）</span>"
+        parts.append(f'<div id="{_county_anchor(county.key)}">'
+                     + details(summary, table(["机关", "编码", *(f"{y}年" for y in years)], rows), cls="county")
+                     + "</div>")
+    return section("bodies", "".join(parts))
+
+
+def _county_anchor(key: str | None) -> str:
+    return anchor(f"county-{key}" if key is not None else "county-none")
 
 
 def _cell(body: Body, year: int) -> str:
     if not body.reports_of(year):
-        return tag("span", "未报送", "muted") if body.registered else "—"
+        return tag("span", "未报送", "badge miss") if body.registered else "—"
     return tag("span", "不合规", "badge err") if body.non_compliant_in(year) else tag("span", "合规", "badge ok")
 
 
 def _rule_list(rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
     rows = [[link(f"rules/{slug}.html", rule_id), esc(rules[rule_id].title) if rule_id in rules else "—",
              badge(rules[rule_id].severity) if rule_id in rules else "—"] for rule_id, slug in rule_slugs.items()]
-    return tag("h2", "规则一览") + table(["规则", "名称", "程度"], rows)
+    return section("rules", tag("h2", "规则一览")
+                   + details(f"展开全部 {len(rows)} 条规则", table(["规则", "名称", "程度"], rows)))
+
+
+def _run(snap: Snapshot, links: Links) -> str:
+    if snap.run is None:
+        return ""
+    run = snap.run
+    facts = [("运行编号", esc(run.run_id)), ("开始时间", _when(run.started_at)), ("完成时间", _when(run.finished_at)),
+             ("年报份数", esc(run.n_reports)), ("规则目录版本", esc(run.catalogue)), ("Data Docs", links.docs)]
+    return section("run", tag("h2", "本次运行") + '<dl class="facts">'
+                   + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")

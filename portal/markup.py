@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from portal.names import slug
+
 EMPTY = "—"
 CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'"
 SEVERITY = {"error": "错误", "warning": "警示"}
@@ -42,10 +44,26 @@ def href(path: str) -> str:
     return html.escape("/".join(quote(part, safe="") for part in path.split("/")), quote=True)
 
 
-def link(path: str, text: object, cls: str | None = None) -> str:
-    """``<a>`` to a relative path with escaped text."""
+def link(path: str, text: object, cls: str | None = None, fragment: str | None = None) -> str:
+    """``<a>`` to a relative path (optionally to an element ``#fragment`` of it) with escaped text."""
+    return raw_link(path, esc(text), cls, fragment)
+
+
+def raw_link(path: str, content: str, cls: str | None = None, fragment: str | None = None) -> str:
+    """``<a>`` around already-escaped ``content``."""
     klass = f' class="{esc(cls)}"' if cls else ""
-    return f'<a href="{href(path)}"{klass}>{esc(text)}</a>'
+    target = href(path) + (f"#{anchor(fragment)}" if fragment is not None else "")
+    return f'<a href="{target}"{klass}>{content}</a>'
+
+
+def anchor(text: str) -> str:
+    """A safe element id for ``text`` (letters, digits, ``-``, ``_``; a hash otherwise)."""
+    return slug(str(text), "a")
+
+
+def finding_id(fingerprint: str) -> str:
+    """The element id of a finding on its body page (the overview links to it)."""
+    return anchor(f"f-{fingerprint}")
 
 
 def tag(name: str, content: str, cls: str | None = None) -> str:
@@ -60,15 +78,36 @@ def badge(severity: str) -> str:
 
 
 def table(headers: Iterable[str], rows: Iterable[Iterable[str]], cls: str | None = None) -> str:
-    """A scrollable table; ``headers`` are escaped here, ``rows`` hold already-escaped cells."""
+    """A scrollable table; ``headers`` are escaped here, ``rows`` hold already-escaped cells. Each cell
+    carries its header as ``data-label``: a table of class ``stack`` becomes one card per row on a phone."""
+    headers = list(headers)
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    labels = [f' data-label="{esc(h)}"' if h else "" for h in headers]
+    body = "".join("<tr>" + "".join(f"<td{labels[i] if i < len(labels) else ''}>{c}</td>" for i, c in enumerate(row))
+                   + "</tr>" for row in rows)
     klass = f' class="{esc(cls)}"' if cls else ""
     return f'<div class="scroll"><table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
+def details(summary: str, content: str, open_: bool = False, cls: str | None = None) -> str:
+    """A block that folds without any script (``<details>``); ``summary`` is ready markup."""
+    klass = f' class="{esc(cls)}"' if cls else ""
+    return f'<details{klass}{" open" if open_ else ""}><summary>{summary}</summary>{content}</details>'
+
+
+def section(ident: str, content: str, cls: str | None = None) -> str:
+    """A ``<section>`` with a safe id (a target of ``#`` links)."""
+    klass = f' class="{esc(cls)}"' if cls else ""
+    return f'<section id="{anchor(ident)}"{klass}>{content}</section>'
+
+
+NAV = (("todo", "需要督办"), ("missing", "未报送"), ("counties", "区县"), ("rules-top", "常见问题"),
+       ("years", "年度"), ("bodies", "全部机关"))
+
+
 def page(title: str, body: str, root: str = "") -> str:
     """A whole page: ``root`` is the relative path to the site root (``""`` or ``"../"``)."""
+    nav = "".join(link(root + "index.html", text, fragment=ident) for ident, text in NAV)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -77,6 +116,7 @@ def page(title: str, body: str, root: str = "") -> str:
         f"<title>{esc(title)}</title>\n"
         f'<link rel="stylesheet" href="{href(root + "assets/site.css")}">\n'
         "</head>\n<body>\n"
-        f'<header class="top"><a href="{href(root + "index.html")}">政府信息公开年报合规检查</a></header>\n'
+        f'<header class="top"><a class="home" href="{href(root + "index.html")}">政府信息公开年报合规检查</a>'
+        f'<nav>{nav}</nav></header>\n'
         f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )

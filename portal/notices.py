@@ -58,10 +58,15 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
         doc = _open(template)
         fill(doc, notice_values(snap, body, today or date.today()), problem_lines(body, rules))
         out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"整改通知_{file_label(body.name) or '机关'}_{body.slug}.docx"
+        path = notice_path(out_dir, body)
         doc.save(str(path))
         paths.append(path)
     return paths
+
+
+def notice_path(out_dir: Path, body: data.Body) -> Path:
+    """Where ``body``'s draft is written in ``out_dir`` (a readable name and the body's unique page slug)."""
+    return Path(out_dir) / f"整改通知_{file_label(body.name) or '机关'}_{body.slug}.docx"
 
 
 def default_template() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from portal.data import Body, Finding, Report, Snapshot
-from portal.markup import DECISION, STATUS, badge, esc, link, page, table, tag
+from portal.markup import DECISION, STATUS, badge, esc, finding_id, link, page, table, tag
 from rules.catalogue import Rule
 
 
@@ -32,7 +32,9 @@ def _facts(rule: Rule | None) -> str:
         return ""
     facts = [("严重程度", badge(rule.severity)), ("适用版式", esc("、".join(rule.editions))),
              ("适用机关类别", esc("、".join(rule.bodies)) if rule.bodies else "全部"),
-             ("依据", esc(rule.basis)), ("出处", esc(rule.source)), ("问题说明模板", esc(rule.message))]
+             ("依据", esc(rule.basis)), ("出处", esc(rule.source))]
+    if rule.message and rule.message.strip() != "{detail}":
+        facts.append(("问题说明模板", esc(rule.message)))
     return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
 
 
@@ -47,6 +49,7 @@ def _fails(snap: Snapshot, hits: list[tuple[Body, Report | None, Finding]]) -> s
                    key=lambda t: (snap.county_of(t[0]).name, t[0].name, t[2].year or 0))
     if not fails:
         return tag("h2", "不通过的机关") + '<p class="note">最近一次运行中没有机关违反此规则。</p>'
-    rows = [[link(f"../bodies/{b.slug}.html", b.name), esc(snap.county_of(b).name), esc(f.year), esc(f.message),
+    rows = [[link(f"../bodies/{b.slug}.html", b.name), esc(snap.county_of(b).name), esc(f.year),
+             link(f"../bodies/{b.slug}.html", f.message or "（无说明）", fragment=finding_id(f.fingerprint)),
              esc(DECISION.get(f.decision or "", "未复核"))] for b, r, f in fails]
-    return tag("h2", f"不通过的机关（{len(fails)} 项）") + table(["机关", "所属区县", "年度", "问题说明", "复核"], rows)
+    return tag("h2", f"不通过的机关（{len(fails)} 项）") + table(["机关", "所属区县", "年度", "问题说明", "复核"], rows, "stack")

@@ -6,12 +6,12 @@ Offline by construction: one local stylesheet, charts as inline SVG, no script, 
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from portal import body_page, data, index_page, rule_page
+from portal.links import Links, relative
 from portal.markup import esc, link
 from portal.names import assign_slugs
 from rules.catalogue import Rule, catalogue
@@ -29,14 +29,19 @@ def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> P
     return write_site(data.load(Path(db_path)), out_dir, docs_root)
 
 
-def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None) -> Path:
-    """``build_site`` from an already loaded snapshot."""
+def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None,
+               notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None) -> Path:
+    """``build_site`` from an already loaded snapshot. ``notices`` maps a body's key to its 整改通知 draft and
+    ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists."""
     out_dir = Path(out_dir)
     rules = catalogue()
     slugs = rule_slugs(snap, rules)
-    pages = {"index.html": index_page.render(snap, rules, slugs, docs_markup(snap.run, out_dir, docs_root))}
+    notice_links = {key: rel for key, path in (notices or {}).items() if (rel := relative(path, out_dir))}
+    files = tuple((label, rel) for label, path in (downloads or {}).items() if (rel := relative(path, out_dir)))
+    links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)
+    pages = {"index.html": index_page.render(snap, rules, slugs, links)}
     for body in snap.bodies.values():
-        pages[f"bodies/{body.slug}.html"] = body_page.render(snap, body, rules, slugs)
+        pages[f"bodies/{body.slug}.html"] = body_page.render(snap, body, rules, slugs, links)
     for rule_id, slug in slugs.items():
         pages[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
     _write(out_dir, pages)
@@ -59,11 +64,8 @@ def docs_markup(run: data.Run | None, out_dir: Path, docs_root: Path | None) -> 
     target = _docs_index(run, docs_root)
     if target is None:
         return f"{esc(run.docs_path)}（未找到）" if run.docs_path else "本次运行未生成"
-    try:
-        rel = os.path.relpath(target.resolve(), Path(out_dir).resolve())
-    except ValueError:  # another drive (Windows)
-        return esc(str(target))
-    return link(rel.replace(os.sep, "/"), "打开本次运行的 Data Docs")
+    rel = relative(target, out_dir)
+    return link(rel, "本次运行的 Data Docs（规则与验证结果）") if rel else esc(str(target))
 
 
 def _docs_index(run: data.Run, docs_root: Path | None) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from portal.data import Body, County, Snapshot
+from portal.data import Body, County, Finding, Report, Snapshot
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class CountyStats:
     n_bodies: int
     n_filed: int
     n_non_compliant: int
+    n_errors: int = 0            # open error-level fails of its bodies
+    n_missing: int = 0           # open fails without a report (filings not found)
+    n_warning_only: int = 0      # bodies with open warnings but no open error
 
     @property
     def share(self) -> float:
@@ -65,9 +68,13 @@ def county_stats(snap: Snapshot) -> list[CountyStats]:
     for body in snap.bodies.values():
         groups.setdefault(snap.county_of(body).key, []).append(body)
     out = [CountyStats(snap.counties.get(key) or snap.counties[None], len(members),
-                       sum(bool(b.reports) for b in members), sum(b.non_compliant for b in members))
+                       sum(bool(b.reports) for b in members), sum(b.non_compliant for b in members),
+                       sum(f.severity == "error" for b in members for _, f in b.open_fails),
+                       sum(r is None for b in members for r, _ in b.open_fails),
+                       sum(bool(b.open_fails) and not b.non_compliant for b in members))
            for key, members in groups.items()]
-    return sorted(out, key=lambda c: (-c.share, -c.n_non_compliant, c.county.key is None, c.county.name))
+    return sorted(out, key=lambda c: (-c.share, -c.n_non_compliant, -c.n_errors, c.county.key is None,
+                                      c.county.name))
 
 
 def bodies_by_county(snap: Snapshot) -> list[tuple[County, list[Body]]]:
@@ -76,3 +83,57 @@ def bodies_by_county(snap: Snapshot) -> list[tuple[County, list[Body]]]:
     for body in snap.bodies.values():
         members.setdefault(snap.county_of(body).key, []).append(body)
     return [(c.county, sorted(members[c.county.key], key=lambda b: (b.name, b.key))) for c in county_stats(snap)]
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A body the office must chase (an open error-level fail) or watch (open warnings only)."""
+
+    body: Body
+    county: County
+    fails: tuple[tuple[Report | None, Finding], ...]     # open fails, errors first, then by year
+
+    @property
+    def n_errors(self) -> int:
+        return sum(f.severity == "error" for _, f in self.fails)
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(f.severity != "error" for _, f in self.fails)
+
+    @property
+    def years(self) -> list[int | None]:
+        """Years with an open error (with any open fail when there is no error)."""
+        wanted = [f for _, f in self.fails if f.severity == "error"] or [f for _, f in self.fails]
+        return sorted({f.year for f in wanted}, key=lambda y: (y is None, y or 0))
+
+    @property
+    def n_missing(self) -> int:
+        """Open fails without a report (a filing that was not found)."""
+        return sum(r is None for r, _ in self.fails)
+
+
+def todos(snap: Snapshot) -> tuple[list[Todo], list[Todo]]:
+    """(bodies with an open error-level fail, bodies with open warnings only); most errors first, then most
+    warnings, then county and name."""
+    chase, watch = [], []
+    for body in snap.bodies.values():
+        fails = body.open_fails
+        if not fails:
+            continue
+        ordered = tuple(sorted(fails, key=lambda p: (p[1].severity != "error", p[1].year is None,
+                                                     p[1].year or 0, p[1].rule_id)))
+        todo = Todo(body, snap.county_of(body), ordered)
+        (chase if todo.n_errors else watch).append(todo)
+    return sorted(chase, key=_todo_order), sorted(watch, key=_todo_order)
+
+
+def _todo_order(t: Todo) -> tuple:
+    return -t.n_errors, -t.n_warnings, t.county.key is None, t.county.name, t.body.name, t.body.key
+
+
+def missing_filings(snap: Snapshot) -> list[tuple[Body, Finding]]:
+    """Open fails that have no report behind them (e.g. REG-MISSING: a registered body did not publish),
+    by year, county and name."""
+    out = [(b, f) for b in snap.bodies.values() for f in b.gaps if f.is_open]
+    return sorted(out, key=lambda p: (p[1].year or 0, snap.county_of(p[0]).name, p[0].name, p[1].rule_id))

@@ -237,3 +237,41 @@ def test_unwritable_output_is_a_clear_error_and_changes_nothing(first_run, folde
     assert code == 2
     assert "无法写入" in capsys.readouterr().err
     assert {t: _count(path, t) for t in before} == before
+
+
+def test_reviews_survive_reruns_and_republishing_reopens(harness, tmp_path):
+    """A waived finding stays waived over three re-runs and a re-ingest of the same bytes; a corrected
+    report (new numbers) gets a new fingerprint, is open again, and the audit list says it was re-published."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "register.csv").write_text(REGISTER, encoding="utf-8")
+    cells = _clean_cells(4)
+    cells["t4.review.total"] += 1  # T4-SUMS fails
+    report = folder / "donghu_2022.txt"
+    report.write_text(render_txt(ReportSpec("东湖街道办事处", 2022, "2021", cells, OWN_PROSE["东湖"])), encoding="utf-8")
+    workdir = tmp_path / "work"
+    _run(folder, workdir)
+    path = workdir / "w.duckdb"
+    con = db.connect(path)
+    fingerprint = con.execute("SELECT fingerprint FROM open_findings WHERE rule_id = 'T4-SUMS'").fetchall()[0][0]
+    db.add_review(con, fingerprint, "waived", "复议总计已另行更正", "李四")
+    con.close()
+    for _ in range(3):
+        _run(folder, workdir)
+    (folder / "copy_of_donghu_2022.txt").write_bytes(report.read_bytes())  # the same bytes again
+    _run(folder, workdir)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT decision, reason FROM latest_reviews WHERE fingerprint = ?",
+                       [fingerprint]).fetchall() == [("waived", "复议总计已另行更正")]
+    assert con.execute("SELECT count(*) FROM audit_list WHERE body_name = '东湖街道办事处'").fetchall()[0][0] == 0
+    con.close()
+    (folder / "copy_of_donghu_2022.txt").unlink()
+    cells["t4.review.total"] += 1  # re-published with different (still wrong) numbers
+    report.write_text(render_txt(ReportSpec("东湖街道办事处", 2022, "2021", cells, OWN_PROSE["东湖"])), encoding="utf-8")
+    _run(folder, workdir)
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute("SELECT rule_ids, republished FROM audit_list WHERE body_name = '东湖街道办事处'").fetchall()
+    new_fp = con.execute("SELECT fingerprint FROM open_findings WHERE rule_id = 'T4-SUMS'").fetchall()[0][0]
+    con.close()
+    assert rows and "T4-SUMS" in rows[0][0] and rows[0][1] is True
+    assert new_fp != fingerprint

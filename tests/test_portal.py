@@ -201,7 +201,7 @@ def test_overview_counts_and_charts(warehouse):
     site = warehouse["built"]["site"].parent
     soup = _soup(site / "index.html")
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
-            for tr in soup.find("table").find_all("tr")[1:]}
+            for tr in soup.select_one("#years table").find_all("tr")[1:]}
     # year: filed, missing (register holds 2 counties + 6 bodies), compliant, non-compliant
     assert rows["2021"][1:] == ["6", "2", "5", "1"]
     assert rows["2022"][1:] == ["6", "3", "4", "2"]
@@ -213,6 +213,8 @@ def test_overview_counts_and_charts(warehouse):
 
 def test_links_resolve_and_nothing_external(warehouse):
     site = warehouse["built"]["site"].parent
+    seen_suffixes = set()
+    ids: dict[Path, set[str]] = {}
     for page in [*_pages(site), site / "assets" / "site.css"]:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"https?://", text, re.I), page
@@ -225,8 +227,16 @@ def test_links_resolve_and_nothing_external(warehouse):
                 if value is None:
                     continue
                 assert not re.match(r"\s*([a-z][a-z0-9+.-]*:|//)", value, re.I), (page, value)
-                target = (page.parent / unquote(value.split("#")[0])).resolve()
+                path, _, fragment = value.partition("#")
+                target = (page.parent / unquote(path)).resolve() if path else page.resolve()
                 assert target.is_file(), (page, value)
+                seen_suffixes.add(target.suffix)
+                if fragment:  # an anchor: the element exists on the target page
+                    if target not in ids:
+                        html_ids = _soup(target).find_all(id=True) if target.suffix == ".html" else []
+                        ids[target] = {t["id"] for t in html_ids}
+                    assert unquote(fragment) in ids[target], (page, value)
+    assert {".html", ".css", ".docx", ".xlsx"} <= seen_suffixes, "pages link the drafts and the spreadsheets"
 
 
 def test_no_script_handler_or_unescaped_hostile_text(warehouse):
@@ -358,3 +368,84 @@ def test_empty_warehouse_builds_and_stale_pages_go(tmp_path):
     assert not stale.exists() and mine.exists()
     assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）"]
     assert "尚无已完成的检查运行" in built["site"].read_text(encoding="utf-8")
+
+
+def _todo_rows(soup: BeautifulSoup) -> list:
+    return soup.select("#todo table tbody tr")
+
+
+def test_overview_starts_with_the_bodies_to_chase_and_their_notices(warehouse):
+    site = warehouse["built"]["site"].parent
+    soup = _soup(site / "index.html")
+    expected = _non_compliant(warehouse["findings"])
+    rows = _todo_rows(soup)
+    names_shown = [tr.find("td").get_text() for tr in rows]
+    assert set(names_shown) == set(expected), "one row per body with an open error-level fail"
+    errors = [int(tr.find_all("td")[3].get_text()) for tr in rows]
+    assert errors == sorted(errors, reverse=True), "sorted by errors"
+    # the table comes first: before the year statistics and the county ranking
+    order = [s["id"] for s in soup.find_all("section", id=True)]
+    assert order.index("todo") < order.index("missing") < order.index("counties") < order.index("years")
+    rules = catalogue()
+    notices_dir = warehouse["built"]["notices_dir"].resolve()
+    for tr in rows:
+        name = tr.find("td").get_text()
+        text = tr.get_text(" ")
+        for rule_id in expected[name]:
+            assert rule_id in text and rules[rule_id].title in text, (name, rule_id)
+        notice = next(a for a in tr.find_all("a") if a["href"].endswith(".docx"))
+        path = (site / unquote(notice["href"])).resolve()
+        assert path.parent == notices_dir and path in {p.resolve() for p in warehouse["built"]["notices"]}
+        assert f"{name}：" in [para.text for para in Document(str(path)).paragraphs], "the draft is this body's"
+        assert all(td.get("data-label") for td in tr.find_all("td")), "cells are labelled for the phone layout"
+    assert "东岭镇人民政府" not in names_shown
+    north = next(tr for tr in rows if tr.find("td").get_text() == "北湖镇人民政府")
+    assert "已确认" in north.get_text(), "a confirmed finding is marked (the notice may have gone out)"
+    watch = [tr.find("td").get_text() for tr in soup.select("#watch table tbody tr")]
+    assert "东岭镇人民政府" in watch and not set(watch) & set(names_shown), "warnings only: listed apart"
+
+
+def test_missing_filings_and_counties_on_the_overview(warehouse):
+    site = warehouse["built"]["site"].parent
+    soup = _soup(site / "index.html")
+    fnd = warehouse["findings"]
+    gaps = fnd[(fnd.rule_id == "REG-MISSING") & (fnd.status == "fail")]
+    expected = {(_display_name(r.body_id, r.body_name), str(r.year)) for r in gaps.itertuples()}
+    missing = soup.select("#missing table tbody tr")
+    shown = [(tr.find_all("td")[0].get_text(), tr.find_all("td")[2].get_text()) for tr in missing]
+    assert ("石湖镇人民政府", "2022") in shown and sorted(shown) == sorted(expected)
+    assert all(tr.find("a", href=re.compile(r"\.docx$")) for tr in missing), "each body's notice is linked"
+    counties = [tr.find_all("td")[1].get_text() for tr in soup.select("#counties table tbody tr")]
+    assert set(COUNTIES.values()) <= set(counties)
+    assert soup.select_one("#counties svg"), "the share is drawn inline"
+    downloads = {a.get_text() for a in soup.select(".actions a")}
+    assert any("分区县" in d for d in downloads) and any("Data Docs" in d for d in downloads)
+    top = soup.select_one("#rules-top table").get_text(" ")
+    assert catalogue()["T3-BALANCE"].title in top and "西岭镇人民政府（2022）" in top
+
+
+def test_body_page_leads_with_what_to_correct(warehouse):
+    site = warehouse["built"]["site"].parent
+    page = _body_page(site, "西岭镇")
+    soup = _soup(page)
+    box = soup.select_one(".todo-box")
+    assert box is not None and catalogue()["T3-BALANCE"].title in box.get_text()
+    notice = box.find("a", href=re.compile(r"\.docx$"))
+    assert notice and (page.parent / unquote(notice["href"])).resolve().is_file()
+    for a in box.select("ol a"):
+        assert soup.find(id=a["href"].lstrip("#")).name == "article", "each problem links to its finding"
+    finding = next(a for a in soup.find_all("article", class_="finding") if "T3-BALANCE" in a.h3.get_text())
+    labels = [d.find("span").get_text() for d in finding.select(".numbers > div")]
+    assert labels[:2] == ["应为", "实为"]
+    cells = finding.select_one("table.cells")
+    assert cells is not None and "所印原文" in cells.get_text() and "第" in cells.get_text()
+    east = _soup(_body_page(site, "东岭镇"))
+    assert east.select_one(".todo-box.err") is None and not east.find("a", href=re.compile(r"\.docx$"))
+    assert "不发整改通知" in east.select_one(".todo-box").get_text(), "warnings only: no notice"
+
+
+def test_site_without_notices_says_so(warehouse, tmp_path):
+    index = portal.build_site(warehouse["db"], tmp_path / "site")
+    soup = _soup(index)
+    assert len(_todo_rows(soup)) == len(_non_compliant(warehouse["findings"]))
+    assert not soup.find("a", href=re.compile(r"\.docx$")) and "未生成" in soup.select_one("#todo").get_text()

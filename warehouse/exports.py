@@ -9,7 +9,8 @@ import pandas as pd
 from warehouse import db
 
 HEADERS = {"body_id": "机关编码", "body_name": "机关名称", "year": "年度", "n_errors": "错误数",
-           "n_warnings": "警示数", "rule_ids": "不合规规则", "run_id": "运行编号", "details": "问题说明"}
+           "n_warnings": "警示数", "rule_ids": "不合规规则", "run_id": "运行编号", "details": "问题说明",
+           "republished": "已重新发布"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def audit_frame(db_path: Path, year: int | None = None) -> pd.DataFrame:
 
 def chinese(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
+    if "republished" in out:
+        out["republished"] = out["republished"].map(lambda v: "是" if v else "")
     if "rule_ids" in out:
         out["rule_ids"] = out["rule_ids"].map(lambda ids: "、".join(ids) if ids is not None else "")
     return out.rename(columns=HEADERS)

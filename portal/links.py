@@ -1,0 +1,32 @@
+"""The files next to the site that its pages link to: the run's Data Docs, the 整改通知 drafts, the
+spreadsheets. Paths are relative to the site root and exist when the pages are written."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Links:
+    docs: str = "—"                                          # markup: a link to the Data Docs, or a note
+    notices: Mapping[str, str] = field(default_factory=dict)  # body key → its 整改通知 draft
+    downloads: tuple[tuple[str, str], ...] = ()               # (label, file)
+
+    def notice(self, body_key: str, root: str = "") -> str | None:
+        """The path of ``body_key``'s notice draft from a page ``root`` below the site root, or None."""
+        rel = self.notices.get(body_key)
+        return root + rel if rel else None
+
+
+def relative(target: Path, site: Path) -> str | None:
+    """``target`` relative to the folder ``site`` (``/`` separators) when it is an existing file."""
+    target = Path(target)
+    if not target.is_file():
+        return None
+    try:
+        rel = os.path.relpath(target.resolve(), Path(site).resolve())
+    except ValueError:  # another drive (Windows)
+        return None
+    return rel.replace(os.sep, "/")
