@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -106,7 +107,7 @@ def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
 def shutdown_pool() -> None:
     global _POOL
     if _POOL is not None:
-        _POOL.shutdown()
+        _POOL.shutdown(wait=False, cancel_futures=True)
         _POOL = None
 
 
@@ -116,13 +117,21 @@ def parse_chunk_pooled(paths: list[Path], raw_root: Path | None) -> list[Report]
 
     if os.environ.get("XXGK_PARSE_WORKERS") == "0":
         return parse_chunk(paths, raw_root)
-    return process_pool().submit(parse_chunk, paths, raw_root).result()
+    try:
+        return process_pool().submit(parse_chunk, paths, raw_root).result()
+    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here rather than fail the run
+        shutdown_pool()
+        return parse_chunk(paths, raw_root)
 
 
 def parse_all(paths: list[Path], raw_root: Path | None, chunk: int = 250) -> list[Report]:
     """Every file parsed, chunk by chunk, in the process pool (the bare path of the benchmark)."""
-    futures = [process_pool().submit(parse_chunk, part, raw_root) for part in chunks(paths, chunk)]
-    return [report for future in futures for report in future.result()]
+    try:
+        futures = [process_pool().submit(parse_chunk, part, raw_root) for part in chunks(paths, chunk)]
+        return [report for future in futures for report in future.result()]
+    except BrokenProcessPool:
+        shutdown_pool()
+        return parse_chunk(paths, raw_root)
 
 
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:
