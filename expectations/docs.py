@@ -3,7 +3,9 @@
 GX pages load Bootstrap, jQuery, Font Awesome, Vega … from CDNs and a logo from S3. Offline those are
 unreachable, and report text (body names, cell values) appears inside the pages. Every page is rewritten:
 no ``<script>`` at all, no event-handler attributes, no ``javascript:`` links, no asset from the internet;
-a local stylesheet (``static/styles/xxgk_offline.css``) gives the pages a readable layout instead.
+a local stylesheet (``static/styles/xxgk_offline.css``) gives the pages a readable layout instead. Links stay only
+when relative: any scheme or host, however spelled (``java&#9;script:``, ``\\\\host``), is removed, and CSS is read
+with its escapes decoded.
 """
 from __future__ import annotations
 
@@ -25,10 +27,18 @@ thead th{background:#eef}.card{background:#fff;border:1px solid #ddd;border-radi
 nav,.navbar{background:#263238;color:#fff;padding:.5rem 1.5rem}nav a,.navbar a{color:#fff}
 .sticky{position:static}img{max-width:240px}code,pre{white-space:pre-wrap;word-break:break-all}
 """
-_EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
-_JS = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
-_CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//[^)]*\)", re.I)
-_CSS_IMPORT = re.compile(r"@import[^;]*;", re.I)
+_DROP = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "base", "noscript",
+         # SVG animation can set any attribute (href="javascript:…", onclick) after the page is sanitized
+         "animate", "set", "animatemotion", "animatetransform", "handler", "listener")
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "data", "poster", "xlink:href", "background", "codebase", "cite",
+                             "longdesc", "usemap", "manifest", "ping", "lowsrc", "dynsrc", "archive", "profile"})
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]+")  # browsers drop whitespace and controls inside a URL's scheme
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.I)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.I)
+_CSS_FETCH = re.compile(r"(?:url|image-set|-webkit-image-set)\(\s*(['\"]?)([^)'\"]*)\1[^)]*\)", re.I)
+_CSS_ACTIVE = re.compile(r"expression\(|behavior\s*:|binding\s*:|javascript:|vbscript:", re.I)
 
 
 def make_offline(site_dir: Path) -> int:
@@ -51,15 +61,18 @@ def sanitize(html: str, css_href: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
-    for tag in soup.find_all(["script", "iframe", "object", "embed", "base", "noscript"]):
+    for tag in soup.find_all(list(_DROP)):
         tag.decompose()
+    for meta in soup.find_all("meta", attrs={"http-equiv": True}):
+        if str(meta.get("http-equiv")).strip().lower() != "content-type":  # refresh, set-cookie, …
+            meta.decompose()
     for tag in soup.find_all(True):
         _clean_attributes(tag)
     for link in soup.find_all("link"):
         if link.get("href") is None:
             link.decompose()
     for style in soup.find_all("style"):
-        style.string = _CSS_URL.sub("none", _CSS_IMPORT.sub("", style.get_text()))
+        style.string = _safe_css(style.get_text())
     head = soup.head or soup.new_tag("head")
     if soup.head is None and soup.html is not None:
         soup.html.insert(0, head)
@@ -68,14 +81,39 @@ def sanitize(html: str, css_href: str) -> str:
     return str(soup)
 
 
+def _unsafe_url(value: str) -> bool:
+    """Anything but a relative link: a scheme (``javascript:``, ``https:`` …, however spelled) or a host
+    (``//host``, ``\\\\host``)."""
+    clean = _URL_JUNK.sub("", value).replace("\\", "/")
+    return bool(_SCHEME.match(clean)) or clean.startswith("//")
+
+
+def _css(text: str) -> str:
+    """CSS as a browser's tokenizer reads it: comments removed, escapes (``u\\72l(``) decoded."""
+    text = _CSS_COMMENT.sub("", text)
+    return _CSS_ESCAPE.sub(lambda m: chr(min(int(m[1], 16), 0x10FFFF) or 0xFFFD) if m[1] else m[2], text)
+
+
+def _safe_css(text: str) -> str:
+    """A style sheet without imports, fetches of anything but relative URLs, or script."""
+    text = _CSS_IMPORT.sub("", _css(text))
+    text = _CSS_FETCH.sub(lambda m: "none" if _unsafe_url(m[2]) or m[0].lower().startswith(("image", "-webkit"))
+                          else m[0], text)
+    return _CSS_ACTIVE.sub("", text)
+
+
 def _clean_attributes(tag) -> None:  # noqa: ANN001 - bs4 Tag
     for name in list(tag.attrs):
         value = tag.attrs[name]
         text = " ".join(value) if isinstance(value, list) else str(value)
-        if name.lower().startswith("on") or name.lower() in ("srcdoc", "formaction"):
+        lower = name.lower()
+        if lower.startswith("on") or lower in ("srcdoc", "formaction"):
             del tag.attrs[name]
-        elif name.lower() in ("href", "src", "action", "data", "poster", "xlink:href", "srcset") and (
-                _EXTERNAL.match(text) or _JS.match(text)):
+        elif lower in _URL_ATTRIBUTES and _unsafe_url(text):
             del tag.attrs[name]
-        elif name.lower() == "style" and ("url(" in text.lower() or "expression(" in text.lower()):
+        elif lower in ("srcset", "imagesrcset") and any(_unsafe_url(c.strip().split(" ")[0]) for c in text.split(",")):
             del tag.attrs[name]
+        elif lower == "style":
+            css = _css(text).lower()
+            if any(word in css for word in ("url(", "image-set(", "expression(", "behavior", "binding", "@import")):
+                del tag.attrs[name]

@@ -5,6 +5,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from parsing import readers
 from parsing.errors import ReadError, TransientReadError
 from parsing.model import Cell, Report, Section
 from parsing.readers import Document, read_document
@@ -20,10 +21,23 @@ def parse_file(path: str | Path) -> Report:
     """Read and parse one file. I/O errors become a ``failed`` report, never an exception."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > readers.MAX_BYTES:  # refused from its size: never read whole into memory
+            return _oversized(path, size)
         data = path.read_bytes()
     except OSError as exc:
         return failed_report(str(path), b"", "unknown", TransientReadError(f"无法读取文件：{exc.strerror or exc}"))
     return parse_bytes(data, str(path))
+
+
+def _oversized(path: Path, size: int) -> Report:
+    """A ``failed`` report for a file above ``MAX_BYTES``, its sha256 computed 1 MB at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return Report(file=str(path), source_format=_format_guess(str(path)), sha256=digest.hexdigest(),
+                  parse_status="failed", problems=(readers.too_large(size).reason,))
 
 
 def parse_bytes(data: bytes, name: str) -> Report:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -17,6 +18,13 @@ from parsing.errors import EmptyDocument, EncryptedDocument, NoTextLayer, NotADo
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_PDF_PAGES = 300
+# What a small file can unpack into: markup ("<") in an HTML page or in the XML parts of a Word file (BeautifulSoup
+# and python-docx build one object per element, ~30 µs and ~400 bytes each; a real report has < 50,000), the
+# decoded page content of a PDF (a real report page holds ~25 KB) and the content-stream operators interpreted
+# while extracting its text (~3,000 a page, form XObjects included).
+MAX_MARKUP_TAGS = 250_000
+MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_PDF_OPERATIONS = 400_000
 FORMATS = ("txt", "html", "docx", "pdf")
 _EXTENSIONS = {".txt": "txt", ".md": "txt", ".text": "txt", ".html": "html", ".htm": "html",
                ".xhtml": "html", ".docx": "docx", ".pdf": "pdf"}
@@ -50,7 +58,10 @@ def detect_format(data: bytes, name: str) -> str:
     ext = _EXTENSIONS.get(PurePath(name).suffix.lower())
     if ext in ("pdf", "docx"):
         raise NotADocument(f"文件扩展名为 .{ext}，但内容不是 {ext.upper()} 文件")
-    if ext == "html" or re.search(rb"<(html|body|table|p|div)[\s>]", head[:512], re.I):
+    markup = re.search(rb"<(html|body|table|p|div)[\s>]", head[:512], re.I)
+    if ext == "txt" and not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        markup = None  # a .txt/.md report that quotes markup in its first lines (a title, say) is still text
+    if ext == "html" or markup:
         return "html"
     return "txt"
 
@@ -60,13 +71,18 @@ def read_document(data: bytes, name: str) -> Document:
     if not data:
         raise EmptyDocument("文件为空（0 字节）")
     if len(data) > MAX_BYTES:
-        raise TooLarge(f"文件过大（{_size(len(data))}，上限 {_size(MAX_BYTES)}）")
+        raise too_large(len(data))
     fmt = detect_format(data, name)
     lines = {"txt": _read_text, "html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data)
     lines = _drop_footers(lines)
     if not any(line.text.strip() for line in lines):
         raise EmptyDocument("文件中没有可读的文字")
     return Document(tuple(lines), fmt)
+
+
+def too_large(size: int) -> TooLarge:
+    """The error for a file of ``size`` bytes above ``MAX_BYTES`` (also raised from the size on disk alone)."""
+    return TooLarge(f"文件过大（{_size(size)}，上限 {_size(MAX_BYTES)}）")
 
 
 def _size(n: int) -> str:
@@ -156,7 +172,11 @@ def _text_line(raw: str, where: str) -> list[Line]:
 
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "blockquote", "pre", "title", "ul", "ol", "dd", "dt", "center", "form"}
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
+# ``<embed>`` is a void element, but libxml2's HTML parser nests everything after an unclosed one inside it (and
+# likewise after an unclosed ``<object>``, whose content is the fallback a browser without the plugin shows):
+# the tag goes, its content stays — dropping it would drop the rest of the page (a Flash video above a report).
+_UNWRAP_TAGS = ("object", "embed")
 
 
 def decode_html(data: bytes) -> str:
@@ -164,24 +184,37 @@ def decode_html(data: bytes) -> str:
     declared = re.search(rb"charset\s*=\s*[\"']?\s*([\w-]+)", data[:4096], re.I)
     name = declared.group(1).decode("ascii", "ignore").lower() if declared else ""
     if name in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
-        return data.decode("gb18030", errors="replace")
+        try:  # a page re-saved as UTF-8 under its old GB declaration: GBK text is practically never valid UTF-8
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("gb18030", errors="replace")
     return decode_text(data)
 
 
 def _read_html(data: bytes) -> list[Line]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    text = decode_html(data)
+    tags = text.count("<")
+    if tags > MAX_MARKUP_TAGS:
+        raise TooLarge(f"网页标记过多（{tags} 个“<”，上限 {MAX_MARKUP_TAGS}），不像一份年度报告")
+    soup = BeautifulSoup(text, "lxml")
     for tag in soup(list(_DROP_TAGS)):
         tag.decompose()
+    for tag in soup(list(_UNWRAP_TAGS)):
+        tag.unwrap()
     walker = _HtmlWalker()
     walker.walk(soup.body or soup)
     walker.flush()
     return walker.lines
 
 
+_FLUSH = object()  # stack marker of ``_HtmlWalker.walk``: end of a block element
+
+
 class _HtmlWalker:
-    """Depth-first walk that emits running text as lines and every table cell as one cell line."""
+    """Depth-first walk that emits running text as lines and every table cell as one cell line.
+    Iterative (an explicit stack): a page nested thousands of levels deep cannot exhaust Python's stack."""
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
@@ -200,24 +233,25 @@ class _HtmlWalker:
     def walk(self, node) -> None:  # noqa: ANN001 - bs4 node
         from bs4 import NavigableString, Tag
 
-        for child in node.children:
-            if isinstance(child, NavigableString):
+        stack: list = list(reversed(node.contents))
+        while stack:
+            child = stack.pop()
+            if child is _FLUSH:
+                self.flush()
+            elif isinstance(child, NavigableString):
                 if type(child).__name__ in ("Comment", "Doctype", "ProcessingInstruction", "Declaration"):
                     continue
                 self.buffer.append(re.sub(r"[ \t\r\n]+", " ", str(child)))
             elif isinstance(child, Tag):
-                self._tag(child)
-
-    def _tag(self, tag) -> None:  # noqa: ANN001
-        if tag.name == "table":
-            self.flush()
-            self._table(tag)
-        elif tag.name in _BLOCK_TAGS:
-            self.flush()
-            self.walk(tag)
-            self.flush()
-        else:
-            self.walk(tag)
+                if child.name == "table":
+                    self.flush()
+                    self._table(child)
+                elif child.name in _BLOCK_TAGS:
+                    self.flush()
+                    stack.append(_FLUSH)  # after the block's children
+                    stack.extend(reversed(child.contents))
+                else:
+                    stack.extend(reversed(child.contents))
 
     def _table(self, table) -> None:  # noqa: ANN001
         self.table += 1
@@ -245,7 +279,24 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNZIPPED_BYTES:
         raise TooLarge(f"Word 文件解压后过大（{_size(unpacked)}，上限 {_size(MAX_UNZIPPED_BYTES)}），疑似压缩炸弹")
+    _count_markup(archive)
     return archive
+
+
+def _count_markup(archive: zipfile.ZipFile) -> None:
+    """Count the elements of the XML parts, streaming (1 MB at a time), before python-docx builds them all."""
+    tags = 0
+    try:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith((".xml", ".rels")):
+                continue
+            with archive.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    tags += chunk.count(b"<")
+                    if tags > MAX_MARKUP_TAGS:
+                        raise TooLarge(f"Word 文件的 XML 标记过多（超过 {MAX_MARKUP_TAGS} 个元素），疑似压缩炸弹")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        raise NotADocument(f"Word 文件已损坏或不完整（{exc.__class__.__name__}）") from None
 
 
 def _read_docx(data: bytes) -> list[Line]:
@@ -259,29 +310,39 @@ def _read_docx(data: bytes) -> list[Line]:
         raise NotADocument(f"Word 文件无法打开（{exc.__class__.__name__}）") from None
     lines: list[Line] = []
     paragraph = table = 0
-    for block in document.element.body.iterchildren():
-        if block.tag == qn("w:p"):
-            paragraph += 1
-            text = "".join(t.text or "" for t in block.iter(qn("w:t")))
-            lines.append(Line(text, f"Word第{paragraph}段"))
-        elif block.tag == qn("w:tbl"):
-            table += 1
-            lines.extend(_docx_table(docx.table.Table(block, document), table))
+    p_tag, tbl_tag, t_tag = qn("w:p"), qn("w:tbl"), qn("w:t")
+    try:
+        for block in document.element.body.iterchildren():
+            if block.tag == p_tag:
+                paragraph += 1
+                text = "".join(t.text or "" for t in block.iter(t_tag))
+                lines.append(Line(text, f"Word第{paragraph}段"))
+            elif block.tag == tbl_tag:
+                table += 1
+                lines.extend(_docx_table(docx.table.Table(block, document), table))
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:  # python-docx on malformed table XML
+        raise NotADocument(f"Word 文件内容结构有误，无法读取（{exc.__class__.__name__}）") from None
     return lines
 
 
 def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx Table
-    """Each distinct cell once, at its first (top-left) position: merged cells are not repeated."""
-    seen: set = set()  # the <w:tc> elements themselves: keeping them alive keeps identity stable
+    """Each distinct cell once, at its first (top-left) position: a horizontally merged cell (gridSpan) is one
+    ``<w:tc>``, and a cell continuing a vertical merge (vMerge) is the cell above it, already read.
+
+    The ``<w:tc>`` elements are read directly: python-docx's ``row.cells`` repeats a cell once per grid column
+    it spans and looks a vertical merge up row by row, recursively — a declared span of 10⁸ columns or a merge
+    thousands of rows deep would take minutes and gigabytes (or overflow the stack)."""
+    from docx.table import _Cell
+
     lines: list[Line] = []
-    for r, row in enumerate(table.rows, start=1):
-        for c, cell in enumerate(row.cells, start=1):
-            if cell._tc in seen:
-                continue
-            seen.add(cell._tc)
-            text = "".join(p.text for p in cell.paragraphs)
-            text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
-            lines.append(Line(text, f"Word表格{number}第{r}行第{c}格", True))
+    for r, tr in enumerate(table._tbl.tr_lst, start=1):
+        c = 1
+        for tc in tr.tc_lst:
+            if tc.vMerge != "continue":
+                text = "".join(p.text for p in _Cell(tc, table).paragraphs)
+                text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
+                lines.append(Line(text, f"Word表格{number}第{r}行第{c}格", True))
+            c += max(tc.grid_span, 1)
         lines.append(Line("", f"Word表格{number}第{r}行末"))
     return lines
 
@@ -291,7 +352,7 @@ def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx
 
 def _read_pdf(data: bytes) -> list[Line]:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PyPdfError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -300,14 +361,51 @@ def _read_pdf(data: bytes) -> list[Line]:
         pages = reader.pages
         if len(pages) > MAX_PDF_PAGES:
             raise TooLarge(f"PDF 共 {len(pages)} 页，超过上限 {MAX_PDF_PAGES} 页，不像一份年度报告")
+        _check_pdf_content(pages)
+        budget = _OperationBudget(MAX_PDF_OPERATIONS)
         lines = [Line(text, f"第{p}页第{n}行") for p, page in enumerate(pages, start=1)
-                 for n, text in enumerate((page.extract_text() or "").splitlines(), start=1)]
+                 for n, text in enumerate((page.extract_text(visitor_operand_before=budget) or "").splitlines(),
+                                          start=1)]
     except ReadError:
         raise
     except FileNotDecryptedError:
         raise EncryptedDocument("PDF 文件受密码保护，无法读取") from None
+    except LimitReachedError:
+        raise TooLarge("PDF 中的数据流解压后过大，超过 pypdf 的安全上限，疑似压缩炸弹") from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise NotADocument(f"PDF 文件已损坏或不完整（{exc.__class__.__name__}）") from None
     if sum(len(line.text.strip()) for line in lines) < 20:
         raise NoTextLayer("PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
     return lines
+
+
+def _check_pdf_content(pages) -> None:  # noqa: ANN001 - pypdf page list
+    """The pages' decoded content streams, together, within ``MAX_PDF_CONTENT_BYTES`` (checked before any text
+    is extracted: pypdf parses a whole stream into operators first, superlinearly in its size)."""
+    total = 0
+    for number, page in enumerate(pages, start=1):
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = contents if isinstance(contents, list) else [contents]
+        for stream in streams:
+            stream = stream.get_object() if stream is not None else None
+            if hasattr(stream, "get_data"):
+                total += len(stream.get_data())
+        if total > MAX_PDF_CONTENT_BYTES:
+            raise TooLarge(f"PDF 页面内容解压后过大（前 {number} 页已达 {_size(total)}，上限 "
+                           f"{_size(MAX_PDF_CONTENT_BYTES)}），不像一份年度报告")
+
+
+class _OperationBudget:
+    """``visitor_operand_before`` of pypdf's text extraction: stops it after ``limit`` operators (a form
+    XObject drawn thousands of times costs as much as its operators repeated; a failure inside a form is only
+    logged by pypdf, so every later operator raises again until the page's own content stops)."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.limit = limit
+
+    def __call__(self, *_args: object) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise TooLarge(f"PDF 内容过于复杂（超过 {self.limit} 个绘制指令），不像一份年度报告")

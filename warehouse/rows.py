@@ -12,6 +12,14 @@ from rules.findings import Finding
 from rules.register import Match
 
 
+def storable(text: str | None) -> str | None:
+    """Text DuckDB can store: a file name that is not valid UTF-8 (bytes kept by Python as surrogates,
+    e.g. GBK names from a Windows zip) is written with its undecodable bytes as ``\\xNN``."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kinds: dict[str, str | None],
                 raw_paths: dict[str, str], ingested_at: datetime,
                 matches: dict[str, Match] | None = None) -> pd.DataFrame:
@@ -19,7 +27,7 @@ def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kind
     matches = matches or {}
     rows = [{
         "report_id": r.report_id, "body_id": body_ids.get(r.report_id), "body_name": r.body, "year": r.year,
-        "edition": r.edition, "source_path": r.file, "source_format": r.source_format,
+        "edition": r.edition, "source_path": storable(r.file), "source_format": r.source_format,
         "parse_status": r.parse_status, "ingested_at": ingested_at, "problems": list(r.problems),
         "size_bytes": None, "raw_path": raw_paths.get(r.report_id),
         "sections": [str(s.number) for s in r.sections], "body_kind": kinds.get(r.report_id),
