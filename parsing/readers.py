@@ -372,7 +372,8 @@ def _read_pdf(data: bytes) -> list[Line]:
         raise EncryptedDocument("PDF 文件受密码保护，无法读取") from None
     except LimitReachedError:
         raise TooLarge("PDF 中的数据流解压后过大，超过 pypdf 的安全上限，疑似压缩炸弹") from None
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            AssertionError, ZeroDivisionError, OverflowError) as exc:  # pypdf asserts on some corrupt files
         raise NotADocument(f"PDF 文件已损坏或不完整（{exc.__class__.__name__}）") from None
     if sum(len(line.text.strip()) for line in lines) < 20:
         raise NoTextLayer("PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
