@@ -248,6 +248,28 @@ def mutated_seed(draw: st.DrawFn, seeds: tuple[tuple[str, bytes], ...]) -> tuple
 # ---------------------------------------------------------------- tests
 
 
+def test_found_by_fuzzing_object_reference_in_a_content_stream() -> None:
+    """The long run's one failure: an indirect reference (``7 0 R``) spliced into a page's content stream makes
+    pypdf ``assert`` (``AssertionError: mypy``); it must be a reader's reason, not the catch-all."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                                NameObject("/Subtype"): NameObject("/Type1"),
+                                                NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    content = DecodedStreamObject()
+    content.set_data(b"BT /F1 12 Tf 72 720 Td (some text of a report page) Tj\n/UserRestrictions 7 0 R\nTj ET")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    report = check(buffer.getvalue(), "reference_in_content.pdf")
+    assert report.parse_status == "failed" and "损坏" in report.problems[0], report.problems
+
+
 def test_seeds_satisfy_the_properties() -> None:
     """The unmutated seeds: readable, with numbers, and every number printed in the source."""
     for name, data in (*text_seeds(), *pdf_seeds(), *synthetic_seeds()):
