@@ -1,65 +1,64 @@
 """The nightly pipeline as Prefect flows: ingest → validate → load → summary.
 
-Flows only orchestrate: the work is done by ``xxgk.pipeline`` (files, parsing), ``rules`` (findings),
-``expectations`` (GX) and ``warehouse`` (DuckDB). Tasks work on chunks of reports, never one task per
-report; GX runs once per run, from the flow's own thread; the warehouse has one writer (``load``).
+Flows only orchestrate: each stage is a function of ``xxgk.stages`` (the same functions the benchmark runs
+without Prefect). Tasks work on chunks of files, never one task per report; GX runs once per run, from the
+flow's own thread; the warehouse has one writer (``load``).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-from parsing import Report
-from rules.findings import Finding
-from xxgk import pipeline
+from xxgk import pipeline, stages
 from xxgk.settings import RunSettings
+from xxgk.stages import RunState
 
-CHUNK = 250
-Progress = Callable[[str, int, int], None]
-_STATES: dict[str, "RunState"] = {}  # a run's in-memory state, handed between stages by run id
+__all__ = ["RunState", "ingest", "load", "nightly", "summary", "validate"]
 
-
-@dataclass
-class RunState:
-    """What the stages hand to each other within one run."""
-
-    run_id: str
-    started_at: datetime
-    sources: list[pipeline.SourceFile] = field(default_factory=list)
-    unreadable: list[Path] = field(default_factory=list)
-    reports: list[Report] = field(default_factory=list)
-    carried: list[str] = field(default_factory=list)
-    carry_from: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    docs_index: Path | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+_STATES: dict[str, RunState] = {}  # a run's in-memory state, handed between stages by run id
 
 
 # ---------------------------------------------------------------- tasks
 
 
 @task(name="hash files", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def hash_chunk(paths: list[Path]) -> list[pipeline.SourceFile | Path]:
-    """sha256 of each file (a file that cannot be read is returned as its path)."""
-    return [pipeline.hash_file(p) or p for p in paths]
+def hash_chunk(paths: list) -> list:
+    """sha256 of each file of the chunk (a file that cannot be read is returned as its path)."""
+    return pipeline.hash_chunk(paths)
 
 
 @task(name="parse reports", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def parse_chunk(paths: list[Path], raw_root: Path) -> list[Report]:
-    """Parse one chunk of files in a worker process of the run's parser pool."""
-    return pipeline.parse_chunk_pooled(paths, raw_root)
+def parse_chunk(paths: list, raw_root) -> list:  # noqa: ANN001
+    """Parse one chunk of files (with each report's own facts) in a worker of the run's parser pool."""
+    return pipeline.run_pooled(pipeline.describe_chunk, paths, raw_root)
 
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
-def reparse_chunk(items: list[tuple[str, str]], raw_root: Path) -> list[Report]:
-    return [pipeline.parse_archived(report_id, raw_root, path) for report_id, path in items]
+def reparse_chunk(items: list, raw_root) -> list:  # noqa: ANN001
+    """Re-read one chunk of stored reports from the raw archive (the rules changed since they were checked)."""
+    return pipeline.run_pooled(pipeline.describe_archived_chunk, items, raw_root)
+
+
+_TASKS = {pipeline.hash_chunk: hash_chunk, pipeline.describe_chunk: parse_chunk,
+          pipeline.describe_archived_chunk: reparse_chunk}
+
+
+def _map_tasks(settings: RunSettings) -> stages.MapChunks:
+    """Chunks as Prefect tasks (submitted at once, collected in order), with progress."""
+    progress = settings.progress()
+
+    def map_chunks(fn: Callable, items: list, label: str, *args: object) -> list:
+        futures = [_TASKS[fn].submit(chunk, *args) for chunk in pipeline.chunks(items, pipeline.CHUNK)]
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if progress:
+                progress(label, min(done * pipeline.CHUNK, len(items)), len(items))
+        return [item for future in futures for item in future.result()]
+
+    return map_chunks
 
 
 # ---------------------------------------------------------------- flows
@@ -68,86 +67,29 @@ def reparse_chunk(items: list[tuple[str, str]], raw_root: Path) -> list[Report]:
 @flow(name="ingest", validate_parameters=False)
 def ingest(settings: RunSettings, run_id: str) -> None:
     """Discover report files, hash them, parse (in chunks) those not yet in the warehouse."""
-    from warehouse import store
-
-    state, progress = _STATES[run_id], settings.progress()
-    t0 = time.perf_counter()
-    paths = pipeline.discover(settings.inputs)
-    hashed = _run_chunks(hash_chunk, paths, progress, "hash")
-    state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
-    state.unreadable = [h for h in hashed if isinstance(h, Path)]
-    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
-                          settings.lock_wait)
-    new_paths = [s.path for s in plan.to_parse] + state.unreadable
-    state.reports = _run_chunks(parse_chunk, new_paths, progress, "parse", settings.raw_root)
-    state.reports += _run_chunks(reparse_chunk, plan.to_reparse, progress, "re-parse", settings.raw_root)
-    state.carried, state.carry_from = plan.carried, plan.carry_from
-    state.timings["parse"] = time.perf_counter() - t0
-    get_run_logger().info("ingest: %d files, %d parsed, %d unchanged", len(paths), len(state.reports),
-                          len(state.carried))
-
-
-def _run_chunks(fn, items: list, progress: Progress | None, label: str, *args) -> list:  # noqa: ANN001
-    futures = [fn.submit(chunk, *args) for chunk in pipeline.chunks(items, CHUNK)]
-    done = 0
-    for future in as_completed(futures):
-        done += 1
-        if progress:
-            progress(label, min(done * CHUNK, len(items)), len(items))
-    return [item for future in futures for item in future.result()]
+    state = _STATES[run_id]
+    stages.ingest(settings, state, _map_tasks(settings))
+    get_run_logger().info("ingest: %d files, %d parsed, %d unchanged", len(state.sources) + len(state.unreadable),
+                          len(state.reports), len(state.carried))
 
 
 @flow(name="validate", validate_parameters=False)
 def validate(settings: RunSettings, run_id: str) -> None:
     """All rules over the whole batch: one GX validation per suite, Data Docs into the run folder."""
-    from xxgk.check import check_reports
-
-    state = _STATES[run_id]
-    t0 = time.perf_counter()
-    if not state.reports:  # nothing new: every finding carries over from the last run
-        state.timings["validate"] = 0.0
-        return
-    register = settings.bodies if settings.register else None
-    result = check_reports(state.reports, settings.run_dir(state.run_id), settings.engine, register,
-                           years=settings.years)
-    state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
-    state.docs_index = result.docs_index
-    state.timings["validate"] = time.perf_counter() - t0
+    stages.validate(settings, _STATES[run_id])
 
 
 @task(name="load warehouse", cache_policy=NO_CACHE)
 def load(settings: RunSettings, run_id: str, flow_run_id: str | None) -> None:
     """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
-    from warehouse import store
-
-    state = _STATES[run_id]
-    t0 = time.perf_counter()
-    store.load(settings, state, flow_run_id)
-    state.timings["load"] = time.perf_counter() - t0
+    stages.load(settings, _STATES[run_id], flow_run_id)
 
 
 @flow(name="summary", validate_parameters=False)
 def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
-    """Flag non-compliant bodies: the audit list as CSV and XLSX with Chinese headers, and its top rows."""
-    from warehouse import exports
-
-    state = _STATES[run_id]
-    t0 = time.perf_counter()
-    result = exports.write_audit(settings.db, settings.out_dir)
-    exports.print_top(result, top)
-    site = report_site(settings)
-    state.timings["summary"] = time.perf_counter() - t0
-    return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
-            "xlsx": str(result.xlsx), **site}
-
-
-@task(name="report site", cache_policy=NO_CACHE)
-def report_site(settings: RunSettings) -> dict:
-    """The Chinese report site, the audit list by county and the 整改通知 drafts (portal/)."""
-    import portal
-
-    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs)
-    return {"site": str(built["site"]), "notices": len(built["notices"])}
+    """Flag non-compliant bodies: the audit list as CSV and XLSX with Chinese headers, its top rows, the
+    report site and the 整改通知 drafts."""
+    return stages.summary(settings, _STATES[run_id], top)
 
 
 @flow(name="nightly", validate_parameters=False)
@@ -156,6 +98,8 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
             years: list[int] | None = None, wait: float = 30.0) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them."""
+    from pathlib import Path
+
     settings = RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
                            Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
                            lock_wait=wait, years=tuple(years) if years else None)
@@ -163,24 +107,21 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
 
 
 def run_stages(settings: RunSettings) -> dict:
+    """The four stages as subflows of the calling flow. The subflows send no heartbeats of their own: they
+    run inside ``nightly``, whose heartbeat already tells the server the run is alive (and Prefect's
+    heartbeat thread costs up to a second at the end of every flow run)."""
     from prefect.runtime import flow_run
 
-    state = RunState(run_id=_run_id(), started_at=datetime.now(timezone.utc).replace(tzinfo=None))
+    state = RunState.new()
     _STATES[state.run_id] = state
     try:
         settings.check_writable()
-        with settings.run_lock():
+        with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             ingest(settings, state.run_id)
             validate(settings, state.run_id)
             load(settings, state.run_id, flow_run.get_id())
-            outcome = summary(settings, state.run_id)
+            summarised = summary(settings, state.run_id)
     finally:
         _STATES.pop(state.run_id, None)
         pipeline.shutdown_pool()
-    return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable),
-            "n_parsed": len(state.reports), "n_carried": len(state.carried),
-            "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings, **outcome}
-
-
-def _run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return stages.outcome(state, summarised)

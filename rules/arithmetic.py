@@ -37,13 +37,23 @@ class Identity:
         return hashlib.sha1("|".join((self.relation, *self.lhs, "=", *self.rhs)).encode()).hexdigest()[:10]
 
     def holds(self, values: dict[str, float | None], tolerance: float = 0.0) -> bool | None:
-        """True/False, or None when an input is unknown."""
-        nums = [values.get(c) for c in self.cells]
-        if any(v is None or v != v for v in nums):
+        """True/False, or None when an input is unknown (missing or NaN)."""
+        lhs = _total(self.lhs, values)
+        rhs = _total(self.rhs, values)
+        if lhs is None or rhs is None:
             return None
-        lhs = sum(values[c] for c in self.lhs)  # type: ignore[misc]
-        rhs = sum(values[c] for c in self.rhs)  # type: ignore[misc]
         return lhs >= rhs - tolerance if self.relation == "ge" else abs(lhs - rhs) <= tolerance + 1e-9
+
+
+def _total(cells: tuple[str, ...], values: dict[str, float | None]) -> float | None:
+    """The sum of the cells' values (added in order, as ``sum`` does), None when one is unknown."""
+    total = 0
+    for cid in cells:
+        value = values.get(cid)
+        if value is None or value != value:
+            return None
+        total += value
+    return total
 
 
 def outcome_rows(t3: Table) -> list[str]:

@@ -86,16 +86,42 @@ def range_cells(rule: Rule, tables: dict[str, layout.Table]) -> tuple[str, ...]:
 
 def scopes(rule: Rule, facts: Facts) -> list[Scope]:
     """The scopes of ``rule`` for the report described by ``facts`` (its own table layouts)."""
-    tables = tables_for(facts)
-    if rule.check.kind == "identity":
-        found = identity_scopes(rule, tables)
-        if rule.check.get("optional"):  # only what the report states is checked (prose numbers)
-            found = [s for s in found if all(facts.get(c) is not None for c in s.identity.lhs)]
-        return found
-    if rule.check.kind == "range":
-        return [Scope(rule.id, rule.check.get("cells") or rule.id, range_cells(rule, tables))]
-    fact = rule.check.get("fact")
-    return [Scope(rule.id, fact, (), fact=fact)]
+    found = _layout_scopes(rule, _layout_key(facts))
+    if rule.check.kind == "identity" and rule.check.get("optional"):  # only what the report states is checked
+        return [s for s in found if all(facts.get(c) is not None for c in s.identity.lhs)]  # type: ignore[union-attr]
+    return list(found)
+
+
+def _layout_key(facts: Facts) -> tuple[str, str]:
+    default = None if facts.get("t2_edition") and facts.get("t3_edition") else _default(facts)
+    return facts.get("t2_edition") or default, facts.get("t3_edition") or default  # type: ignore[return-value]
+
+
+_SCOPES: dict[tuple[str, tuple[str, str]], tuple[Scope, ...]] = {}
+
+
+def _layout_scopes(rule: Rule, layout_key: tuple[str, str]) -> tuple[Scope, ...]:
+    """The scopes of ``rule`` on one combination of table editions (memoised: there are a handful)."""
+    key = (rule.id, layout_key)
+    if key not in _SCOPES:
+        t2, t3 = layout.edition(layout_key[0]), layout.edition(layout_key[1])
+        tables = {"t2": t2.t2, "t3": t3.t3, "t4": t3.t4}
+        if rule.check.kind == "identity":
+            found = identity_scopes(rule, tables)
+        elif rule.check.kind == "range":
+            found = [Scope(rule.id, rule.check.get("cells") or rule.id, range_cells(rule, tables))]
+        else:
+            fact = rule.check.get("fact")
+            found = [Scope(rule.id, fact, (), fact=fact)]
+        _SCOPES[key] = tuple(found)
+    return _SCOPES[key]
+
+
+def all_scope_cells() -> frozenset[str]:
+    """Every input any rule reads, over every combination of table editions."""
+    combos = [(a, b) for a in layout.EDITIONS for b in layout.EDITIONS]
+    return frozenset(c for rule in catalogue().values() for combo in combos
+                     for scope in _layout_scopes(rule, combo) for c in scope.cells)
 
 
 def range_violations(rule: Rule, cells: tuple[str, ...], facts: Facts) -> list[str]:

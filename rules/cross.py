@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
 
 from parsing.model import Report
-from rules import layout
 from rules.arithmetic import PREV
 from rules.facts import Facts
 from rules.register import normal_name
@@ -39,16 +41,46 @@ def add_cross_facts(reports: list[Report], facts: list[Facts]) -> None:
         key = body_key(f.get("body"), f.get("body_id"))
         if key and f.get("year"):
             by_key.setdefault((key, int(f["year"])), i)
+    texts = {n: [_own_text(r, f, n) for r, f in zip(reports, facts)] for n in SIMILARITY_SECTIONS}
+    pieces = {n: {i: f[f"pieces.s{n}"] for i, f in enumerate(facts) if f"pieces.s{n}" in f} for n in SIMILARITY_SECTIONS}
     for i, f in enumerate(facts):
         key = body_key(f.get("body"), f.get("body_id"))
         prev = by_key.get((key, int(f["year"]) - 1)) if key and f.get("year") else None
         _add_previous(f, facts[prev] if prev is not None else None)
-        _add_previous_similarity(f, reports[i], reports[prev] if prev is not None else None)
-    _add_peer_similarity(reports, facts)
+        for n in SIMILARITY_SECTIONS:
+            both = prev is not None and texts[n][i] and texts[n][prev]
+            f[f"dup.prev_s{n}"] = containment(_pieces(i, texts[n], pieces[n]), _pieces(prev, texts[n], pieces[n])) \
+                if both else None
+    _add_peer_similarity(texts, facts, pieces)
+
+
+SIMILARITY_SECTIONS = (1, 5)
+
+
+def own_texts(report: Report) -> dict:
+    """``text.s1`` / ``text.s5``: the sections compared for copying, without the body's own name, and
+    ``pieces.s1`` / ``pieces.s5`` their shingles (per-report facts, computed where the report is parsed)."""
+    texts = {n: _section_text(report, n) for n in SIMILARITY_SECTIONS}
+    out: dict = {f"text.s{n}": text for n, text in texts.items()}
+    out.update({f"pieces.s{n}": shingles(text) for n, text in texts.items() if text})
+    return out
+
+
+def _own_text(report: Report, f: Facts, number: int) -> str | None:
+    key = f"text.s{number}"
+    return f[key] if key in f else _section_text(report, number)
+
+
+@cache
+def previous_cells() -> tuple[str, ...]:
+    """The cells whose previous-year value some rule reads (``prev.<cell>`` facts)."""
+    from rules.checks import all_scope_cells
+
+    return tuple(sorted(c[len(PREV):] for c in all_scope_cells() if c.startswith(PREV)))
 
 
 def _add_previous(f: Facts, prev: Facts | None) -> None:
-    for cid in layout.all_cell_ids():
+    for cid in previous_cells():
         f[PREV + cid] = prev.get(cid) if prev else None
     f["prev.report_id"] = prev.get("report_id") if prev else None
 
@@ -71,15 +103,28 @@ def _strip_names(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def shingles(text: str) -> set[str]:
-    """Overlapping 8-character pieces of the text without digits, spaces and punctuation."""
+_EMPTY = np.empty(0, dtype=np.uint64)
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: the windows' polynomial hash
+
+
+def shingles(text: str) -> np.ndarray:
+    """The distinct overlapping 8-character pieces of the text without digits, spaces and punctuation,
+    each as a 64-bit polynomial hash of its 8 code points (sorted; numpy, so that comparing two texts is
+    one vectorised intersection and the pieces travel cheaply from the parser workers)."""
     clean = _NOISE.sub("", text)
-    return {clean[i:i + SHINGLE] for i in range(max(len(clean) - SHINGLE + 1, 0))}
+    n = len(clean) - SHINGLE + 1
+    if n <= 0:
+        return _EMPTY
+    points = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    keys = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):
+        keys = keys * _MULTIPLIER + points[k:k + n]  # wraps modulo 2**64
+    return np.unique(keys)
 
 
-def containment(own: set[str], other: set[str]) -> float | None:
+def containment(own: np.ndarray, other: np.ndarray) -> float | None:
     """Share of ``own``'s pieces that ``other`` also has (1.0 = all of it copied)."""
-    return len(own & other) / len(own) if own else None
+    return len(np.intersect1d(own, other, assume_unique=True)) / len(own) if len(own) else None
 
 
 def _names(report: Report) -> list[str]:
@@ -92,28 +137,21 @@ def _section_text(report: Report, number: int) -> str | None:
     return _strip_names(section.text, _names(report)) if section else None
 
 
-def _add_previous_similarity(f: Facts, report: Report, prev: Report | None) -> None:
-    for number in (1, 5):
-        own = _section_text(report, number)
-        other = _section_text(prev, number) if prev else None
-        f[f"dup.prev_s{number}"] = containment(shingles(own), shingles(other)) if own and other else None
-
-
-def _add_peer_similarity(reports: list[Report], facts: list[Facts]) -> None:
+def _add_peer_similarity(texts: dict[int, list[str | None]], facts: list[Facts],
+                         pieces: dict[int, dict[int, np.ndarray]]) -> None:
     """Best containment in another body's report of the same year. Candidates are the reports sharing
     whole sentences that are not boilerplate (found in more than ``BOILERPLATE_SHARE`` reports); the exact
     8-character containment is computed only for those sharing at least ``CANDIDATE_SHARE`` of the text."""
-    for number in (1, 5):
-        texts = [_section_text(r, number) for r in reports]
-        sents = [sentences(t) if t else {} for t in texts]
+    keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
+    for number in SIMILARITY_SECTIONS:
+        sents = [sentences(t) if t else {} for t in texts[number]]
         owners: dict[tuple[int | None, str], set[int]] = defaultdict(set)
         for i, own in enumerate(sents):
             for s in own:
                 owners[(facts[i].get("year"), s)].add(i)
-        keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
-        pieces: dict[int, set[str]] = {}
-        for i, text in enumerate(texts):
-            score, peer = _best_peer(i, texts, sents, owners, facts, keys, pieces) if text else (None, None)
+        for i, text in enumerate(texts[number]):
+            score, peer = _best_peer(i, texts[number], sents, owners, facts, keys, pieces[number]) if text \
+                else (None, None)
             facts[i][f"dup.peer_s{number}"], facts[i][f"dup.peer_s{number}__with"] = score, peer
 
 
@@ -121,7 +159,7 @@ CANDIDATE_SHARE = 0.3
 
 
 def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts], keys: list,
-               pieces: dict[int, set[str]]) -> tuple[float | None, str | None]:
+               pieces: dict[int, np.ndarray]) -> tuple[float | None, str | None]:
     shared: dict[int, int] = defaultdict(int)
     for s, n in sents[i].items():
         holders = owners[(facts[i].get("year"), s)]
@@ -139,7 +177,7 @@ def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts
     return score, facts[j].get("body")
 
 
-def _pieces(i: int, texts: list, pieces: dict[int, set[str]]) -> set[str]:
+def _pieces(i: int, texts: list, pieces: dict[int, np.ndarray]) -> np.ndarray:
     if i not in pieces:
         pieces[i] = shingles(texts[i])
     return pieces[i]

@@ -31,14 +31,11 @@ _ADDRESS = re.compile(rf"(?:联系)?地{_GAP}址{_GAP}[：:]")
 def report_facts(report: Report, body_kind: str | None = None, match: Match | None = None) -> Facts:
     """All facts of one parsed report. ``body_kind`` and ``match`` come from the register when one is
     given (``match`` None = no register)."""
-    kind = body_kind or infer_kind(report.body)
+    kind = infer_kind(report.body)
     facts: Facts = {"report_id": report.report_id, "file": report.file, "body": report.body,
                     "year": report.year, "edition": report.edition, "body_kind": kind,
-                    "body_id": match.body_id if match else None, "register_loaded": match is not None,
                     "t2_edition": report.table_editions.get("t2") or None,
                     "t3_edition": report.table_editions.get("t3") or None}
-    facts["register_matched"], facts["register_matched__detail"] = _register_fact(match)
-    facts["filed"], facts["filed__detail"] = (True, "") if match is not None else (None, "未提供机关名录")
     facts.update(effective_values(report))
     facts.update(row_totals(facts))
     facts["sign_free_cells"] = _sign_free_cells(report)
@@ -46,6 +43,21 @@ def report_facts(report: Report, body_kind: str | None = None, match: Match | No
     for name, fn in _FACTS.items():
         value, detail = fn(report, kind)
         facts[name], facts[f"{name}__detail"] = value, detail
+    return with_register(facts, report, body_kind, match)
+
+
+def with_register(facts: Facts, report: Report, body_kind: str | None, match: Match | None) -> Facts:
+    """Set (in place) the facts that depend on the register: the body's id and kind (the register's kind,
+    else the one inferred from the printed name) and whether it was matched. Lets the per-report facts
+    be computed once, away from the register (in a parser worker), and matched afterwards."""
+    kind = body_kind or infer_kind(report.body)
+    if kind != facts.get("body_kind"):  # the only kind-dependent fact: the publication deadline
+        facts["published_on_time"], facts["published_on_time__detail"] = published_on_time(report, kind)
+    facts["body_kind"] = kind
+    facts["body_id"] = match.body_id if match else None
+    facts["register_loaded"] = match is not None
+    facts["register_matched"], facts["register_matched__detail"] = _register_fact(match)
+    facts["filed"], facts["filed__detail"] = (True, "") if match is not None else (None, "未提供机关名录")
     return facts
 
 

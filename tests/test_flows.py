@@ -77,8 +77,11 @@ def test_tasks_work_without_a_server(folder, tmp_path):
     paths = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".html"))
     hashed = hash_chunk.fn(paths)
     assert [h.path for h in hashed] == paths
-    reports = parse_chunk.fn(paths, tmp_path / "raw")
+    described = parse_chunk.fn(paths, tmp_path / "raw")
+    reports = [d.report for d in described]
     assert [r.report_id for r in reports] == [h.sha256 for h in hashed]
+    assert [d.facts["report_id"] for d in described] == [h.sha256 for h in hashed], "each with its own facts"
+    assert all({row[0] for row in d.cell_rows} == {d.report.report_id} for d in described), "and its cell rows"
     assert all((tmp_path / "raw" / r.report_id[:2] / r.report_id).exists() for r in reports)
 
 

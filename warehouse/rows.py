@@ -39,21 +39,25 @@ def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kind
     return pd.DataFrame(rows)
 
 
-def cell_rows(reports: Iterable[Report]) -> pd.DataFrame:
-    """One row per (report, canonical cell), with its state, value, printed text and locator."""
-    columns: dict[str, list] = {k: [] for k in ("report_id", "cell_id", "state", "value", "raw", "locator",
-                                                "reason", "note")}
-    for r in reports:
-        for cid, c in r.cells.items():
-            columns["report_id"].append(r.report_id)
-            columns["cell_id"].append(cid)
-            columns["state"].append(c.state)
-            columns["value"].append(float(c.value) if c.value is not None else None)
-            columns["raw"].append(c.raw)
-            columns["locator"].append(str(c.locator) if c.locator else None)
-            columns["reason"].append(c.reason)
-            columns["note"].append(c.note or None)
-    return pd.DataFrame(columns)
+CELL_COLUMNS = ("report_id", "cell_id", "state", "value", "raw", "locator", "reason", "note")
+CellRow = tuple  # one row of CELL_COLUMNS
+
+
+def report_cell_rows(report: Report) -> list[CellRow]:
+    """The rows of one report's canonical cells (built where the report was parsed, in a worker)."""
+    rid = report.report_id
+    return [(rid, cid, c.state, float(c.value) if c.value is not None else None, c.raw,
+             str(c.locator) if c.locator else None, c.reason, c.note or None) for cid, c in report.cells.items()]
+
+
+def cell_rows(reports: Iterable[Report], prepared: Iterable[list[CellRow]] | None = None) -> pd.DataFrame:
+    """One row per (report, canonical cell), with its state, value, printed text and locator; ``prepared``
+    gives the rows of each report already built (``report_cell_rows``), in the order of ``reports``."""
+    rows: list[CellRow] = []
+    for part in (prepared if prepared is not None else map(report_cell_rows, reports)):
+        rows.extend(part)
+    columns = list(zip(*rows)) if rows else [()] * len(CELL_COLUMNS)
+    return pd.DataFrame({name: list(values) for name, values in zip(CELL_COLUMNS, columns)})
 
 
 def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:

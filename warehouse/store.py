@@ -71,7 +71,7 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     try:
         if settings.bodies:
             db.upsert_bodies(con, bodies_frame(settings))
-        db.load_run(con, run, reports, cell_rows(state.reports), finding_rows(state.run_id, state.findings, body_ids),
+        db.load_run(con, run, reports, cell_rows(state.reports, state.cell_rows), finding_rows(state.run_id, state.findings, body_ids),
                     state.carry_from, state.carried)
     finally:
         con.close()

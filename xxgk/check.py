@@ -15,7 +15,7 @@ from parsing import Report, parse_file
 from rules.catalogue import Rule, catalogue
 from rules.checks import Scope, bare_fails
 from rules.cross import add_cross_facts
-from rules.facts import Facts, report_facts
+from rules.facts import Facts, report_facts, with_register
 from rules.filings import missing_filings
 from rules.findings import Finding, judge
 from rules.register import Body, RegisterIndex
@@ -41,8 +41,16 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
                   years: Iterable[int] | None = None) -> CheckResult:
     """Findings for every report (one per rule), decided in one batch; with a register, also one
     REG-MISSING finding per registered body and year without a report."""
+    return check_described(reports, [report_facts(r) for r in reports], run_dir, engine, register, today, years)
+
+
+def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path | None, engine: str = "gx",
+                    register: list[Body] | None = None, today: date | None = None,
+                    years: Iterable[int] | None = None) -> CheckResult:
+    """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
+    were computed already, e.g. by the parser workers. ``own_facts`` is completed in place."""
     rules = list(catalogue().values())
-    facts = batch_facts(reports, register)
+    facts = batch_facts(reports, register, own_facts)
     fails, docs = _engine(engine, facts, run_dir)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
     expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
@@ -50,14 +58,16 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
     return CheckResult(checked, docs, missing)
 
 
-def batch_facts(reports: list[Report], register: list[Body] | None) -> list[Facts]:
+def batch_facts(reports: list[Report], register: list[Body] | None,
+                own_facts: list[Facts] | None = None) -> list[Facts]:
     """Facts of every report, matched to the register, with the cross-report facts of the batch."""
-    kinds = {b.body_id: b.kind for b in register or []}
-    index = RegisterIndex(register) if register is not None else None
-    facts = []
-    for report in reports:
-        match = index.match(report.body) if index is not None else None
-        facts.append(report_facts(report, kinds.get(match.body_id) if match else None, match))
+    facts = own_facts if own_facts is not None else [report_facts(r) for r in reports]
+    if register is not None:
+        kinds = {b.body_id: b.kind for b in register}
+        index = RegisterIndex(register)
+        for report, own in zip(reports, facts):
+            match = index.match(report.body)
+            with_register(own, report, kinds.get(match.body_id), match)
     add_cross_facts(reports, facts)
     return facts
 

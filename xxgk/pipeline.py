@@ -3,20 +3,26 @@ benchmark calls them directly ("bare") to measure what orchestration and GX add.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from parsing import Report, parse_bytes
+from parsing import Report, parse_bytes, parse_file
 from parsing.api import failed_report
 from parsing.errors import TransientReadError
+from parsing.readers import MAX_BYTES
 from rules import layout
+from rules.cross import own_texts
+from rules.facts import Facts, report_facts
 from warehouse.db import archive_raw
+from warehouse.rows import report_cell_rows
 
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".xhtml", ".docx", ".pdf"})
 READ_ATTEMPTS = 3
+CHUNK = 250  # files per task: big enough to amortise a task, small enough to spread over the workers
 
 
 @dataclass(frozen=True)
@@ -46,12 +52,22 @@ def _hidden(path: Path, root: Path) -> bool:
 
 
 def hash_file(path: Path) -> SourceFile | None:
-    """The file's sha256 and size; None when it cannot be read (it is reported by ``parse_chunk``)."""
+    """The file's sha256 and size, read 1 MB at a time (a huge file is never held in memory); None when
+    it cannot be read (it is then reported as a failed report by ``parse_chunk``)."""
+    digest, size = hashlib.sha256(), 0
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
     except OSError:
         return None
-    return SourceFile(path, hashlib.sha256(data).hexdigest(), len(data))
+    return SourceFile(path, digest.hexdigest(), size)
+
+
+def hash_chunk(paths: list[Path]) -> list[SourceFile | Path]:
+    """``hash_file`` over a chunk; a file that cannot be read is returned as its path."""
+    return [hash_file(p) or p for p in paths]
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -73,8 +89,11 @@ def read_with_retry(path: Path, attempts: int = READ_ATTEMPTS) -> bytes:
 
 
 def parse_one(path: Path, raw_root: Path | None) -> Report:
-    """Read, archive (by sha256) and parse one file; a read error becomes a failed report."""
+    """Read, archive (by sha256) and parse one file; a read error becomes a failed report. A file above
+    the size limit is refused from its size alone: never read whole, never archived."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            return parse_file(path)
         data = read_with_retry(path)
     except OSError as exc:
         return failed_report(str(path), b"", "unknown", TransientReadError(f"无法读取文件：{exc.strerror or exc}"))
@@ -87,6 +106,32 @@ def parse_chunk(paths: list[Path], raw_root: Path | None) -> list[Report]:
     return [parse_one(p, raw_root) for p in paths]
 
 
+@dataclass(frozen=True)
+class Described:
+    """A parsed report with the per-report work done beside it (in a parser worker): its own facts (those
+    that need no other report and no register) and its rows for the warehouse's ``cells`` table."""
+
+    report: Report
+    facts: Facts
+    cell_rows: list[tuple]
+
+
+def describe(report: Report) -> Described:
+    facts = report_facts(report)
+    facts.update(own_texts(report))
+    return Described(report, facts, report_cell_rows(report))
+
+
+def describe_chunk(paths: list[Path], raw_root: Path | None) -> list[Described]:
+    """Parse a chunk of files and describe each report: the per-report work, done in a worker."""
+    return [describe(parse_one(p, raw_root)) for p in paths]
+
+
+def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path) -> list[Described]:
+    """``describe_chunk`` for reports re-read from the raw archive (report id, original path)."""
+    return [describe(parse_archived(report_id, raw_root, path)) for report_id, path in items]
+
+
 _POOL = None
 
 
@@ -96,7 +141,6 @@ def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
     global _POOL
     if _POOL is None:
         import multiprocessing
-        import os
         from concurrent.futures import ProcessPoolExecutor
 
         workers = int(os.environ.get("XXGK_PARSE_WORKERS", os.cpu_count() or 1))
@@ -111,27 +155,33 @@ def shutdown_pool() -> None:
         _POOL = None
 
 
-def parse_chunk_pooled(paths: list[Path], raw_root: Path | None) -> list[Report]:
-    """``parse_chunk`` in a worker process (falls back to this process with one worker)."""
-    import os
-
+def run_pooled(fn: Callable, items: list, *args: object) -> list:
+    """``fn(items, *args)`` in a worker process of the pool (in this process when ``XXGK_PARSE_WORKERS=0``,
+    or when a worker died: parse here rather than fail the run)."""
     if os.environ.get("XXGK_PARSE_WORKERS") == "0":
-        return parse_chunk(paths, raw_root)
+        return fn(items, *args)
     try:
-        return process_pool().submit(parse_chunk, paths, raw_root).result()
-    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here rather than fail the run
-        shutdown_pool()
-        return parse_chunk(paths, raw_root)
-
-
-def parse_all(paths: list[Path], raw_root: Path | None, chunk: int = 250) -> list[Report]:
-    """Every file parsed, chunk by chunk, in the process pool (the bare path of the benchmark)."""
-    try:
-        futures = [process_pool().submit(parse_chunk, part, raw_root) for part in chunks(paths, chunk)]
-        return [report for future in futures for report in future.result()]
+        return process_pool().submit(fn, items, *args).result()
     except BrokenProcessPool:
         shutdown_pool()
-        return parse_chunk(paths, raw_root)
+        return fn(items, *args)
+
+
+def map_pooled(fn: Callable, items: list, *args: object, chunk: int = CHUNK) -> list:
+    """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect)."""
+    if os.environ.get("XXGK_PARSE_WORKERS") == "0" or len(items) <= chunk:
+        return run_pooled(fn, items, *args) if items else []
+    try:
+        futures = [process_pool().submit(fn, part, *args) for part in chunks(items, chunk)]
+        return [out for future in futures for out in future.result()]
+    except BrokenProcessPool:
+        shutdown_pool()
+        return [out for part in chunks(items, chunk) for out in fn(part, *args)]
+
+
+def parse_all(paths: list[Path], raw_root: Path | None) -> list[Report]:
+    """Every file parsed, chunk by chunk, in the process pool."""
+    return map_pooled(parse_chunk, paths, raw_root)
 
 
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:

@@ -1,0 +1,136 @@
+"""The nightly run's four stages as plain functions: ingest → validate → load → summary.
+
+``flows.nightly`` wraps each stage as a Prefect flow (chunks of files as Prefect tasks); ``run_plain`` calls
+the very same functions with no Prefect at all. The benchmark runs both over the same corpus (the plain run
+with the Python rule engine, "bare"), so the difference between the two is what Prefect and GX cost.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from parsing import Report
+from rules.facts import Facts
+from rules.findings import Finding
+from xxgk import pipeline
+from xxgk.settings import RunSettings
+
+# (chunk function, items, label, *extra args) -> the chunk results concatenated in order
+MapChunks = Callable[..., list]
+
+
+@dataclass
+class RunState:
+    """What the stages hand to each other within one run."""
+
+    run_id: str
+    started_at: datetime
+    sources: list[pipeline.SourceFile] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    facts: list[Facts] = field(default_factory=list)
+    cell_rows: list[list[tuple]] | None = None  # per report, when built by the parser workers
+    carried: list[str] = field(default_factory=list)
+    carry_from: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    docs_index: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls) -> RunState:
+        now = datetime.now(timezone.utc)
+        return cls(run_id=now.strftime("%Y%m%dT%H%M%S%fZ"), started_at=now.replace(tzinfo=None))
+
+
+def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> None:
+    """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose
+    findings cannot be carried over unchanged from the last run."""
+    from warehouse import store
+
+    t0 = time.perf_counter()
+    paths = pipeline.discover(settings.inputs)
+    hashed = map_chunks(pipeline.hash_chunk, paths, "hash")
+    state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
+    state.unreadable = [h for h in hashed if isinstance(h, Path)]
+    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
+                          settings.lock_wait)
+    new_paths = [s.path for s in plan.to_parse] + state.unreadable
+    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
+    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
+    state.reports = [d.report for d in described]
+    state.facts = [d.facts for d in described]
+    state.cell_rows = [d.cell_rows for d in described]
+    state.carried, state.carry_from = plan.carried, plan.carry_from
+    state.timings["parse"] = time.perf_counter() - t0
+
+
+def validate(settings: RunSettings, state: RunState) -> None:
+    """All rules over the whole batch (GX: one validation per suite, Data Docs into the run folder)."""
+    from xxgk.check import check_described
+
+    t0 = time.perf_counter()
+    if state.reports:  # else nothing new: every finding carries over from the last run
+        register = settings.bodies if settings.register else None
+        result = check_described(state.reports, state.facts, settings.run_dir(state.run_id), settings.engine,
+                                 register, years=settings.years)
+        state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
+        state.docs_index = result.docs_index
+    state.timings["validate"] = time.perf_counter() - t0
+
+
+def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> None:
+    """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
+    from warehouse import store
+
+    t0 = time.perf_counter()
+    store.load(settings, state, flow_run_id)
+    state.timings["load"] = time.perf_counter() - t0
+
+
+def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
+    """Flag non-compliant bodies: the audit list (CSV, XLSX), its top rows, the report site and drafts."""
+    import portal
+    from warehouse import exports
+
+    t0 = time.perf_counter()
+    result = exports.write_audit(settings.db, settings.out_dir)
+    exports.print_top(result, top)
+    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs)
+    state.timings["summary"] = time.perf_counter() - t0
+    return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
+            "xlsx": str(result.xlsx), "site": str(built["site"]), "notices": len(built["notices"])}
+
+
+def outcome(state: RunState, summarised: dict) -> dict:
+    """What a run returns (and ``xxgk run`` prints)."""
+    return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable),
+            "n_parsed": len(state.reports), "n_carried": len(state.carried),
+            "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings, **summarised}
+
+
+def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
+    """Chunks of ``items`` through ``fn`` (plain Python, no Prefect): parsing in the parser pool, hashing
+    in threads of this process (sha256 releases the GIL; no process start is worth it)."""
+    if fn is pipeline.hash_chunk:
+        with ThreadPoolExecutor(max_workers=4) as threads:
+            return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.CHUNK)) for out in part]
+    return pipeline.map_pooled(fn, items, *args)
+
+
+def run_plain(settings: RunSettings) -> dict:
+    """The whole run without Prefect: the same stage functions, called one after the other."""
+    state = RunState.new()
+    settings.check_writable()
+    try:
+        with settings.run_lock():
+            ingest(settings, state, map_in_pool)
+            validate(settings, state)
+            load(settings, state, None)
+            summarised = summary(settings, state)
+    finally:
+        pipeline.shutdown_pool()
+    return outcome(state, summarised)
