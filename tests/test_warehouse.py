@@ -113,3 +113,16 @@ def test_raw_archive_is_content_addressed(tmp_path):
     again = db.archive_raw(tmp_path, "ab" + "c" * 62, b"bytes")
     assert first == again == tmp_path / "ab" / ("ab" + "c" * 62)
     assert first.read_bytes() == b"bytes"
+
+
+def test_a_failed_insert_reports_its_own_error_not_an_aborted_transaction(tmp_path):
+    """The real cause (here a duplicate key) reaches the caller; cleaning up the registered frame after
+    the failed statement must not replace it with "Current transaction is aborted"."""
+    con = db.connect(tmp_path / "w.duckdb")
+    duplicate = pd.DataFrame({"report_id": ["r", "r"], "cell_id": ["t3.new.total"] * 2, "state": ["number"] * 2})
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(Exception, match="(?i)duplicate key|constraint"):
+        db._insert(con, "cells", duplicate)
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM cells").fetchall()[0][0] == 0
+    con.close()

@@ -5,9 +5,11 @@ error. ``connect`` retries for a bounded time and then raises ``WarehouseBusy`` 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -157,24 +159,28 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     if frame is None or frame.empty:
         return
     cols = [c for c in _columns(con, table) if c in frame.columns]
-    con.register("incoming", frame[cols])
-    try:
+    with _registered(con, "incoming", frame[cols]):
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM incoming")
-    finally:
-        con.unregister("incoming")
 
 
 def _carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, report_ids: list[str]) -> None:
     """Copy run ``from_run``'s findings of unchanged reports (and its missing-filing findings: the same
     inputs, register and years give the same ones) into run ``run_id``."""
     cols = [c for c in _columns(con, "findings") if c != "run_id"]
-    con.register("carried", pd.DataFrame({"report_id": report_ids}))
-    try:
+    with _registered(con, "carried", pd.DataFrame({"report_id": report_ids})):
         con.execute(f"INSERT INTO findings (run_id, {', '.join(cols)}) SELECT ?, {', '.join('f.' + c for c in cols)} "
                     "FROM findings f WHERE f.run_id = ? AND (f.report_id IN (SELECT report_id FROM carried) "
                     "OR f.report_id LIKE 'missing:%')", [run_id, from_run])
-    finally:
-        con.unregister("carried")
+
+
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    """``frame`` visible to SQL as ``name`` for the block. The view is dropped afterwards only when the
+    block succeeded: after a failed statement the transaction is aborted and any further call would raise
+    "Current transaction is aborted", hiding the real error (the rollback drops the view anyway)."""
+    con.register(name, frame)
+    yield
+    con.unregister(name)
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
