@@ -194,6 +194,23 @@ def test_oversized_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     check(data, "big.txt", tmp_path, "过大")
 
 
+def test_oversized_file_in_a_run_is_refused_from_its_size_and_not_archived(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from xxgk import pipeline
+
+    monkeypatch.setattr(parsing.readers, "MAX_BYTES", 1000)
+    path = tmp_path / "big.txt"
+    path.write_bytes("政府信息公开工作年度报告\n".encode() * 200)
+    source = pipeline.hash_file(path)
+    assert source is not None and source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    report = pipeline.parse_one(path, tmp_path / "raw")
+    assert report.parse_status == "failed" and "过大" in report.problems[0]
+    assert report.report_id == source.sha256, "still identified by its bytes"
+    assert not (tmp_path / "raw").exists(), "a refused file is not copied into the raw archive"
+
+
 def test_docx_unzipping_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parsing.readers, "MAX_UNZIPPED_BYTES", 10_000)
     data = _docx_bytes()

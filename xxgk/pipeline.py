@@ -13,7 +13,7 @@ from pathlib import Path
 from parsing import Report, parse_bytes, parse_file
 from parsing.api import failed_report
 from parsing.errors import TransientReadError
-from parsing.readers import MAX_BYTES
+from parsing import readers
 from rules import layout
 from rules.cross import own_texts
 from rules.facts import Facts, report_facts
@@ -92,7 +92,7 @@ def parse_one(path: Path, raw_root: Path | None) -> Report:
     """Read, archive (by sha256) and parse one file; a read error becomes a failed report. A file above
     the size limit is refused from its size alone: never read whole, never archived."""
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if path.stat().st_size > readers.MAX_BYTES:
             return parse_file(path)
         data = read_with_retry(path)
     except OSError as exc:
