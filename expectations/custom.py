@@ -1,118 +1,307 @@
 """Custom Great Expectations for the annual-report tables (GX Core 1.x).
 
-* ``ExpectCellSumsToBalance`` — row by row (one row = one report): the sum of the first ``n_lhs``
-  columns equals (``relation="eq"``) or is at least (``relation="ge"``) the sum of the remaining columns.
-  This is what the template's 勾稽关系 say: 一 + 二 = （七） + 四, （七） = Σ outcomes, 总计 = Σ parts.
-  Rows with any missing input are ignored (the report is *not assessable* for that identity).
-* ``ExpectCellsWithinRange`` — every known value in ``column_list`` lies in [min_value, max_value]
-  and, with ``whole=True``, is a whole number. Unknown (NaN) cells are ignored.
+One expectation per rule; it decides every *scope* of the rule over the whole batch (one row = one
+report) in one vectorised metric and returns the failing ``report_id`` values per scope:
+
+* ``ExpectCellSumsToBalance`` — for each scope (an identity ``lhs``/``rhs``), row by row: the sum of the
+  ``lhs`` cells equals (``relation="eq"``, within ``tolerance``) or is at least (``relation="ge"``) the sum
+  of the ``rhs`` cells. This is what the template's 勾稽关系 say: 一 + 二 = （七） + 四, （七） = Σ outcomes,
+  总计 = Σ parts. Rows with any missing input of a scope are ignored for that scope (not assessable).
+* ``ExpectCellsWithinRange`` — every known value in ``column_list`` lies in [min_value, max_value], is a
+  whole number with ``whole=True``, and is below ``below`` when given. Unknown (NaN) cells are ignored.
+* ``ExpectReportFact`` — a per-report fact (sections complete, contact given …) is in ``value_set``
+  (``[True]``); unknown (null) facts are ignored.
+
+The metrics (``xxgk.*_failures``) are table metrics: they read only the columns their rule names, with
+numpy, and return ``{scope key: [failing report ids]}``; the expectation's ``_validate`` turns that into
+success and a result listing every failing report per scope (``unexpected_by_scope``).
+Data Docs render the rule (id, title, severity, basis, scopes and cells) and, per failing scope, the
+first ``SHOWN_IDS`` failing reports; the stored validation result keeps the full lists.
 
 Import this module before a suite is built or loaded: a suite that names an expectation class GX does
 not know is silently dropped (see stack notes), which is why suites are always rebuilt in code.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, ClassVar, Dict, List, Literal, Optional, Tuple
 
 import numpy as np
+from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.core.expect_column_values_to_be_in_set import ExpectColumnValuesToBeInSet
-from great_expectations.expectations.expectation import MulticolumnMapExpectation
-from great_expectations.expectations.metrics.map_metric_provider import MulticolumnMapMetricProvider
-from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
-    multicolumn_condition_partial,
+from great_expectations.expectations.expectation import BatchExpectation
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+from great_expectations.render import (
+    LegacyDiagnosticRendererType,
+    RenderedBulletListContent,
+    RenderedStringTemplateContent,
+    RenderedTableContent,
 )
-from great_expectations.render import RenderedStringTemplateContent
 from great_expectations.render.components import LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+from expectations.compile import parse_sum
+
+SHOWN_IDS = 20  # failing report ids shown per scope in Data Docs (the result holds all of them)
 
 
-class CellSumsBalance(MulticolumnMapMetricProvider):
-    condition_metric_name = "multicolumn_values.xxgk_sums_balance"
-    condition_domain_keys = _DOMAIN_KEYS
-    condition_value_keys = ("n_lhs", "tolerance", "relation")
-
-    @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list, n_lhs, tolerance, relation, **kwargs):  # noqa: ANN001, ANN206, N805
-        values = column_list.astype(float)
-        lhs = values.iloc[:, :n_lhs].sum(axis=1)
-        rhs = values.iloc[:, n_lhs:].sum(axis=1)
-        if relation == "ge":
-            return lhs >= rhs - tolerance
-        return (lhs - rhs).abs() <= tolerance + 1e-9
+# ---------------------------------------------------------------- metrics
 
 
-class CellsWithinRange(MulticolumnMapMetricProvider):
-    condition_metric_name = "multicolumn_values.xxgk_within_range"
-    condition_domain_keys = _DOMAIN_KEYS
-    condition_value_keys = ("min_value", "max_value", "whole", "below")
+def _table(execution_engine, metric_domain_kwargs):  # noqa: ANN001, ANN202
+    df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+    return df
 
-    @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list, min_value, max_value, whole, below, **kwargs):  # noqa: ANN001, ANN206, N805
-        values = column_list.astype(float)
-        ok = values.isna()
+
+def _ids(df, id_column: str, failing: np.ndarray) -> list[str]:  # noqa: ANN001
+    return [str(v) for v in df[id_column].to_numpy()[failing]]
+
+
+def _matrix(df, columns: list[str]) -> np.ndarray:  # noqa: ANN001
+    """The columns as one float matrix, one column per name (a copy of just these columns)."""
+    return df[columns].to_numpy(dtype=float)
+
+
+def _total(values: np.ndarray, positions: list[int]) -> np.ndarray:
+    """Row sums of the given columns, added in order (as ``sum`` and the bare engine add them)."""
+    total = np.zeros(values.shape[0])
+    for pos in positions:
+        total = total + values[:, pos]
+    return total
+
+
+class CellSumsFailures(TableMetricProvider):
+    """Per identity scope, the reports whose known inputs break ``sum(lhs) = sum(rhs)`` (or ``>=``)."""
+
+    metric_name = "xxgk.balance_failures"
+    value_keys = ("scopes", "tolerance", "relation", "id_column")
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,  # noqa: ANN001, ANN206, N805
+                runtime_configuration):
+        df = _table(execution_engine, metric_domain_kwargs)
+        scopes = {key: parse_sum(text) for key, text in metric_value_kwargs["scopes"].items()}
+        tolerance = float(metric_value_kwargs["tolerance"])
+        columns = list(dict.fromkeys(c for lhs, rhs in scopes.values() for c in (*lhs, *rhs)))
+        values = _matrix(df, columns)
+        position = {c: i for i, c in enumerate(columns)}
+        missing = np.isnan(values)
+        out: dict[str, list[str]] = {}
+        for key, (lhs_cells, rhs_cells) in scopes.items():
+            lhs_pos = [position[c] for c in lhs_cells]
+            rhs_pos = [position[c] for c in rhs_cells]
+            known = ~missing[:, lhs_pos + rhs_pos].any(axis=1)  # a missing input: not assessable, never a fail
+            lhs, rhs = _total(values, lhs_pos), _total(values, rhs_pos)
+            with np.errstate(invalid="ignore"):
+                if metric_value_kwargs["relation"] == "ge":
+                    holds = lhs >= rhs - tolerance
+                else:
+                    holds = np.abs(lhs - rhs) <= tolerance + 1e-9
+            out[key] = _ids(df, metric_value_kwargs["id_column"], known & ~holds)
+        return out
+
+
+class CellsWithinRangeFailures(TableMetricProvider):
+    """The reports with a known cell outside [min_value, max_value] (or not whole, or not below)."""
+
+    metric_name = "xxgk.range_failures"
+    value_keys = ("column_list", "min_value", "max_value", "whole", "below", "id_column")
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,  # noqa: ANN001, ANN206, N805
+                runtime_configuration):
+        df = _table(execution_engine, metric_domain_kwargs)
+        kw = metric_value_kwargs
+        values = _matrix(df, list(kw["column_list"]))
         inside = np.ones(values.shape, dtype=bool)
-        if min_value is not None:
-            inside &= (values >= min_value).to_numpy()
-        if max_value is not None:
-            inside &= (values <= max_value).to_numpy()
-        if whole:
-            inside &= (values == values.round()).to_numpy()
-        if below is not None:
-            inside &= (values < below).to_numpy()
-        return (ok.to_numpy() | inside).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            if kw["min_value"] is not None:
+                inside &= values >= kw["min_value"]
+            if kw["max_value"] is not None:
+                inside &= values <= kw["max_value"]
+            if kw["whole"]:
+                inside &= values == np.round(values)
+            if kw["below"] is not None:
+                inside &= values < kw["below"]
+        failing = (~np.isnan(values) & ~inside).any(axis=1)  # unknown cells are ignored
+        return _ids(df, kw["id_column"], failing)
+
+
+class ReportFactFailures(TableMetricProvider):
+    """The reports whose (known) fact is not in ``value_set``."""
+
+    metric_name = "xxgk.fact_failures"
+    value_keys = ("column", "value_set", "id_column")
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,  # noqa: ANN001, ANN206, N805
+                runtime_configuration):
+        df = _table(execution_engine, metric_domain_kwargs)
+        column = df[metric_value_kwargs["column"]]
+        failing = column.notna() & ~column.isin(list(metric_value_kwargs["value_set"]))  # null = unknown
+        return _ids(df, metric_value_kwargs["id_column"], failing.to_numpy(dtype=bool))
+
+
+# ---------------------------------------------------------------- Data Docs
+
+
+def _meta(configuration) -> dict:  # noqa: ANN001
+    return (configuration.meta if configuration is not None else None) or {}
+
+
+def _scope_lines(configuration) -> list[str]:  # noqa: ANN001
+    """One line per scope: its label and what it checks (cells, or the fact)."""
+    kwargs = (configuration.kwargs if configuration is not None else None) or {}
+    labels = _meta(configuration).get("scopes") or {}
+    if "scopes" in kwargs:
+        sign = "≥" if kwargs.get("relation") == "ge" else "="
+        return [f"{labels.get(key) or key}：{' + '.join(lhs)} {sign} {' + '.join(rhs) or '0'}"
+                for key, (lhs, rhs) in ((k, parse_sum(t)) for k, t in kwargs["scopes"].items())]
+    if "column_list" in kwargs:
+        return ["单元格：" + ", ".join(kwargs["column_list"])]
+    return [f"报告事实：{kwargs.get('column', '')}"]
+
+
+def _text(template: str, params: dict, styling: dict | None = None) -> RenderedStringTemplateContent:
+    """A string block; every value goes in ``params``, which the view HTML-escapes."""
+    return RenderedStringTemplateContent(content_block_type="string_template",
+                                         string_template={"template": template, "params": params,
+                                                          "styling": styling or {}})
 
 
 def _rule_text(configuration, runtime_configuration) -> list:  # noqa: ANN001
-    """Data Docs line for every xxgk expectation: rule id, title, scope and the clause it enforces."""
-    meta = (configuration.meta if configuration else None) or {}
+    """Data Docs text of every xxgk expectation: rule id, title, severity, basis, then one line per scope."""
+    meta = _meta(configuration)
     level = "错误" if meta.get("severity") == "error" else "警示"
-    scope = f" —— {meta['scope_label']}" if meta.get("scope_label") else ""
-    params = {"rule": meta.get("rule_id", ""), "title": meta.get("title", ""), "basis": meta.get("basis", ""),
-              "cells": ", ".join((configuration.kwargs or {}).get("column_list") or
-                                 [str((configuration.kwargs or {}).get("column", ""))])}
-    template = f"【$rule】$title（{level}）{scope}。依据：$basis。单元格：$cells"
     styling = (runtime_configuration or {}).get("styling")
-    return [RenderedStringTemplateContent(content_block_type="string_template",
-                                          string_template={"template": template, "params": params,
-                                                           "styling": styling})]
+    head = _text(f"【$rule】$title（{level}）。依据：$basis",
+                 {"rule": meta.get("rule_id", ""), "title": meta.get("title", ""), "basis": meta.get("basis", "")},
+                 styling)
+    lines = [_text("$line", {"line": line}) for line in _scope_lines(configuration)]
+    return [head, RenderedBulletListContent(bullet_list=lines)]
+
+
+def _failures(result) -> dict[str, list[str]] | None:  # noqa: ANN001
+    if result is None or (result.exception_info or {}).get("raised_exception"):
+        return None
+    return (result.result or {}).get("unexpected_by_scope")
 
 
 class _RuleRendered:
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
     def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):  # noqa: ANN001, ANN206
+        if configuration is None and result is not None:
+            configuration = result.expectation_config
         return _rule_text(configuration, runtime_configuration)
 
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None,  # noqa: ANN001, ANN206
+                                            **kwargs):
+        found = (result.result or {}) if result is not None else {}
+        if "unexpected_count" not in found:
+            return "--"
+        return _text("$bad / $total 份报告不符", {"bad": str(found["unexpected_count"]),
+                                               "total": str(found.get("element_count", ""))})
 
-class ExpectReportFact(_RuleRendered, ExpectColumnValuesToBeInSet):
-    """Expect a per-report fact (sections complete, contact given …) to be true; unknown facts are skipped."""
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_STATEMENT)
+    def _diagnostic_unexpected_statement_renderer(cls, configuration=None, result=None,  # noqa: ANN001, ANN206
+                                                  runtime_configuration=None, **kwargs):
+        if result is not None and (result.exception_info or {}).get("raised_exception"):
+            return super()._diagnostic_unexpected_statement_renderer(result=result)
+        failures = _failures(result)
+        if not failures or result.success:
+            return []
+        found = result.result
+        return [_text("$bad 份报告不符（共 $total 份）；不符的范围：$scopes 项",
+                      {"bad": str(found.get("unexpected_count", "")), "total": str(found.get("element_count", "")),
+                       "scopes": str(sum(1 for ids in failures.values() if ids))},
+                      {"classes": ["text-danger"]})]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_TABLE)
+    def _diagnostic_unexpected_table_renderer(cls, configuration=None, result=None,  # noqa: ANN001, ANN206
+                                              runtime_configuration=None, **kwargs):
+        failures = _failures(result)
+        if not failures or not any(failures.values()):
+            return None
+        labels = _meta(result.expectation_config).get("scopes") or {}
+        rows = []
+        for key, ids in failures.items():
+            if not ids:
+                continue
+            more = (f" …… 另有 {len(ids) - SHOWN_IDS} 份（完整名单见本次验证结果 JSON 的 unexpected_by_scope）"
+                    if len(ids) > SHOWN_IDS else "")
+            rows.append([_text("$scope", {"scope": labels.get(key) or key}),
+                         _text("$n", {"n": str(len(ids))}),
+                         _text("$ids$more", {"ids": ", ".join(ids[:SHOWN_IDS]), "more": more})])
+        return [RenderedTableContent(content_block_type="table", table=rows,
+                                     header_row=["范围", "不符报告数", "不符报告（report_id）"],
+                                     styling={"body": {"classes": ["table-bordered", "table-sm", "mt-3"]}})]
 
 
-class ExpectCellSumsToBalance(_RuleRendered, MulticolumnMapExpectation):
-    """Expect, for every report, sum(first n_lhs cells) = sum(remaining cells) (or ≥ with relation="ge")."""
+class _RuleExpectation(_RuleRendered, BatchExpectation):
+    """Shared: one metric per expectation, returning the failing report ids per scope."""
 
-    n_lhs: int
+    id_column: str = "report_id"
+    domain_keys: ClassVar[Tuple[str, ...]] = ("batch_id",)
+
+    def _failing(self, metrics: dict) -> dict[str, list[str]]:
+        raise NotImplementedError
+
+    def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):  # noqa: ANN001
+        failing = self._failing(metrics)
+        reports = set().union(*failing.values()) if failing else set()
+        return {"success": not reports,
+                "result": {"observed_value": len(reports), "element_count": metrics["table.row_count"],
+                           "unexpected_count": len(reports), "unexpected_by_scope": failing}}
+
+
+class ExpectCellSumsToBalance(_RuleExpectation):
+    """Expect, for every report and every scope, sum(lhs cells) = sum(rhs cells) (or ≥ with relation="ge")."""
+
+    scopes: Dict[str, str]  # scope key -> "lhs + lhs = rhs + rhs" (cell ids)
     tolerance: float = 0.0
     relation: Literal["eq", "ge"] = "eq"
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "any_value_is_missing"
 
-    map_metric = "multicolumn_values.xxgk_sums_balance"
-    success_keys = ("mostly", "n_lhs", "tolerance", "relation")
-    args_keys = ("column_list", "n_lhs")
+    metric_dependencies = ("xxgk.balance_failures", "table.row_count")
+    success_keys = ("scopes", "tolerance", "relation", "id_column")
+    args_keys = ("scopes",)
+
+    def _failing(self, metrics: dict) -> dict[str, list[str]]:
+        return metrics["xxgk.balance_failures"]
 
 
-class ExpectCellsWithinRange(_RuleRendered, MulticolumnMapExpectation):
+class ExpectCellsWithinRange(_RuleExpectation):
     """Expect every known cell of every report to lie within [min_value, max_value] (whole numbers if asked)."""
 
+    column_list: List[str]
+    scope: str  # the scope key the verdict is reported under
     min_value: Optional[float] = None
     max_value: Optional[float] = None
     whole: bool = False
     below: Optional[float] = None
-    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "all_values_are_missing"
 
-    map_metric = "multicolumn_values.xxgk_within_range"
-    success_keys = ("mostly", "min_value", "max_value", "whole", "below")
+    metric_dependencies = ("xxgk.range_failures", "table.row_count")
+    success_keys = ("column_list", "min_value", "max_value", "whole", "below", "id_column")
     args_keys = ("column_list",)
+
+    def _failing(self, metrics: dict) -> dict[str, list[str]]:
+        return {self.scope: metrics["xxgk.range_failures"]}
+
+
+class ExpectReportFact(_RuleExpectation):
+    """Expect a per-report fact (sections complete, contact given …) to be true; unknown facts are skipped."""
+
+    column: str
+    scope: str  # the scope key the verdict is reported under
+    value_set: List[Any] = [True]
+
+    metric_dependencies = ("xxgk.fact_failures", "table.row_count")
+    success_keys = ("column", "value_set", "id_column")
+    args_keys = ("column",)
+
+    def _failing(self, metrics: dict) -> dict[str, list[str]]:
+        return {self.scope: metrics["xxgk.fact_failures"]}

@@ -57,28 +57,44 @@ def _relative(target: Path, page: Path) -> str:
 
 
 def sanitize(html: str, css_href: str) -> str:
-    """The page without scripts, handlers, or internet assets, with the local stylesheet linked."""
-    from bs4 import BeautifulSoup
+    """The page without scripts, handlers, or internet assets, with the local stylesheet linked.
 
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup.find_all(list(_DROP)):
-        tag.decompose()
-    for meta in soup.find_all("meta", attrs={"http-equiv": True}):
-        if str(meta.get("http-equiv")).strip().lower() != "content-type":  # refresh, set-cookie, …
-            meta.decompose()
-    for tag in soup.find_all(True):
-        _clean_attributes(tag)
-    for link in soup.find_all("link"):
-        if link.get("href") is None:
-            link.decompose()
-    for style in soup.find_all("style"):
-        style.string = _safe_css(style.get_text())
-    head = soup.head or soup.new_tag("head")
-    if soup.head is None and soup.html is not None:
-        soup.html.insert(0, head)
-    style = soup.new_tag("link", rel="stylesheet", href=css_href)
-    head.append(style)
-    return str(soup)
+    Parsed with lxml (libxml2's HTML parser, the one BeautifulSoup's "lxml" builder drives) and walked once."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.document_fromstring(html.encode("utf-8"), parser=_parser())
+    except etree.ParserError:  # nothing but blanks or comments: an empty page
+        root = lxml_html.document_fromstring(b"<html><head></head><body></body></html>", parser=_parser())
+    for tag in [el for el in root.iter(*_DROP)]:
+        tag.drop_tree()  # the element and its content; the text after it stays
+    for meta in [el for el in root.iter("meta") if el.get("http-equiv") is not None]:
+        if meta.get("http-equiv").strip().lower() != "content-type":  # refresh, set-cookie, …
+            meta.drop_tree()
+    for tag in root.iter():
+        if isinstance(tag.tag, str):
+            _clean_attributes(tag.attrib)
+    for link in [el for el in root.iter("link") if el.get("href") is None]:
+        link.drop_tree()
+    for style in root.iter("style"):
+        text = "".join(style.itertext())
+        for child in list(style):
+            style.remove(child)
+        style.text = _safe_css(text).replace("<", "\\3c ")  # decoded escapes never close the element
+    head = root.find("head")
+    if head is None:
+        head = etree.Element("head")
+        root.insert(0, head)
+    etree.SubElement(head, "link", rel="stylesheet", href=css_href)
+    # libxml2 would invent an HTML 4 doctype (with a w3.org URL) for a page without one
+    return "<!DOCTYPE html>\n" + etree.tostring(root, method="html", encoding="unicode")
+
+
+def _parser():  # noqa: ANN202 - an lxml HTMLParser
+    from lxml import html as lxml_html
+
+    return lxml_html.HTMLParser(encoding="utf-8", remove_comments=False)
 
 
 def _unsafe_url(value: str) -> bool:
@@ -102,18 +118,16 @@ def _safe_css(text: str) -> str:
     return _CSS_ACTIVE.sub("", text)
 
 
-def _clean_attributes(tag) -> None:  # noqa: ANN001 - bs4 Tag
-    for name in list(tag.attrs):
-        value = tag.attrs[name]
-        text = " ".join(value) if isinstance(value, list) else str(value)
+def _clean_attributes(attrs) -> None:  # noqa: ANN001 - an lxml element's attrib
+    for name, text in list(attrs.items()):
         lower = name.lower()
         if lower.startswith("on") or lower in ("srcdoc", "formaction"):
-            del tag.attrs[name]
+            del attrs[name]
         elif lower in _URL_ATTRIBUTES and _unsafe_url(text):
-            del tag.attrs[name]
+            del attrs[name]
         elif lower in ("srcset", "imagesrcset") and any(_unsafe_url(c.strip().split(" ")[0]) for c in text.split(",")):
-            del tag.attrs[name]
+            del attrs[name]
         elif lower == "style":
             css = _css(text).lower()
             if any(word in css for word in ("url(", "image-set(", "expression(", "behavior", "binding", "@import")):
-                del tag.attrs[name]
+                del attrs[name]

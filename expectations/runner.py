@@ -1,23 +1,25 @@
 """Run the compiled suites over one batch (one DataFrame row per report) and read back the verdicts.
 
-One GX file context per run folder (``<run_dir>/gx``), created once and used from one thread; one
-checkpoint validates every suite against the same batch; Data Docs are built into the run folder and
-made safe to open offline (``expectations.docs``).
+One GX file context per run folder (``<run_dir>/gx``), created once and used from one thread. Each suite
+(one expectation per rule) is validated by its validation definition over a batch holding ``report_id`` and
+the columns that suite reads, all under one run id; Data Docs are built once, after the run, into the run
+folder and made safe to open offline (``expectations.docs``).
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from expectations.compile import Planned, build_suites, columns, plan
+from expectations.compile import ID_COLUMN, Planned, build_suites, columns, fact_columns, plan, scope_keys, suite_columns
 from expectations.docs import make_offline
-from rules import layout
-from rules.facts import FACT_NAMES, Facts
 
 Verdicts = dict[tuple[str, str], set[str]]
+RESULT_FORMAT = {"result_format": "COMPLETE"}  # never BOOLEAN_ONLY: GX would drop the failing ids
 
 
 class ValidationError(RuntimeError):
@@ -31,43 +33,51 @@ class ValidationOutcome:
     n_expectations: int
 
 
-def frame(facts: list[Facts]) -> pd.DataFrame:
-    """One row per report: ``report_id``, every column an expectation reads (canonical cells, prose
-    numbers, previous-year cells, similarity scores; float, NaN = unknown) and every fact."""
-    cell_ids = list(dict.fromkeys([*layout.all_cell_ids(), *columns(plan())]))
-    data = {"report_id": [f["report_id"] for f in facts]}
-    for cid in cell_ids:
-        data[cid] = [f.get(cid) for f in facts]
-    for name in FACT_NAMES:
-        data[name] = [f.get(name) for f in facts]
-    df = pd.DataFrame(data)
-    df[cell_ids] = df[cell_ids].astype(float)
-    for name in FACT_NAMES:
-        df[name] = df[name].astype(object)
+def frame(facts: list) -> pd.DataFrame:
+    """One row per report: ``report_id``, every numeric column an expectation reads (canonical cells,
+    prose numbers, previous-year cells, similarity scores; float, NaN = unknown) and every fact an
+    expectation reads (object: True / False / None)."""
+    planned = plan()
+    cell_ids, fact_ids = columns(planned), fact_columns(planned)
+    values = np.array([[f.get(cid) for cid in cell_ids] for f in facts], dtype=float).reshape(len(facts),
+                                                                                               len(cell_ids))
+    df = pd.DataFrame(values, columns=cell_ids)
+    df.insert(0, ID_COLUMN, [f["report_id"] for f in facts])
+    for name in fact_ids:
+        df[name] = pd.Series([f.get(name) for f in facts], dtype=object)
     return df
 
 
 def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True) -> ValidationOutcome:
-    """Validate every suite over ``df`` in one checkpoint; return the failing report ids per scope."""
+    """Validate every suite over ``df``; return the failing report ids per scope.
+
+    Each suite's validation definition runs on its own batch: ``report_id`` and the columns that suite's
+    expectations read (GX loads and fingerprints a batch per validation, so the other columns would only
+    cost time). Data Docs are built once, for this run's suites and validations."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     _quiet()
-    context = _context(gx, run_dir)
     planned = plan()
-    suites = [context.suites.add_or_update(s) for s in build_suites(planned).values()]
+    context = _context(gx, run_dir)
     batch = _batch_definition(context)
-    definitions = [context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(data=batch, suite=suite, name=f"{suite.name}_batch")) for suite in suites]
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if build_docs else []
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name="xxgk_nightly", validation_definitions=definitions, actions=actions,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["report_id"]}))
-    result = checkpoint.run(batch_parameters={"dataframe": df})
-    verdicts = read_verdicts(result, planned)
-    docs = _docs_index(run_dir) if build_docs else None
-    if docs:
-        make_offline(docs.parent)
+    run_id = RunIdentifier(run_time=datetime.now(timezone.utc))
+    wanted = suite_columns(planned)
+    results = {}
+    for suite in build_suites(planned).values():
+        suite = _add_or_update(context.suites, suite)
+        definition = _add_or_update(context.validation_definitions, gx.ValidationDefinition(
+            data=batch, suite=suite, name=f"{suite.name}_batch"))
+        results[suite.name] = definition.run(batch_parameters={"dataframe": _columns(df, wanted[suite.name])},
+                                             result_format=RESULT_FORMAT, run_id=run_id)
+    verdicts = read_verdicts(results.values(), planned)
+    docs = _build_docs(context, results, run_id, run_dir) if build_docs else None
     return ValidationOutcome(verdicts, docs, len(planned))
+
+
+def _columns(df: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    """``df`` narrowed to the wanted columns (a column missing from ``df`` is left for GX to report)."""
+    return df[[c for c in wanted if c in df.columns]]
 
 
 def _quiet() -> None:
@@ -81,8 +91,46 @@ def _context(gx, run_dir: Path):  # noqa: ANN001, ANN202 - GX module and context
     run_dir.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(run_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.variables.data_docs_sites = _sites(context.list_data_docs_sites())
     context.variables.save()
+    _no_config_variables(run_dir / "gx" / "uncommitted" / "config_variables.yml")
     return context
+
+
+def _sites(sites: dict) -> dict:
+    """The local Data Docs site rendered with ``expectations.views`` (GX's views, sharing compiled templates)."""
+    page = {"module_name": "expectations.views", "class_name": "PageView"}
+    local = dict(sites.get("local_site") or {})
+    if local:
+        local["site_section_builders"] = {"expectations": {"view": dict(page)}, "validations": {"view": dict(page)}}
+        local["site_index_builder"] = {**(local.get("site_index_builder") or {"class_name": "DefaultSiteIndexBuilder"}),
+                                       "view": {**page, "class_name": "IndexPageView"}}
+    return {**sites, "local_site": local} if local else sites
+
+
+def _no_config_variables(path: Path) -> None:
+    """GX re-reads (YAML-parses) ``config_variables.yml`` every time it resolves a store name — about a
+    hundred times per run. The file starts with GX's explanatory comment block; without it the same
+    variables parse three times faster."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].startswith("#")):
+        start += 1
+    if start:
+        path.write_text("".join(lines[start:]) or "{}\n", encoding="utf-8")
+
+
+def _add_or_update(factory, item):  # noqa: ANN001, ANN202 - a GX factory and the object to store
+    """``add`` for a fresh context (the common case: one context per run folder); ``add_or_update`` when
+    the folder already holds an object of that name."""
+    try:
+        factory.get(item.name)
+    except Exception:  # noqa: BLE001 - GX raises DataContextError / ValueError / KeyError by factory
+        return factory.add(item)
+    return factory.add_or_update(item)
 
 
 def _batch_definition(context):  # noqa: ANN001, ANN202
@@ -92,19 +140,42 @@ def _batch_definition(context):  # noqa: ANN001, ANN202
     return existing or asset.add_batch_definition_whole_dataframe("whole_batch")
 
 
-def read_verdicts(result, planned: list[Planned]) -> Verdicts:  # noqa: ANN001 - CheckpointResult
-    """Failing report ids per (rule id, scope key); an expectation that raised is an error, never a pass."""
-    verdicts: Verdicts = {(p.meta["rule_id"], p.meta["scope"]): set() for p in planned}
-    for run in result.run_results.values():
+def read_verdicts(results, planned: list[Planned]) -> Verdicts:  # noqa: ANN001 - suite validation results
+    """Failing report ids per (rule id, scope key); an expectation that raised, or a scope GX returned no
+    verdict for, is an error, never a pass."""
+    expected = scope_keys(planned)
+    verdicts: Verdicts = {}
+    for run in results:
         for item in run.results:
-            meta = item.expectation_config.meta or {}
-            key = (meta.get("rule_id"), meta.get("scope"))
+            rule_id = (item.expectation_config.meta or {}).get("rule_id")
             info = item.exception_info or {}
             if info.get("raised_exception"):
-                raise ValidationError(f"{key}: {info.get('exception_message')}")
-            rows = (item.result or {}).get("unexpected_index_list") or []
-            verdicts.setdefault(key, set()).update(str(r["report_id"]) for r in rows)
-    return verdicts
+                raise ValidationError(f"{rule_id}: {info.get('exception_message')}")
+            for scope, ids in ((item.result or {}).get("unexpected_by_scope") or {}).items():
+                verdicts.setdefault((rule_id, scope), set()).update(str(i) for i in ids)
+    missing = [key for key in expected if key not in verdicts]
+    if missing:
+        raise ValidationError(f"no verdict from Great Expectations for {missing[:5]}")
+    return {key: verdicts[key] for key in expected}
+
+
+def _build_docs(context, results: dict, run_id, run_dir: Path) -> Path | None:  # noqa: ANN001
+    """Data Docs for this run's validations and suites, built once (not once per suite), then made offline."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    identifiers = []
+    for name, result in results.items():
+        suite = ExpectationSuiteIdentifier(name=name)
+        identifiers += [suite, ValidationResultIdentifier(expectation_suite_identifier=suite, run_id=run_id,
+                                                          batch_identifier=result.batch_id)]
+    context.build_data_docs(resource_identifiers=identifiers)
+    docs = _docs_index(run_dir)
+    if docs:
+        make_offline(docs.parent)
+    return docs
 
 
 def _docs_index(run_dir: Path) -> Path | None:
