@@ -32,27 +32,34 @@ def hash_chunk(paths: list) -> list:
 
 
 @task(name="parse reports", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def parse_chunk(paths: list, raw_root) -> list:  # noqa: ANN001
-    """Parse one chunk of files (with each report's own facts) in a worker of the run's parser pool."""
-    return pipeline.run_pooled(pipeline.describe_chunk, paths, raw_root)
+def parse_chunk(paths: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
+    """Parse one chunk of files (with each report's own facts): in a worker of the run's parser pool, or
+    right here when the task itself runs on a Dask worker (``pooled=False``)."""
+    return _run(pipeline.describe_chunk, paths, raw_root, pooled)
 
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
-def reparse_chunk(items: list, raw_root) -> list:  # noqa: ANN001
+def reparse_chunk(items: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
     """Re-read one chunk of stored reports from the raw archive (the rules changed since they were checked)."""
-    return pipeline.run_pooled(pipeline.describe_archived_chunk, items, raw_root)
+    return _run(pipeline.describe_archived_chunk, items, raw_root, pooled)
+
+
+def _run(fn: Callable, items: list, raw_root, pooled: bool) -> list:  # noqa: ANN001
+    return pipeline.run_pooled(fn, items, raw_root) if pooled else fn(items, raw_root)
 
 
 _TASKS = {pipeline.hash_chunk: hash_chunk, pipeline.describe_chunk: parse_chunk,
           pipeline.describe_archived_chunk: reparse_chunk}
 
 
-def _map_tasks(settings: RunSettings) -> stages.MapChunks:
-    """Chunks as Prefect tasks (submitted at once, collected in order), with progress."""
+def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
+    """Chunks as Prefect tasks (submitted at once, collected in order), with progress. On a Dask cluster
+    the tasks parse where they run (the cluster's workers are the parallelism)."""
     progress = settings.progress()
 
     def map_chunks(fn: Callable, items: list, label: str, *args: object) -> list:
-        futures = [_TASKS[fn].submit(chunk, *args) for chunk in pipeline.chunks(items, pipeline.CHUNK)]
+        extra = (not distributed,) if fn is not pipeline.hash_chunk else ()
+        futures = [_TASKS[fn].submit(chunk, *args, *extra) for chunk in pipeline.chunks(items, pipeline.CHUNK)]
         for done, _ in enumerate(as_completed(futures), start=1):
             if progress:
                 progress(label, min(done * pipeline.CHUNK, len(items)), len(items))
@@ -65,10 +72,10 @@ def _map_tasks(settings: RunSettings) -> stages.MapChunks:
 
 
 @flow(name="ingest", validate_parameters=False)
-def ingest(settings: RunSettings, run_id: str) -> None:
+def ingest(settings: RunSettings, run_id: str, distributed: bool = False) -> None:
     """Discover report files, hash them, parse (in chunks) those not yet in the warehouse."""
     state = _STATES[run_id]
-    stages.ingest(settings, state, _map_tasks(settings))
+    stages.ingest(settings, state, _map_tasks(settings, distributed))
     get_run_logger().info("ingest: %d files, %d parsed, %d unchanged", len(state.sources) + len(state.unreadable),
                           len(state.reports), len(state.carried))
 
@@ -95,18 +102,34 @@ def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
 @flow(name="nightly", validate_parameters=False)
 def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
             docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
-            years: list[int] | None = None, wait: float = 30.0) -> dict:
+            years: list[int] | None = None, wait: float = 30.0, dask: str | None = None) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
-    Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them."""
+    Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
+    ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
+    the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
     from pathlib import Path
 
     settings = RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
                            Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
                            lock_wait=wait, years=tuple(years) if years else None)
-    return run_stages(settings)
+    return run_stages(settings, dask)
 
 
-def run_stages(settings: RunSettings) -> dict:
+def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner
+    """Prefect's Dask task runner: a local cluster of one single-threaded worker process per core, or the
+    cluster at ``dask`` (an address). Workers need this project installed (same code, same rules)."""
+    import os
+
+    from prefect_dask import DaskTaskRunner
+
+    if dask == "local":
+        workers = int(os.environ.get("XXGK_PARSE_WORKERS") or os.cpu_count() or 1)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": max(workers, 1), "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    return DaskTaskRunner(address=dask)
+
+
+def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
     """The four stages as subflows of the calling flow. The subflows send no heartbeats of their own: they
     run inside ``nightly``, whose heartbeat already tells the server the run is alive (and Prefect's
     heartbeat thread costs up to a second at the end of every flow run)."""
@@ -117,7 +140,10 @@ def run_stages(settings: RunSettings) -> dict:
     try:
         settings.check_writable()
         with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            ingest(settings, state.run_id)
+            if dask:
+                ingest.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)
+            else:
+                ingest(settings, state.run_id)
             validate(settings, state.run_id)
             load(settings, state.run_id, flow_run.get_id())
             summarised = summary(settings, state.run_id)
