@@ -10,6 +10,7 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   整改通知 drafts) on a new warehouse. Per stage (parse, validate, load, summary): wall seconds; reports per
   second; peak RSS of the whole process tree (this process, the parser workers, Prefect's server), sampled.
 * **rerun**: the same flow again in the same process with nothing changed (every file skipped by sha256).
+* **dask** (``--dask``): the flow with its ingest tasks on Prefect's Dask task runner over a local cluster.
 * **bare**: the very same stage functions (``xxgk.stages.run_plain``) with no Prefect and the plain-Python rule
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
@@ -117,6 +118,21 @@ def run_flow(folder: Path, work: Path) -> dict:
             "rerun_parsed": second["n_parsed"], "peak_rss_mb": round(memory.peak_mb, 1)}
 
 
+def run_dask(folder: Path, work: Path) -> dict:
+    """The nightly flow with its ingest tasks on Prefect's Dask task runner over a local cluster."""
+    from xxgk import offline
+
+    offline.apply()
+    with PeakMemory() as memory:
+        from flows.nightly import nightly
+
+        start = time.perf_counter()
+        first = nightly(**_settings_args(folder, work), dask="local")
+        wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 2), "stages_s": _rounded(first["timings"]), "files": first["n_files"],
+            "peak_rss_mb": round(memory.peak_mb, 1)}
+
+
 def run_bare(folder: Path, work: Path) -> dict:
     from xxgk import offline
 
@@ -149,11 +165,12 @@ def _child(mode: str, n: int, folder: Path) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(n: int, root: Path) -> dict:
+def measure(n: int, root: Path, dask: bool = False) -> dict:
     folder = corpus(n, root)
     flow = _child("flow", n, folder)
     bare = _child("bare", n, folder)
-    return {"reports": flow["files"], "flow": flow, "bare": bare,
+    extra = {"dask": _child("dask", n, folder)} if dask else {}
+    return {"reports": flow["files"], "flow": flow, "bare": bare, **extra,
             "flow_over_bare": round(flow["wall_s"] / bare["wall_s"], 2),
             "rerun_share_of_first": round(flow["rerun_wall_s"] / flow["wall_s"], 3),
             "reports_per_s": round(flow["files"] / flow["wall_s"], 1)}
@@ -168,6 +185,11 @@ def table(results: list[dict]) -> str:
         lines.append(f"{r['reports']} | {f['wall_s']} | {st.get('parse')} | {st.get('validate')} | {st.get('load')} | "
                      f"{st.get('summary')} | {r['reports_per_s']} | {f['peak_rss_mb']} | {b['wall_s']} ({bare_stages}) | "
                      f"{r['flow_over_bare']} | {f['rerun_wall_s']} ({r['rerun_share_of_first']:.1%})")
+    for r in results:
+        if "dask" in r:
+            d = r["dask"]
+            lines.append(f"{r['reports']} with the Dask task runner (local cluster): {d['wall_s']} s "
+                         f"(parse {d['stages_s'].get('parse')}), peak RSS {d['peak_rss_mb']} MB")
     if len(results) > 1:
         first, last = results[0], results[-1]
         ratio = last["flow"]["wall_s"] / first["flow"]["wall_s"]
@@ -186,18 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", default="1000", help="comma-separated sizes, e.g. 1000,5000,10000")
     parser.add_argument("--corpus-root", default=str(ROOT / "benchmarks" / "corpus"))
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
-    parser.add_argument("--one", choices=("flow", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--dask", action="store_true", help="also run the flow on a local Dask cluster")
+    parser.add_argument("--one", choices=("flow", "bare", "dask"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        run = run_flow if args.one == "flow" else run_bare
+        run = {"flow": run_flow, "bare": run_bare, "dask": run_dask}[args.one]
         print(json.dumps(run(Path(args.corpus), Path(args.work))))
         return 0
     results = []
     for n in args.reports.split(","):
-        results.append(measure(int(n), Path(args.corpus_root)))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
+        results.append(measure(int(n), Path(args.corpus_root), args.dask))
+        print(table(results[-1:]).splitlines()[1], flush=True)
     print(table(results))
     Path(args.json).write_text(json.dumps({"machine": machine(), "results": results}, ensure_ascii=False, indent=2))
     print(f"figures: {args.json}")

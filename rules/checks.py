@@ -139,10 +139,24 @@ def range_violations(rule: Rule, cells: tuple[str, ...], facts: Facts) -> list[s
     return out
 
 
+KNOWN = "__known__"  # facts key: the names whose value is known (computed once per report, when first asked)
+
+
+def known_names(facts: Facts) -> frozenset[str]:
+    """The names in ``facts`` whose value is not None. Memoised in ``facts`` itself: ask only once the
+    facts are complete (after the cross-report facts), as ``judge`` does."""
+    known = facts.get(KNOWN)
+    if known is None:
+        known = facts[KNOWN] = frozenset(k for k, v in facts.items() if v is not None)
+    return known
+
+
 def unknown_inputs(rule: Rule, scope: Scope, facts: Facts) -> list[str]:
     """Inputs of a scope that are not known (missing, text, n/a, or a blank that is not a zero)."""
     if scope.fact:
         return [scope.fact] if facts.get(scope.fact) is None else []
+    if known_names(facts).issuperset(scope.cells):
+        return []
     unknown = [cid for cid in scope.cells if facts.get(cid) is None]
     if rule.check.kind == "range" and rule.check.get("max") is None and rule.check.get("min") == 0:
         unknown = [cid for cid in unknown if cid not in facts.get("sign_free_cells", ())]
@@ -152,6 +166,8 @@ def unknown_inputs(rule: Rule, scope: Scope, facts: Facts) -> list[str]:
 def bare_fails(rule: Rule, scope: Scope, facts: Facts) -> bool:
     """The plain-Python verdict: True when the scope's known inputs break the rule."""
     if scope.identity is not None:
+        if not known_names(facts).issuperset(scope.cells):
+            return False  # an unknown input: the identity cannot be broken by what is known
         return scope.identity.holds(facts, float(rule.params.get("tolerance", 0))) is False
     if scope.fact:
         return facts.get(scope.fact) is False

@@ -119,10 +119,11 @@ def test_a_failed_insert_reports_its_own_error_not_an_aborted_transaction(tmp_pa
     """The real cause (here a duplicate key) reaches the caller; cleaning up the registered frame after
     the failed statement must not replace it with "Current transaction is aborted"."""
     con = db.connect(tmp_path / "w.duckdb")
-    duplicate = pd.DataFrame({"report_id": ["r", "r"], "cell_id": ["t3.new.total"] * 2, "state": ["number"] * 2})
+    duplicate = pd.DataFrame({"report_id": ["r", "r"], "parse_status": ["ok"] * 2,
+                              "ingested_at": [datetime(2026, 1, 1)] * 2})
     con.execute("BEGIN TRANSACTION")
     with pytest.raises(Exception, match="(?i)duplicate key|constraint"):
-        db._insert(con, "cells", duplicate)
+        db._insert(con, "reports", duplicate)
     con.execute("ROLLBACK")
-    assert con.execute("SELECT count(*) FROM cells").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM reports").fetchall()[0][0] == 0
     con.close()

@@ -135,10 +135,12 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
     con.execute("BEGIN TRANSACTION")
     try:
         known = known_report_ids(con)
-        if reports is not None and not reports.empty:
-            _insert(con, "reports", reports[~reports["report_id"].isin(known)].drop_duplicates("report_id"))
-        if cells is not None and not cells.empty:
-            _insert(con, "cells", cells[~cells["report_id"].isin(known)].drop_duplicates(["report_id", "cell_id"]))
+        new = reports[~reports["report_id"].isin(known)].drop_duplicates("report_id") \
+            if reports is not None and not reports.empty else None
+        if new is not None:
+            _insert(con, "reports", new)
+        if new is not None and cells is not None and not cells.empty:
+            _insert(con, "cells", _cells_of(cells, new["report_id"]))
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
@@ -149,6 +151,15 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _cells_of(cells: pd.DataFrame, report_ids: pd.Series) -> pd.DataFrame:
+    """The cell rows of the reports being written now: cells are only ever written with their report (whose
+    primary key forbids a second copy), which keeps (report_id, cell_id) unique without an index."""
+    wanted = set(report_ids)
+    if set(cells["report_id"].unique()) <= wanted:
+        return cells
+    return cells[cells["report_id"].isin(wanted)]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

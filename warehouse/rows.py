@@ -1,8 +1,9 @@
 """Reports and findings as DataFrames in the warehouse's column layout."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from itertools import chain
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -22,9 +23,13 @@ def storable(text: str | None) -> str | None:
 
 def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kinds: dict[str, str | None],
                 raw_paths: dict[str, str], ingested_at: datetime,
-                matches: dict[str, Match] | None = None) -> pd.DataFrame:
-    """One row per report (keyed by the sha256 of its bytes)."""
-    matches = matches or {}
+                matches: dict[str, Match] | None = None,
+                published: Mapping[str, date | None] | None = None) -> pd.DataFrame:
+    """One row per report (keyed by the sha256 of its bytes); ``published`` gives publication dates found
+    already (else they are read from each report)."""
+    reports, matches = list(reports), matches or {}
+    published = published if published is not None else {
+        r.report_id: publication_date(r) if r.parse_status != "failed" else None for r in reports}
     rows = [{
         "report_id": r.report_id, "body_id": body_ids.get(r.report_id), "body_name": r.body, "year": r.year,
         "edition": r.edition, "source_path": storable(r.file), "source_format": r.source_format,
@@ -33,39 +38,52 @@ def report_rows(reports: Iterable[Report], body_ids: dict[str, str | None], kind
         "sections": [str(s.number) for s in r.sections], "body_kind": kinds.get(r.report_id),
         "match_confidence": matches[r.report_id].confidence if r.report_id in matches else None,
         "match_how": matches[r.report_id].how if r.report_id in matches else None,
-        "published_on": publication_date(r) if r.parse_status != "failed" else None,
+        "published_on": published.get(r.report_id),
         "t2_edition": r.table_editions.get("t2") or None, "t3_edition": r.table_editions.get("t3") or None,
     } for r in reports]
     return pd.DataFrame(rows)
 
 
 CELL_COLUMNS = ("report_id", "cell_id", "state", "value", "raw", "locator", "reason", "note")
-CellRow = tuple  # one row of CELL_COLUMNS
+CellColumns = tuple[list, ...]  # one list per CELL_COLUMNS entry
 
 
-def report_cell_rows(report: Report) -> list[CellRow]:
-    """The rows of one report's canonical cells (built where the report was parsed, in a worker)."""
-    rid = report.report_id
-    return [(rid, cid, c.state, float(c.value) if c.value is not None else None, c.raw,
-             str(c.locator) if c.locator else None, c.reason, c.note or None) for cid, c in report.cells.items()]
+def report_cell_rows(report: Report) -> CellColumns:
+    """One report's canonical cells as columns (built where the report was parsed, in a worker)."""
+    cells = report.cells
+    return ([report.report_id] * len(cells), list(cells), [c.state for c in cells.values()],
+            [float(c.value) if c.value is not None else None for c in cells.values()],
+            [c.raw for c in cells.values()], [str(c.locator) if c.locator else None for c in cells.values()],
+            [c.reason for c in cells.values()], [c.note or None for c in cells.values()])
 
 
-def cell_rows(reports: Iterable[Report], prepared: Iterable[list[CellRow]] | None = None) -> pd.DataFrame:
+def cell_rows(reports: Iterable[Report], prepared: Iterable[CellColumns] | None = None) -> pd.DataFrame:
     """One row per (report, canonical cell), with its state, value, printed text and locator; ``prepared``
-    gives the rows of each report already built (``report_cell_rows``), in the order of ``reports``."""
-    rows: list[CellRow] = []
-    for part in (prepared if prepared is not None else map(report_cell_rows, reports)):
-        rows.extend(part)
-    columns = list(zip(*rows)) if rows else [()] * len(CELL_COLUMNS)
-    return pd.DataFrame({name: list(values) for name, values in zip(CELL_COLUMNS, columns)})
+    gives each report's columns already built (``report_cell_rows``), in the order of ``reports``."""
+    parts = list(prepared if prepared is not None else map(report_cell_rows, reports))
+    return pd.DataFrame({name: list(chain.from_iterable(part[i] for part in parts))
+                         for i, name in enumerate(CELL_COLUMNS)})
 
 
 def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:
-    """One row per (run, report, rule)."""
-    rows = [{
-        "run_id": run_id, "report_id": f.report_id, "body_id": f.body_id or body_ids.get(f.report_id), "year": f.year,
-        "rule_id": f.rule_id, "status": f.status, "severity": f.severity, "message": f.message,
-        "cell_ids": list(f.cell_ids), "fingerprint": f.fingerprint, "expected": [float(x) for x in f.expected],
-        "observed": [float(x) for x in f.observed], "locators": list(f.locators), "body_name": f.body,
-    } for f in findings]
-    return pd.DataFrame(rows)
+    """One row per (run, report, rule), built column by column (most findings are passes, whose list
+    columns are empty: they share one empty list)."""
+    findings = list(findings)
+    empty: list = []
+    columns = {
+        "run_id": [run_id] * len(findings),
+        "report_id": [f.report_id for f in findings],
+        "body_id": [f.body_id or body_ids.get(f.report_id) for f in findings],
+        "year": [f.year for f in findings],
+        "rule_id": [f.rule_id for f in findings],
+        "status": [f.status for f in findings],
+        "severity": [f.severity for f in findings],
+        "message": [f.message for f in findings],
+        "cell_ids": [list(f.cell_ids) if f.cell_ids else empty for f in findings],
+        "fingerprint": [f.fingerprint for f in findings],
+        "expected": [[float(x) for x in f.expected] if f.expected else empty for f in findings],
+        "observed": [[float(x) for x in f.observed] if f.observed else empty for f in findings],
+        "locators": [list(f.locators) if f.locators else empty for f in findings],
+        "body_name": [f.body for f in findings],
+    }
+    return pd.DataFrame(columns)

@@ -12,6 +12,7 @@ from warehouse import db
 from warehouse.rows import cell_rows, finding_rows, report_rows
 
 if TYPE_CHECKING:
+    from parsing import Report
     from flows.nightly import RunState
     from xxgk.pipeline import SourceFile
     from xxgk.settings import RunSettings
@@ -54,12 +55,13 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
 
     matches = settings.matches(state.reports)
     body_ids = {rid: m.body_id for rid, m in matches.items()}
-    kinds = settings.register_kinds(state.reports)
+    kinds = settings.register_kinds(matches)
     sizes = {s.sha256: s.size for s in state.sources}
-    raw = {r.report_id: str(settings.raw_root / r.report_id[:2] / r.report_id) for r in state.reports
-           if (settings.raw_root / r.report_id[:2] / r.report_id).exists()}
+    raw = {r.report_id: str(path) for r in state.reports if (path := _archived(settings.raw_root, r))}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    reports = report_rows(state.reports, body_ids, kinds, raw, now, matches)
+    published = {f["report_id"]: f["published_on"] for f in state.facts if "published_on" in f} \
+        if len(state.facts) == len(state.reports) else None
+    reports = report_rows(state.reports, body_ids, kinds, raw, now, matches, published)
     if not reports.empty:
         reports["size_bytes"] = reports["report_id"].map(sizes)
     run = db.RunRecord(state.run_id, state.started_at, now, flow_run_id,
@@ -76,6 +78,13 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     finally:
         con.close()
     db.refresh_snapshot(settings.db)
+
+
+def _archived(raw_root: Path, report: "Report") -> Path | None:
+    """Where the report's raw bytes are kept: every readable file is archived before it is parsed, so only
+    a failed report needs a look at the disk (an unreadable or refused file has no archived bytes)."""
+    path = raw_root / report.report_id[:2] / report.report_id
+    return path if report.parse_status != "failed" or path.exists() else None
 
 
 def bodies_frame(settings: "RunSettings") -> pd.DataFrame:

@@ -16,7 +16,7 @@ from parsing.errors import TransientReadError
 from parsing import readers
 from rules import layout
 from rules.cross import own_texts
-from rules.facts import Facts, report_facts
+from rules.facts import Facts, publication_date, report_facts
 from warehouse.db import archive_raw
 from warehouse.rows import report_cell_rows
 
@@ -113,12 +113,13 @@ class Described:
 
     report: Report
     facts: Facts
-    cell_rows: list[tuple]
+    cell_rows: tuple[list, ...]
 
 
 def describe(report: Report) -> Described:
     facts = report_facts(report)
     facts.update(own_texts(report))
+    facts["published_on"] = publication_date(report) if report.parse_status != "failed" else None
     return Described(report, facts, report_cell_rows(report))
 
 

@@ -94,19 +94,23 @@ class RunSettings:
     def bodies(self) -> list[Body]:
         return load_register(self.register) if self.register else []
 
+    @cached_property
+    def register_index(self) -> RegisterIndex:
+        return RegisterIndex(self.bodies)
+
     def matches(self, reports: list[Report]) -> dict[str, Match]:
         """Each report's match to the register (empty without a register)."""
         if not self.register:
             return {}
-        index = RegisterIndex(self.bodies)
-        return {r.report_id: index.match(r.body) for r in reports}
+        return {r.report_id: self.register_index.match(r.body) for r in reports}
 
     def body_ids(self, reports: list[Report]) -> dict[str, str | None]:
         return {rid: m.body_id for rid, m in self.matches(reports).items()}
 
-    def register_kinds(self, reports: list[Report]) -> dict[str, str]:
+    def register_kinds(self, matches: dict[str, Match]) -> dict[str, str]:
+        """The register's kind of each matched report's body (from ``matches``)."""
         kinds = {b.body_id: b.kind for b in self.bodies if b.kind}
-        return {rid: kinds[bid] for rid, bid in self.body_ids(reports).items() if bid in kinds}
+        return {rid: kinds[m.body_id] for rid, m in matches.items() if m.body_id in kinds}
 
 
 def _print_progress(label: str, done: int, total: int) -> None:

@@ -33,7 +33,7 @@ class RunState:
     unreadable: list[Path] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     facts: list[Facts] = field(default_factory=list)
-    cell_rows: list[list[tuple]] | None = None  # per report, when built by the parser workers
+    cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
     carried: list[str] = field(default_factory=list)
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)
