@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import Any
 
 from parsing.model import Cell, Report
@@ -79,8 +80,7 @@ def effective_values(report: Report) -> dict[str, float | None]:
     """Value per canonical cell id. A blank is 0 only in a table that prints no 0 at all (blanks stand
     for zero there), and even then not for a blank total whose parts are not all zero (an omission)."""
     values: dict[str, float | None] = dict.fromkeys(layout.all_cell_ids())
-    for table_id in ("t2", "t3", "t4"):
-        cells = {cid: c for cid, c in report.cells.items() if cid.startswith(table_id + ".")}
+    for cells in cells_by_table(report).values():
         blank_is_zero = _blanks_mean_zero(cells.values())
         for cid, cell in cells.items():
             values[cid] = _value(cell, blank_is_zero)
@@ -88,17 +88,37 @@ def effective_values(report: Report) -> dict[str, float | None]:
     return values
 
 
+_GROUPED: list = [None, None]  # (report, its cells by table): the last report asked about
+
+
+def cells_by_table(report: Report) -> dict[str, dict[str, Cell]]:
+    """The report's cells grouped by table (``t2``/``t3``/``t4``), computed once per report."""
+    if _GROUPED[0] is not report:
+        grouped: dict[str, dict[str, Cell]] = {"t2": {}, "t3": {}, "t4": {}}
+        for cid, cell in report.cells.items():
+            table = grouped.get(cid[:2])
+            if table is not None and cid[2:3] == ".":
+                table[cid] = cell
+        _GROUPED[:] = [report, grouped]
+    return _GROUPED[1]
+
+
 def row_totals(values: dict[str, Any]) -> dict[str, float | None]:
     """``rowtotal.t3.<row>``: the printed 总计 of a table-3 row, else the sum of its six applicant cells
     when every one of them is known. Used only to compare prose numbers with the table."""
     out: dict[str, float | None] = {}
-    rows = {cid.split(".")[1] for cid in values if cid.startswith("t3.")}
-    for row in rows:
+    for row in _t3_rows():
         total = values.get(f"t3.{row}.total")
         parts = [values.get(f"t3.{row}.{col}") for col in APPLICANT_COLUMNS]
         out[f"rowtotal.t3.{row}"] = total if total is not None else (
             sum(parts) if all(p is not None for p in parts) else None)  # type: ignore[arg-type]
     return out
+
+
+@cache
+def _t3_rows() -> tuple[str, ...]:
+    """The row ids of table 3 over both editions (in the order of the canonical cell ids)."""
+    return tuple(dict.fromkeys(cid.split(".")[1] for cid in layout.all_cell_ids() if cid.startswith("t3.")))
 
 
 def _blanks_mean_zero(cells) -> bool:  # noqa: ANN001 - iterable of Cell
@@ -172,7 +192,7 @@ def sections_complete(report: Report, kind: str | None) -> Fact:
 
 
 def _table_complete(report: Report, table_id: str) -> Fact:
-    cells = [c for cid, c in report.cells.items() if cid.startswith(table_id + ".")]
+    cells = list(cells_by_table(report)[table_id].values())
     if not cells or all(c.reason == "table_absent" for c in cells):
         return False, "整张表缺失"
     absent = sorted({c.id.split(".")[1] for c in cells if c.reason == "row_absent"})
