@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from portal import data
@@ -14,6 +15,7 @@ from portal.notices import notice_path, write_notices, write_notices_for
 from portal.site import build_site, write_site
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
+DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled text, reused by later builds
 
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
 
@@ -26,12 +28,17 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> di
     site links them (relative links). Returns ``{"site",
     "audit_by_county", "notices_dir", "notices"}`` (paths; ``notices`` a list)."""
     out_dir = Path(out_dir)
-    snap = data.load(Path(db_path))
-    notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
-    written = write_notices_for(snap, notices_dir)
-    drafts = {b.key: path for b in snap.bodies.values() if (path := notice_path(notices_dir, b)) in set(written)}
-    by_county = write_audit_by_county(db_path, out_dir)
-    downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
-                 "审计清单（CSV）": out_dir / AUDIT_CSV}
-    site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads)
+    with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as pool:
+        # the spreadsheet is mostly a query (DuckDB runs it without holding the GIL): alongside the rest
+        county_sheets = pool.submit(write_audit_by_county, db_path, out_dir)
+        snap = data.load(Path(db_path), details=False)   # the body pages read the details they need
+        notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
+        written = write_notices_for(snap, notices_dir, cache_dir=out_dir / "notices" / DRAFT_CACHE)
+        done = set(written)
+        drafts = {b.key: path for b in snap.bodies.values()
+                  if b.non_compliant and (path := notice_path(notices_dir, b)) in done}
+        by_county = county_sheets.result()
+        downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
+                     "审计清单（CSV）": out_dir / AUDIT_CSV}
+        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads)
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written}

@@ -4,9 +4,10 @@ year-over-year charts of applications and outcomes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from portal.charts import grouped_bars
-from portal.data import TABLE_CELL, Body, Finding, Report, Snapshot
+from portal.data import QUIET, TABLE_CELL, Body, Finding, Report, Snapshot
 from portal.links import Links
 from portal.markup import (CELL_STATE, DECISION, KIND, PARSE, STATUS, anchor, badge, details, esc, finding_id, link,
                            num, page, table, tag)
@@ -15,12 +16,14 @@ from rules.catalogue import Rule
 APPLICATIONS = ("t3.new.total", "本年新收申请")
 OUTCOMES = (("t3.granted.total", "予以公开"), ("t3.partial.total", "部分公开"), ("t3.result_total.total", "办理结果总计"))
 FOLD_CELLS = 12   # a finding citing more cells shows them folded
+META = ("文件", "格式", "版式", "解析状态", "解析问题", "报告编号（sha256）")   # plain text: no escaping needed
 
 
 def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str],
            links: Links | None = None) -> str:
     """The whole page of ``body``."""
     links = links or Links()
+    snap.read_details([body])
     parts = [_header(snap, body), _todo(body, rules, links)]
     years = sorted(set(body.years()) | set(body.gap_years()) | (set(snap.years()) if body.registered else set()))
     for year in years:
@@ -82,8 +85,7 @@ def _todo(body: Body, rules: Mapping[str, Rule], links: Links) -> str:
 def _series(body: Body, cell_id: str, years: list[int]) -> list[float | None]:
     out = []
     for year in years:
-        values = [r.cells[cell_id].value for r in body.reports_of(year)
-                  if cell_id in r.cells and r.cells[cell_id].state == "number" and r.cells[cell_id].value is not None]
+        values = [r.series[cell_id] for r in body.reports_of(year) if cell_id in r.series]
         out.append(values[-1] if values else None)
     return out
 
@@ -123,22 +125,27 @@ def _report(body: Body, report: Report, rules: Mapping[str, Rule], rule_slugs: M
     findings = sorted(report.findings, key=lambda f: f.sort_key)
     fails = [f for f in findings if f.status == "fail"]
     detail = "".join(_finding(body, report, f, rules.get(f.rule_id), rule_slugs) for f in fails)
-    source = (f'<p class="src"><strong>文件：</strong>{esc(report.source_path)}'
-              f'<span class="muted">（{esc(report.source_format)}，{esc(report.edition)} 版式）</span></p>')
+    path, fmt, edition = esc(report.source_path), esc(report.source_format), esc(report.edition)
+    source = (f'<p class="src"><strong>文件：</strong>{path}'
+              f'<span class="muted">（{fmt}，{edition} 版式）</span></p>')
     summary = tag("p", f"不通过 {len(fails)} 项" + ("：" if fails else "。"), "count")
-    meta = [("文件", esc(report.source_path)), ("格式", esc(report.source_format)), ("版式", esc(report.edition)),
-            ("解析状态", esc(PARSE.get(report.parse_status or "", report.parse_status))),
-            ("解析问题", esc("；".join(report.problems)) if report.problems else "无"),
-            ("报告编号（sha256）", tag("code", esc(report.report_id)))]
-    rows = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in meta)
+    meta = [path, fmt, edition, esc(PARSE.get(report.parse_status or "", report.parse_status)),
+            esc("；".join(report.problems)) if report.problems else "无", tag("code", esc(report.report_id))]
+    rows = "".join(f"<dt>{label}</dt><dd>{v}</dd>" for label, v in zip(META, meta))
     info = details("年报文件与解析信息", f'<dl class="facts">{rows}</dl>', cls="more")
-    rest = _unassessable(findings, rule_slugs) + _quiet(findings, rule_slugs)
+    rest = _unassessable(findings, rule_slugs) + _quiet(report.quiet, rule_slugs)
     return (f'<div class="report">{source}{summary}{detail}{info}'
             f'{details("其他规则的结果", rest, cls="more") if rest else ""}</div>')
 
 
 def _rule_link(rule_id: str, rule_slugs: Mapping[str, str]) -> str:
-    return link(f"../rules/{rule_slugs[rule_id]}.html", rule_id) if rule_id in rule_slugs else esc(rule_id)
+    return _rule_anchor(rule_id, rule_slugs.get(rule_id))
+
+
+@lru_cache(maxsize=4096)
+def _rule_anchor(rule_id: str, slug: str | None) -> str:
+    """A rule id linking to its page (``slug``), or the escaped id when it has no page."""
+    return link(f"../rules/{slug}.html", rule_id) if slug is not None else esc(rule_id)
 
 
 def _finding(body: Body, report: Report | None, f: Finding, rule: Rule | None, rule_slugs: Mapping[str, str]) -> str:
@@ -212,11 +219,14 @@ def _unassessable(findings: list[Finding], rule_slugs: Mapping[str, str]) -> str
     return (tag("h4", "无法判断") + table(["规则", "程度", "原因"], rows)) if rows else ""
 
 
-def _quiet(findings: list[Finding], rule_slugs: Mapping[str, str]) -> str:
-    parts = []
-    for status in ("pass", "not_applicable"):
-        ids = [f.rule_id for f in findings if f.status == status]
-        if ids:
-            links = "、".join(_rule_link(i, rule_slugs) for i in ids)
-            parts.append(f'<p class="quiet"><strong>{esc(STATUS[status])}：</strong>{links}</p>')
-    return "".join(parts)
+def _quiet(quiet: Mapping[str, tuple[str, ...]], rule_slugs: Mapping[str, str]) -> str:
+    """The rules a report passed, and those that did not apply, named and linked."""
+    return "".join(_quiet_line(status, ids, tuple(map(rule_slugs.get, ids)))
+                   for status in QUIET if (ids := quiet.get(status)))
+
+
+@lru_cache(maxsize=4096)
+def _quiet_line(status: str, ids: tuple[str, ...], slugs: tuple[str | None, ...]) -> str:
+    """One line of rule links (most reports share a handful of such lines: rendered once each)."""
+    links = "、".join(_rule_anchor(i, s) for i, s in zip(ids, slugs))
+    return f'<p class="quiet"><strong>{esc(STATUS[status])}：</strong>{links}</p>'

@@ -60,25 +60,28 @@ def grouped_bars(title: str, categories: Sequence[object], series: Sequence[Seri
     group = (right - left) / max(len(categories), 1)
     bar = group * 0.8 / max(len(series), 1)
     parts = [_legend([name for name, _ in series], palette), _axis(top, bottom, left, right, vmax)]
+    names = [esc(name) for name, _ in series]
     for c, category in enumerate(categories):
         x0 = left + group * c + group * 0.1
         parts.append(f'<text x="{left + group * (c + 0.5):.1f}" y="{bottom + 18}" class="tick" '
                      f'text-anchor="middle">{esc(category)}</text>')
-        for s, (name, vs) in enumerate(series):
+        for s, (_, vs) in enumerate(series):
             parts.append(_vbar(x0 + bar * s, bar, vs[c] if c < len(vs) else None, vmax, top, bottom,
-                               palette[s % len(palette)], name))
+                               palette[s % len(palette)], names[s]))
     return _svg(title, height, "".join(parts), ident)
 
 
 def _vbar(x: float, width: float, value: float | None, vmax: float, top: int, bottom: int, s: int,
           name: str) -> str:
+    """One bar; ``name`` is already escaped."""
     middle = x + width / 2
     if value is None:
         return f'<text x="{middle:.1f}" y="{bottom - 4}" class="tick" text-anchor="middle">无</text>'
     h = max((bottom - top) * max(value, 0) / vmax, 0.0)
+    shown = num(value)
     return (f'<rect x="{x + 1:.1f}" y="{bottom - h:.1f}" width="{max(width - 2, 1):.1f}" height="{h:.1f}" '
-            f'class="s{s % 4}"><title>{esc(name)}：{num(value)}</title></rect>'
-            f'<text x="{middle:.1f}" y="{bottom - h - 3:.1f}" class="val" text-anchor="middle">{num(value)}</text>')
+            f'class="s{s % 4}"><title>{name}：{shown}</title></rect>'
+            f'<text x="{middle:.1f}" y="{bottom - h - 3:.1f}" class="val" text-anchor="middle">{shown}</text>')
 
 
 def horizontal_bars(title: str, items: Sequence[tuple[str, float]], ident: str) -> str:

@@ -1,17 +1,24 @@
 """What the portal reads from the warehouse: one read-only snapshot of the latest completed run.
 
-Everything here is plain data (dataclasses of str / int / float). Every string comes from the database and
-is untrusted: the renderers escape it, and file names are derived through ``portal.names``.
+Everything here is plain data (dataclasses and named tuples of str / int / float). Every string comes from
+the database and is untrusted: the renderers escape it, and file names are derived through ``portal.names``.
+
+Built for warehouses of many thousand reports: passes are never loaded one by one (a report's passed rules
+come as a bit set aggregated in the database, the rule pages' counts as one ``GROUP BY``), and what only a
+body's own page shows is read for the bodies whose page is rendered (``Snapshot.read_details``). Each report
+and body carries a digest of what the pages show of it, so that a rebuild renders only what changed.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -26,6 +33,39 @@ SEVERITY_ORDER = {"error": 0, "warning": 1}
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a build runs. A build makes some hundred thousand
+    objects that live until it ends (and no reference cycles to speak of): each collection they trigger
+    would walk every object of the process — pandas, DuckDB, lxml… — which costs a 10,000-report rebuild
+    about a fifth of its time. Reference counting still frees everything as usual; the collector is
+    re-enabled (when it was) on the way out."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class once:  # noqa: N801 - used like functools.cached_property
+    """``functools.cached_property`` without its lock (Python 3.11 takes it on each first access, which
+    adds up over tens of thousands of objects). The snapshot is built and read by one thread."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Run:
     run_id: str
@@ -36,8 +76,9 @@ class Run:
     catalogue: str | None
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One stored table cell (immutable; a tuple, so that thousands are built cheaply)."""
+
     cell_id: str
     state: str | None
     value: float | None
@@ -45,8 +86,9 @@ class Cell:
     locator: str | None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding of the latest run with its latest review (immutable)."""
+
     report_id: str
     rule_id: str
     status: str
@@ -75,33 +117,57 @@ class Finding:
         return STATUS_ORDER.get(self.status, 9), SEVERITY_ORDER.get(self.severity, 9), self.rule_id
 
 
-@dataclass
+@dataclass(eq=False)
 class Report:
+    """A report of the latest run.
+
+    ``findings`` holds the findings the pages spell out: its fails, and (once its details are read) those
+    “not assessable”. The rules it passed or that did not apply are only named: ``quiet`` maps ``pass`` and
+    ``not_applicable`` to their rule ids (ordered by severity, then id). ``cells`` holds the stored cells
+    its fails cite (and those the next year's fails cite as ``prev.``), ``series`` the numbers of the yearly
+    charts (``SERIES_CELLS`` whose state is ``number``).
+
+    The details — ``edition``, ``source_format``, ``parse_status``, ``problems``, ``body_kind``, ``quiet``,
+    ``series``, ``cells`` and the “not assessable” findings — only a body's own page and its 整改通知 draft
+    show; ``detailed`` says whether they were read (``load`` reads them; ``load(details=False)`` leaves them
+    to ``Snapshot.read_details``).
+
+    ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
+    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and the run's
+    findings of it with their reviews. Its cells are not read for it: the warehouse stores a report's cells
+    once, with the report, and never rewrites them (``reports`` and ``cells`` only grow; a report stored
+    again gets a new ``ingested_at``)."""
+
     report_id: str
     body_key: str
     body_name: str | None
     year: int | None
-    edition: str | None
     source_path: str | None
-    source_format: str | None
-    parse_status: str | None
-    problems: tuple[str, ...]
-    ingested_at: datetime | None
+    digest: str = ""
+    detailed: bool = False
+    edition: str | None = None
+    source_format: str | None = None
+    parse_status: str | None = None
+    problems: tuple[str, ...] = ()
     body_kind: str | None = None
     findings: list[Finding] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
+    quiet: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    series: dict[str, float] = field(default_factory=dict)
 
-    @property
+    @once
     def open_fails(self) -> list[Finding]:
-        return sorted((f for f in self.findings if f.is_open), key=lambda f: f.sort_key)
+        """Open fails, by status, severity, rule (computed once: a loaded snapshot is not changed)."""
+        fails = [f for f in self.findings if f.status == "fail" and f.decision != "waived"]
+        return sorted(fails, key=lambda f: f.sort_key) if len(fails) > 1 else fails
 
-    @property
+    @once
     def non_compliant(self) -> bool:
         """Has an open error-level fail in the latest run."""
         return any(f.severity == "error" for f in self.open_fails)
 
 
-@dataclass
+@dataclass(eq=False)
 class Body:
     key: str
     body_id: str | None
@@ -116,6 +182,13 @@ class Body:
     def years(self) -> list[int]:
         return sorted({r.year for r in self.reports if r.year is not None})
 
+    @once
+    def digest(self) -> str:
+        """Changes whenever anything stored about the body, its reports or its findings changes (its county's
+        name aside)."""
+        return _digest((self.key, self.body_id, self.name, self.kind, self.county, self.registered, self.slug,
+                        [r.digest for r in self.reports], [tuple(f) for f in self.gaps]))
+
     @property
     def kind_shown(self) -> str | None:
         """The register's kind, else the kind the latest report states."""
@@ -124,8 +197,16 @@ class Body:
     def gap_years(self) -> list[int]:
         return sorted({f.year for f in self.gaps if f.year is not None})
 
-    def reports_of(self, year: int | None) -> list[Report]:
-        return [r for r in self.reports if r.year == year]
+    def reports_of(self, year: int | None) -> tuple[Report, ...]:
+        return self._by_year.get(year, ())
+
+    @once
+    def _by_year(self) -> dict[int | None, tuple[Report, ...]]:
+        """Reports by year (computed once: a loaded snapshot is not changed)."""
+        out: dict[int | None, list[Report]] = {}
+        for report in self.reports:
+            out.setdefault(report.year, []).append(report)
+        return {year: tuple(reports) for year, reports in out.items()}
 
     def cell(self, report: Report | None, cell_id: str) -> tuple[Cell | None, str]:
         """The stored cell a finding cites, and where it comes from: ``prev.<id>`` is read from this body's
@@ -146,16 +227,23 @@ class Body:
 
     def non_compliant_in(self, year: int | None) -> bool:
         """A report of ``year`` has an open error-level fail."""
-        return any(r.non_compliant for r in self.reports_of(year))
+        return year in self._non_compliant_years
+
+    @once
+    def _non_compliant_years(self) -> frozenset[int | None]:
+        return frozenset(r.year for r in self.reports if r.non_compliant)
 
     @property
     def non_compliant(self) -> bool:
         """Some report, or a finding without a report (a missing filing), has an open error-level fail."""
         return any(f.severity == "error" for _, f in self.open_fails)
 
-    @property
+    @once
     def open_fails(self) -> list[tuple[Report | None, Finding]]:
-        """Open fails by year: each report's (``report`` set), then those without a report (``None``)."""
+        """Open fails by year: each report's (``report`` set), then those without a report (``None``).
+        Computed once: a loaded snapshot is not changed."""
+        if not self.gaps and not any(r.open_fails for r in self.reports):
+            return []
         years = sorted({r.year for r in self.reports} | {f.year for f in self.gaps}, key=_year_order)
         return [pair for y in years for pair in
                 [(r, f) for r in self.reports_of(y) for f in r.open_fails]
@@ -168,21 +256,38 @@ class County:
     name: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot:
-    """The latest completed run as the portal shows it."""
+    """The latest completed run as the portal shows it.
+
+    ``rule_status`` counts every finding of the run by rule and status (passes included: they are counted in
+    the database, not loaded one by one)."""
 
     run: Run | None
     bodies: dict[str, Body]
     counties: dict[str | None, County]
     registered: bool
+    rule_status: dict[str, dict[str, int]] = field(default_factory=dict)
+    source: Path | None = None                                   # the warehouse it was read from
+    quiet_pairs: list[tuple[str, str]] = field(default_factory=list)   # (rule, severity) pairs of the run
 
-    @cached_property
+    def read_details(self, bodies: Iterable[Body]) -> None:
+        """Read the details of the reports of ``bodies`` not read yet (see ``Report``), in one query."""
+        todo = [r for b in bodies for r in b.reports if not r.detailed]
+        if not todo or self.run is None or self.source is None:
+            return
+        con = db.connect(self.source, read_only=True)
+        try:
+            _details(con, self, todo)
+        finally:
+            con.close()
+
+    @once
     def reports(self) -> list[Report]:
         """Every report of the latest run (computed once: the snapshot is not changed after loading)."""
         return [r for b in self.bodies.values() for r in b.reports]
 
-    @cached_property
+    @once
     def _years(self) -> list[int]:
         return sorted({r.year for r in self.reports if r.year is not None})
 
@@ -193,13 +298,36 @@ class Snapshot:
     def county_of(self, body: Body) -> County:
         return self.counties.get(body.county) or self.counties[None]
 
+    def rule_ids(self) -> set[str]:
+        """Every rule id with a finding in the run."""
+        return set(self.rule_status)
 
-def load(db_path: Path) -> Snapshot:
+    @once
+    def fails_by_rule(self) -> dict[str, list[tuple[Body, Report | None, Finding]]]:
+        """Every fail of the run (open or waived) by rule, with its body and report (None: no report)."""
+        out: dict[str, list[tuple[Body, Report | None, Finding]]] = {}
+        for body in self.bodies.values():
+            for report in body.reports:
+                for f in report.findings:
+                    if f.status == "fail":
+                        out.setdefault(f.rule_id, []).append((body, report, f))
+            for f in body.gaps:
+                if f.status == "fail":
+                    out.setdefault(f.rule_id, []).append((body, None, f))
+        return out
+
+
+def load(db_path: Path, details: bool = True) -> Snapshot:
     """Read the latest completed run (reports, findings with review decisions, the cells they cite and the
-    yearly series) and the register, through one read-only connection."""
+    yearly series) and the register, through one read-only connection. With ``details=False`` what only the
+    body pages show is left out (``Snapshot.read_details`` reads it for the bodies that need it)."""
     con = db.connect(Path(db_path), read_only=True)
     try:
-        return _snapshot(con)
+        snap = _snapshot(con)
+        snap.source = Path(db_path)
+        if details:
+            _details(con, snap, snap.reports)
+        return snap
     finally:
         con.close()
 
@@ -208,26 +336,36 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     register = _rows(con, "SELECT body_id, name, kind, parent_id FROM bodies ORDER BY body_id")
     run = _latest_run(con)
     bodies = {f"id:{r['body_id']}": _registered(r) for r in register}
+    rule_status: dict[str, dict[str, int]] = {}
+    pairs: list[tuple[str, str]] = []
     if run is not None:
-        reports = _reports(con, run.run_id)
-        gaps = _attach_findings(con, run.run_id, reports)
-        _attach_cells(con, run.run_id, reports)
-        for report in reports.values():
+        pairs = [tuple(p) for p in con.execute(
+            "SELECT DISTINCT rule_id, severity FROM findings WHERE run_id = ? ORDER BY ALL", [run.run_id]).fetchall()]
+        reports = _reports(con, run.run_id, pairs)
+        gaps = _attach_fails(con, run.run_id, reports)
+        for report in reports.values():     # in report order (year, ingested_at, report id)
             _body_for(bodies, report.body_key, report.body_name).reports.append(report)
+        named = _registered_names(bodies)
         for finding in gaps:
-            _body_for(bodies, _gap_key(bodies, finding), finding.body_name).gaps.append(finding)
-    for body in bodies.values():
-        body.reports.sort(key=_report_order)
+            _body_for(bodies, _gap_key(named, finding), finding.body_name).gaps.append(finding)
+        for rule_id, status, n in con.execute(
+                "SELECT rule_id, status, count(*) FROM findings WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
+                [run.run_id]).fetchall():
+            rule_status.setdefault(rule_id, {})[status] = n
     slugs = assign_slugs({k: _slug_source(b) for k, b in bodies.items()})
     for key, body in bodies.items():
         body.slug = slugs[key]
-    return Snapshot(run, bodies, _counties(register, bodies), bool(register))
+    return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _digest(parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection) -> Run | None:
@@ -241,59 +379,174 @@ def _registered(row: dict[str, Any]) -> Body:
                 kind=row["kind"], county=row["parent_id"], registered=True)
 
 
-def _reports(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Report]:
-    rows = _rows(con, """
-        SELECT r.*, f.body_id AS run_body_id
-        FROM reports r
-        JOIN (SELECT report_id, any_value(body_id) AS body_id FROM findings WHERE run_id = ? GROUP BY report_id) f
-          USING (report_id)
-        ORDER BY r.year, r.report_id""", [run_id])
-    return {row["report_id"]: _report(row) for row in rows}
+QUIET = ("pass", "not_applicable")          # statuses whose rules a page only names
+_WORD = 62                                  # rule bits per BIGINT of a report's quiet sets
+_FINDING = ("f.report_id, f.rule_id, f.status, f.severity, f.message, f.cell_ids, f.expected, f.observed, "
+            "f.locators, f.fingerprint, f.year, f.body_id, f.body_name, v.decision, v.reason, v.reviewer, "
+            "v.decided_at")
+_QUIET_SQL = ", ".join(f"'{s}'" for s in QUIET)
 
 
-def _report(row: dict[str, Any]) -> Report:
-    body_id = row["run_body_id"] or row["body_id"]
-    key = f"id:{body_id}" if body_id else f"name:{row['body_name'] or ''}"
-    return Report(report_id=row["report_id"], body_key=key, body_name=row["body_name"], year=row["year"],
-                  edition=row["edition"], source_path=row["source_path"], source_format=row["source_format"],
-                  parse_status=row["parse_status"], problems=tuple(row["problems"] or ()),
-                  ingested_at=row["ingested_at"], body_kind=row.get("body_kind"))
+def _quiet_sql(pairs: list[tuple[str, str]], only: str = "") -> tuple[str, list[Any], int]:
+    """A query of each report's quiet rules as bit sets over ``pairs`` (``{status}_{word}`` columns), its
+    parameters (then the run id) and the number of words. ``only`` narrows it to some reports."""
+    words = max(1, -(-len(pairs) // _WORD))
+    bits = ", ".join(f"bit_or(CASE WHEN i // {_WORD} = {w} THEN 1::BIGINT << (i % {_WORD}) ELSE 0 END) "
+                     f"FILTER (WHERE status = '{status}') AS {status}_{w}" for status in QUIET for w in range(words))
+    sql = f"""
+        SELECT f.report_id, any_value(f.body_id) AS run_body_id, {bits}
+        FROM findings f
+        JOIN (SELECT unnest(?::VARCHAR[]) AS rule_id, unnest(?::VARCHAR[]) AS severity,
+                     unnest(?::BIGINT[]) AS i) ids USING (rule_id, severity)
+        WHERE f.run_id = ? {only}
+        GROUP BY f.report_id"""
+    return sql, [[r for r, _ in pairs], [s for _, s in pairs], list(range(len(pairs)))], words
 
 
-def _attach_findings(con: duckdb.DuckDBPyConnection, run_id: str, reports: dict[str, Report]) -> list[Finding]:
-    """Attach each finding to its report; return those without a stored report (missing filings)."""
-    gaps = []
-    rows = _rows(con, """
-        SELECT f.report_id, f.rule_id, f.status, f.severity, f.message, f.cell_ids, f.expected, f.observed,
-               f.locators, f.fingerprint, f.year, f.body_id, f.body_name,
-               v.decision, v.reason, v.reviewer, v.decided_at
-        FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
-        WHERE f.run_id = ? ORDER BY f.report_id, f.rule_id""", [run_id])
+_SERIES_SQL = f"""
+        SELECT report_id, {", ".join(f"max(value) FILTER (WHERE cell_id = '{c}') AS s{n}"
+                                     for n, c in enumerate(SERIES_CELLS))}
+        FROM cells
+        WHERE cell_id IN ({", ".join(f"'{c}'" for c in SERIES_CELLS)}) AND state = 'number' AND value IS NOT NULL
+          AND report_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY report_id"""
+
+
+def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str, str]]) -> dict[str, Report]:
+    """The run's reports in report order, each with its digest (see ``Report``), computed in the database."""
+    quiet, params, words = _quiet_sql(pairs)
+    finding = ", ".join(f"{c.split('.')[1]}: {c}" for c in _FINDING.split(", "))
+    stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
+                                          "parse_status", "problems", "body_kind"))
+    masks = ", ".join(f"coalesce(q.{status}_{w}::VARCHAR, '')" for status in QUIET for w in range(words))
+    rows = con.execute(f"""
+        WITH q AS ({quiet}),
+        x AS (SELECT f.report_id, string_agg(md5(to_json({{{finding}}})), ',' ORDER BY f.rule_id) AS spelled
+              FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
+              WHERE f.run_id = ? AND f.status NOT IN ({_QUIET_SQL})
+              GROUP BY f.report_id)
+        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, q.run_body_id,
+               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), {masks}, coalesce(x.spelled, '')))
+        FROM reports r JOIN q USING (report_id) LEFT JOIN x USING (report_id)
+        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""",
+        [*params, run_id, run_id]).fetchall()
+    reports = {}
+    for report_id, body_id, body_name, year, source_path, run_body_id, digest in rows:
+        body_id = run_body_id or body_id
+        key = f"id:{body_id}" if body_id else f"name:{body_name or ''}"
+        reports[report_id] = Report(report_id=report_id, body_key=key, body_name=body_name, year=year,
+                                    source_path=source_path, digest=digest)
+    return reports
+
+
+def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Report]) -> None:
+    """Read the details of ``reports`` (see ``Report``)."""
+    if snap.run is None or not reports:
+        return
+    by_id = {r.report_id: r for r in reports}
+    ids = list(by_id)
+    quiet, params, words = _quiet_sql(snap.quiet_pairs, "AND f.report_id IN (SELECT unnest(?::VARCHAR[]))")
+    rows = con.execute(f"""
+        WITH q AS ({quiet}), s AS ({_SERIES_SQL})
+        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind,
+               q.* EXCLUDE (report_id, run_body_id), {", ".join(f"s.s{n}" for n in range(len(SERIES_CELLS)))}
+        FROM reports r JOIN q USING (report_id) LEFT JOIN s USING (report_id)
+        WHERE r.report_id IN (SELECT unnest(?::VARCHAR[]))""", [*params, snap.run.run_id, ids, ids, ids]).fetchall()
+    decode = _QuietSets(snap.quiet_pairs)
     for row in rows:
-        for name in ("cell_ids", "expected", "observed", "locators"):
-            row[name] = tuple(row[name] or ())
-        report = reports.get(row["report_id"])
+        report = by_id[row[0]]
+        report.edition, report.source_format, report.parse_status = row[1:4]
+        report.problems, report.body_kind = tuple(row[4] or ()), row[5]
+        report.quiet = decode(row[6:6 + 2 * words], words)
+        report.series = {c: v for c, v in zip(SERIES_CELLS, row[6 + 2 * words:]) if v is not None}
+    for row in con.execute(f"""
+            SELECT {_FINDING}
+            FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
+            WHERE f.run_id = ? AND f.status NOT IN ({_QUIET_SQL}, 'fail')
+              AND f.report_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY f.report_id, f.rule_id""", [snap.run.run_id, ids]).fetchall():
+        by_id[row[0]].findings.append(_finding(row))
+    _attach_cells(con, snap, reports)
+    for report in reports:
+        report.detailed = True
+
+
+class _QuietSets:
+    """Bit sets of (rule, severity) pairs → ``{status: rule ids by severity, then id}``; the few distinct
+    sets of a run are decoded once each."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self.memo: dict[tuple[int | None, ...], dict[str, tuple[str, ...]]] = {}
+
+    def __call__(self, masks: tuple[int | None, ...], words: int) -> dict[str, tuple[str, ...]]:
+        masks = tuple(masks)
+        quiet = self.memo.get(masks)
+        if quiet is None:
+            quiet = {}
+            for n, status in enumerate(QUIET):
+                chosen = [self.pairs[w * _WORD + b] for w in range(words)
+                          if (mask := masks[n * words + w]) for b in range(_WORD) if mask >> b & 1]
+                if chosen:
+                    chosen.sort(key=lambda p: (SEVERITY_ORDER.get(p[1], 9), p[0]))
+                    quiet[status] = tuple(rule_id for rule_id, _ in chosen)
+            self.memo[masks] = quiet
+        return quiet
+
+
+def _finding(row: tuple) -> Finding:
+    return Finding(*row[:5], tuple(row[5] or ()), tuple(row[6] or ()), tuple(row[7] or ()), tuple(row[8] or ()),
+                   *row[9:])
+
+
+def _attach_fails(con: duckdb.DuckDBPyConnection, run_id: str, reports: dict[str, Report]) -> list[Finding]:
+    """Attach each fail to its report; return the findings without a stored report (missing filings),
+    whatever their status."""
+    gaps = []
+    for row in con.execute(f"""
+            SELECT {_FINDING}
+            FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
+            WHERE f.run_id = ? AND (f.status = 'fail' OR f.report_id NOT IN (SELECT report_id FROM reports))
+            ORDER BY f.report_id, f.rule_id""", [run_id]).fetchall():
+        finding = _finding(row)
+        report = reports.get(finding.report_id)
         if report is not None:
-            report.findings.append(Finding(**row))
+            report.findings.append(finding)
         else:
-            gaps.append(Finding(**row))
+            gaps.append(finding)
     return gaps
 
 
-def _attach_cells(con: duckdb.DuckDBPyConnection, run_id: str, reports: dict[str, Report]) -> None:
-    cited = {c for r in reports.values() for f in r.findings if f.status == "fail" for c in f.cell_ids}
-    wanted = set(SERIES_CELLS) | cited | {c[len(PREV):] for c in cited if c.startswith(PREV)}
+def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Report]) -> None:
+    """Exactly the cells the fails of ``reports`` cite (a ``prev.`` cell from the same body's reports of the
+    previous year)."""
+    by_body_year: dict[tuple[str, int | None], list[Report]] = {}
+    for report in snap.reports:
+        by_body_year.setdefault((report.body_key, report.year), []).append(report)
+    pairs: set[tuple[str, str]] = set()
+    for report in reports:
+        for f in report.findings:
+            if f.status != "fail":
+                continue
+            for cell_id in f.cell_ids:
+                if not TABLE_CELL.match(cell_id):
+                    continue                                # derived (e.g. a similarity score): no cell
+                if not cell_id.startswith(PREV):
+                    pairs.add((report.report_id, cell_id))
+                elif report.year is not None:
+                    pairs.update((prev.report_id, cell_id[len(PREV):])
+                                 for prev in by_body_year.get((report.body_key, report.year - 1), ()))
+    wanted = sorted(pairs)
     if not wanted:
         return
-    rows = _rows(con, """
-        SELECT c.report_id, c.cell_id, c.state, c.value, c.raw, c.locator
-        FROM cells c
-        WHERE c.report_id IN (SELECT DISTINCT report_id FROM findings WHERE run_id = ?)
-          AND list_contains(?, c.cell_id)""", [run_id, sorted(wanted)])
-    for row in rows:
-        report = reports.get(row.pop("report_id"))
-        if report is not None:
-            report.cells[row["cell_id"]] = Cell(**row)
+    by_id = {r.report_id: r for r in snap.reports}
+    for row in con.execute("""
+            SELECT c.report_id, c.cell_id, c.state, c.value, c.raw, c.locator
+            FROM cells c
+            JOIN (SELECT unnest(?::VARCHAR[]) AS report_id, unnest(?::VARCHAR[]) AS cell_id) w
+              USING (report_id, cell_id)
+            ORDER BY 1, 2""", [[r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
+        by_id[row[0]].cells[row[1]] = Cell(*row[1:])
 
 
 def _body_for(bodies: dict[str, Body], key: str, printed: str | None) -> Body:
@@ -306,12 +559,20 @@ def _body_for(bodies: dict[str, Body], key: str, printed: str | None) -> Body:
     return body
 
 
-def _gap_key(bodies: dict[str, Body], finding: Finding) -> str:
+def _registered_names(bodies: dict[str, Body]) -> dict[str, list[str]]:
+    named: dict[str, list[str]] = {}
+    for body in bodies.values():
+        if body.registered:
+            named.setdefault(body.name, []).append(body.key)
+    return named
+
+
+def _gap_key(named: dict[str, list[str]], finding: Finding) -> str:
     """A finding without a report belongs to its body_id, else to the registered body of that exact name."""
     if finding.body_id:
         return f"id:{finding.body_id}"
-    named = [b.key for b in bodies.values() if b.registered and b.name == finding.body_name]
-    return named[0] if len(named) == 1 else f"name:{finding.body_name or ''}"
+    keys = named.get(finding.body_name, []) if finding.body_name is not None else []
+    return keys[0] if len(keys) == 1 else f"name:{finding.body_name or ''}"
 
 
 def _slug_source(body: Body) -> tuple[str, str]:
@@ -331,7 +592,3 @@ def _counties(register: list[dict[str, Any]], bodies: dict[str, Body]) -> dict[s
 
 def _year_order(year: int | None) -> int:
     return year if year is not None else 99999
-
-
-def _report_order(report: Report) -> tuple[int, str, str]:
-    return (_year_order(report.year), str(report.ingested_at or ""), report.report_id)

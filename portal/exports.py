@@ -5,19 +5,15 @@ and a filter. Text from the database is always written as text (never as a formu
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.data import UNASSIGNED
 from portal.names import sheet_names
+from portal.xlsx import Sheet, write_workbook
 from warehouse import db
 from warehouse.exports import HEADERS
 
@@ -66,28 +62,13 @@ def county_sheets(db_path: Path) -> list[CountySheet]:
 def write_audit_by_county(db_path: Path, out_dir: Path) -> Path:
     """Write ``out_dir/audit_by_county.xlsx`` (one sheet per county) from the latest completed run."""
     sheets = county_sheets(db_path)
-    book = Workbook()
-    book.remove(book.active)
-    for sheet, title in zip(sheets, sheet_names([s.name for s in sheets])):
-        _fill(book.create_sheet(title), sheet.rows)
+    headers = [HEADERS[name] for name in COLUMNS]
+    widths = [WIDTHS.get(name, 12) for name in COLUMNS]
+    book = [Sheet(title, headers, [[_value(row.get(name)) for name in COLUMNS] for row in sheet.rows], widths)
+            for sheet, title in zip(sheets, sheet_names([s.name for s in sheets]))]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / FILE_NAME
-    partial = target.with_name(f".{FILE_NAME}.{os.getpid()}.part")
-    book.save(partial)
-    os.replace(partial, target)
-    return target
-
-
-def _fill(ws: Worksheet, rows: list[dict[str, Any]]) -> None:
-    for col, name in enumerate(COLUMNS, 1):
-        ws.cell(row=1, column=col, value=HEADERS[name]).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = WIDTHS.get(name, 12)
-    for r, row in enumerate(rows, 2):
-        for col, name in enumerate(COLUMNS, 1):
-            _put(ws, r, col, _value(row.get(name)))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows), 1) + 1}"
+    return write_workbook(out_dir / FILE_NAME, book)
 
 
 def _value(value: Any) -> Any:
@@ -96,9 +77,3 @@ def _value(value: Any) -> Any:
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
-
-
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and cell.data_type == "f":  # "=…" from the database is text, not a formula
-        cell.data_type = "s"

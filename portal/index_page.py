@@ -10,7 +10,8 @@ from portal.charts import grouped_bars, meter
 from portal.data import Body, Finding, Snapshot
 from portal.links import Links
 from portal.markup import DECISION, anchor, badge, details, esc, finding_id, link, page, raw_link, section, table, tag
-from portal.stats import Todo, bodies_by_county, county_stats, missing_filings, rule_counts, todos, year_stats
+from portal.stats import (CountyStats, Todo, bodies_by_county, county_stats, missing_filings, rule_counts, todos,
+                          year_stats)
 from rules.catalogue import Rule
 
 TOP_RULES = 10
@@ -22,10 +23,11 @@ def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, s
     """The whole index page; ``links`` holds the Data Docs markup and the files next to the site."""
     chase, watch = todos(snap)
     missing = missing_filings(snap)
+    counties = county_stats(snap)
     parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, links),
-             _todo(chase, rules, rule_slugs, links), _missing(snap, missing, links), _counties(snap),
+             _todo(chase, rules, rule_slugs, links), _missing(snap, missing, links), _counties(counties),
              _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs),
-             _bodies(snap), _rule_list(rules, rule_slugs), _run(snap, links)]
+             _bodies(snap, counties), _rule_list(rules, rule_slugs), _run(snap, links)]
     return page("全市政府信息公开年报合规概况", "\n".join(parts))
 
 
@@ -111,8 +113,7 @@ def _missing(snap: Snapshot, missing: list[tuple[Body, Finding]], links: Links) 
     return section("missing", head + table(["机关", "所属区县", "年度", "说明", "整改通知"], rows, "stack gaps"))
 
 
-def _counties(snap: Snapshot) -> str:
-    stats = county_stats(snap)
+def _counties(stats: list[CountyStats]) -> str:
     top = max((c.share for c in stats), default=0)
     rows = [[str(i), link("index.html", c.county.name, fragment=_county_anchor(c.county.key)),
              str(c.n_non_compliant), str(c.n_errors), str(c.n_missing), str(c.n_warning_only), str(c.n_bodies),
@@ -175,10 +176,10 @@ def _watch(watch: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str
     return section("watch", head + details("展开：警示不要求发整改通知，宜核实后在下年度报告中规范", body))
 
 
-def _bodies(snap: Snapshot) -> str:
+def _bodies(snap: Snapshot, counties: list[CountyStats]) -> str:
     years = snap.years()
     parts = [tag("h2", "全部机关（按区县）")]
-    for county, bodies in bodies_by_county(snap):
+    for county, bodies in bodies_by_county(snap, counties):
         rows = [[link(f"bodies/{b.slug}.html", b.name), esc(b.body_id), *(_cell(b, y) for y in years)]
                 for b in bodies]
         bad = sum(b.non_compliant for b in bodies)
@@ -193,10 +194,14 @@ def _county_anchor(key: str | None) -> str:
     return anchor(f"county-{key}" if key is not None else "county-none")
 
 
+MISSING, NON_COMPLIANT, COMPLIANT = (tag("span", "未报送", "badge miss"), tag("span", "不合规", "badge err"),
+                                    tag("span", "合规", "badge ok"))
+
+
 def _cell(body: Body, year: int) -> str:
     if not body.reports_of(year):
-        return tag("span", "未报送", "badge miss") if body.registered else "—"
-    return tag("span", "不合规", "badge err") if body.non_compliant_in(year) else tag("span", "合规", "badge ok")
+        return MISSING if body.registered else "—"
+    return NON_COMPLIANT if body.non_compliant_in(year) else COMPLIANT
 
 
 def _rule_list(rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:

@@ -3,7 +3,7 @@ spreadsheets. Paths are relative to the site root and exist when the pages are w
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +22,31 @@ class Links:
 
 def relative(target: Path, site: Path) -> str | None:
     """``target`` relative to the folder ``site`` (``/`` separators) when it is an existing file."""
-    target = Path(target)
-    if not target.is_file():
-        return None
-    try:
-        rel = os.path.relpath(target.resolve(), Path(site).resolve())
-    except ValueError:  # another drive (Windows)
-        return None
-    return rel.replace(os.sep, "/")
+    return relative_all([target], site).get(Path(target))
+
+
+def relative_all(targets: Iterable[Path], site: Path) -> dict[Path, str]:
+    """``relative`` for many files: each folder is resolved once (many drafts share one folder)."""
+    site_dir = Path(site).resolve()
+    folders: dict[Path, Path | None] = {}
+    out = {}
+    for target in map(Path, targets):
+        if not target.is_file():
+            continue
+        if target.parent not in folders:
+            try:
+                folders[target.parent] = target.parent.resolve()
+            except OSError:
+                folders[target.parent] = None
+        folder = folders[target.parent]
+        if folder is None:
+            continue
+        path = folder / target.name
+        if path.is_symlink():
+            path = path.resolve()
+        try:
+            rel = os.path.relpath(path, site_dir)
+        except ValueError:  # another drive (Windows)
+            continue
+        out[target] = rel.replace(os.sep, "/")
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote
 
 from portal.names import slug
@@ -39,6 +40,7 @@ def num(value: float | int | None) -> str:
     return html.escape(f"{value:g}")
 
 
+@lru_cache(maxsize=65536)
 def href(path: str) -> str:
     """A relative link target: every segment percent-encoded (so ``:`` can never start a scheme)."""
     return html.escape("/".join(quote(part, safe="") for part in path.split("/")), quote=True)
@@ -51,9 +53,8 @@ def link(path: str, text: object, cls: str | None = None, fragment: str | None =
 
 def raw_link(path: str, content: str, cls: str | None = None, fragment: str | None = None) -> str:
     """``<a>`` around already-escaped ``content``."""
-    klass = f' class="{esc(cls)}"' if cls else ""
     target = href(path) + (f"#{anchor(fragment)}" if fragment is not None else "")
-    return f'<a href="{target}"{klass}>{content}</a>'
+    return f'<a href="{target}"{_class(cls)}>{content}</a>'
 
 
 def anchor(text: str) -> str:
@@ -66,12 +67,18 @@ def finding_id(fingerprint: str) -> str:
     return anchor(f"f-{fingerprint}")
 
 
+@lru_cache(maxsize=1024)
+def _class(cls: str | None) -> str:
+    """`` class="…"`` (escaped), or nothing: the few class names of the pages are escaped once each."""
+    return f' class="{esc(cls)}"' if cls else ""
+
+
 def tag(name: str, content: str, cls: str | None = None) -> str:
     """An element around already-escaped content."""
-    klass = f' class="{esc(cls)}"' if cls else ""
-    return f"<{name}{klass}>{content}</{name}>"
+    return f"<{name}{_class(cls)}>{content}</{name}>"
 
 
+@lru_cache(maxsize=256)
 def badge(severity: str) -> str:
     """A coloured severity label."""
     return tag("span", esc(SEVERITY.get(severity, severity)), f"badge {'err' if severity == 'error' else 'warn'}")
@@ -80,25 +87,27 @@ def badge(severity: str) -> str:
 def table(headers: Iterable[str], rows: Iterable[Iterable[str]], cls: str | None = None) -> str:
     """A scrollable table; ``headers`` are escaped here, ``rows`` hold already-escaped cells. Each cell
     carries its header as ``data-label``: a table of class ``stack`` becomes one card per row on a phone."""
-    headers = list(headers)
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    labels = [f' data-label="{esc(h)}"' if h else "" for h in headers]
+    head, labels = _head(tuple(headers))
     body = "".join("<tr>" + "".join(f"<td{labels[i] if i < len(labels) else ''}>{c}</td>" for i, c in enumerate(row))
                    + "</tr>" for row in rows)
-    klass = f' class="{esc(cls)}"' if cls else ""
-    return f'<div class="scroll"><table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return f'<div class="scroll"><table{_class(cls)}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+@lru_cache(maxsize=1024)
+def _head(headers: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """A table's header row and each column's ``data-label`` attribute (escaped once per set of headers)."""
+    return ("".join(f"<th>{esc(h)}</th>" for h in headers),
+            tuple(f' data-label="{esc(h)}"' if h else "" for h in headers))
 
 
 def details(summary: str, content: str, open_: bool = False, cls: str | None = None) -> str:
     """A block that folds without any script (``<details>``); ``summary`` is ready markup."""
-    klass = f' class="{esc(cls)}"' if cls else ""
-    return f'<details{klass}{" open" if open_ else ""}><summary>{summary}</summary>{content}</details>'
+    return f'<details{_class(cls)}{" open" if open_ else ""}><summary>{summary}</summary>{content}</details>'
 
 
 def section(ident: str, content: str, cls: str | None = None) -> str:
     """A ``<section>`` with a safe id (a target of ``#`` links)."""
-    klass = f' class="{esc(cls)}"' if cls else ""
-    return f'<section id="{anchor(ident)}"{klass}>{content}</section>'
+    return f'<section id="{anchor(ident)}"{_class(cls)}>{content}</section>'
 
 
 NAV = (("todo", "需要督办"), ("missing", "未报送"), ("counties", "区县"), ("rules-top", "常见问题"),

@@ -1,7 +1,7 @@
 """One page per rule: what it checks, its basis, and which bodies fail it in the latest run."""
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 
 from portal.data import Body, Finding, Report, Snapshot
 from portal.markup import DECISION, STATUS, badge, esc, finding_id, link, page, table, tag
@@ -10,21 +10,11 @@ from rules.catalogue import Rule
 
 def render(snap: Snapshot, rule_id: str, rule: Rule | None) -> str:
     """The page of ``rule_id`` (``rule`` is None for an id the catalogue no longer holds)."""
-    hits = _hits(snap, rule_id)
     parts = [f'<p class="crumb">{link("../index.html", "全市概况")}</p>',
              f"<h1>{esc(rule_id)} {esc(rule.title) if rule else '（规则目录中已无此规则）'}</h1>",
-             _facts(rule), _status_counts(hits), _fails(snap, hits)]
+             _facts(rule), _status_counts(snap.rule_status.get(rule_id, {})),
+             _fails(snap, snap.fails_by_rule.get(rule_id, []))]
     return page(f"{rule_id} — 规则", "\n".join(parts), root="../")
-
-
-def _hits(snap: Snapshot, rule_id: str) -> list[tuple[Body, Report | None, Finding]]:
-    """Every finding of the rule in the latest run, with its body and report (None: no report, e.g. a
-    missing filing)."""
-    out: list[tuple[Body, Report | None, Finding]] = []
-    for body in snap.bodies.values():
-        out += [(body, r, f) for r in body.reports for f in r.findings if f.rule_id == rule_id]
-        out += [(body, None, f) for f in body.gaps if f.rule_id == rule_id]
-    return out
 
 
 def _facts(rule: Rule | None) -> str:
@@ -38,15 +28,14 @@ def _facts(rule: Rule | None) -> str:
     return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
 
 
-def _status_counts(hits: list[tuple[Body, Report | None, Finding]]) -> str:
-    counts = Counter(f.status for _, _, f in hits)
+def _status_counts(counts: Mapping[str, int]) -> str:
+    """How many findings of the run (reports or missing filings) the rule has, by status."""
     cells = [[esc(STATUS[s]), str(counts.get(s, 0))] for s in STATUS]
     return tag("h2", "最近一次运行的结果") + table(["结果", "份数（年报或未报送）"], cells)
 
 
-def _fails(snap: Snapshot, hits: list[tuple[Body, Report | None, Finding]]) -> str:
-    fails = sorted(((b, r, f) for b, r, f in hits if f.status == "fail"),
-                   key=lambda t: (snap.county_of(t[0]).name, t[0].name, t[2].year or 0))
+def _fails(snap: Snapshot, fails: list[tuple[Body, Report | None, Finding]]) -> str:
+    fails = sorted(fails, key=lambda t: (snap.county_of(t[0]).name, t[0].name, t[2].year or 0))
     if not fails:
         return tag("h2", "不通过的机关") + '<p class="note">最近一次运行中没有机关违反此规则。</p>'
     rows = [[link(f"../bodies/{b.slug}.html", b.name), esc(snap.county_of(b).name), esc(f.year),

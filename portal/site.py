@@ -6,18 +6,24 @@ Offline by construction: one local stylesheet, charts as inline SVG, no script, 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from portal import body_page, data, index_page, rule_page
-from portal.links import Links, relative
-from portal.markup import esc, link
+from portal.digests import catalogue_key, code_version, digest
+from portal.links import Links, relative, relative_all
+from portal.markup import esc, href, link
 from portal.names import assign_slugs
 from rules.catalogue import Rule, catalogue
 
 DOCS_INDEX = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
 OWNED_DIRS = ("bodies", "rules")
+MANIFEST = ".build-manifest.json"
+MANIFEST_VERSION = 1
 
 
 def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> Path:
@@ -26,32 +32,82 @@ def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> P
     ``docs_root`` is the folder holding each run's Data Docs (``xxgk run --docs``); it is used to find the
     latest run's Data Docs when ``runs.docs_path`` is relative to another working directory.
     Pages of bodies or rules left over from an earlier build are removed."""
-    return write_site(data.load(Path(db_path)), out_dir, docs_root)
+    with data.collector_paused():
+        return write_site(data.load(Path(db_path), details=False), out_dir, docs_root)
 
 
 def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None,
                notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None) -> Path:
     """``build_site`` from an already loaded snapshot. ``notices`` maps a body's key to its 整改通知 draft and
-    ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists."""
+    ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists.
+
+    Rebuilding into the same folder is incremental: ``out_dir/.build-manifest.json`` records each page's
+    digest. A body page is rendered only when what it shows changed (its reports, findings, reviews and
+    cells, the rule catalogue, this code); when only its draft's link changed (a new run writes its drafts
+    into a new folder), the link is replaced in the page. The overview and the rule pages are rendered every
+    time and written only when their text changed."""
     out_dir = Path(out_dir)
     rules = catalogue()
     slugs = rule_slugs(snap, rules)
-    notice_links = {key: rel for key, path in (notices or {}).items() if (rel := relative(path, out_dir))}
+    rels = relative_all((notices or {}).values(), out_dir)
+    notice_links = {key: rels[Path(path)] for key, path in (notices or {}).items() if Path(path) in rels}
     files = tuple((label, rel) for label, path in (downloads or {}).items() if (rel := relative(path, out_dir)))
     links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)
-    pages = {"index.html": index_page.render(snap, rules, slugs, links)}
+    manifest = Manifest.read(out_dir)
+    context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
+    pages: dict[str, str | None] = {}     # page → its text, None when the page on disk is current
+    keys: dict[str, tuple[str, str | None]] = {}   # page → (digest, the draft it links)
+    stored: dict[str, tuple[str | None] | None] = {}
     for body in snap.bodies.values():
-        pages[f"bodies/{body.slug}.html"] = body_page.render(snap, body, rules, slugs, links)
+        rel = f"bodies/{body.slug}.html"
+        notice = links.notice(body.key, "../")
+        keys[rel] = (body_key(context, snap, body, notice is not None), notice)
+        stored[rel] = manifest.linked(rel, keys[rel][0])
+    snap.read_details(b for b in snap.bodies.values() if stored[f"bodies/{b.slug}.html"] is None)
+    for body in snap.bodies.values():
+        rel = f"bodies/{body.slug}.html"
+        pages[rel] = _body_text(out_dir, rel, stored[rel], keys[rel][1],
+                                lambda body=body: body_page.render(snap, body, rules, slugs, links))
+    rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
     for rule_id, slug in slugs.items():
-        pages[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
-    _write(out_dir, pages)
+        rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
+    for rel, text in rendered.items():
+        keys[rel] = (digest(text), None)
+        pages[rel] = text if manifest.linked(rel, keys[rel][0]) is None else None
+    _write(out_dir, pages, keys, manifest)
     return out_dir / "index.html"
+
+
+def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice: str | None,
+               render: Callable[[], str]) -> str | None:
+    """The text to write for a body page: None when the page on disk is current; the page on disk with its
+    draft link replaced when only that changed (``stored``: the link the current page holds); else a new
+    rendering."""
+    if stored is None:
+        return render()
+    if stored[0] == notice:
+        return None
+    if stored[0] is not None and notice is not None:
+        old, new = f'href="{href(stored[0])}"', f'href="{href(notice)}"'
+        try:
+            text = (out_dir / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return render()
+        if old in text:
+            return text.replace(old, new)
+    return render()
+
+
+def body_key(context: str, snap: data.Snapshot, body: data.Body, has_notice: bool) -> str:
+    """The digest of everything ``body_page.render`` shows of ``body`` but the path of its draft
+    (``context``: the catalogue, the rule pages, the years of the run and this code)."""
+    county = snap.county_of(body)
+    return digest((context, body.digest, county.key, county.name, has_notice))
 
 
 def rule_slugs(snap: data.Snapshot, rules: Mapping[str, Rule]) -> dict[str, str]:
     """Page stems of every catalogue rule and of any other rule id found in the run, catalogue order first."""
-    seen = {f.rule_id for r in snap.reports for f in r.findings}
-    seen |= {f.rule_id for b in snap.bodies.values() for f in b.gaps}
+    seen = snap.rule_ids()
     ids = [*rules, *sorted(seen - set(rules))]
     slugs = assign_slugs({rule_id: (rule_id, "r") for rule_id in ids})
     return {rule_id: slugs[rule_id] for rule_id in ids}
@@ -80,14 +136,68 @@ def _docs_index(run: data.Run, docs_root: Path | None) -> Path | None:
     return next((p for p in candidates if p.suffix.lower() == ".html" and p.is_file()), None)
 
 
-def _write(out_dir: Path, pages: Mapping[str, str]) -> None:
+@dataclass
+class Manifest:
+    """What the last build wrote into a site folder: page → [digest, size, mtime_ns, the draft it links]. A
+    page counts as current when its digest is the same and the file on disk is still the one that build
+    wrote."""
+
+    path: Path
+    pages: dict[str, list]
+
+    def __post_init__(self) -> None:
+        self.root = str(self.path.parent)
+
+    @classmethod
+    def read(cls, out_dir: Path) -> Manifest:
+        path = Path(out_dir) / MANIFEST
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            pages = stored["pages"] if stored.get("version") == MANIFEST_VERSION else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pages = {}
+        return cls(path, pages if isinstance(pages, dict) else {})
+
+    def linked(self, rel: str, key: str) -> tuple[str | None] | None:
+        """``(the draft link it holds,)`` when the page ``rel`` on disk has the digest ``key``, else None."""
+        entry = self.pages.get(rel)
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != key:
+            return None
+        try:
+            stat = os.stat(os.path.join(self.root, rel))
+        except OSError:
+            return None
+        return (entry[3],) if [stat.st_size, stat.st_mtime_ns] == entry[1:3] else None
+
+    def record(self, rel: str, key: str, notice: str | None) -> None:
+        stat = os.stat(os.path.join(self.root, rel))
+        self.pages[rel] = [key, stat.st_size, stat.st_mtime_ns, notice]
+
+    def save(self, keep: set[str]) -> None:
+        self.pages = {rel: entry for rel, entry in self.pages.items() if rel in keep}
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.part")
+        partial.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": self.pages}, ensure_ascii=False),
+                           encoding="utf-8")
+        os.replace(partial, self.path)
+
+
+def _write(out_dir: Path, pages: Mapping[str, str | None], keys: Mapping[str, tuple[str, str | None]],
+           manifest: Manifest) -> None:
+    """Write the pages that changed (``None``: current on disk), the stylesheet, the manifest; remove the
+    pages of bodies or rules an earlier build left."""
     for folder in ("assets", *OWNED_DIRS):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
-    css = resources.files("portal").joinpath("assets/site.css").read_text(encoding="utf-8")
-    (out_dir / "assets" / "site.css").write_text(css, encoding="utf-8")
+    css = resources.files("portal").joinpath("assets/site.css").read_bytes()
+    target = out_dir / "assets" / "site.css"
+    if not target.is_file() or target.read_bytes() != css:
+        target.write_bytes(css)
     for rel, text in pages.items():
-        (out_dir / rel).write_text(text, encoding="utf-8")
+        if text is not None:
+            (out_dir / rel).write_text(text, encoding="utf-8")
+            manifest.record(rel, *keys[rel])
     for folder in OWNED_DIRS:
-        for stale in (out_dir / folder).glob("*.html"):
-            if f"{folder}/{stale.name}" not in pages:
-                stale.unlink()
+        with os.scandir(out_dir / folder) as entries:
+            stale = [e.path for e in entries if e.name.endswith(".html") and f"{folder}/{e.name}" not in pages]
+        for path in stale:
+            os.unlink(path)
+    manifest.save(set(pages))

@@ -40,14 +40,18 @@ class CountyStats:
 
 def year_stats(snap: Snapshot) -> list[YearStats]:
     """Bodies filed / missing (registered, no report) / compliant / non-compliant, per report year."""
-    out = []
-    for year in snap.years():
-        filed = [b for b in snap.bodies.values() if b.reports_of(year)]
-        bad = sum(b.non_compliant_in(year) for b in filed)
-        missing = (sum(1 for b in snap.bodies.values() if b.registered and not b.reports_of(year))
-                   if snap.registered else None)
-        out.append(YearStats(year, len(filed), missing, len(filed) - bad, bad))
-    return out
+    years = snap.years()
+    filed = dict.fromkeys(years, 0)
+    filed_registered = dict.fromkeys(years, 0)
+    bad = dict.fromkeys(years, 0)
+    for body in snap.bodies.values():
+        for year in body.years():
+            filed[year] += 1
+            filed_registered[year] += body.registered
+            bad[year] += body.non_compliant_in(year)
+    n_registered = sum(b.registered for b in snap.bodies.values())
+    return [YearStats(year, filed[year], n_registered - filed_registered[year] if snap.registered else None,
+                      filed[year] - bad[year], bad[year]) for year in years]
 
 
 def rule_counts(snap: Snapshot) -> list[RuleCount]:
@@ -77,12 +81,14 @@ def county_stats(snap: Snapshot) -> list[CountyStats]:
                                       c.county.name))
 
 
-def bodies_by_county(snap: Snapshot) -> list[tuple[County, list[Body]]]:
-    """Every body, grouped by county (ranked as ``county_stats``), by name within a county."""
+def bodies_by_county(snap: Snapshot, stats: list[CountyStats] | None = None) -> list[tuple[County, list[Body]]]:
+    """Every body, grouped by county (ranked as ``county_stats``, or as ``stats`` when already computed), by
+    name within a county."""
     members: dict[str | None, list[Body]] = {}
     for body in snap.bodies.values():
         members.setdefault(snap.county_of(body).key, []).append(body)
-    return [(c.county, sorted(members[c.county.key], key=lambda b: (b.name, b.key))) for c in county_stats(snap)]
+    ranked = county_stats(snap) if stats is None else stats
+    return [(c.county, sorted(members[c.county.key], key=lambda b: (b.name, b.key))) for c in ranked]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ arithmetic errors, hostile text in names, messages, raw cells and file names) is
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from datetime import date, datetime
@@ -344,15 +345,14 @@ def test_rule_page_links_back_to_failing_bodies(warehouse):
 
 
 def test_text_starting_with_equals_is_not_a_formula(tmp_path):
-    from openpyxl import Workbook
+    from portal.xlsx import Sheet, write_workbook
 
-    from portal import exports
-
-    book = Workbook()
-    exports._put(book.active, 1, 1, "=HYPERLINK(\"x\")")
-    book.save(tmp_path / "f.xlsx")
-    cell = load_workbook(tmp_path / "f.xlsx").active["A1"]
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"x\")"
+    texts = ["=HYPERLINK(\"x\")", "@SUM(A1)", "+1", "#N/A", " 前后有空格 ", "<b>&amp;</b>"]
+    path = write_workbook(tmp_path / "f.xlsx", [Sheet("表'一", ["文本", "数", "真"], [[t, 1.5, True] for t in texts])])
+    ws = load_workbook(path)["表'一"]
+    assert [(c.value, c.data_type) for c in ws["A"][1:]] == [(t, "s") for t in texts]
+    assert ws["B2"].value == 1.5 and ws["C2"].value is True and ws["A1"].font.b and ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:C{len(texts) + 1}"
 
 
 def test_empty_warehouse_builds_and_stale_pages_go(tmp_path):
@@ -449,3 +449,117 @@ def test_site_without_notices_says_so(warehouse, tmp_path):
     soup = _soup(index)
     assert len(_todo_rows(soup)) == len(_non_compliant(warehouse["findings"]))
     assert not soup.find("a", href=re.compile(r"\.docx$")) and "未生成" in soup.select_one("#todo").get_text()
+
+
+# ---------------------------------------------------------------- rebuilding: only what changed is made again
+
+
+def _copy_warehouse(warehouse, tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(Path(warehouse["db"]).read_bytes())
+    return path
+
+
+def _rerun(path: Path, run_id: str) -> None:
+    """A new completed run with exactly the findings of the latest one (what a re-run of unchanged reports
+    stores)."""
+    con = db.connect(path)
+    latest = con.execute("SELECT run_id FROM latest_run").fetchall()[0][0]
+    con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, started_at + INTERVAL 1 DAY AS started_at, "
+                "finished_at + INTERVAL 1 DAY AS finished_at) FROM runs WHERE run_id = ?", [run_id, latest])
+    con.execute("INSERT INTO findings SELECT * REPLACE (? AS run_id) FROM findings WHERE run_id = ?", [run_id, latest])
+    con.close()
+
+
+def _stamps(folder: Path, pattern: str) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob(pattern)}
+
+
+def _texts(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.html"))}
+
+
+def _draft_text(path: Path) -> str:
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+
+def test_rebuild_with_nothing_changed_writes_nothing(warehouse, tmp_path):
+    path = _copy_warehouse(warehouse, tmp_path)
+    first = portal.build_all(path, tmp_path / "out")
+    site = first["site"].parent
+    pages, drafts = _stamps(site, "*.html"), _stamps(first["notices_dir"], "*.docx")
+    again = portal.build_all(path, tmp_path / "out")
+    assert _stamps(site, "*.html") == pages, "no page is rewritten"
+    assert _stamps(again["notices_dir"], "*.docx") == drafts and again["notices"] == first["notices"]
+
+
+def test_rebuild_after_a_new_run_matches_a_fresh_build(warehouse, tmp_path):
+    path = _copy_warehouse(warehouse, tmp_path)
+    first = portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
+    site = first["site"].parent
+    pages = _stamps(site / "bodies", "*.html")
+    _rerun(path, "20260103T020000000000Z")
+    second = portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
+    fresh = portal.build_all(path, tmp_path / "fresh", docs_root=tmp_path)
+    assert second["notices_dir"].name == "20260103T020000000000Z" != first["notices_dir"].name
+    assert _texts(site) == _texts(fresh["site"].parent), "the same site as a build from scratch"
+    with_draft = {f"{p.stem.rsplit('_', 1)[-1]}.html" for p in second["notices"]}
+    rewritten = {rel for rel, stamp in _stamps(site / "bodies", "*.html").items() if stamp != pages[rel]}
+    assert rewritten == with_draft, "only the pages linking a draft change (the link goes to the new run's folder)"
+    assert [p.name for p in second["notices"]] == [p.name for p in fresh["notices"]]
+    for mine, theirs in zip(second["notices"], fresh["notices"]):
+        text = _draft_text(mine)
+        assert text == _draft_text(theirs) and "20260103T020000000000Z" in text
+
+
+def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
+    path = _copy_warehouse(warehouse, tmp_path)
+    first = portal.build_all(path, tmp_path / "out")
+    site = first["site"].parent
+    west = _body_page(site, "西岭镇")
+    pages = _stamps(site / "bodies", "*.html")
+    fnd = warehouse["findings"]
+    fail = fnd[(fnd.body_id == "320101102") & (fnd.status == "fail")].fingerprint.iloc[0]
+    con = db.connect(path)
+    db.add_review(con, fail, "waived", "经核实无误", "李四")
+    con.close()
+    portal.build_all(path, tmp_path / "out")
+    changed = {rel for rel, stamp in _stamps(site / "bodies", "*.html").items() if stamp != pages[rel]}
+    assert changed == {west.name}
+    text = _soup(west).get_text(" ")
+    assert "已豁免" in text and "经核实无误" in text
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert _texts(site) == _texts(fresh["site"].parent)
+
+
+def test_a_page_changed_by_hand_is_written_again(warehouse, tmp_path):
+    path = _copy_warehouse(warehouse, tmp_path)
+    site = portal.build_all(path, tmp_path / "out")["site"].parent
+    page = _body_page(site, "东岭镇")
+    original = page.read_text(encoding="utf-8")
+    page.write_text("changed", encoding="utf-8")
+    (site / ".build-manifest.json").write_text("{not json", encoding="utf-8")
+    portal.build_all(path, tmp_path / "out")
+    assert page.read_text(encoding="utf-8") == original
+
+
+def test_template_with_header_placeholders_and_unusual_run_ids(warehouse, tmp_path):
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "{{机关名称}} · {{运行编号}}"
+    doc.add_paragraph("{{问题清单}}")
+    doc.add_paragraph("日期：{{日期}}")
+    template = tmp_path / "t.docx"
+    doc.save(str(template))
+    snap = portal.data.load(warehouse["db"])
+    snap.run = dataclasses.replace(snap.run, run_id="run <1> & 2")
+    paths = notices.write_notices_for(snap, tmp_path / "n", template, today=date(2026, 3, 4),
+                                      cache_dir=tmp_path / "cache")
+    west = Document(str(next(p for p in paths if "西岭镇" in p.name)))
+    assert west.sections[0].header.paragraphs[0].text == "西岭镇人民政府 · run <1> & 2"
+    assert west.paragraphs[-1].text == "日期：2026年3月4日"
+    snap.run = dataclasses.replace(snap.run, run_id=" spaced\tid ")   # not put in later: filled directly
+    again = notices.write_notices_for(snap, tmp_path / "m", template, today=date(2026, 3, 5),
+                                      cache_dir=tmp_path / "cache")
+    west = Document(str(next(p for p in again if "西岭镇" in p.name)))
+    assert "spaced" in west.sections[0].header.paragraphs[0].text
+    assert west.paragraphs[-1].text == "日期：2026年3月5日"
