@@ -97,7 +97,7 @@ class Edition:
 
 def _read(name: str) -> dict[str, Any]:
     with open(TEMPLATES_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _label(spec: dict[str, Any]) -> Label:
