@@ -5,7 +5,7 @@
 For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthetic city of N txt reports
 (``synth.city``: N/5 bodies × 2019–2023, register, 5 % defects), then, each in a fresh interpreter:
 
-* **flow**: the ``nightly`` flow as ``xxgk run`` runs it (Prefect local mode, so the first flow of the process
+* **flow**: the ``nightly`` flow as ``xxgk run`` runs it (``flows.nightly.run_local``) (Prefect local mode, so the first flow of the process
   starts Prefect's temporary server; GX suites + Data Docs; DuckDB load; summary with the report site and
   整改通知 drafts) on a new warehouse. Per stage (parse, validate, load, summary): wall seconds; reports per
   second; peak RSS of the whole process tree (this process, the parser workers, Prefect's server), sampled.
@@ -105,13 +105,13 @@ def run_flow(folder: Path, work: Path) -> dict:
 
     offline.apply()
     with PeakMemory() as memory:
-        from flows.nightly import nightly
+        from flows.nightly import run_local
 
         start = time.perf_counter()
-        first = nightly(**_settings_args(folder, work))
+        first = run_local(**_settings_args(folder, work))
         first_wall = time.perf_counter() - start
         start = time.perf_counter()
-        second = nightly(**_settings_args(folder, work))
+        second = run_local(**_settings_args(folder, work))
         rerun_wall = time.perf_counter() - start
     return {"wall_s": round(first_wall, 2), "stages_s": _rounded(first["timings"]), "files": first["n_files"],
             "rerun_wall_s": round(rerun_wall, 2), "rerun_stages_s": _rounded(second["timings"]),
@@ -124,10 +124,10 @@ def run_dask(folder: Path, work: Path) -> dict:
 
     offline.apply()
     with PeakMemory() as memory:
-        from flows.nightly import nightly
+        from flows.nightly import run_local
 
         start = time.perf_counter()
-        first = nightly(**_settings_args(folder, work), dask="local")
+        first = run_local(**_settings_args(folder, work), dask="local")
         wall = time.perf_counter() - start
     return {"wall_s": round(wall, 2), "stages_s": _rounded(first["timings"]), "files": first["n_files"],
             "peak_rss_mb": round(memory.peak_mb, 1)}

@@ -17,7 +17,7 @@ from xxgk import pipeline, stages
 from xxgk.settings import RunSettings
 from xxgk.stages import RunState
 
-__all__ = ["RunState", "ingest", "load", "nightly", "summary", "validate"]
+__all__ = ["RunState", "ingest", "load", "nightly", "run_local", "summary", "validate"]
 
 _STATES: dict[str, RunState] = {}  # a run's in-memory state, handed between stages by run id
 
@@ -59,10 +59,11 @@ def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
 
     def map_chunks(fn: Callable, items: list, label: str, *args: object) -> list:
         extra = (not distributed,) if fn is not pipeline.hash_chunk else ()
-        futures = [_TASKS[fn].submit(chunk, *args, *extra) for chunk in pipeline.chunks(items, pipeline.CHUNK)]
+        size = pipeline.HASH_CHUNK if fn is pipeline.hash_chunk else pipeline.CHUNK
+        futures = [_TASKS[fn].submit(chunk, *args, *extra) for chunk in pipeline.chunks(items, size)]
         for done, _ in enumerate(as_completed(futures), start=1):
             if progress:
-                progress(label, min(done * pipeline.CHUNK, len(items)), len(items))
+                progress(label, min(done * size, len(items)), len(items))
         return [item for future in futures for item in future.result()]
 
     return map_chunks
@@ -113,6 +114,15 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
                            Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
                            lock_wait=wait, years=tuple(years) if years else None)
     return run_stages(settings, dask)
+
+
+def run_local(**parameters: object) -> dict:
+    """``nightly`` as ``xxgk run`` runs it, in this process on Prefect's local (temporary) server. Flow-run
+    heartbeats are off: they exist to let a server notice that a worker's run crashed, and a local
+    server lives and dies with this very process (each costs up to a second at the end of a flow run).
+    A deployment run (``xxgk serve``) keeps them."""
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return nightly(**parameters)
 
 
 def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner

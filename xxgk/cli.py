@@ -86,12 +86,12 @@ def _check_command(args: argparse.Namespace) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from flows.nightly import nightly
+    from flows.nightly import run_local
     from warehouse.db import WarehouseError
 
     progress = args.progress or sys.stderr.isatty()
     try:
-        outcome = nightly(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
+        outcome = run_local(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
                           engine=args.engine, show_progress=progress, years=args.years, wait=args.wait)
     except WarehouseError as exc:
         print(f"xxgk run: {exc}", file=sys.stderr)

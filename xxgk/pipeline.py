@@ -23,6 +23,7 @@ from warehouse.rows import report_cell_rows
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".xhtml", ".docx", ".pdf"})
 READ_ATTEMPTS = 3
 CHUNK = 250  # files per task: big enough to amortise a task, small enough to spread over the workers
+HASH_CHUNK = 2000  # hashing is I/O and C: a few large tasks
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
     in threads of this process (sha256 releases the GIL; no process start is worth it)."""
     if fn is pipeline.hash_chunk:
         with ThreadPoolExecutor(max_workers=4) as threads:
-            return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.CHUNK)) for out in part]
+            return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.HASH_CHUNK)) for out in part]
     return pipeline.map_pooled(fn, items, *args)
 
 
