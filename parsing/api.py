@@ -68,13 +68,15 @@ def parse_document(document: Document, data: bytes, name: str) -> Report:
     title = find_title(textmap.text, min(first, 3000) if sections else 3000)
     regions = {t: _region(textmap, sections, n) for t, n in TABLE_SECTION.items()}
     t2_ed = table2_edition(textmap.text[slice(*regions["t2"])])
-    t3_found = table_start(textmap, layout.edition("2019").t3, *regions["t3"]) is not None
-    t3_ed = table3_edition(textmap.text[slice(*regions["t3"])]) if t3_found else None
+    t3_probe = layout.edition("2019").t3
+    t3_open = table_start(textmap, t3_probe, *regions["t3"])
+    t3_ed = table3_edition(textmap.text[slice(*regions["t3"])]) if t3_open is not None else None
     fallback = _fallback_edition(t2_ed, t3_ed, title.year)
     glued = looks_glued(textmap.text[slice(*regions["t3"])])
-    results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback, glued)
-    return _report(name, data, document, title, sections, results, combine_editions(t2_ed, t3_ed),
-                   textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
+    results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback, glued,
+                      {(t3_probe.id, t3_probe.anchors): t3_open})
+    return _report(name, data, document.source_format, textmap, title, sections, results,
+                   combine_editions(t2_ed, t3_ed), textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
 
 
 def _fallback_edition(t2: str | None, t3: str | None, year: int | None) -> str:
@@ -97,26 +99,34 @@ def _region(textmap: TextMap, sections: list[Section], number: int) -> tuple[int
 def looks_glued(region: str) -> bool:
     """Digits of neighbouring cells printed with no separator (crawler text): runs such as ``0000000`` or
     ``000121`` that no single number would print. Only then may a multi-digit number be split."""
-    return re.search(r"(?<![\d.])0\d", region) is not None
+    return _GLUED_RUN.search(region) is not None
 
 
-def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t3_ed: str,
-            glued: bool) -> dict[str, TableResult]:
+# A 0 followed by a digit, the 0 not preceded by a digit or a point: (?<![\d.])0\d, written with the literal
+# first so that the regex engine can skip ahead to each 0 (the lookbehind then checks the character before it).
+_GLUED_RUN = re.compile(r"0(?<![\d.]0)\d")
+
+
+def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t3_ed: str, glued: bool,
+            known_starts: dict[tuple[str, tuple[str, ...]], int | None]) -> dict[str, TableResult]:
+    """The three tables; ``known_starts`` holds ``table_start`` already found in a table's region, by
+    (table id, anchors)."""
     t2 = layout.edition(t2_ed).t2
     t3 = layout.edition(t3_ed).t3
     t4 = layout.edition(t3_ed).t4
     out = {}
     for table in (t2, t3):
         start, end = regions[table.id]
-        opened = table_start(textmap, table, start, end)
+        key = (table.id, table.anchors)
+        opened = known_starts[key] if key in known_starts else table_start(textmap, table, start, end)
         out[table.id] = extract_rows(textmap, table, opened if opened is not None else start, end, glued)
     out["t4"] = extract_t4(textmap, t4, *regions["t4"], glued)
     return out
 
 
-def _report(name: str, data: bytes, document: Document, title, sections: list[Section],  # noqa: ANN001
-            results: dict[str, TableResult], edition: str | None, preface: str,
-            table_editions: dict[str, str]) -> Report:
+def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
+            title, sections: list[Section], results: dict[str, TableResult],  # noqa: ANN001
+            edition: str | None, preface: str, table_editions: dict[str, str]) -> Report:
     cells: dict[str, Cell] = {}
     problems: list[str] = []
     for result in results.values():
@@ -128,14 +138,13 @@ def _report(name: str, data: bytes, document: Document, title, sections: list[Se
         problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
     if title.year is None:
         problems.insert(0, "未能从标题识别报告年度")
-    undecodable = sum(line.text.count("\ufffd") for line in document.lines) if any(
-        "\ufffd" in line.text for line in document.lines) else 0
+    undecodable = textmap.text.count("\ufffd")  # the lines joined by newlines: the same count
     if undecodable:
         problems.insert(0, f"有 {undecodable} 处字节无法按文字解码（文件可能已损坏），已以 � 代替")
     status = _status(title.body, len(sections), found_numbers, problems)
     if status == "failed":
         problems.insert(0, "不是政府信息公开工作年度报告：未找到年报标题、六个部分和统计表")
-    return Report(file=name, source_format=document.source_format, sha256=hashlib.sha256(data).hexdigest(),
+    return Report(file=name, source_format=source_format, sha256=hashlib.sha256(data).hexdigest(),
                   parse_status=status, body=title.body, year=title.year, edition=edition,
                   problems=tuple(problems), sections=tuple(sections), cells=cells, preface=preface,
                   table_editions=table_editions)

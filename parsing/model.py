@@ -15,13 +15,20 @@ ParseStatus = Literal["ok", "partial", "failed"]
 MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Locator:
     """Where a value was printed: page/line (or table cell), printed row label and column."""
 
     where: str
     row: str | None = None
     column: str | None = None
+
+    def __init__(self, where: str, row: str | None = None, column: str | None = None) -> None:
+        # Written out (see ``Cell.__init__``): the fields in order, nothing else.
+        fields = self.__dict__
+        fields["where"] = where
+        fields["row"] = row
+        fields["column"] = column
 
     def to_json(self) -> dict[str, Any]:
         return {"where": self.where, "row": self.row, "column": self.column}
@@ -31,7 +38,7 @@ class Locator:
         return " ".join(p for p in parts if p)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Cell:
     """One canonical table cell (id from cell-ids.md) as found in the document."""
 
@@ -42,6 +49,21 @@ class Cell:
     locator: Locator | None = None
     note: str = ""
     reason: MissingReason | None = None
+
+    def __init__(self, id: str, state: CellState, value: float | int | None = None, raw: str = "",  # noqa: A002
+                 locator: Locator | None = None, note: str = "", reason: MissingReason | None = None) -> None:
+        # Written out instead of generated: a frozen dataclass's own __init__ sets each field through
+        # object.__setattr__, which makes it about twice as slow, and a report makes hundreds of cells.
+        # The object is the same (fields in order in its __dict__; still frozen, compared, hashed and
+        # pickled as before); tests/test_parsing_speed.py checks this signature against the fields.
+        fields = self.__dict__
+        fields["id"] = id
+        fields["state"] = state
+        fields["value"] = value
+        fields["raw"] = raw
+        fields["locator"] = locator
+        fields["note"] = note
+        fields["reason"] = reason
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state, "value": self.value, "raw": self.raw}

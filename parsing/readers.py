@@ -10,7 +10,9 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePath
 
 from parsing.errors import EmptyDocument, EncryptedDocument, NoTextLayer, NotADocument, ReadError, TooLarge
@@ -31,13 +33,20 @@ _EXTENSIONS = {".txt": "txt", ".md": "txt", ".text": "txt", ".html": "html", ".h
 _FOOTER = re.compile(r"^\s*(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Line:
     """One line of a document. ``cell`` is true when the line is exactly one table cell."""
 
     text: str
     where: str
     cell: bool = False
+
+    def __init__(self, text: str, where: str, cell: bool = False) -> None:
+        # Written out (see ``parsing.model.Cell.__init__``): the fields in order, nothing else.
+        fields = self.__dict__
+        fields["text"] = text
+        fields["where"] = where
+        fields["cell"] = cell
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,14 @@ def detect_format(data: bytes, name: str) -> str:
     ext = _EXTENSIONS.get(PurePath(name).suffix.lower())
     if ext in ("pdf", "docx"):
         raise NotADocument(f"文件扩展名为 .{ext}，但内容不是 {ext.upper()} 文件")
-    markup = re.search(rb"<(html|body|table|p|div)[\s>]", head[:512], re.I)
-    if ext == "txt" and not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
-        markup = None  # a .txt/.md report that quotes markup in its first lines (a title, say) is still text
-    if ext == "html" or markup:
+    if ext == "html":
         return "html"
-    return "txt"
+    if ext == "txt" and not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        return "txt"  # a .txt/.md report that quotes markup in its first lines (a title, say) is still text
+    return "html" if _MARKUP.search(head[:512]) else "txt"
+
+
+_MARKUP = re.compile(rb"<(html|body|table|p|div)[\s>]", re.I)
 
 
 def read_document(data: bytes, name: str) -> Document:
@@ -73,8 +84,10 @@ def read_document(data: bytes, name: str) -> Document:
     if len(data) > MAX_BYTES:
         raise too_large(len(data))
     fmt = detect_format(data, name)
-    lines = {"txt": _read_text, "html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data)
-    lines = _drop_footers(lines)
+    if fmt == "txt":
+        lines = _read_text(data)  # footers already blanked, line by line
+    else:
+        lines = _drop_footers({"html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data))
     if not any(line.text.strip() for line in lines):
         raise EmptyDocument("文件中没有可读的文字")
     return Document(tuple(lines), fmt)
@@ -90,6 +103,15 @@ def _size(n: int) -> str:
     if n >= 1048576:
         return f"{n / 1048576:.1f} MB"
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} 字节"
+
+
+_FOOTER_FIRST = frozenset("-－—–第")  # what a footer's first printed character is
+
+
+def _is_footer(text: str) -> bool:
+    """``_FOOTER.match(text)``, skipping the regex for a line whose first character cannot begin one."""
+    first = text[:1]
+    return (first in _FOOTER_FIRST or first.isspace()) and _FOOTER.match(text) is not None
 
 
 def _drop_footers(lines: list[Line]) -> list[Line]:
@@ -146,10 +168,35 @@ def _reject_binary(text: str) -> None:
 
 
 def _read_text(data: bytes) -> list[Line]:
+    """The lines of a text file, page footers blanked out (as ``_drop_footers`` does)."""
+    raws = decode_text(data).splitlines()
     lines: list[Line] = []
-    for number, raw in enumerate(decode_text(data).splitlines(), start=1):
-        lines.extend(_text_line(raw, f"第{number}行"))
+    append = lines.append
+    for raw, where in zip(raws, _line_names(len(raws))):
+        if "|" not in raw:  # the common cases of ``_text_line``, inlined
+            if "\t" not in raw:
+                append(Line("", where, False) if _is_footer(raw) else Line(raw, where, False))
+                continue
+            if raw[0] == "\t" and "\t" not in raw[1:]:
+                append(Line("", where, False) if _is_footer(raw[1:]) else Line(raw[1:], where, True))
+                continue
+        lines.extend(_drop_footers(_text_line(raw, where)))
     return lines
+
+
+_NAMED_LINES = 5000  # the names of the first lines are made once (a report has a few hundred lines)
+
+
+def _line_names(count: int) -> Sequence[str]:
+    """``第1行``, ``第2行`` … for ``count`` lines."""
+    if count <= _NAMED_LINES:
+        return _first_line_names()
+    return [f"第{number}行" for number in range(1, count + 1)]
+
+
+@cache
+def _first_line_names() -> tuple[str, ...]:
+    return tuple(f"第{number}行" for number in range(1, _NAMED_LINES + 1))
 
 
 def _text_line(raw: str, where: str) -> list[Line]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -36,12 +37,15 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     Blank cells after the end of a table row belong to the next row's label columns, not to this row."""
     tokens = _drop_next_row_blanks(tokens)
     out: list[Token] = []
+    valued = False  # whether ``out`` holds a token other than text
     for token in tokens:
         if token.kind == "text":
-            if not any(t.kind != "text" for t in out):
+            if not valued:
                 continue
             if not token.cell:
                 break
+        else:
+            valued = True
         out.append(token)
     while out and out[-1].kind == "text":
         out.pop()
@@ -149,8 +153,12 @@ def _splits(s: str, k: int) -> tuple[tuple[str, ...], ...]:
 
 
 def _holds(identity: Identity, values: dict[str, Token]) -> bool | None:
-    numbers = {cid: (t.value if t.kind == "number" else None) for cid, t in values.items()}
+    numbers = {cid: _number(values.get(cid)) for cid in identity.cells}  # all that ``holds`` reads
     return identity.holds(numbers)
+
+
+def _number(token: Token | None) -> float | int | None:
+    return token.value if token is not None and token.kind == "number" else None
 
 
 def _assign(row: RowTokens, reading: Reading) -> dict[str, Token]:
@@ -163,19 +171,30 @@ def _consistent(values: dict[str, Token], identities: list[Identity]) -> bool:
 
 def resolve(rows: list[tuple[RowTokens, list[Reading]]], identities: list[Identity]) -> dict[str, list[Token]]:
     """For each cell id, the tokens it could be (one element = determined; empty = no reading)."""
+    fixed, open_candidates = resolve_split(rows, identities)
+    candidates: dict[str, list[Token]] = {cid: [tok] for cid, tok in fixed.items()}
+    candidates.update(open_candidates)
+    return candidates
+
+
+def resolve_split(rows: list[tuple[RowTokens, list[Reading]]],
+                  identities: list[Identity]) -> tuple[dict[str, Token], dict[str, list[Token]]]:
+    """``resolve`` in two parts: the token of each cell of a row with a single reading, and the candidate
+    tokens of each cell of a row with several (these take precedence when a cell id is in both)."""
     fixed: dict[str, Token] = {}
     open_rows: list[tuple[RowTokens, list[Reading]]] = []
     for row, options in rows:
         if len(options) == 1:
-            fixed.update(_assign(row, options[0]))
+            fixed.update(zip(row.cell_ids, options[0]))
         elif options:
             open_rows.append((row, _filter_alone(row, options, identities)))
-    joint = _joint(open_rows, fixed, identities)
-    candidates: dict[str, list[Token]] = {cid: [tok] for cid, tok in fixed.items()}
-    for row, options in open_rows:
-        for cid in row.cell_ids:
-            candidates[cid] = joint.get(cid) or [_assign(row, r)[cid] for r in options]
-    return candidates
+    open_candidates: dict[str, list[Token]] = {}
+    if open_rows:
+        joint = _joint(open_rows, fixed, identities)
+        for row, options in open_rows:
+            for cid in row.cell_ids:
+                open_candidates[cid] = joint.get(cid) or [_assign(row, r)[cid] for r in options]
+    return fixed, open_candidates
 
 
 def _filter_alone(row: RowTokens, options: list[Reading], identities: list[Identity]) -> list[Reading]:
@@ -201,7 +220,7 @@ def _joint(open_rows: list[tuple[RowTokens, list[Reading]]], fixed: dict[str, To
     return found
 
 
-def agreed(options: list[Token]) -> Token | None:
+def agreed(options: Sequence[Token]) -> Token | None:
     """The token when every reading gives the cell the same state and value, else None."""
     if not options:
         return None

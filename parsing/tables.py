@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parsing.model import Cell, Locator
-from parsing.readings import RowTokens, Reading, agreed, readings, resolve, trim
-from parsing.text import TextMap, Token, compact, find_label, region_tokens
-from rules.arithmetic import identities
+from parsing.readings import RowTokens, Reading, agreed, readings, resolve_split, trim
+from parsing.text import LabelWalk, TextMap, Token, compact, find_label, region_tokens
+from rules.arithmetic import Identity, identities
 from rules.layout import Row, Table
 
 
@@ -27,6 +28,40 @@ class TableResult:
 
 
 TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
+_DIGIT = re.compile(r"\d")
+_NO_OPTIONS: tuple[Token, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every report reads from one table's layout, worked out once per ``Table`` object."""
+
+    table: Table
+    identities: list[Identity]
+    cells: tuple[tuple[str, Row, str], ...]  # (cell id, row, printed column label), in printed order
+    row_cells: dict[int, tuple[str, ...]]  # id(row) → the row's cell ids
+
+
+_PLANS: dict[int, _Plan] = {}
+_MAX_PLANS = 64  # tables are few (two editions' layouts, cached by rules.layout); a safety bound only
+
+
+def _plan(table: Table) -> _Plan:
+    """The cached plan of ``table`` (keyed by identity: a ``Table`` is frozen and holds a dict, so it is not
+    hashable; the plan keeps the table alive, so its id cannot be reused while the entry exists)."""
+    plan = _PLANS.get(id(table))
+    if plan is None or plan.table is not table:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[id(table)] = _make_plan(table)
+    return plan
+
+
+def _make_plan(table: Table) -> _Plan:
+    row_cells = {id(row): tuple(f"{table.id}.{row.id}.{col}" for col in row.cols) for row in table.rows}
+    cells = tuple((cid, row, table.column(col).label.text)
+                  for row in table.rows for cid, col in zip(row_cells[id(row)], row.cols))
+    return _Plan(table, identities(table), cells, row_cells)
 
 
 def table_start(textmap: TextMap, table: Table, start: int, end: int) -> int | None:
@@ -88,8 +123,10 @@ def _after_header(text: str, table: Table, start: int, end: int) -> int | None:
 
 
 def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple[int, int]:
+    """How many header words follow one another from ``pos`` with no digit between them, and where they end."""
     count = 0
-    while (match := find_label(text, words, pos, end)) is not None and not re.search(r"\d", text[pos:match.start()]):
+    walk = LabelWalk(text, words, end)
+    while (match := walk.find(pos)) is not None and _DIGIT.search(text, pos, match.start()) is None:
         count += 1
         pos = match.end()
     return count, pos
@@ -98,30 +135,38 @@ def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple
 def _row_tokens(textmap: TextMap, table: Table, row: Row, a: int, b: int,
                 glued: bool) -> tuple[RowTokens, list[Reading]]:
     tokens = trim(region_tokens(textmap, a, b), len(row.cols))
-    cell_ids = tuple(f"{table.id}.{row.id}.{col}" for col in row.cols)
+    cell_ids = _plan(table).row_cells[id(row)]
     return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols), glued)
 
 
 def _cells(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: dict[str, str]) -> TableResult:
-    candidates = resolve(rows, identities(table))
-    by_row = {row.row_id: (row, opts) for row, opts in rows}
+    plan = _plan(table)
+    fixed, open_candidates = resolve_split(rows, plan.identities)
+    by_row: dict | None = None  # made when first needed
+    missing = False  # whether a cell is missing (only ``_cell`` makes one)
     cells: dict[str, Cell] = {}
-    problems: list[str] = []
-    for row in table.rows:
-        for col in row.cols:
-            cid = f"{table.id}.{row.id}.{col}"
-            cells[cid] = _cell(cid, table, row, col, candidates.get(cid, []), printed.get(row.id), by_row)
-    problems.extend(_row_problems(table, rows, printed, cells))
-    return TableResult(cells, tuple(problems), True)
+    for cid, row, column in plan.cells:
+        label = printed.get(row.id)
+        token = None if cid in open_candidates else fixed.get(cid)
+        if token is not None and label and not token.glued:  # one reading, printed as is: ``_cell`` inlined
+            value = token.value if token.kind == "number" else None
+            cells[cid] = Cell(cid, token.kind, value, token.raw, Locator(token.where, label, column), "")
+            continue
+        options = open_candidates.get(cid) or ((token,) if token is not None else _NO_OPTIONS)
+        if by_row is None:
+            by_row = {row.row_id: (row, opts) for row, opts in rows}
+        cell = cells[cid] = _cell(cid, table, row, column, options, label, by_row)
+        missing = missing or cell.state == "missing"
+    return TableResult(cells, tuple(_row_problems(table, rows, printed, cells, missing)), True)
 
 
-def _cell(cid: str, table: Table, row: Row, col: str, options: list[Token], printed: str | None,
+def _cell(cid: str, table: Table, row: Row, column: str, options: Sequence[Token], printed: str | None,
           by_row: dict) -> Cell:
-    column = table.column(col).label.text
-    row_label = printed or row.label.text
-    token = agreed(options)
+    """One cell from the tokens its readings give it; ``column`` is the printed column label."""
     if printed is None:
         return Cell(cid, "missing", note="未找到该行", reason="row_absent")
+    row_label = printed or row.label.text
+    token = options[0] if len(options) == 1 else agreed(options)
     if token is None:
         raw = _row_raw(table, row, by_row)
         where = _row_where(table, row, by_row)
@@ -146,13 +191,14 @@ def _row_where(table: Table, row: Row, by_row: dict) -> str:
 
 
 def _row_problems(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: dict[str, str],
-                  cells: dict[str, Cell]) -> list[str]:
+                  cells: dict[str, Cell], missing: bool = True) -> list[str]:
+    """Rows not found, and found rows with missing cells (none when ``missing`` is false)."""
     name = TABLE_NAMES[table.id]
     problems = []
     for row in table.rows:
         if table.id != "t4" and row.id not in printed:
             problems.append(f"{name}未找到“{row.label.text}”行")
-    for row_tokens, _ in rows:
+    for row_tokens, _ in rows if missing else ():
         lost = [cid for cid in row_tokens.cell_ids if cells[cid].state == "missing"]
         if lost:
             label = printed.get(row_tokens.row_id, name)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
+from operator import add, attrgetter
 from typing import Literal
 
 from parsing.readers import Document, Line
@@ -25,9 +28,12 @@ NA_TEXTS = frozenset({"/", "／", "—", "——", "-", "--", "－", "–", "无
 _SPACE = " \t\u00a0\u3000\r"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Token:
-    """One value-or-text token in a table region, with the line it came from."""
+    """One value-or-text token in a table region, with the line it came from.
+
+    Never mutated once made (a glued piece is a new token, see ``readings``); not declared frozen only
+    because a frozen dataclass is several times slower to construct, and a report makes hundreds."""
 
     kind: TokenKind
     raw: str
@@ -38,17 +44,23 @@ class Token:
     glued: str = ""
 
 
+_TEXT_OF = attrgetter("text")
+
+
 class TextMap:
     """All lines joined by newlines; maps a character offset back to its ``Line``."""
 
     def __init__(self, document: Document) -> None:
         self.lines = document.lines
-        self.text = "\n".join(line.text for line in document.lines)
-        self._starts: list[int] = []
-        offset = 0
-        for line in document.lines:
-            self._starts.append(offset)
-            offset += len(line.text) + 1
+        texts = list(map(_TEXT_OF, document.lines))
+        self.text = "\n".join(texts)
+        # line i starts after the i lines before it and their i newlines
+        self._starts: list[int] = list(map(add, accumulate(map(len, texts), initial=0), range(len(texts))))
+
+    @property
+    def line_starts(self) -> list[int]:
+        """The offset in ``text`` where each line starts."""
+        return self._starts
 
     def line_index(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
@@ -82,6 +94,13 @@ def label_regex(label: str, numbered: int | None = None) -> re.Pattern[str]:
     return re.compile(prefix + label_body(label))
 
 
+def literal_first(label: str) -> str:
+    """The label's first character when its pattern matches exactly that character there (not an optional
+    quote, nor one of interchangeable brackets or separators); else ""."""
+    first = "".join(label.split())[:1]
+    return "" if first in _QUOTES or first in _BRACKET or first in "、.．" else first
+
+
 def label_body(label: str) -> str:
     """The pattern text of a label alone (no item number)."""
     parts = []
@@ -104,6 +123,12 @@ def _body_regex(label: str) -> re.Pattern[str]:
     return re.compile(label_body(label))
 
 
+@cache
+def _patterns(label: str, numbered: int | None) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The label's body pattern (searched first) and its full pattern with the item number."""
+    return _body_regex(label), label_regex(label, numbered)
+
+
 _PREFIX_REACH = 16  # how far before a label its item number (（一） / 1.) may start
 
 
@@ -115,38 +140,112 @@ def find_label(text: str, labels: tuple[str, ...], start: int, end: int,
     best: re.Match[str] | None = None
     for label in labels:
         match = _find_one(text, label, start, end, numbered)
-        if match and (best is None or (match.start(), -match.end()) < (best.start(), -best.end())):
+        if match is not None and (best is None or match.start() < best.start()
+                                  or (match.start() == best.start() and match.end() > best.end())):
             best = match
     return best
 
 
+def has_label(text: str, label: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``find_label(text, (label,), start, end)`` finds the (unnumbered) label. It does exactly when
+    the label itself occurs: its item number is optional, so the first occurrence always gives a match."""
+    return _body_regex(label).search(text, start, len(text) if end is None else end) is not None
+
+
+class LabelWalk:
+    """``find_label(text, labels, start, end)`` for a ``start`` that only moves forward (a walk along a
+    header), without searching every label again at each step.
+
+    A label's match found searching from ``p`` is also its match from any later start up to the match's
+    own start, and a label not found from ``p`` is not found from any later start either: a later start
+    only drops occurrences before it and narrows each widening window from below, and a regex match at a
+    given position does not depend on where the search began. So each label is searched again only once
+    the start has passed its match; the matches wait in a heap ordered as ``find_label`` picks them
+    (earliest start, then longest, then first label)."""
+
+    def __init__(self, text: str, labels: tuple[str, ...], end: int) -> None:
+        self._text = text
+        self._labels = labels
+        self._end = end
+        self._heap: list[tuple[int, int, int, re.Match[str]]] = []
+        self._stale = list(range(len(labels)))  # labels to search (again) at the next ``find``
+        self._start = 0
+
+    def find(self, start: int) -> re.Match[str] | None:
+        """``find_label(text, labels, start, end)``; ``start`` must not be before the previous one."""
+        if start < self._start:
+            raise ValueError("LabelWalk.find: start moved back")
+        self._start = start
+        heap = self._heap
+        while heap and heap[0][0] < start:
+            self._stale.append(heapq.heappop(heap)[2])
+        for index in self._stale:
+            match = _find_one(self._text, self._labels[index], start, self._end, None)
+            if match is not None:
+                heapq.heappush(heap, (match.start(), -match.end(), index, match))
+        self._stale = []
+        return heap[0][3] if heap else None
+
+
 def _find_one(text: str, label: str, start: int, end: int, numbered: int | None) -> re.Match[str] | None:
-    full = label_regex(label, numbered)
+    body_regex, full = _patterns(label, numbered)
     pos = start
-    while (body := _body_regex(label).search(text, pos, end)) is not None:
-        match = full.search(text, max(start, body.start() - _PREFIX_REACH), body.end())
+    while (body := body_regex.search(text, pos, end)) is not None:
+        body_start = body.start()
+        low = max(start, body_start - _PREFIX_REACH)
+        if numbered is None:
+            match = _widen(text, full, low, body_start, body.end())
+        else:
+            match = full.search(text, low, body.end())
         if match is not None:
             return match
-        pos = body.start() + 1
+        pos = body_start + 1
     return None
+
+
+# The characters a printed item number (ITEM_PREFIX, when not empty) can begin with.
+_PREFIX_START = re.compile(rf"[（({_CN_DIGITS}1-9]")
+
+
+def _widen(text: str, full: re.Pattern[str], low: int, body_start: int, body_end: int) -> re.Match[str] | None:
+    """``full.search(text, low, body_end)`` for a label whose item number is optional, where ``body_start`` is
+    the first place at or after ``low`` where the label itself matches (``_find_one``'s first try).
+
+    The search tries each position in turn; the match it returns is ``full.match`` at the first position that
+    has one. Before ``body_start`` only an item number can begin a match, and it begins with one of
+    ``_PREFIX_START``: only those positions are tried, and then ``body_start`` (where the label alone
+    matches, so a match is always found)."""
+    for candidate in _PREFIX_START.finditer(text, low, body_start):
+        match = full.match(text, candidate.start(), body_end)
+        if match is not None:
+            return match
+    return full.match(text, body_start, body_end)
 
 
 def compact(text: str) -> str:
     """Text without any whitespace (for matching labels that were broken across lines)."""
-    return re.sub(r"[\s\u00a0\u3000]+", "", text)
+    # str.split() cuts at exactly what [\s\u00a0\u3000] matches (str.isspace(), U+00A0 and U+3000 among them)
+    return "".join(text.split())
 
 
 # ---------------------------------------------------------------- tokens
 
 
 def to_number(num: str) -> float | int:
+    if num.isdigit():  # the common case: nothing to clean, and int() reads it as below
+        return int(num)
     clean = num.replace(",", "").replace("−", "-").replace("–", "-").lstrip("+")
     return float(clean) if "." in clean else int(clean)
 
 
+_CELL_STRIP = _SPACE + "\n"
+
+
 def cell_token(text: str, line: Line) -> Token:
     """A whole table cell: blank, n/a marker, a number (with optional unit) or text."""
-    stripped = text.strip(_SPACE + "\n")
+    stripped = text.strip(_CELL_STRIP)
+    if stripped.isdigit() and stripped.isascii():  # fast path: what _CELL_NUMBER reads as a plain integer
+        return Token("number", stripped, line.where, True, int(stripped), None)
     if not stripped:
         return Token("blank", text, line.where, True)
     if stripped in NA_TEXTS:
@@ -160,28 +259,32 @@ def cell_token(text: str, line: Line) -> Token:
 def free_tokens(text: str, line: Line) -> list[Token]:
     """Tokens of running text: runs of digits split from the words glued to them."""
     tokens: list[Token] = []
-    for chunk in text.split():
-        chunk = chunk.strip("\u00a0\u3000")
-        if not chunk:
-            continue
-        if chunk in NA_TEXTS:
-            tokens.append(Token("na", chunk, line.where, False))
-            continue
-        tokens.extend(_split_chunk(chunk, line))
+    _add_free_tokens(tokens, text, line.where)
     return tokens
 
 
-def _split_chunk(chunk: str, line: Line) -> list[Token]:
-    tokens: list[Token] = []
+def _add_free_tokens(tokens: list[Token], text: str, where: str) -> None:
+    # str.split() already cuts at U+00A0 and U+3000 (both isspace()), so no chunk is empty or edged by them.
+    for chunk in text.split():
+        if chunk.isdigit() and chunk.isascii():  # fast path: one plain integer, as _NUMBER_TOKEN reads it
+            tokens.append(Token("number", chunk, where, False, int(chunk), None))
+        elif chunk in NA_TEXTS:
+            tokens.append(Token("na", chunk, where, False))
+        else:
+            _add_chunk(tokens, chunk, where)
+
+
+def _add_chunk(tokens: list[Token], chunk: str, where: str) -> None:
+    """A word split into its numbers (with optional unit) and the text between them."""
     pos = 0
     for match in _NUMBER_TOKEN.finditer(chunk):
-        if match.start() > pos:
-            tokens.append(Token("text", chunk[pos:match.start()], line.where, False))
-        tokens.append(Token("number", match.group(0), line.where, False, to_number(match["num"]), match["unit"]))
+        match_start = match.start()
+        if match_start > pos:
+            tokens.append(Token("text", chunk[pos:match_start], where, False))
+        tokens.append(Token("number", match.group(0), where, False, to_number(match["num"]), match["unit"]))
         pos = match.end()
     if pos < len(chunk):
-        tokens.append(Token("text", chunk[pos:], line.where, False))
-    return tokens
+        tokens.append(Token("text", chunk[pos:], where, False))
 
 
 def region_tokens(textmap: TextMap, start: int, end: int) -> list[Token]:
@@ -189,11 +292,21 @@ def region_tokens(textmap: TextMap, start: int, end: int) -> list[Token]:
     partial lines (the rest of a label's line) and ordinary lines are split into words; an empty
     line becomes a ``break`` (in tab-per-cell text and in HTML/Word tables it ends a table row)."""
     tokens: list[Token] = []
-    for text, line, whole in textmap.pieces(start, end):
-        if whole and not line.cell and not text.strip():
-            tokens.append(Token("break", "", line.where, False))
-        elif line.cell and whole:
-            tokens.append(cell_token(text, line))
-        else:
-            tokens.extend(free_tokens(text, line))
+    if start >= end:
+        return tokens
+    lines, starts, text = textmap.lines, textmap.line_starts, textmap.text
+    first = max(0, bisect.bisect_right(starts, start) - 1)  # textmap.line_index(start)
+    last = max(0, bisect.bisect_right(starts, max(start, end - 1)) - 1) + 1
+    for line, lo in zip(lines[first:last], starts[first:last]):  # the loop of ``TextMap.pieces``, inlined
+        line_text = line.text
+        hi = lo + len(line_text)
+        if start <= lo and hi <= end:  # the whole line
+            if line.cell:
+                tokens.append(cell_token(line_text, line))
+            elif line_text.strip():
+                _add_free_tokens(tokens, line_text, line.where)
+            else:
+                tokens.append(Token("break", "", line.where, False))
+        elif max(start, lo) <= min(end, hi):
+            _add_free_tokens(tokens, text[max(start, lo):min(end, hi)], line.where)
     return tokens
