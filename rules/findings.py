@@ -140,7 +140,7 @@ def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base
             cells.extend(bad)
             observed.extend(float(facts[c]) for c in bad)
         lines.append(text)
-        where.extend(_where(c, report) for c in scope.cells if _where(c, report))
+        where.extend(w for c in scope.cells if (w := _where(c, report, facts)))
     message = "；".join(lines)
     if rule.check.kind == "range":
         message = rule.message.format_map(_Defaults(detail=message))
@@ -157,7 +157,7 @@ def _range_term(cid: str, facts: Facts, report: Report) -> str:
     if cid.startswith("dup."):
         peer = facts.get(f"{cid}__with")
         return f"{cell_label(cid, tables_for(facts))} {facts[cid]:.0%}" + (f"（与“{peer}”）" if peer else "")
-    return f"{cell_label(cid, tables_for(facts))} = {_num(facts[cid])}{_at(cid, report)}"
+    return f"{cell_label(cid, tables_for(facts))} = {_num(facts[cid])}{_at(cid, report, facts)}"
 
 
 def fact_text(rule: Rule, detail: str, facts: Facts) -> str:
@@ -180,7 +180,7 @@ def identity_text(scope: Scope, facts: Facts, report: Report) -> tuple[str, floa
     if sentence:  # a number stated in the prose: quote the sentence it was printed in
         head, left = f"正文“{sentence}”", f"{cell_label(identity.lhs[0], tables)} {_num(lhs)}"
     terms = f"{left} {sign} {_terms(identity.rhs, identity.cells, facts, tables)}"
-    where = _where(identity.lhs[0], report)
+    where = _where(identity.lhs[0], report, facts)
     gap = f"相差 {_num(abs(lhs - rhs))}" + (f"；{where}" if where else "")
     return f"{head}：{terms}（{gap}）", lhs, rhs
 
@@ -198,13 +198,20 @@ def scope_name(cells: tuple[str, ...], tables: dict[str, layout.Table]) -> str:
     return scope_label(cells, tables)
 
 
-def _where(cell_id: str, report: Report) -> str:
+WHERE = "where"  # facts key: cell id → where it was printed (set when the report travels without its cells)
+
+
+def _where(cell_id: str, report: Report, facts: Facts | None = None) -> str:
+    """Where the cell was printed (page/line), from the report's cells or the facts' ``where`` map."""
+    printed = facts.get(WHERE) if facts is not None else None
+    if printed is not None:
+        return printed.get(cell_id, "")
     cell = report.cells.get(cell_id)
     return cell.locator.where if cell and cell.locator else ""
 
 
-def _at(cell_id: str, report: Report) -> str:
-    where = _where(cell_id, report)
+def _at(cell_id: str, report: Report, facts: Facts | None = None) -> str:
+    where = _where(cell_id, report, facts)
     return f"（{where}）" if where else ""
 
 

@@ -129,9 +129,11 @@ def known_report_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFrame, cells: pd.DataFrame,
-             findings: pd.DataFrame, carry_from: str | None = None, carry_ids: list[str] | None = None) -> None:
+             findings: pd.DataFrame, carry_from: str | None = None, carry_ids: list[str] | None = None,
+             cell_files: list[str] | None = None) -> None:
     """One transaction: the run row, reports and cells not yet stored, this run's findings (and findings
-    carried over unchanged from run ``carry_from`` for ``carry_ids``). On any error nothing is written."""
+    carried over unchanged from run ``carry_from`` for ``carry_ids``). On any error nothing is written.
+    Cells come as a frame, or as Parquet files written by the parser workers (``cell_files``)."""
     con.execute("BEGIN TRANSACTION")
     try:
         known = known_report_ids(con)
@@ -141,6 +143,8 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
             _insert(con, "reports", new)
         if new is not None and cells is not None and not cells.empty:
             _insert(con, "cells", _cells_of(cells, new["report_id"]))
+        if new is not None and cell_files:
+            _insert_cell_files(con, cell_files, new["report_id"])
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
@@ -151,6 +155,14 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _insert_cell_files(con: duckdb.DuckDBPyConnection, files: list[str], report_ids: pd.Series) -> None:
+    """The cell rows of the reports written now, read straight from the workers' Parquet files."""
+    cols = ", ".join(c for c in _columns(con, "cells"))
+    with _registered(con, "fresh_reports", pd.DataFrame({"report_id": list(report_ids)})):
+        con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM read_parquet(?) "
+                    "WHERE report_id IN (SELECT report_id FROM fresh_reports)", [list(files)])
 
 
 def _cells_of(cells: pd.DataFrame, report_ids: pd.Series) -> pd.DataFrame:

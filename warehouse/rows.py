@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from itertools import chain
+from pathlib import Path
 from datetime import date, datetime
 
+import duckdb
 import pandas as pd
 
 from parsing.model import Report
@@ -63,6 +65,23 @@ def cell_rows(reports: Iterable[Report], prepared: Iterable[CellColumns] | None 
     parts = list(prepared if prepared is not None else map(report_cell_rows, reports))
     return pd.DataFrame({name: list(chain.from_iterable(part[i] for part in parts))
                          for i, name in enumerate(CELL_COLUMNS)})
+
+
+def write_cells_parquet(parts: Iterable[CellColumns], path: Path) -> Path:
+    """Cell rows (``report_cell_rows`` of several reports) as one Parquet file, through an in-memory DuckDB
+    (used by the parser workers: the main process then loads the files without touching the rows)."""
+    frame = cell_rows([], list(parts))
+    con = duckdb.connect()
+    try:
+        con.register("chunk_cells", frame)
+        con.execute(f"COPY chunk_cells TO '{_sql_path(path)}' (FORMAT parquet)")
+    finally:
+        con.close()
+    return path
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def finding_rows(run_id: str, findings: Iterable[Finding], body_ids: dict[str, str | None]) -> pd.DataFrame:

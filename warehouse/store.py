@@ -73,8 +73,9 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     try:
         if settings.bodies:
             db.upsert_bodies(con, bodies_frame(settings))
-        db.load_run(con, run, reports, cell_rows(state.reports, state.cell_rows), finding_rows(state.run_id, state.findings, body_ids),
-                    state.carry_from, state.carried)
+        cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
+        db.load_run(con, run, reports, cells, finding_rows(state.run_id, state.findings, body_ids),
+                    state.carry_from, state.carried, cell_files=state.cell_files)
     finally:
         con.close()
     db.refresh_snapshot(settings.db)

@@ -34,6 +34,7 @@ class RunState:
     reports: list[Report] = field(default_factory=list)
     facts: list[Facts] = field(default_factory=list)
     cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
+    cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
     carried: list[str] = field(default_factory=list)
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -54,6 +55,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     t0 = time.perf_counter()
     if settings.engine == "gx":
         warm_up_gx()
+    clear_staging(settings)
     paths = pipeline.discover(settings.inputs)
     hashed = map_chunks(pipeline.hash_chunk, paths, "hash")
     state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
@@ -65,9 +67,17 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
-    state.cell_rows = [d.cell_rows for d in described]
+    state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
+    staged = [d.cell_rows for d in described if d.cells_file is None]
+    state.cell_rows = staged if len(staged) == len(described) else None
     state.carried, state.carry_from = plan.carried, plan.carry_from
     state.timings["parse"] = time.perf_counter() - t0
+
+
+def clear_staging(settings: RunSettings) -> None:
+    """Remove cell files an interrupted run left behind (runs hold the run lock: no other run uses them)."""
+    for stale in pipeline.staging_dir(settings.raw_root).glob("cells-*.parquet"):
+        stale.unlink(missing_ok=True)
 
 
 def warm_up_gx() -> None:
@@ -108,6 +118,8 @@ def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> Non
 
     t0 = time.perf_counter()
     store.load(settings, state, flow_run_id)
+    for name in state.cell_files:  # loaded (or the run failed: the next run clears them)
+        Path(name).unlink(missing_ok=True)
     state.timings["load"] = time.perf_counter() - t0
 
 
