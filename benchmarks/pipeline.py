@@ -47,8 +47,8 @@ def corpus(n: int, root: Path) -> Path:
 # ---------------------------------------------------------------- memory of the process tree
 
 
-def _tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of ``root_pid`` and all its descendants (Linux /proc), in MB."""
+def _tree_rss(root_pid: int) -> dict[int, tuple[str, float]]:
+    """Resident memory (MB) and command of ``root_pid`` and each of its descendants (Linux /proc)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -67,20 +67,33 @@ def _tree_rss_mb(root_pid: int) -> float:
         children = [c for c, p in parents.items() if p == pid and c not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree) / 2**20
+    return {pid: (_command(pid), rss.get(pid, 0) / 2**20) for pid in tree}
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:80]
+    except OSError:
+        return "?"
 
 
 class PeakMemory:
-    """Samples the process tree's RSS every 0.25 s in a thread; ``peak_mb`` is the highest sum seen."""
+    """Samples the process tree's RSS every 0.25 s in a thread; ``peak_mb`` is the highest sum seen and
+    ``at_peak`` the processes (command → MB) that made it up."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
+        self.at_peak: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid()))
+            tree = _tree_rss(os.getpid())
+            total = sum(mb for _, mb in tree.values())
+            if total > self.peak_mb:
+                self.peak_mb = total
+                self.at_peak = {f"{pid} {cmd}": round(mb) for pid, (cmd, mb) in tree.items()}
             self._stop.wait(0.25)
 
     def __enter__(self) -> PeakMemory:
@@ -115,7 +128,7 @@ def run_flow(folder: Path, work: Path) -> dict:
         rerun_wall = time.perf_counter() - start
     return {"wall_s": round(first_wall, 2), "stages_s": _rounded(first["timings"]), "files": first["n_files"],
             "rerun_wall_s": round(rerun_wall, 2), "rerun_stages_s": _rounded(second["timings"]),
-            "rerun_parsed": second["n_parsed"], "peak_rss_mb": round(memory.peak_mb, 1)}
+            "rerun_parsed": second["n_parsed"], "peak_rss_mb": round(memory.peak_mb, 1), "at_peak": memory.at_peak}
 
 
 def run_dask(folder: Path, work: Path) -> dict:

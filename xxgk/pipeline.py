@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -161,26 +162,30 @@ def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path) -> lis
 
 
 _POOL = None
+_POOL_LOCK = threading.Lock()  # Prefect runs the chunk tasks in threads: they must share one pool
 
 
 def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
     """One pool of parser processes per run (parsing is CPU-bound Python: threads would not help).
     Workers are spawned, not forked, so that threads of Prefect or GX in this process are never copied."""
     global _POOL
-    if _POOL is None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    with _POOL_LOCK:
+        if _POOL is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-        workers = int(os.environ.get("XXGK_PARSE_WORKERS", os.cpu_count() or 1))
-        _POOL = ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=multiprocessing.get_context("spawn"))
-    return _POOL
+            workers = int(os.environ.get("XXGK_PARSE_WORKERS", os.cpu_count() or 1))
+            _POOL = ProcessPoolExecutor(max_workers=max(workers, 1),
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _POOL
 
 
 def shutdown_pool() -> None:
     global _POOL
-    if _POOL is not None:
-        _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL = None
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+            _POOL = None
 
 
 def run_pooled(fn: Callable, items: list, *args: object) -> list:
