@@ -10,7 +10,7 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   整改通知 drafts) on a new warehouse. Per stage (parse, validate, load, summary): wall seconds; reports per
   second; peak RSS of the whole process tree (this process, the parser workers, Prefect's server), sampled.
 * **rerun**: the same flow again in the same process with nothing changed (every file skipped by sha256).
-* **dask** (``--dask``): the flow with its ingest tasks on Prefect's Dask task runner over a local cluster.
+* **dask** (``--dask N``, at the sizes up to N): the flow with its ingest tasks on Prefect's Dask task runner over a local cluster.
 * **bare**: the very same stage functions (``xxgk.stages.run_plain``) with no Prefect and the plain-Python rule
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", default="1000", help="comma-separated sizes, e.g. 1000,5000,10000")
     parser.add_argument("--corpus-root", default=str(ROOT / "benchmarks" / "corpus"))
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
-    parser.add_argument("--dask", action="store_true", help="also run the flow on a local Dask cluster")
+    parser.add_argument("--dask", type=int, default=0, metavar="N",
+                        help="also run the flow on a local Dask cluster at the sizes up to N reports")
     parser.add_argument("--one", choices=("flow", "bare", "dask"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     for n in args.reports.split(","):
-        results.append(measure(int(n), Path(args.corpus_root), args.dask))
+        results.append(measure(int(n), Path(args.corpus_root), int(n) <= args.dask))
         print(table(results[-1:]).splitlines()[1], flush=True)
     print(table(results))
     Path(args.json).write_text(json.dumps({"machine": machine(), "results": results}, ensure_ascii=False, indent=2))

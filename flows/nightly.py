@@ -6,6 +6,7 @@ flow's own thread; the warehouse has one writer (``load``).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from prefect import flow, get_run_logger, task
@@ -120,7 +121,12 @@ def run_local(**parameters: object) -> dict:
     """``nightly`` as ``xxgk run`` runs it, in this process on Prefect's local (temporary) server. Flow-run
     heartbeats are off: they exist to let a server notice that a worker's run crashed, and a local
     server lives and dies with this very process (each costs up to a second at the end of a flow run).
-    A deployment run (``xxgk serve``) keeps them."""
+    A deployment run (``xxgk serve``) keeps them.
+
+    While the first flow of the process waits for that server (several seconds, one core busy), the
+    parser processes start and Great Expectations is imported on the other core."""
+    if os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
+        pipeline.warm_pool()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return nightly(**parameters)
 

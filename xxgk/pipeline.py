@@ -180,6 +180,18 @@ def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
         return _POOL
 
 
+def warm_pool() -> None:
+    """Start the parser processes now (each imports the parser and the rules, ~1 s) without waiting for
+    them: ``xxgk run`` does this while Prefect's local server starts, on the core that is idle then."""
+    pool = process_pool()
+    for _ in range(pool._max_workers):  # noqa: SLF001 - the pool's own size
+        pool.submit(_ready)
+
+
+def _ready() -> None:
+    """Nothing: a worker that ran it has started and imported this module."""
+
+
 def shutdown_pool() -> None:
     global _POOL
     with _POOL_LOCK:
