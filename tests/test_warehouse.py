@@ -127,3 +127,20 @@ def test_a_failed_insert_reports_its_own_error_not_an_aborted_transaction(tmp_pa
     con.execute("ROLLBACK")
     assert con.execute("SELECT count(*) FROM reports").fetchall()[0][0] == 0
     con.close()
+
+
+def test_a_column_empty_for_its_first_thousands_of_rows_still_loads(tmp_path):
+    """Found at 5,000 reports: the first findings are all passes (no body id, no numbers), so DuckDB's
+    sample of the frame saw only None / [] and typed the column NULL; a later value then failed to cast."""
+    con = db.connect(tmp_path / "w.duckdb")
+    n = 5000
+    findings = pd.DataFrame({"run_id": ["r1"] * n, "report_id": [f"rep{i}" for i in range(n)],
+                             "body_id": [None] * (n - 1) + ["B1"], "rule_id": ["T3-BALANCE"] * n,
+                             "status": ["pass"] * (n - 1) + ["fail"], "severity": ["error"] * n,
+                             "fingerprint": ["f"] * n, "expected": [[]] * (n - 1) + [[3.0]],
+                             "locators": [[]] * (n - 1) + [["第1行"]]})
+    con.execute("BEGIN TRANSACTION")
+    db._insert(con, "findings", findings)
+    con.execute("COMMIT")
+    row = con.execute("SELECT body_id, expected, locators FROM findings WHERE status = 'fail'").fetchall()[0]
+    assert row == ("B1", [3.0], ["第1行"])

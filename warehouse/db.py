@@ -182,6 +182,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     if frame is None or frame.empty:
         return
     cols = [c for c in _columns(con, table) if c in frame.columns]
+    # DuckDB infers the type of a column of Python objects from a sample of its rows (1,000 by default):
+    # a column whose sampled rows are all None or [] (e.g. the first thousand findings all passes) would be
+    # typed NULL and the first real value after the sample would fail to cast. Look at every row.
+    con.execute(f"SET pandas_analyze_sample = {max(len(frame), 1000)}")
     with _registered(con, "incoming", frame[cols]):
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM incoming")
 
