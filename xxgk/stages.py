@@ -15,7 +15,7 @@ from pathlib import Path
 
 from parsing import Report
 from rules.facts import Facts
-from rules.findings import Finding
+from rules.findings import WHERE, Finding
 from xxgk import pipeline
 from xxgk.settings import RunSettings
 
@@ -109,7 +109,19 @@ def validate(settings: RunSettings, state: RunState) -> None:
                                  register, years=settings.years)
         state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
         state.docs_index = result.docs_index
+        release_bulky_facts(state.facts)
     state.timings["validate"] = time.perf_counter() - t0
+
+
+BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", WHERE)
+
+
+def release_bulky_facts(facts: list[Facts]) -> None:
+    """Drop what only the rules needed (section texts, their shingles, where each cell was printed) once
+    the findings exist: at 10,000 reports that is a few hundred MB the load does not need."""
+    for f in facts:
+        for name in BULKY_FACTS:
+            f.pop(name, None)
 
 
 def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> None:
