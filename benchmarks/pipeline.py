@@ -72,9 +72,18 @@ def _tree_rss(root_pid: int) -> dict[int, tuple[str, float]]:
 
 def _command(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:80]
+        return role(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
     except OSError:
         return "?"
+
+
+ROLES = (("multiprocessing.spawn", "parser worker"), ("resource_tracker", "multiprocessing resource tracker"),
+         ("uvicorn", "Prefect server"), ("distributed", "Dask worker"), ("benchmarks.pipeline", "the run"))
+
+
+def role(command: str) -> str:
+    """What a process of the tree is, from its command line (no machine-specific paths in the figures)."""
+    return next((name for needle, name in ROLES if needle in command), "other")
 
 
 class PeakMemory:

@@ -249,6 +249,7 @@ class _RuleExpectation(_RuleRendered, BatchExpectation):
     domain_keys: ClassVar[Tuple[str, ...]] = ("batch_id",)
 
     def _failing(self, metrics: dict) -> dict[str, list[str]]:
+        """Scope key → failing report ids, read from this expectation's metric (each subclass says how)."""
         raise NotImplementedError
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):  # noqa: ANN001

@@ -212,21 +212,16 @@ def run_pooled(fn: Callable, items: list, *args: object) -> list:
         return fn(items, *args)
 
 
-def map_pooled(fn: Callable, items: list, *args: object, chunk: int = CHUNK) -> list:
+def map_pooled(fn: Callable, items: list, *args: object) -> list:
     """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect)."""
-    if os.environ.get("XXGK_PARSE_WORKERS") == "0" or len(items) <= chunk:
+    if os.environ.get("XXGK_PARSE_WORKERS") == "0" or len(items) <= CHUNK:
         return run_pooled(fn, items, *args) if items else []
     try:
-        futures = [process_pool().submit(fn, part, *args) for part in chunks(items, chunk)]
+        futures = [process_pool().submit(fn, part, *args) for part in chunks(items, CHUNK)]
         return [out for future in futures for out in future.result()]
     except BrokenProcessPool:
         shutdown_pool()
-        return [out for part in chunks(items, chunk) for out in fn(part, *args)]
-
-
-def parse_all(paths: list[Path], raw_root: Path | None) -> list[Report]:
-    """Every file parsed, chunk by chunk, in the process pool."""
-    return map_pooled(parse_chunk, paths, raw_root)
+        return [out for part in chunks(items, CHUNK) for out in fn(part, *args)]
 
 
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:
