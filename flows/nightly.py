@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+from flows import local_server
 from xxgk import pipeline, stages
 from xxgk.settings import RunSettings
 from xxgk.stages import RunState
@@ -118,16 +119,23 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
 
 
 def run_local(**parameters: object) -> dict:
-    """``nightly`` as ``xxgk run`` runs it, in this process on Prefect's local (temporary) server. Flow-run
-    heartbeats are off: they exist to let a server notice that a worker's run crashed, and a local
-    server lives and dies with this very process (each costs up to a second at the end of a flow run).
-    A deployment run (``xxgk serve``) keeps them.
+    """``nightly`` as ``xxgk run`` runs it, in this process. With no Prefect server configured
+    (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
+    (several seconds, one core busy) the parser processes start and Great Expectations is imported on the
+    other core. Flow-run heartbeats are off: they exist to let a server notice that a worker's run crashed,
+    and a local server lives and dies with this very process (each costs up to a second at the end of a
+    flow run). A deployment run (``xxgk serve``) keeps them."""
+    from prefect.settings import PREFECT_API_URL
 
-    While the first flow of the process waits for that server (several seconds, one core busy), the
-    parser processes start and Great Expectations is imported on the other core."""
+    local = not PREFECT_API_URL.value()
+    if local:
+        local_server.start()
     if os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
         pipeline.warm_pool()
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    if parameters.get("engine", "gx") == "gx":
+        stages.warm_up_gx()
+    updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, **({PREFECT_API_URL: local_server.api_url()} if local else {})}
+    with temporary_settings(updates=updates):
         return nightly(**parameters)
 
 

@@ -1,0 +1,114 @@
+"""Prefect's local (temporary) API server, started early.
+
+With no ``PREFECT_API_URL``, Prefect starts a temporary server when the first flow of a process calls its
+API: it imports the whole server package in the calling process (~5 s here) only to launch the very same
+``uvicorn`` command in a subprocess, then waits for it (~6 s more). ``start()`` launches that command
+itself, first thing, without the import, so that the run's own warm-up (parser processes, Great
+Expectations) happens on the other core while the server starts; ``api_url()`` then waits for it. The
+server is Prefect's own app with Prefect's own settings for a temporary server; it lives as long as this
+process, like Prefect's.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+__all__ = ["LocalServerError", "api_url", "start"]
+
+PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind the port
+_SERVER: subprocess.Popen | None = None
+_PORT: int | None = None
+
+
+class LocalServerError(RuntimeError):
+    """The temporary Prefect server did not answer in time (or exited)."""
+
+
+def start() -> None:
+    """Launch the temporary server in the background (once per process); returns at once."""
+    global _SERVER, _PORT
+    if _SERVER is None or _SERVER.poll() is not None:
+        _PORT = _free_port()
+        _SERVER = subprocess.Popen(_command(_PORT), env=_environment())
+        atexit.register(stop)
+
+
+def api_url(timeout: float | None = None) -> str:
+    """The server's API address, once it answers its health check (started here if need be)."""
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    start()
+    limit = timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    deadline = time.monotonic() + limit
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if _SERVER is not None and _SERVER.poll() == PORT_IN_USE:  # lost a race for the port: again
+                start()
+            elif _SERVER is not None and _SERVER.poll() is not None:
+                raise LocalServerError(f"the temporary Prefect server exited with status {_SERVER.returncode}")
+            elif _healthy(client, _url()):
+                return _url()
+            time.sleep(0.05)
+    raise LocalServerError(f"the temporary Prefect server did not answer within {limit} s")
+
+
+def stop() -> None:
+    """Terminate the server (at exit), once the logs this process still owes it are delivered."""
+    global _SERVER
+    if _SERVER is not None and _SERVER.poll() is None:
+        _deliver_pending_logs()
+        _SERVER.terminate()
+        try:
+            _SERVER.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _SERVER.kill()
+            _SERVER.wait()
+    _SERVER = None
+
+
+def _deliver_pending_logs() -> None:
+    if "prefect.logging.handlers" in sys.modules:
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
+
+
+def _url() -> str:
+    return f"http://127.0.0.1:{_PORT}/api"
+
+
+def _healthy(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(f"{url}/health").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _command(port: int) -> list[str]:
+    """The command Prefect's own ``SubprocessASGIServer`` runs (prefect 3.9)."""
+    import prefect
+
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on"]
+
+
+def _environment() -> dict[str, str]:
+    """This process's environment and Prefect settings, with the flags Prefect sets for a temporary server
+    (no UI; the server knows it is temporary)."""
+    from prefect.settings import get_current_settings
+
+    return {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
