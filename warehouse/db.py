@@ -6,6 +6,7 @@ error. ``connect`` retries for a bounded time and then raises ``WarehouseBusy`` 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import time
@@ -175,19 +176,39 @@ def _cells_of(cells: pd.DataFrame, report_ids: pd.Series) -> pd.DataFrame:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    return list(_column_types(con, table))
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame``'s rows to ``table`` (the columns both have). List columns travel as JSON text and
+    are turned back into lists by DuckDB: scanning Python lists row by row costs twice as much."""
     if frame is None or frame.empty:
         return
-    cols = [c for c in _columns(con, table) if c in frame.columns]
+    types = {c: t for c, t in _column_types(con, table).items() if c in frame.columns}
+    lists = {c: t[:-2] for c, t in types.items() if t.endswith("[]")}
+    incoming = frame[list(types)].assign(**{c: _as_json(frame[c]) for c in lists})
+    select = ", ".join(f"from_json({c}, '[\"{lists[c]}\"]')" if c in lists else c for c in types)
     # DuckDB infers the type of a column of Python objects from a sample of its rows (1,000 by default):
-    # a column whose sampled rows are all None or [] (e.g. the first thousand findings all passes) would be
+    # a column whose sampled rows are all None (e.g. the first thousand findings all passes) would be
     # typed NULL and the first real value after the sample would fail to cast. Look at every row.
     con.execute(f"SET pandas_analyze_sample = {max(len(frame), 1000)}")
-    with _registered(con, "incoming", frame[cols]):
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM incoming")
+    with _registered(con, "incoming", incoming):
+        con.execute(f"INSERT INTO {table} ({', '.join(types)}) SELECT {select} FROM incoming")
+
+
+def _as_json(values: pd.Series) -> list[str | None]:
+    """Each list (or tuple) as JSON text; a missing value (None, NaN) stays NULL, an empty list stays empty."""
+    return [_json_list(v) for v in values]
+
+
+def _json_list(value: object) -> str | None:
+    if value is None or isinstance(value, float):
+        return None
+    return json.dumps(list(value), ensure_ascii=False) if len(value) else "[]"
 
 
 def _carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, report_ids: list[str]) -> None:
