@@ -18,7 +18,7 @@ from rules.cross import add_cross_facts
 from rules.facts import Facts, report_facts, with_register
 from rules.filings import missing_filings
 from rules.findings import Finding, judge
-from rules.register import Body, RegisterIndex
+from rules.register import Body, Match, RegisterIndex
 
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
@@ -46,11 +46,12 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
 
 def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path | None, engine: str = "gx",
                     register: list[Body] | None = None, today: date | None = None,
-                    years: Iterable[int] | None = None) -> CheckResult:
+                    years: Iterable[int] | None = None, matches: dict[str, Match] | None = None) -> CheckResult:
     """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
-    were computed already, e.g. by the parser workers. ``own_facts`` is completed in place."""
+    were computed already, e.g. by the parser workers. ``own_facts`` is completed in place; ``matches``
+    (report id → match to the register) when the caller has them already."""
     rules = list(catalogue().values())
-    facts = batch_facts(reports, register, own_facts)
+    facts = batch_facts(reports, register, own_facts, matches)
     fails, docs = _engine(engine, facts, run_dir)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
     expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
@@ -59,14 +60,16 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
 
 
 def batch_facts(reports: list[Report], register: list[Body] | None,
-                own_facts: list[Facts] | None = None) -> list[Facts]:
+                own_facts: list[Facts] | None = None, matches: dict[str, Match] | None = None) -> list[Facts]:
     """Facts of every report, matched to the register, with the cross-report facts of the batch."""
     facts = own_facts if own_facts is not None else [report_facts(r) for r in reports]
     if register is not None:
         kinds = {b.body_id: b.kind for b in register}
-        index = RegisterIndex(register)
+        if matches is None:
+            index = RegisterIndex(register)
+            matches = {r.report_id: index.match(r.body) for r in reports}
         for report, own in zip(reports, facts):
-            match = index.match(report.body)
+            match = matches[report.report_id]
             with_register(own, report, kinds.get(match.body_id), match)
     add_cross_facts(reports, facts)
     return facts

@@ -99,10 +99,20 @@ class RunSettings:
         return RegisterIndex(self.bodies)
 
     def matches(self, reports: list[Report]) -> dict[str, Match]:
-        """Each report's match to the register (empty without a register)."""
+        """Each report's match to the register (empty without a register); a name is matched once."""
         if not self.register:
             return {}
-        return {r.report_id: self.register_index.match(r.body) for r in reports}
+        return {r.report_id: self._match(r.body) for r in reports}
+
+    def _match(self, name: str | None) -> Match:
+        known = self._matched_names
+        if name not in known:
+            known[name] = self.register_index.match(name)
+        return known[name]
+
+    @cached_property
+    def _matched_names(self) -> dict[str | None, Match]:
+        return {}
 
     def body_ids(self, reports: list[Report]) -> dict[str, str | None]:
         return {rid: m.body_id for rid, m in self.matches(reports).items()}

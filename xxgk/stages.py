@@ -106,7 +106,7 @@ def validate(settings: RunSettings, state: RunState) -> None:
     if state.reports:  # else nothing new: every finding carries over from the last run
         register = settings.bodies if settings.register else None
         result = check_described(state.reports, state.facts, settings.run_dir(state.run_id), settings.engine,
-                                 register, years=settings.years)
+                                 register, years=settings.years, matches=settings.matches(state.reports))
         state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
         state.docs_index = result.docs_index
         release_bulky_facts(state.facts)
