@@ -5,13 +5,15 @@
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.notices import notice_path, write_notices, write_notices_for
+from portal.notices import notice_targets, write_notices, write_notices_for
 from portal.site import build_site, write_site
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
@@ -20,25 +22,39 @@ DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled tex
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
 
 
-def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> dict:
+def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool: Executor | None = None) -> dict:
     """Build everything from the latest completed run of ``db_path`` under ``out_dir``:
 
     ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
-    ``out_dir/notices/<run id>/整改通知_….docx``. The drafts and the spreadsheets are written first so that the
-    site links them (relative links). Returns ``{"site",
-    "audit_by_county", "notices_dir", "notices"}`` (paths; ``notices`` a list)."""
+    ``out_dir/notices/<run id>/整改通知_….docx``. The site links the drafts and the spreadsheets (relative
+    links). With a process ``pool`` (the run's parser processes, idle by then), the drafts are written
+    there while this process writes the site. Returns ``{"site", "audit_by_county", "notices_dir",
+    "notices"}`` (paths; ``notices`` a list)."""
     out_dir = Path(out_dir)
-    with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as pool:
+    with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as threads:
         # the spreadsheet is mostly a query (DuckDB runs it without holding the GIL): alongside the rest
-        county_sheets = pool.submit(write_audit_by_county, db_path, out_dir)
+        county_sheets = threads.submit(write_audit_by_county, db_path, out_dir)
         snap = data.load(Path(db_path), details=False)   # the body pages read the details they need
         notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
-        written = write_notices_for(snap, notices_dir, cache_dir=out_dir / "notices" / DRAFT_CACHE)
-        done = set(written)
-        drafts = {b.key: path for b in snap.bodies.values()
-                  if b.non_compliant and (path := notice_path(notices_dir, b)) in done}
+        cache_dir = out_dir / "notices" / DRAFT_CACHE
+        drafts = {body.key: path for body, path in notice_targets(snap, notices_dir)}
+        drafting = pool.submit(write_notices, db_path, notices_dir, today=date.today(), cache_dir=cache_dir) \
+            if pool is not None and drafts else None
+        written = write_notices_for(snap, notices_dir, cache_dir=cache_dir) if drafting is None else None
         by_county = county_sheets.result()
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
-        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads)
+        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None)
+        if drafting is not None:
+            written = _drafted(drafting, lambda: write_notices_for(snap, notices_dir, cache_dir=cache_dir))
+    if sorted(map(str, written)) != sorted(map(str, drafts.values())):
+        raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written}
+
+
+def _drafted(drafting: Future, here: Callable[[], list[Path]]) -> list[Path]:
+    """The drafts written by a pool worker; if that worker died, written here instead."""
+    try:
+        return drafting.result()
+    except BrokenExecutor:
+        return here()

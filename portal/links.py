@@ -25,13 +25,14 @@ def relative(target: Path, site: Path) -> str | None:
     return relative_all([target], site).get(Path(target))
 
 
-def relative_all(targets: Iterable[Path], site: Path) -> dict[Path, str]:
-    """``relative`` for many files: each folder is resolved once (many drafts share one folder)."""
+def relative_all(targets: Iterable[Path], site: Path, being_written: bool = False) -> dict[Path, str]:
+    """``relative`` for many files: each folder is resolved once (many drafts share one folder).
+    ``being_written``: the files are being written meanwhile (their writer confirms them afterwards)."""
     site_dir = Path(site).resolve()
     folders: dict[Path, Path | None] = {}
     out = {}
     for target in map(Path, targets):
-        if not target.is_file():
+        if not being_written and not target.is_file():
             continue
         if target.parent not in folders:
             try:

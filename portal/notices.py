@@ -56,12 +56,13 @@ Line = tuple[str, bool]                  # (text, bold)
 
 
 def write_notices(db_path: Path, out_dir: Path, template: Path | None = None, *,
-                  today: date | None = None) -> list[Path]:
+                  today: date | None = None, cache_dir: Path | None = None) -> list[Path]:
     """Write one 整改通知 draft per body with an open error-level fail in the latest completed run into
     ``out_dir``; return the paths (sorted by body name). ``template`` defaults to the shipped
-    ``portal/templates/notice_template.docx``."""
+    ``portal/templates/notice_template.docx``; ``cache_dir`` as in ``write_notices_for``."""
     with data.collector_paused():
-        return write_notices_for(data.load(Path(db_path), details=False), out_dir, template, today=today)
+        return write_notices_for(data.load(Path(db_path), details=False), out_dir, template, today=today,
+                                 cache_dir=cache_dir)
 
 
 def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None = None, *,
@@ -72,22 +73,27 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
     and kept in ``cache_dir`` when given (``build_all`` keeps it beside the runs' draft folders), under the
     digest of everything it is made from: a later build whose draft would be made from the same data only
     puts in the run id and the date, and a draft already written with the same run id and date is kept."""
-    bodies = sorted((b for b in snap.bodies.values() if b.non_compliant), key=lambda b: (b.name, b.key))
-    if not bodies:
+    targets = notice_targets(snap, out_dir)
+    if not targets:
         return []
     rules = catalogue()
     today = today or date.today()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     drafter = Drafter(template, catalogue_key(rules))
     cache = DraftCache(cache_dir)
-    jobs = [(body, notice_path(out_dir, body), notice_values(snap, body, today)) for body in bodies]
+    jobs = [(body, path, notice_values(snap, body, today)) for body, path in targets]
     keys = [drafter.content_key(values, body.digest) for body, _, values in jobs]
     snap.read_details(body for (body, _, _), key in zip(jobs, keys) if key is None or not cache.has(key))
     for (body, path, values), key in zip(jobs, keys):
         drafter.write(path, values, key, lambda body=body: problem_lines(body, rules), cache)
     cache.save()
     return [path for _, path, _ in jobs]
+
+
+def notice_targets(snap: data.Snapshot, out_dir: Path) -> list[tuple[data.Body, Path]]:
+    """The bodies that get a draft (an open error-level fail), sorted by name, each with its draft's path."""
+    bodies = sorted((b for b in snap.bodies.values() if b.non_compliant), key=lambda b: (b.name, b.key))
+    return [(body, notice_path(out_dir, body)) for body in bodies]
 
 
 def notice_path(out_dir: Path, body: data.Body) -> Path:

@@ -37,9 +37,11 @@ def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> P
 
 
 def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None,
-               notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None) -> Path:
+               notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None,
+               notices_being_written: bool = False) -> Path:
     """``build_site`` from an already loaded snapshot. ``notices`` maps a body's key to its 整改通知 draft and
-    ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists.
+    ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists (drafts
+    also when ``notices_being_written``: another process writes them meanwhile and the caller waits for it).
 
     Rebuilding into the same folder is incremental: ``out_dir/.build-manifest.json`` records each page's
     digest. A body page is rendered only when what it shows changed (its reports, findings, reviews and
@@ -49,7 +51,7 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     out_dir = Path(out_dir)
     rules = catalogue()
     slugs = rule_slugs(snap, rules)
-    rels = relative_all((notices or {}).values(), out_dir)
+    rels = relative_all((notices or {}).values(), out_dir, notices_being_written)
     notice_links = {key: rels[Path(path)] for key, path in (notices or {}).items() if Path(path) in rels}
     files = tuple((label, rel) for label, path in (downloads or {}).items() if (rel := relative(path, out_dir)))
     links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)

@@ -512,6 +512,21 @@ def test_rebuild_after_a_new_run_matches_a_fresh_build(warehouse, tmp_path):
         assert text == _draft_text(theirs) and "20260103T020000000000Z" in text
 
 
+def test_drafts_written_by_a_worker_process_give_the_same_build(warehouse, tmp_path):
+    """``xxgk run`` hands the drafts to its (idle) parser processes while it writes the site."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    here = portal.build_all(path, tmp_path / "here")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = portal.build_all(path, tmp_path / "pooled", pool=pool)
+    assert here["notices"] and [p.name for p in pooled["notices"]] == [p.name for p in here["notices"]]
+    assert all(p.is_file() for p in pooled["notices"])
+    assert [_draft_text(p) for p in pooled["notices"]] == [_draft_text(p) for p in here["notices"]]
+    assert _texts(pooled["site"].parent) == _texts(here["site"].parent), "the same pages, the same links"
+
+
 def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     first = portal.build_all(path, tmp_path / "out")

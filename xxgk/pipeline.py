@@ -192,6 +192,12 @@ def _ready() -> None:
     """Nothing: a worker that ran it has started and imported this module."""
 
 
+def idle_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor | None
+    """The run's parser processes, for other work once parsing is done (None when parsing runs in this
+    process, ``XXGK_PARSE_WORKERS=0``)."""
+    return None if os.environ.get("XXGK_PARSE_WORKERS") == "0" else process_pool()
+
+
 def shutdown_pool() -> None:
     global _POOL
     with _POOL_LOCK:

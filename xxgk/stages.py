@@ -143,7 +143,7 @@ def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
     t0 = time.perf_counter()
     result = exports.write_audit(settings.db, settings.out_dir)
     exports.print_top(result, top)
-    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs)
+    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs, pool=pipeline.idle_pool())
     state.timings["summary"] = time.perf_counter() - t0
     return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
             "xlsx": str(result.xlsx), "site": str(built["site"]), "notices": len(built["notices"])}
