@@ -19,7 +19,7 @@ from xxgk import pipeline, stages
 from xxgk.settings import RunSettings
 from xxgk.stages import RunState
 
-__all__ = ["RunState", "ingest", "load", "nightly", "run_local", "summary", "validate"]
+__all__ = ["RunState", "begin_load", "ingest", "load", "nightly", "run_local", "summary", "validate"]
 
 _STATES: dict[str, RunState] = {}  # a run's in-memory state, handed between stages by run id
 
@@ -89,6 +89,12 @@ def validate(settings: RunSettings, run_id: str) -> None:
     stages.validate(settings, _STATES[run_id])
 
 
+@task(name="write reports and cells", cache_policy=NO_CACHE)
+def begin_load(settings: RunSettings, run_id: str) -> None:
+    """While validation runs: the run's new reports and cells, in the load's transaction (left open)."""
+    stages.begin_load(settings, _STATES[run_id])
+
+
 @task(name="load warehouse", cache_policy=NO_CACHE)
 def load(settings: RunSettings, run_id: str, flow_run_id: str | None) -> None:
     """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
@@ -154,7 +160,9 @@ def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner
 
 
 def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
-    """The four stages as subflows of the calling flow. The subflows send no heartbeats of their own: they
+    """The four stages as subflows (and tasks) of the calling flow. While the validation subflow runs, a task
+    writes the run's new reports and cells into the load's transaction (left open; the load task adds the
+    findings and commits, or the run rolls it back). The subflows send no heartbeats of their own: they
     run inside ``nightly``, whose heartbeat already tells the server the run is alive (and Prefect's
     heartbeat thread costs up to a second at the end of every flow run)."""
     from prefect.runtime import flow_run
@@ -168,10 +176,16 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
                 ingest.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)
             else:
                 ingest(settings, state.run_id)
-            validate(settings, state.run_id)
+            begun = begin_load.submit(settings, state.run_id)
+            try:
+                validate(settings, state.run_id)
+            finally:
+                begun.wait()
+            begun.result()
             load(settings, state.run_id, flow_run.get_id())
             summarised = summary(settings, state.run_id)
     finally:
+        stages.abandon_load(state)
         _STATES.pop(state.run_id, None)
         pipeline.shutdown_pool()
     return stages.outcome(state, summarised)

@@ -135,8 +135,16 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
     """One transaction: the run row, reports and cells not yet stored, this run's findings (and findings
     carried over unchanged from run ``carry_from`` for ``carry_ids``). On any error nothing is written.
     Cells come as a frame, or as Parquet files written by the parser workers (``cell_files``)."""
+    begin_run(con, reports, cells, cell_files)
+    finish_run(con, run, findings, carry_from, carry_ids)
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cells: pd.DataFrame | None = None,
+              cell_files: list[str] | None = None) -> None:
+    """``load_run``'s first half: open the transaction and write the reports (and their cells) not yet
+    stored. Nothing is visible until ``finish_run`` commits; on an error here it is rolled back."""
     con.execute("BEGIN TRANSACTION")
-    try:
+    with _rolled_back_on_error(con):
         known = known_report_ids(con)
         new = reports[~reports["report_id"].isin(known)].drop_duplicates("report_id") \
             if reports is not None and not reports.empty else None
@@ -146,6 +154,13 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
             _insert(con, "cells", _cells_of(cells, new["report_id"]))
         if new is not None and cell_files:
             _insert_cell_files(con, cell_files, new["report_id"])
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.DataFrame,
+               carry_from: str | None = None, carry_ids: list[str] | None = None) -> None:
+    """``load_run``'s second half, in the transaction ``begin_run`` opened: the findings (new and carried
+    over), the run row, then the commit; on any error the whole transaction is rolled back."""
+    with _rolled_back_on_error(con):
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
@@ -153,6 +168,12 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, reports: pd.DataFra
                     [run.run_id, run.started_at, run.finished_at, run.flow_run_id, run.n_reports, run.n_new,
                      run.n_failed, run.docs_path, run.catalogue])
         con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _rolled_back_on_error(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    try:
+        yield
     except BaseException:
         con.execute("ROLLBACK")
         raise

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from warehouse import db
@@ -49,36 +50,76 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: f
     return plan
 
 
+@dataclass
+class StagedLoad:
+    """A run's load begun before its findings exist: the open connection, whose transaction already holds
+    the run's new reports and cells (``begin_load``); ``finish_load`` adds the findings and commits."""
+
+    con: duckdb.DuckDBPyConnection
+    body_ids: dict[str, str | None]
+
+
 def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
     """Write the run in one transaction (see ``db.load_run``)."""
-    from xxgk.pipeline import catalogue_version
+    finish_load(begin_load(settings, state), settings, state, flow_run_id)
 
+
+def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
+    """Refresh the register and write the run's new reports and cells in a transaction left open (they
+    need no finding: the run writes them while its rules run)."""
     matches = settings.matches(state.reports)
     body_ids = {rid: m.body_id for rid, m in matches.items()}
-    kinds = settings.register_kinds(matches)
-    sizes = {s.sha256: s.size for s in state.sources}
-    raw = {r.report_id: str(path) for r in state.reports if (path := _archived(settings.raw_root, r))}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    published = {f["report_id"]: f["published_on"] for f in state.facts if "published_on" in f} \
-        if len(state.facts) == len(state.reports) else None
-    reports = report_rows(state.reports, body_ids, kinds, raw, now, matches, published)
-    if not reports.empty:
-        reports["size_bytes"] = reports["report_id"].map(sizes)
-    run = db.RunRecord(state.run_id, state.started_at, now, flow_run_id,
-                       len(state.reports) + len(state.carried), len(state.reports),
-                       sum(r.parse_status == "failed" for r in state.reports),
-                       str(state.docs_index) if state.docs_index else None,
-                       settings.signature(catalogue_version()))
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
         if settings.bodies:
             db.upsert_bodies(con, bodies_frame(settings))
         cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
-        db.load_run(con, run, reports, cells, finding_rows(state.run_id, state.findings, body_ids),
-                    state.carry_from, state.carried, cell_files=state.cell_files)
-    finally:
+        db.begin_run(con, _report_frame(settings, state, matches, body_ids), cells, cell_files=state.cell_files)
+    except BaseException:
         con.close()
+        raise
+    return StagedLoad(con, body_ids)
+
+
+def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
+    """The run's findings and its row, then the commit (``db.finish_run``); the snapshot is refreshed."""
+    from xxgk.pipeline import catalogue_version
+
+    run = db.RunRecord(state.run_id, state.started_at, datetime.now(timezone.utc).replace(tzinfo=None),
+                       flow_run_id, len(state.reports) + len(state.carried), len(state.reports),
+                       sum(r.parse_status == "failed" for r in state.reports),
+                       str(state.docs_index) if state.docs_index else None,
+                       settings.signature(catalogue_version()))
+    try:
+        db.finish_run(staged.con, run, finding_rows(state.run_id, state.findings, staged.body_ids),
+                      state.carry_from, state.carried)
+    finally:
+        staged.con.close()
     db.refresh_snapshot(settings.db)
+
+
+def abandon_load(staged: StagedLoad) -> None:
+    """Roll back a load that will not be finished (the run failed after ``begin_load``)."""
+    try:
+        staged.con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # the transaction is gone already (a failed statement ended it)
+    finally:
+        staged.con.close()
+
+
+def _report_frame(settings: "RunSettings", state: "RunState", matches: dict,
+                  body_ids: dict[str, str | None]) -> pd.DataFrame:
+    kinds = settings.register_kinds(matches)
+    sizes = {s.sha256: s.size for s in state.sources}
+    raw = {r.report_id: str(path) for r in state.reports if (path := _archived(settings.raw_root, r))}
+    published = {f["report_id"]: f["published_on"] for f in state.facts if "published_on" in f} \
+        if len(state.facts) == len(state.reports) else None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    reports = report_rows(state.reports, body_ids, kinds, raw, now, matches, published)
+    if not reports.empty:
+        reports["size_bytes"] = reports["report_id"].map(sizes)
+    return reports
 
 
 def _archived(raw_root: Path, report: "Report") -> Path | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class RunState:
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)
     docs_index: Path | None = None
+    staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -124,15 +126,36 @@ def release_bulky_facts(facts: list[Facts]) -> None:
             f.pop(name, None)
 
 
-def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> None:
-    """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
+def begin_load(settings: RunSettings, state: RunState) -> None:
+    """Start the load while validation runs: the register, the run's new reports and their cells, written
+    in a transaction left open (DuckDB does the writing on the other core; the rules do not need it)."""
     from warehouse import store
 
     t0 = time.perf_counter()
-    store.load(settings, state, flow_run_id)
+    state.staged = store.begin_load(settings, state)
+    state.timings["load_begun"] = time.perf_counter() - t0
+
+
+def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> None:
+    """The one writer: the run, new reports and cells (begun by ``begin_load``, or now), and this run's
+    findings, in one transaction."""
+    from warehouse import store
+
+    t0 = time.perf_counter()
+    staged, state.staged = state.staged or store.begin_load(settings, state), None
+    store.finish_load(staged, settings, state, flow_run_id)
     for name in state.cell_files:  # loaded (or the run failed: the next run clears them)
         Path(name).unlink(missing_ok=True)
     state.timings["load"] = time.perf_counter() - t0
+
+
+def abandon_load(state: RunState) -> None:
+    """Roll back a load begun for a run that failed before finishing it."""
+    from warehouse import store
+
+    if state.staged is not None:
+        store.abandon_load(state.staged)
+        state.staged = None
 
 
 def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
@@ -166,15 +189,23 @@ def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
 
 
 def run_plain(settings: RunSettings) -> dict:
-    """The whole run without Prefect: the same stage functions, called one after the other."""
+    """The whole run without Prefect: the same stage functions, called one after the other (the load
+    begun in a thread while validation runs)."""
     state = RunState.new()
     settings.check_writable()
     try:
         with settings.run_lock():
             ingest(settings, state, map_in_pool)
-            validate(settings, state)
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                begun = thread.submit(begin_load, settings, state)
+                try:
+                    validate(settings, state)
+                finally:
+                    wait([begun])
+            begun.result()
             load(settings, state, None)
             summarised = summary(settings, state)
     finally:
+        abandon_load(state)
         pipeline.shutdown_pool()
     return outcome(state, summarised)

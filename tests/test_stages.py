@@ -1,0 +1,76 @@
+"""``xxgk.stages``: the run's stages without Prefect, and the load begun while validation runs (one
+transaction all the same: a run that fails leaves nothing behind)."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import REPO
+from xxgk import stages
+from xxgk.settings import RunSettings
+
+SEED = REPO / "examples" / "2020_xiangcheng_zhen.txt"
+
+
+@pytest.fixture()
+def settings(tmp_path, monkeypatch: pytest.MonkeyPatch) -> RunSettings:
+    monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SEED, inputs / SEED.name)
+    return RunSettings((inputs,), tmp_path / "w.duckdb", docs=tmp_path / "docs", out_dir=tmp_path / "out",
+                       engine="bare")
+
+
+def _counts(settings: RunSettings) -> dict[str, int]:
+    con = duckdb.connect(str(settings.db))  # read-write: no transaction of the run may still hold it
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in ("reports", "cells", "findings", "runs")}
+    finally:
+        con.close()
+
+
+def test_plain_run_writes_reports_cells_findings_and_the_run(settings: RunSettings) -> None:
+    outcome = stages.run_plain(settings)
+    counts = _counts(settings)
+    assert outcome["n_parsed"] == 1 and counts["reports"] == 1 and counts["runs"] == 1
+    assert counts["cells"] > 100 and counts["findings"] > 20
+    assert {"load_begun", "validate", "load"} <= set(outcome["timings"])
+
+
+def test_a_failed_validation_rolls_back_the_reports_and_cells_begun(settings, monkeypatch) -> None:
+    from warehouse import store
+
+    begun = []
+
+    def begin(*args: object) -> store.StagedLoad:
+        begun.append(store_begin(*args))
+        return begun[-1]
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("validation broke")
+
+    store_begin = store.begin_load
+    monkeypatch.setattr(store, "begin_load", begin)
+    monkeypatch.setattr(stages, "validate", broken)
+    with pytest.raises(RuntimeError, match="validation broke"):
+        stages.run_plain(settings)
+    assert len(begun) == 1
+    with pytest.raises(duckdb.ConnectionException):  # rolled back and closed, not left to the collector
+        begun[0].con.execute("SELECT 1")
+    assert _counts(settings) == {"reports": 0, "cells": 0, "findings": 0, "runs": 0}
+
+
+def test_a_failed_begin_is_the_run_s_error(settings, monkeypatch) -> None:
+    from warehouse import store
+
+    def broken(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "begin_load", broken)
+    with pytest.raises(OSError, match="disk full"):
+        stages.run_plain(settings)
+    assert _counts(settings)["reports"] == 0
