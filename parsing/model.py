@@ -34,7 +34,10 @@ class Locator:
         return {"where": self.where, "row": self.row, "column": self.column}
 
     def __str__(self) -> str:
-        parts = [self.where, f"“{self.row}”行" if self.row else "", f"“{self.column}”列" if self.column else ""]
+        where, row, column = self.where, self.row, self.column
+        if where and row and column:  # a table cell's locator: one format, not a join of the parts printed
+            return f"{where} “{row}”行 “{column}”列"
+        parts = [where, f"“{row}”行" if row else "", f"“{column}”列" if column else ""]
         return " ".join(p for p in parts if p)
 
 

@@ -116,7 +116,22 @@ def _is_footer(text: str) -> bool:
 
 def _drop_footers(lines: list[Line]) -> list[Line]:
     """Page footers such as "- 4 -" are printed inside tables by PDF extraction; blank them out."""
-    return [Line("", ln.where, False) if _FOOTER.match(ln.text) else ln for ln in lines]
+    return [Line("", ln.where, False) if _is_footer(ln.text) else ln for ln in lines]
+
+
+# A footer's last printed character (a dash, or 页) followed by what may follow a line's text, or a cell's, in
+# the text it was cut from: whitespace (line separators and tabs among it), a markdown "|", or the end. One
+# pattern for each character: a pattern that begins with a given character is searched for quickly.
+_FOOTER_ENDS = tuple(re.compile(rf"{re.escape(last)}(?=\s|\||$)") for last in "-－—–页")
+
+
+def _may_have_footers(text: str) -> bool:
+    """Whether a line cut from ``text`` can be a footer: a few searches of the whole text instead of a look at
+    each line. A footer ends with a dash or 页 and then only whitespace, so its end is found by ``_FOOTER_ENDS``."""
+    for footer_end in _FOOTER_ENDS:
+        if footer_end.search(text) is not None:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- text
@@ -168,20 +183,21 @@ def _reject_binary(text: str) -> None:
 
 
 def _read_text(data: bytes) -> list[Line]:
-    """The lines of a text file, page footers blanked out (as ``_drop_footers`` does)."""
-    raws = decode_text(data).splitlines()
+    """The lines of a text file, page footers blanked out (by ``_drop_footers``, when there can be any)."""
+    text = decode_text(data)
+    raws = text.splitlines()
     lines: list[Line] = []
     append = lines.append
     for raw, where in zip(raws, _line_names(len(raws))):
         if "|" not in raw:  # the common cases of ``_text_line``, inlined
             if "\t" not in raw:
-                append(Line("", where, False) if _is_footer(raw) else Line(raw, where, False))
+                append(Line(raw, where, False))
                 continue
-            if raw[0] == "\t" and "\t" not in raw[1:]:
-                append(Line("", where, False) if _is_footer(raw[1:]) else Line(raw[1:], where, True))
+            if raw[0] == "\t" and "\t" not in (cell := raw[1:]):
+                append(Line(cell, where, True))
                 continue
-        lines.extend(_drop_footers(_text_line(raw, where)))
-    return lines
+        lines.extend(_text_line(raw, where))
+    return _drop_footers(lines) if _may_have_footers(text) else lines
 
 
 _NAMED_LINES = 5000  # the names of the first lines are made once (a report has a few hundred lines)

@@ -11,8 +11,9 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
+from typing import NamedTuple
 
 from parsing.text import Token, to_number
 from rules.arithmetic import Identity
@@ -23,23 +24,37 @@ _PIECE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 _GLUE = re.compile(r"[+\-−–]?\d+(?:\.\d+)?")
 
 
-@dataclass(frozen=True)
-class RowTokens:
-    """The tokens of one row after trimming label fragments, and how many cells the row has."""
+class RowTokens(NamedTuple):
+    """The tokens of one row after trimming label fragments, and the row's cell ids (a named tuple: made for
+    every row of every report, and cheaper to make than a frozen dataclass)."""
 
     row_id: str
     cell_ids: tuple[str, ...]
     tokens: tuple[Token, ...]
 
 
+_VALUE_KINDS = frozenset({"number", "na"})
+
+
 def trim(tokens: list[Token], n: int) -> list[Token]:
     """Drop label fragments before the values and text after them; drop edge blanks beyond ``n``.
-    Blank cells after the end of a table row belong to the next row's label columns, not to this row."""
-    tokens = _drop_next_row_blanks(tokens)
+    The row ends at the first break after its last value (number or n/a): the cells after it belong to the
+    next row's label columns (empty cells, group headers such as （三）不予公开). Breaks before the last value,
+    or before any other token, are skipped."""
+    last = len(tokens) - 1  # the last value
+    while last >= 0 and tokens[last].kind not in _VALUE_KINDS:
+        last -= 1
     out: list[Token] = []
+    begun = False  # whether a token other than a break was seen
     valued = False  # whether ``out`` holds a token other than text
-    for token in tokens:
-        if token.kind == "text":
+    for index, token in enumerate(tokens):
+        kind = token.kind
+        if kind == "break":
+            if begun and index > last:
+                break
+            continue
+        begun = True
+        if kind == "text":
             if not valued:
                 continue
             if not token.cell:
@@ -54,23 +69,6 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     while len(out) > n and out[-1].kind == "blank":
         out.pop()
     return out
-
-
-def _drop_next_row_blanks(tokens: list[Token]) -> list[Token]:
-    """Cells after the row break that follows this row's last value belong to the next row's label
-    columns (empty cells, group headers such as （三）不予公开); breaks before any value are skipped."""
-    first = 0
-    while first < len(tokens) and tokens[first].kind == "break":
-        first += 1
-    last = len(tokens) - 1
-    while last >= first and tokens[last].kind not in ("number", "na"):
-        last -= 1
-    cut = len(tokens)
-    for i in range(last + 1, len(tokens)):
-        if tokens[i].kind == "break":
-            cut = i
-            break
-    return [t for t in tokens[first:cut] if t.kind != "break"]
 
 
 def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from parsing.model import Cell, Locator
 from parsing.readings import RowTokens, Reading, agreed, readings, resolve_split, trim
@@ -12,8 +13,10 @@ from rules.arithmetic import Identity, identities
 from rules.layout import Row, Table
 
 
-@dataclass(frozen=True)
-class FoundRow:
+class FoundRow(NamedTuple):
+    """A row label found in the text (a named tuple: made for every row of every report, and cheaper to make
+    than a frozen dataclass)."""
+
     row: Row
     label_start: int
     label_end: int
@@ -38,8 +41,10 @@ class _Plan:
 
     table: Table
     identities: list[Identity]
-    cells: tuple[tuple[str, Row, str], ...]  # (cell id, row, printed column label), in printed order
+    # each row with its (cell id, printed column label) pairs, in printed order
+    cells: tuple[tuple[Row, tuple[tuple[str, str], ...]], ...]
     row_cells: dict[int, tuple[str, ...]]  # id(row) → the row's cell ids
+    labels: tuple[tuple[Row, tuple[str, ...], int | None], ...]  # each row with its label variants and number
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -59,9 +64,10 @@ def _plan(table: Table) -> _Plan:
 
 def _make_plan(table: Table) -> _Plan:
     row_cells = {id(row): tuple(f"{table.id}.{row.id}.{col}" for col in row.cols) for row in table.rows}
-    cells = tuple((cid, row, table.column(col).label.text)
-                  for row in table.rows for cid, col in zip(row_cells[id(row)], row.cols))
-    return _Plan(table, identities(table), cells, row_cells)
+    cells = tuple((row, tuple((cid, table.column(col).label.text) for cid, col in zip(row_cells[id(row)], row.cols)))
+                  for row in table.rows)
+    labels = tuple((row, row.label.all, row.label.numbered) for row in table.rows)
+    return _Plan(table, identities(table), cells, row_cells, labels)
 
 
 def table_start(textmap: TextMap, table: Table, start: int, end: int) -> int | None:
@@ -74,8 +80,8 @@ def find_rows(text: str, table: Table, start: int, end: int) -> list[FoundRow]:
     """Each row's label, searched in printed order; a row whose label is absent is skipped."""
     found: list[FoundRow] = []
     cursor = start
-    for row in table.rows:
-        match = find_label(text, row.label.all, cursor, end, row.label.numbered)
+    for row, labels, numbered in _plan(table).labels:
+        match = find_label(text, labels, cursor, end, numbered)
         if match:
             found.append(FoundRow(row, match.start(), match.end(), compact(match.group(0))))
             cursor = match.end()
@@ -89,7 +95,8 @@ def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bo
         return _absent(table)
     spans = [(f, f.label_end, nxt.label_start) for f, nxt in zip(found, found[1:])]
     spans.append((found[-1], found[-1].label_end, end))
-    rows = [_row_tokens(textmap, table, f.row, a, b, glued) for f, a, b in spans]
+    row_cells = _plan(table).row_cells
+    rows = [_row_tokens(textmap, f.row, row_cells[id(f.row)], a, b, glued) for f, a, b in spans]
     printed = {f.row.id: f.printed for f in found}
     return _cells(table, rows, printed)
 
@@ -132,10 +139,9 @@ def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple
     return count, pos
 
 
-def _row_tokens(textmap: TextMap, table: Table, row: Row, a: int, b: int,
+def _row_tokens(textmap: TextMap, row: Row, cell_ids: tuple[str, ...], a: int, b: int,
                 glued: bool) -> tuple[RowTokens, list[Reading]]:
     tokens = trim(region_tokens(textmap, a, b), len(row.cols))
-    cell_ids = _plan(table).row_cells[id(row)]
     return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols), glued)
 
 
@@ -145,18 +151,19 @@ def _cells(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: d
     by_row: dict | None = None  # made when first needed
     missing = False  # whether a cell is missing (only ``_cell`` makes one)
     cells: dict[str, Cell] = {}
-    for cid, row, column in plan.cells:
+    for row, columns in plan.cells:
         label = printed.get(row.id)
-        token = None if cid in open_candidates else fixed.get(cid)
-        if token is not None and label and not token.glued:  # one reading, printed as is: ``_cell`` inlined
-            value = token.value if token.kind == "number" else None
-            cells[cid] = Cell(cid, token.kind, value, token.raw, Locator(token.where, label, column), "")
-            continue
-        options = open_candidates.get(cid) or ((token,) if token is not None else _NO_OPTIONS)
-        if by_row is None:
-            by_row = {row.row_id: (row, opts) for row, opts in rows}
-        cell = cells[cid] = _cell(cid, table, row, column, options, label, by_row)
-        missing = missing or cell.state == "missing"
+        for cid, column in columns:
+            token = None if cid in open_candidates else fixed.get(cid)
+            if token is not None and label and not token.glued:  # one reading, printed as is: ``_cell`` inlined
+                value = token.value if token.kind == "number" else None
+                cells[cid] = Cell(cid, token.kind, value, token.raw, Locator(token.where, label, column), "")
+                continue
+            options = open_candidates.get(cid) or ((token,) if token is not None else _NO_OPTIONS)
+            if by_row is None:
+                by_row = {row_tokens.row_id: (row_tokens, opts) for row_tokens, opts in rows}
+            cell = cells[cid] = _cell(cid, table, row, column, options, label, by_row)
+            missing = missing or cell.state == "missing"
     return TableResult(cells, tuple(_row_problems(table, rows, printed, cells, missing)), True)
 
 

@@ -214,11 +214,15 @@ def _widen(text: str, full: re.Pattern[str], low: int, body_start: int, body_end
     The search tries each position in turn; the match it returns is ``full.match`` at the first position that
     has one. Before ``body_start`` only an item number can begin a match, and it begins with one of
     ``_PREFIX_START``: only those positions are tried, and then ``body_start`` (where the label alone
-    matches, so a match is always found)."""
-    for candidate in _PREFIX_START.finditer(text, low, body_start):
-        match = full.match(text, candidate.start(), body_end)
+    matches, so a match is always found). Each next candidate is found by a search (cheaper than ``finditer``,
+    which makes an iterator for the few candidates there are)."""
+    pos = low
+    while (candidate := _PREFIX_START.search(text, pos, body_start)) is not None:
+        pos = candidate.start()
+        match = full.match(text, pos, body_end)
         if match is not None:
             return match
+        pos += 1
     return full.match(text, body_start, body_end)
 
 
@@ -292,21 +296,32 @@ def region_tokens(textmap: TextMap, start: int, end: int) -> list[Token]:
     partial lines (the rest of a label's line) and ordinary lines are split into words; an empty
     line becomes a ``break`` (in tab-per-cell text and in HTML/Word tables it ends a table row)."""
     tokens: list[Token] = []
-    if start >= end:
+    lines, starts = textmap.lines, textmap.line_starts
+    if start >= end or not lines:
         return tokens
-    lines, starts, text = textmap.lines, textmap.line_starts, textmap.text
-    first = max(0, bisect.bisect_right(starts, start) - 1)  # textmap.line_index(start)
-    last = max(0, bisect.bisect_right(starts, max(start, end - 1)) - 1) + 1
-    for line, lo in zip(lines[first:last], starts[first:last]):  # the loop of ``TextMap.pieces``, inlined
-        line_text = line.text
-        hi = lo + len(line_text)
-        if start <= lo and hi <= end:  # the whole line
-            if line.cell:
-                tokens.append(cell_token(line_text, line))
-            elif line_text.strip():
-                _add_free_tokens(tokens, line_text, line.where)
-            else:
-                tokens.append(Token("break", "", line.where, False))
-        elif max(start, lo) <= min(end, hi):
-            _add_free_tokens(tokens, text[max(start, lo):min(end, hi)], line.where)
+    first = max(0, bisect.bisect_right(starts, start) - 1)  # textmap.line_index(start), inlined
+    last = max(0, bisect.bisect_right(starts, end - 1) - 1)
+    # Only the first and the last line can be cut by [start, end): the lines in between are whole.
+    whole_from = first if starts[first] >= start else first + 1
+    whole_to = last + 1 if starts[last] + len(lines[last].text) <= end else last
+    if whole_from > first:
+        _add_part(tokens, textmap, first, start, end)
+    append = tokens.append
+    for line in lines[whole_from:whole_to]:
+        if line.cell:
+            append(cell_token(line.text, line))
+        elif line.text.strip():
+            _add_free_tokens(tokens, line.text, line.where)
+        else:
+            append(Token("break", "", line.where, False))
+    if whole_to == last and whole_from <= last:  # the last line is cut (and is not the first, done above)
+        _add_part(tokens, textmap, last, start, end)
     return tokens
+
+
+def _add_part(tokens: list[Token], textmap: TextMap, index: int, start: int, end: int) -> None:
+    """The words of the part of line ``index`` within [start, end) (an empty part has none)."""
+    lo = max(start, textmap.line_starts[index])
+    hi = min(end, textmap.line_starts[index] + len(textmap.lines[index].text))
+    if lo < hi:
+        _add_free_tokens(tokens, textmap.text[lo:hi], textmap.lines[index].where)

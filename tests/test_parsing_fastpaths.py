@@ -1,10 +1,11 @@
 """The parser's fast paths give exactly what the plain code they replace gives.
 
 The hot spots of ``parsing`` were rewritten for speed (label search, the header walk of table 4, section
-headings, tokens, the hand-written ``__init__`` of the frozen model classes). Each is checked here against a
-straightforward reference — the code it replaced — on generated text made of the pieces that matter (labels,
-item numbers, digits, whitespace, brackets, quotes, separators). Speed itself is measured by running the
-parser over a corpus, not by timed tests.
+headings, tokens, row trimming, reading text and its footers, a locator's text, the hand-written ``__init__``
+of the frozen model classes). Each is checked here against a straightforward reference — the code it
+replaced — on generated text made of the pieces that matter (labels, item numbers, digits, whitespace,
+brackets, quotes, separators). Speed itself is measured by running the parser over a corpus, not by timed
+tests.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parsing import api, structure, text
+from parsing import api, readings, structure, text
 from parsing.model import Cell, Locator
 from parsing.readers import Document, Line, _read_text, _text_line
 from parsing.text import LabelWalk, TextMap, find_label, label_regex
@@ -247,6 +248,41 @@ def test_textmap_and_region_tokens_match_reference(data: st.DataObject) -> None:
         ref_region_tokens(textmap, start, end))
 
 
+def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
+    first = 0
+    while first < len(tokens) and tokens[first].kind == "break":
+        first += 1
+    last = len(tokens) - 1
+    while last >= first and tokens[last].kind not in ("number", "na"):
+        last -= 1
+    cut = next((i for i in range(last + 1, len(tokens)) if tokens[i].kind == "break"), len(tokens))
+    out: list[text.Token] = []
+    for token in (t for t in tokens[first:cut] if t.kind != "break"):
+        if token.kind == "text":
+            if not any(t.kind != "text" for t in out):
+                continue
+            if not token.cell:
+                break
+        out.append(token)
+    while out and out[-1].kind == "text":
+        out.pop()
+    while len(out) > n and out[0].kind == "blank":
+        out.pop(0)
+    while len(out) > n and out[-1].kind == "blank":
+        out.pop()
+    return out
+
+
+TOKENS = st.lists(st.builds(lambda kind, cell: text.Token(kind, kind, "第1行", cell),
+                            st.sampled_from(["number", "na", "blank", "text", "break"]), st.booleans()), max_size=12)
+
+
+@FAST
+@given(TOKENS, st.integers(0, 8))
+def test_trim_matches_reference(tokens: list[text.Token], n: int) -> None:
+    assert [id(t) for t in readings.trim(list(tokens), n)] == [id(t) for t in ref_trim(list(tokens), n)]
+
+
 # ---------------------------------------------------------------- reading text
 
 
@@ -259,12 +295,31 @@ def ref_read_lines(raw_lines: list[str]) -> list[Line]:
 
 
 @FAST
-@given(st.lists(st.lists(st.sampled_from(["规章", "0", "12", "|", "\t", " ", "- 4 -", "第 2 页", "—3—", "--", ":"]),
-                         max_size=6).map("".join), max_size=10))
-def test_read_text_matches_reference(raw_lines: list[str]) -> None:
-    data = "\n".join(["标题", *raw_lines]).encode("utf-8")
+@given(st.lists(st.lists(st.sampled_from(["规章", "0", "12", "|", "\t", " ", "- 4 -", "第 2 页", "—3—", "--", ":",
+                                          "－5－", "–1–", "第3页共9页", "页", "\u3000"]),
+                         max_size=6).map("".join), max_size=10),
+       st.sampled_from(["\n", "\r\n", "\r", "\u2028", "\x85"]))
+def test_read_text_matches_reference(raw_lines: list[str], newline: str) -> None:
+    data = newline.join(["标题", *raw_lines]).encode("utf-8")
     from parsing.readers import decode_text
     assert _read_text(data) == ref_read_lines(decode_text(data).splitlines())
+
+
+# ---------------------------------------------------------------- the model
+
+
+def ref_locator_str(locator: Locator) -> str:
+    row, column = locator.row, locator.column
+    parts = [locator.where, f"“{row}”行" if row else "", f"“{column}”列" if column else ""]
+    return " ".join(p for p in parts if p)
+
+
+@FAST
+@given(st.sampled_from(["", "第3行", "网页表格1第2行第3格"]), st.sampled_from([None, "", "规章", "（一）予以公开"]),
+       st.sampled_from([None, "", "自然人", "总计"]))
+def test_locator_str_matches_reference(where: str, row: str | None, column: str | None) -> None:
+    locator = Locator(where, row, column)
+    assert str(locator) == ref_locator_str(locator)
 
 
 # ---------------------------------------------------------------- the hand-written __init__ of frozen classes
