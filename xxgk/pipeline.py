@@ -2,6 +2,7 @@
 benchmark calls them directly ("bare") to measure what orchestration and GX add."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
@@ -175,8 +176,8 @@ def process_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
             from concurrent.futures import ProcessPoolExecutor
 
             workers = int(os.environ.get("XXGK_PARSE_WORKERS", os.cpu_count() or 1))
-            _POOL = ProcessPoolExecutor(max_workers=max(workers, 1),
-                                        mp_context=multiprocessing.get_context("spawn"))
+            _POOL = ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_worker_started)
         return _POOL
 
 
@@ -186,6 +187,13 @@ def warm_pool() -> None:
     pool = process_pool()
     for _ in range(pool._max_workers):  # noqa: SLF001 - the pool's own size
         pool.submit(_ready)
+
+
+def _worker_started() -> None:
+    """A parser process has started and imported the parser and the rules (to unpickle this function):
+    those long-lived objects are moved out of the garbage collector's sight, so that the collections the
+    chunks' many new objects trigger do not walk them again and again (~8 % of a worker's time)."""
+    gc.freeze()
 
 
 def _ready() -> None:
