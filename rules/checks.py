@@ -7,7 +7,10 @@ whole batch; the bare verdicts are the reference it is tested against and what t
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import is_not
 
 from rules import layout
 from rules.arithmetic import GROUPS, Identity
@@ -24,6 +27,19 @@ class Scope:
     cells: tuple[str, ...]
     identity: Identity | None = None
     fact: str | None = None
+
+
+class Scopes(tuple):
+    """The scopes of one rule on one report (a tuple of ``Scope``), and ``inputs``: the cells of every scope
+    of the rule on the report's table layouts, including those left out (statements the report does not
+    make), so that one test tells whether all the inputs are known."""
+
+    inputs: frozenset[str]
+
+    def __new__(cls, scopes: Iterable[Scope], inputs: frozenset[str] | None = None) -> Scopes:
+        self = super().__new__(cls, scopes)
+        self.inputs = frozenset(cid for scope in self for cid in scope.cells) if inputs is None else inputs
+        return self
 
 
 def tables_for(facts: Facts) -> dict[str, layout.Table]:
@@ -84,37 +100,44 @@ def range_cells(rule: Rule, tables: dict[str, layout.Table]) -> tuple[str, ...]:
     return tuple(cid for cid in table.cell_ids() if cid.startswith(prefix) and cid.split(".")[2] not in excluded)
 
 
-def scopes(rule: Rule, facts: Facts) -> list[Scope]:
+def scopes(rule: Rule, facts: Facts) -> Scopes:
     """The scopes of ``rule`` for the report described by ``facts`` (its own table layouts)."""
     found = _layout_scopes(rule, _layout_key(facts))
     if rule.check.kind == "identity" and rule.check.get("optional"):  # only what the report states is checked
-        return [s for s in found if all(facts.get(c) is not None for c in s.identity.lhs)]  # type: ignore[union-attr]
-    return list(found)
+        known = known_names(facts)
+        return Scopes((s for s in found if known.issuperset(s.identity.lhs)), found.inputs)  # type: ignore[union-attr]
+    return found
 
 
 def _layout_key(facts: Facts) -> tuple[str, str]:
-    default = None if facts.get("t2_edition") and facts.get("t3_edition") else _default(facts)
-    return facts.get("t2_edition") or default, facts.get("t3_edition") or default  # type: ignore[return-value]
+    t2, t3 = facts.get("t2_edition"), facts.get("t3_edition")
+    if t2 and t3:
+        return t2, t3
+    default = _default(facts)
+    return t2 or default, t3 or default
 
 
-_SCOPES: dict[tuple[str, tuple[str, str]], tuple[Scope, ...]] = {}
+_SCOPES: dict[tuple[str, tuple[str, str]], Scopes] = {}
 
 
-def _layout_scopes(rule: Rule, layout_key: tuple[str, str]) -> tuple[Scope, ...]:
+def _layout_scopes(rule: Rule, layout_key: tuple[str, str]) -> Scopes:
     """The scopes of ``rule`` on one combination of table editions (memoised: there are a handful)."""
     key = (rule.id, layout_key)
-    if key not in _SCOPES:
-        t2, t3 = layout.edition(layout_key[0]), layout.edition(layout_key[1])
-        tables = {"t2": t2.t2, "t3": t3.t3, "t4": t3.t4}
-        if rule.check.kind == "identity":
-            found = identity_scopes(rule, tables)
-        elif rule.check.kind == "range":
-            found = [Scope(rule.id, rule.check.get("cells") or rule.id, range_cells(rule, tables))]
-        else:
-            fact = rule.check.get("fact")
-            found = [Scope(rule.id, fact, (), fact=fact)]
-        _SCOPES[key] = tuple(found)
-    return _SCOPES[key]
+    found = _SCOPES.get(key)
+    if found is None:
+        found = _SCOPES[key] = _build_scopes(rule, layout_key)
+    return found
+
+
+def _build_scopes(rule: Rule, layout_key: tuple[str, str]) -> Scopes:
+    t2, t3 = layout.edition(layout_key[0]), layout.edition(layout_key[1])
+    tables = {"t2": t2.t2, "t3": t3.t3, "t4": t3.t4}
+    if rule.check.kind == "identity":
+        return Scopes(identity_scopes(rule, tables))
+    if rule.check.kind == "range":
+        return Scopes((Scope(rule.id, rule.check.get("cells") or rule.id, range_cells(rule, tables)),))
+    fact = rule.check.get("fact")
+    return Scopes((Scope(rule.id, fact, (), fact=fact),))
 
 
 def all_scope_cells() -> frozenset[str]:
@@ -126,37 +149,49 @@ def all_scope_cells() -> frozenset[str]:
 
 def range_violations(rule: Rule, cells: tuple[str, ...], facts: Facts) -> list[str]:
     """Cells whose known value lies outside the rule's range (or is not a whole number when required)."""
+    values = list(map(facts.get, cells))
+    if not any(_outside(rule, dict.fromkeys(values))):  # a table repeats few values: test each one once
+        return []
+    return list(compress(cells, _outside(rule, values)))
+
+
+def _outside(rule: Rule, values: Iterable[float | None]) -> list[bool]:
+    """For each value, whether it lies outside the range of ``rule`` (an unknown value, None, never does)."""
     lo, hi, whole = rule.check.get("min"), rule.check.get("max"), rule.check.get("whole", False)
     below = rule.check.get("below")
-    out = []
-    for cid in cells:
-        value = facts.get(cid)
-        if value is None:
-            continue
-        if ((lo is not None and value < lo) or (hi is not None and value > hi) or (whole and value != int(value))
-                or (below is not None and value >= below)):
-            out.append(cid)
-    return out
+    return [value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)
+                                   or (whole and value != int(value)) or (below is not None and value >= below))
+            for value in values]
 
 
-KNOWN = "__known__"  # facts key: the names whose value is known (computed once per report, when first asked)
+_KNOWN: tuple[Facts | None, frozenset[str]] = (None, frozenset())  # the last facts asked about, their known names
 
 
 def known_names(facts: Facts) -> frozenset[str]:
-    """The names in ``facts`` whose value is not None. Memoised in ``facts`` itself: ask only once the
-    facts are complete (after the cross-report facts), as ``judge`` does."""
-    known = facts.get(KNOWN)
-    if known is None:
-        known = facts[KNOWN] = frozenset(k for k, v in facts.items() if v is not None)
+    """The names in ``facts`` whose value is not None. Remembered for the last facts asked about (the judge
+    asks rule after rule of one report): ask only once the facts are complete (after the cross-report
+    facts), as ``judge`` does. Not kept in ``facts``: a set per report would stay alive with them."""
+    global _KNOWN
+    last, known = _KNOWN
+    if last is not facts:
+        known = frozenset(compress(facts, map(is_not, facts.values(), repeat(None))))
+        _KNOWN = (facts, known)
     return known
 
 
-def unknown_inputs(rule: Rule, scope: Scope, facts: Facts) -> list[str]:
-    """Inputs of a scope that are not known (missing, text, n/a, or a blank that is not a zero)."""
-    if scope.fact:
-        return [scope.fact] if facts.get(scope.fact) is None else []
-    if known_names(facts).issuperset(scope.cells):
+def unknown_inputs(rule: Rule, checked: Scopes, facts: Facts) -> list[str]:
+    """Inputs of the scopes that are not known (missing, text, n/a, or a blank that is not a zero), scope
+    after scope (an input two scopes share is listed twice)."""
+    if rule.check.kind == "fact":
+        return [scope.fact for scope in checked if facts.get(scope.fact) is None]
+    known = known_names(facts)
+    if checked.inputs <= known:  # the common case: one test for all the scopes
         return []
+    return [cid for scope in checked if not known.issuperset(scope.cells)
+            for cid in _unknown_cells(rule, scope, facts)]
+
+
+def _unknown_cells(rule: Rule, scope: Scope, facts: Facts) -> list[str]:
     unknown = [cid for cid in scope.cells if facts.get(cid) is None]
     if rule.check.kind == "range" and rule.check.get("max") is None and rule.check.get("min") == 0:
         unknown = [cid for cid in unknown if cid not in facts.get("sign_free_cells", ())]

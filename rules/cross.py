@@ -36,22 +36,25 @@ def body_key(name: str | None, body_id: str | None = None) -> str | None:
 
 def add_cross_facts(reports: list[Report], facts: list[Facts]) -> None:
     """Add ``prev.<cell>`` (previous-year values of the same body) and ``dup.*`` similarity facts."""
-    by_key: dict[tuple[str, int], int] = {}
-    for i, f in enumerate(facts):
-        key = body_key(f.get("body"), f.get("body_id"))
-        if key and f.get("year"):
-            by_key.setdefault((key, int(f["year"])), i)
+    keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
     texts = {n: [_own_text(r, f, n) for r, f in zip(reports, facts)] for n in SIMILARITY_SECTIONS}
     pieces = {n: {i: f[f"pieces.s{n}"] for i, f in enumerate(facts) if f"pieces.s{n}" in f} for n in SIMILARITY_SECTIONS}
-    for i, f in enumerate(facts):
-        key = body_key(f.get("body"), f.get("body_id"))
-        prev = by_key.get((key, int(f["year"]) - 1)) if key and f.get("year") else None
+    for i, (f, prev) in enumerate(zip(facts, _previous_reports(facts, keys))):
         _add_previous(f, facts[prev] if prev is not None else None)
         for n in SIMILARITY_SECTIONS:
             both = prev is not None and texts[n][i] and texts[n][prev]
             f[f"dup.prev_s{n}"] = containment(_pieces(i, texts[n], pieces[n]), _pieces(prev, texts[n], pieces[n])) \
                 if both else None
-    _add_peer_similarity(texts, facts, pieces)
+    _add_peer_similarity(texts, facts, pieces, keys)
+
+
+def _previous_reports(facts: list[Facts], keys: list[str | None]) -> list[int | None]:
+    """Per report, the index of the same body's report of the previous year (the first one), if any."""
+    by_key: dict[tuple[str, int], int] = {}
+    for i, (f, key) in enumerate(zip(facts, keys)):
+        if key and f.get("year"):
+            by_key.setdefault((key, int(f["year"])), i)
+    return [by_key.get((key, int(f["year"]) - 1)) if key and f.get("year") else None for f, key in zip(facts, keys)]
 
 
 SIMILARITY_SECTIONS = (1, 5)
@@ -79,17 +82,21 @@ def previous_cells() -> tuple[str, ...]:
     return tuple(sorted(c[len(PREV):] for c in all_scope_cells() if c.startswith(PREV)))
 
 
+@cache
+def _previous_names() -> tuple[str, ...]:
+    """``prev.<cell>`` for each of ``previous_cells()``."""
+    return tuple(PREV + cid for cid in previous_cells())
+
+
 def _add_previous(f: Facts, prev: Facts | None) -> None:
-    for cid in previous_cells():
-        f[PREV + cid] = prev.get(cid) if prev else None
+    f.update(zip(_previous_names(), map(prev.get, previous_cells())) if prev else dict.fromkeys(_previous_names()))
     f["prev.report_id"] = prev.get("report_id") if prev else None
 
 
 def sentences(text: str) -> dict[str, int]:
     """Normalised sentences (no digits, spaces or punctuation) → length."""
     out: dict[str, int] = {}
-    for raw in _SPLIT.split(text):
-        clean = _NOISE.sub("", raw)
+    for clean in _SPLIT.split(_NOISE.sub("", text)):  # the noise holds no sentence end: clean once, then split
         if len(clean) >= MIN_SENTENCE:
             out[clean] = len(clean)
     return out
@@ -116,10 +123,21 @@ def shingles(text: str) -> np.ndarray:
     if n <= 0:
         return _EMPTY
     points = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    keys = np.zeros(n, dtype=np.uint64)
-    for k in range(SHINGLE):
-        keys = keys * _MULTIPLIER + points[k:k + n]  # wraps modulo 2**64
-    return np.unique(keys)
+    keys = points[:n].copy()
+    for k in range(1, SHINGLE):
+        keys *= _MULTIPLIER  # wraps modulo 2**64
+        keys += points[k:k + n]
+    return _distinct(keys)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)`` of a non-empty array (sorted in place): sorting and dropping repeats is several
+    times faster than the hashing ``np.unique`` does for integers."""
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first]
 
 
 def containment(own: np.ndarray, other: np.ndarray) -> float | None:
@@ -138,17 +156,17 @@ def _section_text(report: Report, number: int) -> str | None:
 
 
 def _add_peer_similarity(texts: dict[int, list[str | None]], facts: list[Facts],
-                         pieces: dict[int, dict[int, np.ndarray]]) -> None:
+                         pieces: dict[int, dict[int, np.ndarray]], keys: list[str | None]) -> None:
     """Best containment in another body's report of the same year. Candidates are the reports sharing
     whole sentences that are not boilerplate (found in more than ``BOILERPLATE_SHARE`` reports); the exact
     8-character containment is computed only for those sharing at least ``CANDIDATE_SHARE`` of the text."""
-    keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
     for number in SIMILARITY_SECTIONS:
         sents = [sentences(t) if t else {} for t in texts[number]]
         owners: dict[tuple[int | None, str], set[int]] = defaultdict(set)
         for i, own in enumerate(sents):
+            year = facts[i].get("year")
             for s in own:
-                owners[(facts[i].get("year"), s)].add(i)
+                owners[(year, s)].add(i)
         for i, text in enumerate(texts[number]):
             score, peer = _best_peer(i, texts[number], sents, owners, facts, keys, pieces[number]) if text \
                 else (None, None)
@@ -161,11 +179,12 @@ CANDIDATE_SHARE = 0.3
 def _best_peer(i: int, texts: list, sents: list, owners: dict, facts: list[Facts], keys: list,
                pieces: dict[int, np.ndarray]) -> tuple[float | None, str | None]:
     shared: dict[int, int] = defaultdict(int)
+    year, key = facts[i].get("year"), keys[i]
     for s, n in sents[i].items():
-        holders = owners[(facts[i].get("year"), s)]
+        holders = owners[(year, s)]
         if len(holders) <= BOILERPLATE_SHARE:
             for j in holders:
-                if j != i and keys[j] != keys[i]:
+                if j != i and keys[j] != key:
                     shared[j] += n
     total = sum(sents[i].values()) or 1
     close = [j for j, n in shared.items() if n / total >= CANDIDATE_SHARE]

@@ -83,7 +83,9 @@ def effective_values(report: Report) -> dict[str, float | None]:
     for cells in cells_by_table(report).values():
         blank_is_zero = _blanks_mean_zero(cells.values())
         for cid, cell in cells.items():
-            values[cid] = _value(cell, blank_is_zero)
+            state = cell.state
+            values[cid] = (float(cell.value) if state == "number"  # type: ignore[arg-type]
+                           else 0.0 if state == "blank" and blank_is_zero else None)
     _drop_omitted_totals(report, values)
     return values
 
@@ -95,9 +97,10 @@ def cells_by_table(report: Report) -> dict[str, dict[str, Cell]]:
     """The report's cells grouped by table (``t2``/``t3``/``t4``), computed once per report."""
     if _GROUPED[0] is not report:
         grouped: dict[str, dict[str, Cell]] = {"t2": {}, "t3": {}, "t4": {}}
+        by_prefix = {f"{table_id}.": cells for table_id, cells in grouped.items()}
         for cid, cell in report.cells.items():
-            table = grouped.get(cid[:2])
-            if table is not None and cid[2:3] == ".":
+            table = by_prefix.get(cid[:3])
+            if table is not None:
                 table[cid] = cell
         _GROUPED[:] = [report, grouped]
     return _GROUPED[1]
@@ -107,44 +110,47 @@ def row_totals(values: dict[str, Any]) -> dict[str, float | None]:
     """``rowtotal.t3.<row>``: the printed 总计 of a table-3 row, else the sum of its six applicant cells
     when every one of them is known. Used only to compare prose numbers with the table."""
     out: dict[str, float | None] = {}
-    for row in _t3_rows():
-        total = values.get(f"t3.{row}.total")
-        parts = [values.get(f"t3.{row}.{col}") for col in APPLICANT_COLUMNS]
-        out[f"rowtotal.t3.{row}"] = total if total is not None else (
-            sum(parts) if all(p is not None for p in parts) else None)  # type: ignore[arg-type]
+    for name, total_id, part_ids in _t3_rows():
+        total = values.get(total_id)
+        if total is None:
+            parts = [values.get(cid) for cid in part_ids]
+            total = sum(parts) if None not in parts else None  # type: ignore[arg-type]
+        out[name] = total
     return out
 
 
 @cache
-def _t3_rows() -> tuple[str, ...]:
-    """The row ids of table 3 over both editions (in the order of the canonical cell ids)."""
-    return tuple(dict.fromkeys(cid.split(".")[1] for cid in layout.all_cell_ids() if cid.startswith("t3.")))
+def _t3_rows() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Per row of table 3 over both editions (in the order of the canonical cell ids): the name of its
+    ``rowtotal`` fact, the id of its 总计 cell and the ids of its six applicant cells."""
+    rows = dict.fromkeys(cid.split(".")[1] for cid in layout.all_cell_ids() if cid.startswith("t3."))
+    return tuple((f"rowtotal.t3.{row}", f"t3.{row}.total", tuple(f"t3.{row}.{col}" for col in APPLICANT_COLUMNS))
+                 for row in rows)
 
 
 def _blanks_mean_zero(cells) -> bool:  # noqa: ANN001 - iterable of Cell
-    states = [(c.state, c.value) for c in cells]
-    return any(s == "blank" for s, _ in states) and not any(s == "number" and v == 0 for s, v in states)
-
-
-def _value(cell: Cell, blank_is_zero: bool) -> float | None:
-    if cell.state == "number":
-        return float(cell.value)  # type: ignore[arg-type]
-    if cell.state == "blank" and blank_is_zero:
-        return 0.0
-    return None
+    blank = zero = False
+    for cell in cells:
+        if cell.state == "blank":
+            blank = True
+        elif cell.state == "number" and cell.value == 0:
+            zero = True
+    return blank and not zero
 
 
 def _drop_omitted_totals(report: Report, values: dict[str, float | None]) -> None:
-    for table_id in ("t3", "t4"):
-        table = _table_of(report, table_id)
-        for identity in identities(table):
-            if len(identity.lhs) != 1:
-                continue
-            total = identity.lhs[0]
-            cell = report.cells.get(total)
-            parts = [values.get(c) for c in identity.rhs]
-            if cell is not None and cell.state == "blank" and any(p not in (None, 0.0) for p in parts):
-                values[total] = None
+    edition_id = report.table_editions.get("t3") or "2021"
+    for total, parts in _sums(edition_id):
+        cell = report.cells.get(total)
+        if cell is not None and cell.state == "blank" and any(values.get(c) not in (None, 0.0) for c in parts):
+            values[total] = None
+
+
+@cache
+def _sums(edition_id: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(total, its parts) of every identity of tables 3 and 4 of an edition that has a single total, in order."""
+    ed = layout.edition(edition_id)
+    return tuple((i.lhs[0], i.rhs) for table in (ed.t3, ed.t4) for i in identities(table) if len(i.lhs) == 1)
 
 
 def _table_of(report: Report, table_id: str) -> layout.Table:
@@ -153,11 +159,13 @@ def _table_of(report: Report, table_id: str) -> layout.Table:
     return {"t2": ed.t2, "t3": ed.t3, "t4": ed.t4}[table_id]
 
 
-def _sign_free_cells(report: Report) -> frozenset[str]:
-    """Missing cells whose glued digits carry no minus sign: whatever the split, they are ≥ 0."""
-    return frozenset(cid for cid, c in report.cells.items()
-                     if c.state == "missing" and c.reason == "ambiguous" and c.raw and "-" not in c.raw
-                     and "−" not in c.raw)
+def _sign_free_cells(report: Report) -> tuple[str, ...]:
+    """Missing cells whose glued digits carry no minus sign: whatever the split, they are ≥ 0. A tuple (they
+    are few), not a set: a row of facts holding only numbers, text and tuples is left alone by the garbage
+    collector once it has been seen, and the main process keeps thousands of rows."""
+    return tuple(cid for cid, c in report.cells.items()
+                 if c.state == "missing" and c.reason == "ambiguous" and c.raw and "-" not in c.raw
+                 and "−" not in c.raw)
 
 
 def prose_numbers(report: Report) -> dict[str, Any]:
@@ -254,9 +262,14 @@ def period_stated(report: Report, kind: str | None) -> Fact:
     return ok, "" if ok else f"统计期限写为{start}年1月1日至{end}年12月31日，与报告年度{report.year}年不符"
 
 
+# what contact_given looks for: name, pattern, and a text that every match contains (tested first: without
+# an "@" the e-mail pattern would scan the whole report, trying every run of letters as a user name)
+_CONTACTS = (("地址", _ADDRESS, "址"), ("电话", _PHONE, ""), ("电子邮箱", _EMAIL, "@"))
+
+
 def contact_given(report: Report, kind: str | None) -> Fact:
     text = _document_text(report)
-    found = [name for name, rx in (("地址", _ADDRESS), ("电话", _PHONE), ("电子邮箱", _EMAIL)) if rx.search(text)]
+    found = [name for name, rx, needle in _CONTACTS if needle in text and rx.search(text)]
     return bool(found), "、".join(found)
 
 

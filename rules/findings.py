@@ -21,7 +21,7 @@ from rules.labels import cell_label, scope_label, term_label
 FailsFn = Callable[[Rule, Scope, Facts], bool]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """The result of one rule on one report."""
 
@@ -41,6 +41,21 @@ class Finding:
     body_id: str | None = None
     details: tuple[str, ...] = field(default=())
 
+    def __init__(self, report_id: str, rule_id: str, status: Status, severity: str, message: str,
+                 cell_ids: tuple[str, ...] = (), expected: tuple[float, ...] = (), observed: tuple[float, ...] = (),
+                 locators: tuple[str, ...] = (), fingerprint: str = "", body: str | None = None,
+                 year: int | None = None, title: str = "", body_id: str | None = None,
+                 details: tuple[str, ...] = ()) -> None:
+        # Written out, as parsing.model.Cell's: the generated __init__ of a frozen dataclass sets each field
+        # through object.__setattr__ (about 3x slower), and a run makes one finding per report and rule. The
+        # object is the same: its fields in order in its __dict__ (tests/test_rules_fastpaths.py checks it).
+        fields = self.__dict__
+        fields["report_id"], fields["rule_id"], fields["status"] = report_id, rule_id, status
+        fields["severity"], fields["message"], fields["cell_ids"] = severity, message, cell_ids
+        fields["expected"], fields["observed"], fields["locators"] = expected, observed, locators
+        fields["fingerprint"], fields["body"], fields["year"] = fingerprint, body, year
+        fields["title"], fields["body_id"], fields["details"] = title, body_id, details
+
     def to_json(self) -> dict[str, Any]:
         return {"rule_id": self.rule_id, "status": self.status, "severity": self.severity,
                 "message": self.message, "cell_ids": list(self.cell_ids), "fingerprint": self.fingerprint,
@@ -49,8 +64,8 @@ class Finding:
 
 def fingerprint(rule_id: str, body: str | None, year: int | None, cells: tuple[str, ...], facts: Facts) -> str:
     """Stable across re-runs of the same report; changes when the numbers in the cells change."""
-    values = [f"{facts.get(c)}" for c in cells]
-    text = "|".join([rule_id, body or "", str(year or ""), *cells, *values])
+    values = [f"{facts.get(c)}" for c in cells] if cells else ()  # most findings name no cell
+    text = "|".join((rule_id, body or "", str(year or ""), *cells, *values))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -67,45 +82,42 @@ def applicable(rule: Rule, facts: Facts) -> bool | None:
 
 def judge(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding:
     """The finding of ``rule`` on one report; ``fails`` is the engine's verdict on one scope."""
-    base = {"report_id": facts["report_id"], "rule_id": rule.id, "severity": rule.severity,
-            "body": facts.get("body"), "year": facts.get("year"), "title": rule.title,
-            "body_id": facts.get("body_id")}
     if report.parse_status == "failed":
         reason = report.problems[0] if report.problems else "文件无法读取"
-        return _finding(base, "not_assessable", f"无法判断：{reason}", (), facts)
+        return _finding(rule, facts, "not_assessable", f"无法判断：{reason}")
     if "register" in rule.requires and not facts.get("register_loaded"):
-        return _finding(base, "not_assessable", "无法判断：需要机关名录（--register）", (), facts)
+        return _finding(rule, facts, "not_assessable", "无法判断：需要机关名录（--register）")
     scope_applies = applicable(rule, facts)
     if scope_applies is False:
-        return _finding(base, "not_applicable", _not_applicable_text(rule), (), facts)
+        return _finding(rule, facts, "not_applicable", _not_applicable_text(rule))
     if scope_applies is None:
-        return _finding(base, "not_assessable", "无法判断：机关类别未知（请在机关名录中登记）", (), facts)
-    return _decide(rule, facts, report, fails, base)
+        return _finding(rule, facts, "not_assessable", "无法判断：机关类别未知（请在机关名录中登记）")
+    return _decide(rule, facts, report, fails)
 
 
-def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn, base: dict[str, Any]) -> Finding:
-    failed, unknown = [], []
+def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding:
+    """Fail when a scope fails; else not assessable when an input is unknown; else pass."""
     checked = scopes(rule, facts)
     if not checked:
-        return _finding(base, "not_assessable", "无法判断：报告未写明可核对的数字或内容", (), facts)
-    for scope in checked:
-        missing = unknown_inputs(rule, scope, facts)
-        if fails(rule, scope, facts):
-            failed.append(scope)
-        elif missing:
-            unknown.extend(missing)
+        return _finding(rule, facts, "not_assessable", "无法判断：报告未写明可核对的数字或内容")
+    failed = [scope for scope in checked if fails(rule, scope, facts)]
     if failed:
-        return _failure(rule, facts, report, failed, base)
+        return _failure(rule, facts, report, failed)
+    unknown = unknown_inputs(rule, checked, facts)
     if unknown:
-        return _finding(base, "not_assessable", _unknown_text(rule, facts, list(dict.fromkeys(unknown))),
-                        tuple(c for c in dict.fromkeys(unknown) if c.count(".") == 2), facts)
-    return _finding(base, "pass", "通过", (), facts)
+        unknown = list(dict.fromkeys(unknown))
+        return _finding(rule, facts, "not_assessable", _unknown_text(rule, facts, unknown),
+                        tuple(c for c in unknown if c.count(".") == 2))
+    return _finding(rule, facts, "pass", "通过")
 
 
-def _finding(base: dict[str, Any], status: Status, message: str, cells: tuple[str, ...], facts: Facts,
-             **extra: Any) -> Finding:
-    fp = fingerprint(base["rule_id"], base["body"], base["year"], cells, facts)
-    return Finding(status=status, message=message, cell_ids=cells, fingerprint=fp, **base, **extra)
+def _finding(rule: Rule, facts: Facts, status: Status, message: str, cells: tuple[str, ...] = (),
+             expected: tuple[float, ...] = (), observed: tuple[float, ...] = (), locators: tuple[str, ...] = (),
+             details: tuple[str, ...] = ()) -> Finding:
+    body, year = facts.get("body"), facts.get("year")
+    fp = fingerprint(rule.id, body, year, cells, facts)
+    return Finding(facts["report_id"], rule.id, status, rule.severity, message, cells, expected, observed, locators,
+                   fp, body, year, rule.title, facts.get("body_id"), details)
 
 
 def _unknown_text(rule: Rule, facts: Facts, unknown: list[str]) -> str:
@@ -124,7 +136,7 @@ def _not_applicable_text(rule: Rule) -> str:
 # ---------------------------------------------------------------- failure messages
 
 
-def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base: dict[str, Any]) -> Finding:
+def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope]) -> Finding:
     lines, cells, expected, observed, where = [], [], [], [], []
     for scope in failed:
         if scope.identity is not None:
@@ -144,7 +156,7 @@ def _failure(rule: Rule, facts: Facts, report: Report, failed: list[Scope], base
     message = "；".join(lines)
     if rule.check.kind == "range":
         message = rule.message.format_map(_Defaults(detail=message))
-    return _finding(base, "fail", message, tuple(dict.fromkeys(cells)), facts, expected=tuple(expected),
+    return _finding(rule, facts, "fail", message, tuple(dict.fromkeys(cells)), expected=tuple(expected),
                     observed=tuple(observed), locators=tuple(dict.fromkeys(where)), details=tuple(lines))
 
 
