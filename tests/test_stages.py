@@ -41,6 +41,27 @@ def test_plain_run_writes_reports_cells_findings_and_the_run(settings: RunSettin
     assert {"load_begun", "validate", "load"} <= set(outcome["timings"])
 
 
+def test_a_rerun_after_the_rules_changed_reads_every_report_again(settings, monkeypatch) -> None:
+    """New rules: every stored report is re-read from the raw archive (its cells staged again by the
+    parser) and checked again; nothing is stored twice."""
+    from xxgk import pipeline
+
+    first = stages.run_plain(settings)
+    monkeypatch.setattr(pipeline, "catalogue_version", lambda: "rules-changed")
+    again = stages.run_plain(settings)
+    counts = _counts(settings)
+    assert again["n_parsed"] == first["n_parsed"] == 1 and again["n_carried"] == 0
+    assert counts["reports"] == 1 and counts["runs"] == 2 and counts["findings"] == 2 * first_findings(settings)
+
+
+def first_findings(settings: RunSettings) -> int:
+    con = duckdb.connect(str(settings.db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM findings WHERE run_id = (SELECT min(run_id) FROM runs)").fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def test_a_failed_validation_rolls_back_the_reports_and_cells_begun(settings, monkeypatch) -> None:
     from warehouse import store
 

@@ -147,12 +147,13 @@ def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cell
     with _rolled_back_on_error(con):
         known = known_report_ids(con)
         new = reports[~reports["report_id"].isin(known)].drop_duplicates("report_id") \
-            if reports is not None and not reports.empty else None
-        if new is not None:
-            _insert(con, "reports", new)
-        if new is not None and cells is not None and not cells.empty:
+            if reports is not None else None
+        if new is None or new.empty:  # e.g. every report re-read from the archive: all stored already
+            return
+        _insert(con, "reports", new)
+        if cells is not None and not cells.empty:
             _insert(con, "cells", _cells_of(cells, new["report_id"]))
-        if new is not None and cell_files:
+        if cell_files:
             _insert_cell_files(con, cell_files, new["report_id"])
 
 
