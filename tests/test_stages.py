@@ -41,6 +41,13 @@ def test_plain_run_writes_reports_cells_findings_and_the_run(settings: RunSettin
     assert {"load_begun", "validate", "load"} <= set(outcome["timings"])
 
 
+def test_a_rerun_with_nothing_changed_carries_every_finding_over(settings: RunSettings) -> None:
+    first = stages.run_plain(settings)
+    again = stages.run_plain(settings)
+    assert again["n_parsed"] == 0 and again["n_carried"] == first["n_parsed"] == 1
+    assert _counts(settings)["findings"] == 2 * first_findings(settings)
+
+
 def test_a_rerun_after_the_rules_changed_reads_every_report_again(settings, monkeypatch) -> None:
     """New rules: every stored report is re-read from the raw archive (its cells staged again by the
     parser) and checked again; nothing is stored twice."""

@@ -147,8 +147,8 @@ def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cell
     with _rolled_back_on_error(con):
         known = known_report_ids(con)
         new = reports[~reports["report_id"].isin(known)].drop_duplicates("report_id") \
-            if reports is not None else None
-        if new is None or new.empty:  # e.g. every report re-read from the archive: all stored already
+            if reports is not None and not reports.empty else None
+        if new is None or new.empty:  # nothing new, or every report re-read from the archive: stored already
             return
         _insert(con, "reports", new)
         if cells is not None and not cells.empty:
