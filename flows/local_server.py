@@ -30,13 +30,16 @@ class LocalServerError(RuntimeError):
     """The temporary Prefect server did not answer in time (or exited)."""
 
 
-def start() -> None:
-    """Launch the temporary server in the background (once per process); returns at once."""
+def start() -> bool:
+    """Launch the temporary server in the background (once per process); returns at once, True when it
+    launched it now (False: it runs already)."""
     global _SERVER, _PORT
-    if _SERVER is None or _SERVER.poll() is not None:
-        _PORT = _free_port()
-        _SERVER = subprocess.Popen(_command(_PORT), env=_environment())
-        atexit.register(stop)
+    if _SERVER is not None and _SERVER.poll() is None:
+        return False
+    _PORT = _free_port()
+    _SERVER = subprocess.Popen(_command(_PORT), env=_environment())
+    atexit.register(stop)
+    return True
 
 
 def api_url(timeout: float | None = None) -> str:

@@ -128,16 +128,16 @@ def run_local(**parameters: object) -> dict:
     """``nightly`` as ``xxgk run`` runs it, in this process. With no Prefect server configured
     (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
     (several seconds, one core busy) the parser processes start and Great Expectations is imported on the
-    other core. Flow-run heartbeats are off: they exist to let a server notice that a worker's run crashed,
-    and a local server lives and dies with this very process (each costs up to a second at the end of a
-    flow run). A deployment run (``xxgk serve``) keeps them."""
+    other core. A later run of the same process finds the server up and starts the parser processes only
+    when a chunk needs parsing. Flow-run heartbeats are off: they exist to let a server notice that a
+    worker's run crashed, and a local server lives and dies with this very process (each costs up to a
+    second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
     from prefect.settings import PREFECT_API_URL
 
     local = not PREFECT_API_URL.value()
-    if local:
-        local_server.start()
-    if os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
-        pipeline.warm_pool()
+    waits_for_server = local_server.start() if local else False
+    if waits_for_server and os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
+        pipeline.warm_pool()  # else the pool starts when a chunk needs parsing (none may: nothing changed)
     if parameters.get("engine", "gx") == "gx":
         stages.warm_up_gx()
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, **({PREFECT_API_URL: local_server.api_url()} if local else {})}

@@ -201,9 +201,11 @@ def _ready() -> None:
 
 
 def idle_pool():  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor | None
-    """The run's parser processes, for other work once parsing is done (None when parsing runs in this
-    process, ``XXGK_PARSE_WORKERS=0``)."""
-    return None if os.environ.get("XXGK_PARSE_WORKERS") == "0" else process_pool()
+    """The run's parser processes, for other work once parsing is done; None when the run started none
+    (nothing to parse, a Dask cluster parsed, or ``XXGK_PARSE_WORKERS=0``): starting them then would cost
+    more than the work saves."""
+    with _POOL_LOCK:
+        return _POOL
 
 
 def shutdown_pool() -> None:
