@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -144,3 +145,40 @@ def test_a_column_empty_for_its_first_thousands_of_rows_still_loads(tmp_path):
     con.execute("COMMIT")
     row = con.execute("SELECT body_id, expected, locators FROM findings WHERE status = 'fail'").fetchall()[0]
     assert row == ("B1", [3.0], ["第1行"])
+
+
+def test_findings_twice_for_one_report_and_rule_are_refused(tmp_path):
+    """``findings`` has no index (migration 006): the load itself refuses a duplicate, writing nothing."""
+    con = db.connect(tmp_path / "w.duckdb")
+    reports, cells, findings = _frames("a" * 64, "r1")
+    with pytest.raises(db.DuplicateFindings, match="同一报告、同一规则"):
+        db.load_run(con, _run("r1"), reports, cells, pd.concat([findings, findings]))
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    assert (count("reports"), count("findings"), count("runs")) == (0, 0, 0)
+
+
+def test_a_run_is_loaded_once(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    with pytest.raises(Exception, match="(?i)duplicate key|constraint"):
+        db.load_run(con, _run("r1"), *_frames("b" * 64, "r1"))
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    assert (count("reports"), count("findings"), count("runs")) == (1, 1, 1)
+
+
+def test_migration_006_keeps_the_findings(tmp_path):
+    """An existing warehouse (migrated up to 005, with findings) keeps every finding after 006."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for script in sorted(db.MIGRATIONS.glob("*.sql")):
+        if script.stem < "006":
+            con.execute(script.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.stem])
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    before = con.execute("SELECT * FROM findings").fetchall()
+    assert db.migrate(con) == ["006_findings_without_index"]
+    assert con.execute("SELECT * FROM findings").fetchall() == before
+    assert not con.execute("SELECT * FROM duckdb_constraints() WHERE table_name = 'findings' "
+                           "AND constraint_type = 'PRIMARY KEY'").fetchall()
+    assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 1

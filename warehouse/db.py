@@ -38,6 +38,10 @@ class UnknownFingerprint(WarehouseError):
     """A review names a fingerprint that no finding has."""
 
 
+class DuplicateFindings(WarehouseError):
+    """A run's findings name one (report, rule) twice: the rule engine broke its contract (terminal)."""
+
+
 def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
     """Open (and migrate, when writable) the warehouse; wait at most ``wait_seconds`` for a lock."""
     path = Path(path)
@@ -159,16 +163,28 @@ def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cell
 
 def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.DataFrame,
                carry_from: str | None = None, carry_ids: list[str] | None = None) -> None:
-    """``load_run``'s second half, in the transaction ``begin_run`` opened: the findings (new and carried
-    over), the run row, then the commit; on any error the whole transaction is rolled back."""
+    """``load_run``'s second half, in the transaction ``begin_run`` opened: the run row (whose primary key
+    refuses a run loaded twice), the findings (new and carried over), then the commit; on any error the
+    whole transaction is rolled back. A batch with two findings for one report and rule is refused."""
     with _rolled_back_on_error(con):
-        if carry_from and carry_ids:
-            _carry(con, run.run_id, carry_from, carry_ids)
-        _insert(con, "findings", findings)
+        _refuse_duplicate_findings(findings)
         con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?)",
                     [run.run_id, run.started_at, run.finished_at, run.flow_run_id, run.n_reports, run.n_new,
                      run.n_failed, run.docs_path, run.catalogue])
+        if carry_from and carry_ids:
+            _carry(con, run.run_id, carry_from, carry_ids)
+        _insert(con, "findings", findings)
         con.execute("COMMIT")
+
+
+def _refuse_duplicate_findings(findings: pd.DataFrame | None) -> None:
+    """``findings`` has no index (migration 006): one finding per report and rule is checked here."""
+    if findings is None or findings.empty:
+        return
+    twice = findings[findings.duplicated(["report_id", "rule_id"], keep=False)]
+    if not twice.empty:
+        pairs = sorted(set(zip(twice["report_id"].str[:12], twice["rule_id"])))[:5]
+        raise DuplicateFindings(f"同一报告、同一规则有多条检查结果（{len(twice)} 条）：{pairs}")
 
 
 @contextlib.contextmanager

@@ -40,20 +40,36 @@ class SourceFile:
 
 
 def discover(folders: Iterable[Path]) -> list[Path]:
-    """Report files under the folders (recursively), sorted; hidden files and other types skipped."""
+    """Report files under the folders (recursively, not into symlinked folders), in path order; hidden
+    files and folders and other types skipped."""
     found: dict[Path, None] = {}
-    for folder in folders:
-        folder = Path(folder)
-        paths = [folder] if folder.is_file() else sorted(folder.rglob("*"))
-        for path in paths:
-            if path.is_file() and path.suffix.lower() in REPORT_SUFFIXES and not _hidden(path, folder):
-                found[path] = None
+    for folder in map(Path, folders):
+        if folder.is_file():
+            names = [str(folder)] if _is_report(folder.name) else []
+        else:
+            names = sorted(_report_files(str(folder)), key=lambda name: name.split(os.sep))
+        found.update(dict.fromkeys(map(Path, names)))
     return list(found)
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts if path != root else (path.name,)
-    return any(part.startswith(".") for part in parts)
+def _is_report(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in REPORT_SUFFIXES
+
+
+def _report_files(folder: str) -> Iterator[str]:
+    """Paths of the report files under ``folder``, depth first (``os.scandir``: one system call per folder)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _report_files(entry.path)
+        elif _is_report(entry.name) and entry.is_file():
+            yield entry.path
 
 
 def hash_file(path: Path) -> SourceFile | None:
