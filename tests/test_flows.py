@@ -87,6 +87,42 @@ def test_tasks_work_without_a_server(folder, tmp_path):
     assert all((tmp_path / "raw" / r.report_id[:2] / r.report_id).exists() for r in reports)
 
 
+class _RecordingTask:
+    """Stands in for a Prefect task: records what ``submit`` was given, runs the chunk function at once."""
+
+    def __init__(self, fn) -> None:  # noqa: ANN001
+        self.fn, self.given = fn, []
+
+    def submit(self, chunk, *args):  # noqa: ANN001, ANN201
+        from concurrent.futures import Future
+
+        self.given.append(chunk)
+        future: Future = Future()
+        future.set_result(self.fn(chunk.unquote() if hasattr(chunk, "unquote") else chunk, *args))
+        return future
+
+
+@pytest.mark.parametrize("distributed", [False, True])
+def test_chunks_are_quoted_for_local_tasks_and_plain_for_dask(folder, monkeypatch, distributed):
+    """Locally a chunk reaches its task ``quote``-d (Prefect does not visit its paths one by one); Prefect's
+    Dask runner would hand a quote over still wrapped, so there the chunk goes as a plain list."""
+    from prefect.utilities.annotations import quote
+
+    from flows import nightly
+    from xxgk import pipeline
+    from xxgk.settings import RunSettings
+
+    recording = _RecordingTask(pipeline.hash_chunk)
+    monkeypatch.setitem(nightly._TASKS, pipeline.hash_chunk, recording)  # noqa: SLF001
+    monkeypatch.setattr(nightly, "as_completed", lambda futures: iter(futures))
+    paths = sorted(folder.iterdir())
+    hashed = nightly._map_tasks(RunSettings((folder,), folder / "w.duckdb"), distributed)(  # noqa: SLF001
+        pipeline.hash_chunk, paths, "hash")
+    assert [h.path for h in hashed] == paths
+    assert all(isinstance(c, list) and not isinstance(c, quote) for c in recording.given) if distributed \
+        else all(isinstance(c, quote) for c in recording.given)
+
+
 @pytest.fixture(scope="module")
 def first_run(harness, folder, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("run")

@@ -43,3 +43,56 @@ def test_a_server_that_exits_is_reported(no_server_configured, monkeypatch: pyte
     monkeypatch.setattr(local_server, "_command", lambda port: ["python3", "-c", "raise SystemExit(1)"])
     with pytest.raises(local_server.LocalServerError, match="status 1"):
         local_server.api_url(timeout=30)
+
+
+def _answering(status: int, headers: list | None = None):
+    async def app(scope, receive, send) -> None:  # noqa: ANN001
+        await send({"type": "http.response.start", "status": status, "headers": headers or []})
+        await send({"type": "http.response.body", "body": b"{}"})
+    return app
+
+
+def _call(app, scope_type: str = "http") -> list[dict]:  # noqa: ANN001
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def send(message) -> None:  # noqa: ANN001
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    asyncio.run(app({"type": scope_type}, receive, send))
+    return sent
+
+
+def _retry_after(sent: list[dict]) -> list[bytes]:
+    return [value for name, value in sent[0]["headers"] if name == b"retry-after"]
+
+
+def test_a_busy_answer_says_retry_soon_and_backs_off_while_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefect's client waits 2 s, 4 s… after a bare 503; the temporary server's 503 names a short wait,
+    doubled for each other 503 of the last ten seconds, capped."""
+    clock = [100.0]
+    monkeypatch.setattr(local_server.time, "monotonic", lambda: clock[0])
+    app = local_server.RetrySoon(_answering(503))
+    assert [_retry_after(_call(app)) for _ in range(3)] == [[b"0.050"], [b"0.100"], [b"0.200"]]
+    assert _retry_after(_call(app)) == [b"0.400"]
+    for _ in range(20):
+        last = _retry_after(_call(app))
+    assert last == [b"30.000"]
+    clock[0] += local_server.RetrySoon.WINDOW + 1  # quiet for a while: a lone conflict again
+    assert _retry_after(_call(app)) == [b"0.050"]
+
+
+def test_other_answers_and_the_servers_own_hint_are_left_alone() -> None:
+    assert _retry_after(_call(local_server.RetrySoon(_answering(200)))) == []
+    assert _retry_after(_call(local_server.RetrySoon(_answering(503, [(b"retry-after", b"7")])))) == [b"7"]
+
+
+def test_the_retry_hint_reaches_prefects_client() -> None:
+    """Prefect's client reads a fractional ``Retry-After`` (else it would fall back to its own back-off)."""
+    from prefect.client.base import _parse_retry_after
+
+    assert _parse_retry_after("0.050") == pytest.approx(0.05)
