@@ -174,12 +174,19 @@ def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner
     return DaskTaskRunner(address=dask)
 
 
+def _nothing_to_validate(state: RunState) -> None:
+    state.timings["validate"] = 0.0
+    get_run_logger().info("validate: no new or changed report%s", f"; the findings of run {state.carry_from} carry "
+                          "over unchanged" if state.carry_from else "")
+
+
 def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
     """The four stages as subflows (and tasks) of the calling flow. While the validation subflow runs, a task
     writes the run's new reports and cells into the load's transaction (left open; the load task adds the
-    findings and commits, or the run rolls it back). The subflows send no heartbeats of their own: they
-    run inside ``nightly``, whose heartbeat already tells the server the run is alive (and Prefect's
-    heartbeat thread costs up to a second at the end of every flow run)."""
+    findings and commits, or the run rolls it back). With no new or changed report there is nothing to
+    validate, and no validation subflow (a flow run costs its API calls). The subflows send no heartbeats
+    of their own: they run inside ``nightly``, whose heartbeat already tells the server the run is alive
+    (and Prefect's heartbeat thread costs up to a second at the end of every flow run)."""
     from prefect.runtime import flow_run
 
     state = RunState.new()
@@ -193,7 +200,10 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
                 ingest(settings, state.run_id)
             begun = begin_load.submit(settings, state.run_id)
             try:
-                validate(settings, state.run_id)
+                if state.reports:
+                    validate(settings, state.run_id)
+                else:
+                    _nothing_to_validate(state)
             finally:
                 begun.wait()
             begun.result()

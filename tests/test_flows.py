@@ -71,6 +71,15 @@ def _run(folder, workdir, **extra):
                    docs=str(workdir / "docs"), out=str(workdir / "out"), years=[2022], **extra)
 
 
+def _flow_runs(flow_name: str) -> int:
+    """How many runs of the flow named so the (test) Prefect server knows."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return len(client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])), limit=200))
+
+
 def test_tasks_work_without_a_server(folder, tmp_path):
     from flows.nightly import hash_chunk, parse_chunk
 
@@ -156,8 +165,11 @@ def test_second_run_adds_findings_but_no_duplicates(first_run, folder):
     workdir, _ = first_run
     path = workdir / "w.duckdb"
     before = {t: _count(path, t) for t in ("reports", "cells", "findings", "runs")}
+    flow_runs_before = {name: _flow_runs(name) for name in ("ingest", "validate", "summary")}
     outcome = _run(folder, workdir)
     assert outcome["n_parsed"] == 0 and outcome["n_carried"] == 3
+    assert {name: _flow_runs(name) - flow_runs_before[name] for name in flow_runs_before} == \
+        {"ingest": 1, "validate": 0, "summary": 1}, "nothing changed: nothing to validate, no validation subflow"
     after = {t: _count(path, t) for t in ("reports", "cells", "findings", "runs")}
     assert after["reports"] == before["reports"] and after["cells"] == before["cells"]
     assert after["runs"] == before["runs"] + 1
