@@ -15,6 +15,8 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
 
+Before each size it takes a **cpu probe** (``cpu_probe``: seconds of a fixed pure-Python loop), so that
+figures of runs at different hours of this shared virtual machine can be told apart from code changes.
 It prints a table and writes the figures as JSON (``--json``, default ``benchmarks/results.json``).
 """
 from __future__ import annotations
@@ -187,12 +189,26 @@ def _child(mode: str, n: int, folder: Path) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cpu_probe(rounds: int = 3) -> float:
+    """Seconds a fixed piece of pure Python takes here (the best of ``rounds``). This kind of virtual machine
+    runs the same code up to ~1.6× slower at some hours than at others, so each size's figures carry the
+    probe taken just before them: figures of two runs compare only as far as their probes agree."""
+    best = float("inf")
+    for _ in range(rounds):
+        start, total = time.perf_counter(), 0
+        for i in range(20_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def measure(n: int, root: Path, dask: bool = False) -> dict:
     folder = corpus(n, root)
+    probe = cpu_probe()
     flow = _child("flow", n, folder)
     bare = _child("bare", n, folder)
     extra = {"dask": _child("dask", n, folder)} if dask else {}
-    return {"reports": flow["files"], "flow": flow, "bare": bare, **extra,
+    return {"reports": flow["files"], "cpu_probe_s": probe, "flow": flow, "bare": bare, **extra,
             "flow_over_bare": round(flow["wall_s"] / bare["wall_s"], 2),
             "rerun_share_of_first": round(flow["rerun_wall_s"] / flow["wall_s"], 3),
             "reports_per_s": round(flow["files"] / flow["wall_s"], 1)}
@@ -200,13 +216,14 @@ def measure(n: int, root: Path, dask: bool = False) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["reports | flow s | parse | validate | load | summary | rep/s | peak RSS MB | "
-             "bare s (parse/rules/load/summary) | flow/bare | rerun s (share)"]
+             "bare s (parse/rules/load/summary) | flow/bare | rerun s (share) | cpu probe s"]
     for r in results:
         f, b, st, bs = r["flow"], r["bare"], r["flow"]["stages_s"], r["bare"]["stages_s"]
         bare_stages = "/".join(str(bs.get(k)) for k in ("parse", "validate", "load", "summary"))
         lines.append(f"{r['reports']} | {f['wall_s']} | {st.get('parse')} | {st.get('validate')} | {st.get('load')} | "
                      f"{st.get('summary')} | {r['reports_per_s']} | {f['peak_rss_mb']} | {b['wall_s']} ({bare_stages}) | "
-                     f"{r['flow_over_bare']} | {f['rerun_wall_s']} ({r['rerun_share_of_first']:.1%})")
+                     f"{r['flow_over_bare']} | {f['rerun_wall_s']} ({r['rerun_share_of_first']:.1%}) | "
+                     f"{r.get('cpu_probe_s')}")
     for r in results:
         if "dask" in r:
             d = r["dask"]
