@@ -15,7 +15,7 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
 
-Before each size it takes a **cpu probe** (``cpu_probe``: seconds of a fixed pure-Python loop), so that
+Before each size it takes a **cpu probe** (``cpu_probe``: seconds of two fixed pieces of pure Python), so that
 figures of runs at different hours of this shared virtual machine can be told apart from code changes.
 It prints a table and writes the figures as JSON (``--json``, default ``benchmarks/results.json``).
 """
@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,17 +190,35 @@ def _child(mode: str, n: int, folder: Path) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def cpu_probe(rounds: int = 3) -> float:
-    """Seconds a fixed piece of pure Python takes here (the best of ``rounds``). This kind of virtual machine
-    runs the same code up to ~1.6× slower at some hours than at others, so each size's figures carry the
-    probe taken just before them: figures of two runs compare only as far as their probes agree."""
+def cpu_probe(rounds: int = 3) -> dict[str, float]:
+    """Seconds two fixed pieces of pure Python take here (the best of ``rounds`` each): a counting loop
+    (the interpreter alone) and building and sorting 400,000 small dicts (memory-bound, like parsing). This
+    kind of virtual machine runs the same code up to ~1.6× slower at some hours than at others, so each
+    size's figures carry the probe taken just before them: figures of two runs compare only as far as their
+    probes agree."""
+    return {"loop": _best_of(rounds, _count), "alloc": _best_of(rounds, _dicts)}
+
+
+def _best_of(rounds: int, work: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(rounds):
-        start, total = time.perf_counter(), 0
-        for i in range(20_000_000):
-            total += i
+        start = time.perf_counter()
+        work()
         best = min(best, time.perf_counter() - start)
     return round(best, 2)
+
+
+def _count() -> int:
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    return total
+
+
+def _dicts() -> int:
+    rows = [{"id": f"r{i}", "v": i * 7919 % 100003, "t": str(i)[::-1]} for i in range(400_000)]
+    rows.sort(key=lambda r: (r["v"], r["t"]))
+    return len({r["t"][:3] for r in rows})
 
 
 def measure(n: int, root: Path, dask: bool = False) -> dict:
@@ -216,14 +235,14 @@ def measure(n: int, root: Path, dask: bool = False) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["reports | flow s | parse | validate | load | summary | rep/s | peak RSS MB | "
-             "bare s (parse/rules/load/summary) | flow/bare | rerun s (share) | cpu probe s"]
+             "bare s (parse/rules/load/summary) | flow/bare | rerun s (share) | cpu probe s (loop/alloc)"]
     for r in results:
         f, b, st, bs = r["flow"], r["bare"], r["flow"]["stages_s"], r["bare"]["stages_s"]
         bare_stages = "/".join(str(bs.get(k)) for k in ("parse", "validate", "load", "summary"))
         lines.append(f"{r['reports']} | {f['wall_s']} | {st.get('parse')} | {st.get('validate')} | {st.get('load')} | "
                      f"{st.get('summary')} | {r['reports_per_s']} | {f['peak_rss_mb']} | {b['wall_s']} ({bare_stages}) | "
                      f"{r['flow_over_bare']} | {f['rerun_wall_s']} ({r['rerun_share_of_first']:.1%}) | "
-                     f"{r.get('cpu_probe_s')}")
+                     f"{_probe_text(r.get('cpu_probe_s'))}")
     for r in results:
         if "dask" in r:
             d = r["dask"]
@@ -234,6 +253,10 @@ def table(results: list[dict]) -> str:
         ratio = last["flow"]["wall_s"] / first["flow"]["wall_s"]
         lines.append(f"cost growth: {last['reports'] / first['reports']:.0f}× the reports took {ratio:.2f}× the time")
     return "\n".join(lines)
+
+
+def _probe_text(probe: dict | None) -> str:
+    return f"{probe['loop']}/{probe['alloc']}" if probe else "-"
 
 
 def machine() -> dict:
