@@ -6,6 +6,7 @@ flow's own thread; the warehouse has one writer (``load``).
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 
@@ -120,19 +121,26 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
     ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
     the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
+    return run_stages(run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait), dask)
+
+
+def run_settings(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
+                 docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
+                 years: list[int] | None = None, wait: float = 30.0, **_: object) -> RunSettings:
+    """``nightly``'s parameters (plain values) as the stages' settings."""
     from pathlib import Path
 
-    settings = RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
-                           Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
-                           lock_wait=wait, years=tuple(years) if years else None)
-    return run_stages(settings, dask)
+    return RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
+                       Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
+                       lock_wait=wait, years=tuple(years) if years else None)
 
 
 def run_local(**parameters: object) -> dict:
     """``nightly`` as ``xxgk run`` runs it, in this process. With no Prefect server configured
     (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
-    (several seconds, one core busy) the parser processes start and Great Expectations is imported on the
-    other core. A later run of the same process finds the server up and starts the parser processes only
+    (several seconds, one core busy) Great Expectations is imported, and the parser processes start and
+    begin parsing the files this run will parse (``stages.head_start``; the flow's parse tasks collect
+    them). A later run of the same process finds the server up and starts the parser processes only
     when a chunk needs parsing. Flow-run heartbeats are off: they exist to let a server notice that a
     worker's run crashed, and a local server lives and dies with this very process (each costs up to a
     second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
@@ -142,11 +150,24 @@ def run_local(**parameters: object) -> dict:
     waits_for_server = local_server.start() if local else False
     if waits_for_server and os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
         pipeline.warm_pool()  # else the pool starts when a chunk needs parsing (none may: nothing changed)
+        _head_start(parameters)  # before the import of GX starts: that thread would hold the GIL
     if parameters.get("engine", "gx") == "gx":
         stages.warm_up_gx()
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, **(_local_client_settings() if local else {})}
-    with temporary_settings(updates=updates):
-        return nightly(**parameters)
+    try:
+        with temporary_settings(updates=updates):
+            return nightly(**parameters)
+    finally:
+        pipeline.drop_head_start()
+
+
+def _head_start(parameters: dict) -> None:
+    """``stages.head_start``, which only saves time: whatever goes wrong there (a missing folder, an
+    unreadable register) the flow meets again and reports as it should."""
+    try:
+        stages.head_start(run_settings(**parameters))
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).debug("no head start", exc_info=True)
 
 
 def _local_client_settings() -> dict:
@@ -212,5 +233,6 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
     finally:
         stages.abandon_load(state)
         _STATES.pop(state.run_id, None)
+        pipeline.drop_head_start()
         pipeline.shutdown_pool()
     return stages.outcome(state, summarised)

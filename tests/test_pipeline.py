@@ -27,3 +27,57 @@ def test_described_report_travels_without_cells_but_keeps_where_they_were_printe
     assert described.report.cells == {} and described.report.report_id == full.report_id
     assert described.facts["where"]["t3.new.total"] == full.cells["t3.new.total"].locator.where
     assert described.cells_file and described.cell_rows is None, "cell rows staged as Parquet by the worker"
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """The parser pool's stand-in: threads of this process, counting what is submitted."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.submitted: list[tuple] = []
+
+    def submit(self, fn, *args, **kwargs):  # noqa: ANN001, ANN201
+        self.submitted.append((fn, args))
+        return super().submit(fn, *args, **kwargs)
+
+
+def _two_files(tmp_path):  # noqa: ANN202
+    from conftest import REPO
+
+    seed = REPO / "examples" / "2020_xiangcheng_zhen.txt"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    other = folder / "b.txt"
+    other.write_text(seed.read_text(encoding="utf-8").replace("相城镇", "东湖镇"), encoding="utf-8")
+    (folder / "a.txt").write_bytes(seed.read_bytes())
+    return sorted(folder.iterdir())
+
+
+def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
+    pool = _CountingPool()
+    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    paths, raw = _two_files(tmp_path), tmp_path / "raw"
+    try:
+        assert pipeline.head_start(paths, raw) == 1
+        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw)
+        assert [d.report.file for d in described] == [str(p) for p in paths]
+        assert len(pool.submitted) == 1, "the flow's task collected the head start's result"
+        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw)
+        assert len(pool.submitted) == 2, "collected once: a retry of the task parses again"
+    finally:
+        pipeline.drop_head_start()
+        pool.shutdown()
+
+
+def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
+    pool = _CountingPool()
+    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    raw = tmp_path / "raw"
+    pipeline.head_start(_two_files(tmp_path), raw)
+    assert pipeline.head_started_at() is not None
+    pipeline.drop_head_start()
+    pool.shutdown()
+    assert list(pipeline.staging_dir(raw).glob("cells-*.parquet")) == []
+    assert pipeline.head_started_at() is None

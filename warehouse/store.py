@@ -39,7 +39,7 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: f
         validated = db.validated_in(con, latest[0]) if latest else set()
     finally:
         con.close()
-    unique = list({s.sha256: s for s in reversed(sources)}.values())[::-1]
+    unique = _unique(sources)
     new = [s for s in unique if s.sha256 not in known]
     same_rules = latest is not None and latest[1] == catalogue
     unchanged = same_rules and not new and all(s.sha256 in validated for s in unique)
@@ -48,6 +48,30 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: f
         if source.sha256 in known:  # cross-report rules see the whole batch: re-read unless nothing changed
             (plan.carried.append(source.sha256) if unchanged else plan.to_reparse.append((source.sha256, str(source.path))))
     return plan
+
+
+def _unique(sources: list["SourceFile"]) -> list["SourceFile"]:
+    """One source per distinct content (its first path), in order."""
+    return list({s.sha256: s for s in reversed(sources)}.values())[::-1]
+
+
+def new_sources(db_path: Path, sources: list["SourceFile"]) -> list["SourceFile"] | None:
+    """The sources whose bytes the warehouse does not hold yet (``plan_run``'s ``to_parse``), read without
+    waiting and without writing; None when the warehouse cannot be read right now (another process holds
+    it, or it is not a warehouse)."""
+    if not Path(db_path).exists():
+        return _unique(sources)
+    try:
+        con = db.connect(db_path, read_only=True, wait_seconds=0)
+    except (db.WarehouseError, duckdb.Error):
+        return None
+    try:
+        known = db.known_report_ids(con)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return [s for s in _unique(sources) if s.sha256 not in known]
 
 
 @dataclass

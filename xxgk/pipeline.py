@@ -6,8 +6,10 @@ import gc
 import hashlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import cache
@@ -234,14 +236,58 @@ def shutdown_pool() -> None:
 
 def run_pooled(fn: Callable, items: list, *args: object) -> list:
     """``fn(items, *args)`` in a worker process of the pool (in this process when ``XXGK_PARSE_WORKERS=0``,
-    or when a worker died: parse here rather than fail the run)."""
+    or when a worker died: parse here rather than fail the run). A chunk given a head start
+    (``head_start``) is not submitted again: its result is collected."""
     if os.environ.get("XXGK_PARSE_WORKERS") == "0":
         return fn(items, *args)
     try:
-        return process_pool().submit(fn, items, *args).result()
+        started = _HEAD_START.pop(_chunk_key(items, args), None) if fn is describe_chunk else None
+        return (started or process_pool().submit(fn, items, *args)).result()
     except BrokenProcessPool:
         shutdown_pool()
         return fn(items, *args)
+
+
+# Chunks whose parsing began before the flow that will ask for them (while Prefect's server starts)
+_HEAD_START: dict[tuple, Future] = {}
+_head_start_at: float | None = None  # when the pending head start began (time.time())
+
+
+def head_start(paths: list[Path], raw_root: Path) -> int:
+    """Begin parsing ``paths`` now, in chunks of ``CHUNK`` (the flow's own chunks), in the parser processes;
+    the flow's parse tasks collect the results (``run_pooled``). Returns the number of chunks."""
+    global _head_start_at
+    _head_start_at = time.time()
+    pool = process_pool()
+    for part in chunks(paths, CHUNK):
+        _HEAD_START[_chunk_key(part, (raw_root,))] = pool.submit(describe_chunk, part, raw_root)
+    return len(_HEAD_START)
+
+
+def head_started_at() -> float | None:
+    """When the pending head start began (its cell files are newer), or None."""
+    return _head_start_at
+
+
+def drop_head_start() -> None:
+    """Forget the chunks no parse task collected (the run failed, or its files changed since): cancel those
+    not begun, and remove the cell files of those done (their raw bytes stay archived: content-addressed)."""
+    global _head_start_at
+    while _HEAD_START:
+        _, future = _HEAD_START.popitem()
+        if future.cancel():
+            continue
+        try:
+            described = future.result()
+        except Exception:  # noqa: BLE001 - a chunk nobody asked for: its error concerns nobody
+            continue
+        for name in {d.cells_file for d in described if d.cells_file}:
+            Path(name).unlink(missing_ok=True)
+    _head_start_at = None
+
+
+def _chunk_key(paths: list, args: tuple) -> tuple:
+    return tuple(map(str, paths)), tuple(map(str, args))
 
 
 def map_pooled(fn: Callable, items: list, *args: object) -> list:

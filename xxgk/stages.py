@@ -77,9 +77,39 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
 
 
 def clear_staging(settings: RunSettings) -> None:
-    """Remove cell files an interrupted run left behind (runs hold the run lock: no other run uses them)."""
+    """Remove cell files an interrupted run left behind (runs hold the run lock: no other run uses them),
+    not those of this run's head start (written since it began)."""
+    since = pipeline.head_started_at()
     for stale in pipeline.staging_dir(settings.raw_root).glob("cells-*.parquet"):
-        stale.unlink(missing_ok=True)
+        if since is None or _modified(stale) < since - STAGING_CLOCK_SLACK:
+            stale.unlink(missing_ok=True)
+
+
+STAGING_CLOCK_SLACK = 2.0  # s: file times come from the kernel's coarse clock, a little behind time.time()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")  # gone already
+
+
+def head_start(settings: RunSettings) -> int:
+    """Before the flow runs (``xxgk run``: while Prefect's temporary server starts, one core idle), find the
+    files this run will parse — those whose bytes the warehouse does not hold — and begin parsing them in
+    the parser processes; the flow's ingest plans the same chunks and its parse tasks collect the results.
+    Nothing is written to the warehouse. Returns the number of files given a head start (0 when the
+    warehouse cannot be read without waiting: the flow then parses as usual)."""
+    from warehouse import store
+
+    hashed = map_in_pool(pipeline.hash_chunk, pipeline.discover(settings.inputs), "hash")
+    new = store.new_sources(settings.db, [h for h in hashed if isinstance(h, pipeline.SourceFile)])
+    if not new:
+        return 0
+    paths = [s.path for s in new] + [h for h in hashed if isinstance(h, Path)]
+    pipeline.head_start(paths, settings.raw_root)
+    return len(paths)
 
 
 def warm_up_gx() -> None:
