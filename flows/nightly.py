@@ -138,9 +138,9 @@ def run_settings(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duck
 def run_local(**parameters: object) -> dict:
     """``nightly`` as ``xxgk run`` runs it, in this process. With no Prefect server configured
     (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
-    (several seconds, one core busy) Great Expectations is imported, and the parser processes start and
-    begin parsing the files this run will parse (``stages.head_start``; the flow's parse tasks collect
-    them). A later run of the same process finds the server up and starts the parser processes only
+    (several seconds, one core busy) the parser processes start and begin parsing the files this run
+    will parse (``stages.head_start``; the flow's parse tasks collect them), and Great Expectations and
+    the report site are imported. A later run of the same process finds the server up and starts the parser processes only
     when a chunk needs parsing. Flow-run heartbeats are off: they exist to let a server notice that a
     worker's run crashed, and a local server lives and dies with this very process (each costs up to a
     second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
@@ -150,9 +150,8 @@ def run_local(**parameters: object) -> dict:
     waits_for_server = local_server.start() if local else False
     if waits_for_server and os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
         pipeline.warm_pool()  # else the pool starts when a chunk needs parsing (none may: nothing changed)
-        _head_start(parameters)  # before the import of GX starts: that thread would hold the GIL
-    if parameters.get("engine", "gx") == "gx":
-        stages.warm_up_gx()
+        _head_start(parameters)  # before the imports start: their thread would hold the GIL
+    stages.warm_up(str(parameters.get("engine", "gx")))
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, **(_local_client_settings() if local else {})}
     try:
         with temporary_settings(updates=updates):
