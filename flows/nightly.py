@@ -140,10 +140,10 @@ def run_local(**parameters: object) -> dict:
     (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
     (several seconds, one core busy) the parser processes start and begin parsing the files this run
     will parse (``stages.head_start``; the flow's parse tasks collect them), and Great Expectations and
-    the report site are imported. A later run of the same process finds the server up and starts the parser processes only
-    when a chunk needs parsing. Flow-run heartbeats are off: they exist to let a server notice that a
-    worker's run crashed, and a local server lives and dies with this very process (each costs up to a
-    second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
+    the report site are imported. A later run of the same process finds the server up and starts the
+    parser processes only when a chunk needs parsing. Flow-run heartbeats are off: they exist to let a
+    server notice that a worker's run crashed, and a local server lives and dies with this very process
+    (each costs up to a second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
     from prefect.settings import PREFECT_API_URL
 
     local = not PREFECT_API_URL.value()

@@ -40,7 +40,7 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: f
     finally:
         con.close()
     unique = _unique(sources)
-    new = [s for s in unique if s.sha256 not in known]
+    new = _lacking(unique, known)
     same_rules = latest is not None and latest[1] == catalogue
     unchanged = same_rules and not new and all(s.sha256 in validated for s in unique)
     plan = RunPlan(to_parse=new, carry_from=latest[0] if unchanged else None)
@@ -53,6 +53,11 @@ def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: f
 def _unique(sources: list["SourceFile"]) -> list["SourceFile"]:
     """One source per distinct content (its first path), in order."""
     return list({s.sha256: s for s in reversed(sources)}.values())[::-1]
+
+
+def _lacking(unique: list["SourceFile"], known: set[str]) -> list["SourceFile"]:
+    """The sources whose bytes are not stored yet."""
+    return [s for s in unique if s.sha256 not in known]
 
 
 def new_sources(db_path: Path, sources: list["SourceFile"]) -> list["SourceFile"] | None:
@@ -71,7 +76,7 @@ def new_sources(db_path: Path, sources: list["SourceFile"]) -> list["SourceFile"
         return None
     finally:
         con.close()
-    return [s for s in _unique(sources) if s.sha256 not in known]
+    return _lacking(_unique(sources), known)
 
 
 @dataclass

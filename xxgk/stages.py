@@ -57,13 +57,10 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     t0 = time.perf_counter()
     warm_up(settings.engine)
     clear_staging(settings)
-    paths = pipeline.discover(settings.inputs)
-    hashed = map_chunks(pipeline.hash_chunk, paths, "hash")
-    state.sources = [h for h in hashed if isinstance(h, pipeline.SourceFile)]
-    state.unreadable = [h for h in hashed if isinstance(h, Path)]
+    state.sources, state.unreadable = _hashed(settings, map_chunks)
     plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
                           settings.lock_wait)
-    new_paths = [s.path for s in plan.to_parse] + state.unreadable
+    new_paths = _to_parse(plan.to_parse, state.unreadable)
     described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
     described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
     state.reports = [d.report for d in described]
@@ -73,6 +70,17 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.cell_rows = staged if len(staged) == len(described) else None
     state.carried, state.carry_from = plan.carried, plan.carry_from
     state.timings["parse"] = time.perf_counter() - t0
+
+
+def _hashed(settings: RunSettings, map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
+    """The input files, hashed; and those that could not be read."""
+    hashed = map_chunks(pipeline.hash_chunk, pipeline.discover(settings.inputs), "hash")
+    return [h for h in hashed if isinstance(h, pipeline.SourceFile)], [h for h in hashed if isinstance(h, Path)]
+
+
+def _to_parse(new: list[pipeline.SourceFile], unreadable: list[Path]) -> list[Path]:
+    """The files a run parses, in the order its chunks are cut (``ingest`` and ``head_start`` alike)."""
+    return [s.path for s in new] + unreadable
 
 
 def clear_staging(settings: RunSettings) -> None:
@@ -102,11 +110,11 @@ def head_start(settings: RunSettings) -> int:
     warehouse cannot be read without waiting: the flow then parses as usual)."""
     from warehouse import store
 
-    hashed = map_in_pool(pipeline.hash_chunk, pipeline.discover(settings.inputs), "hash")
-    new = store.new_sources(settings.db, [h for h in hashed if isinstance(h, pipeline.SourceFile)])
+    sources, unreadable = _hashed(settings, map_in_pool)
+    new = store.new_sources(settings.db, sources)
     if not new:
         return 0
-    paths = [s.path for s in new] + [h for h in hashed if isinstance(h, Path)]
+    paths = _to_parse(new, unreadable)
     pipeline.head_start(paths, settings.raw_root)
     return len(paths)
 
