@@ -234,4 +234,4 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
         _STATES.pop(state.run_id, None)
         pipeline.drop_head_start()
         pipeline.shutdown_pool()
-    return stages.outcome(state, summarised)
+    return stages.outcome(state, summarised, settings)

@@ -127,6 +127,9 @@ class RunRecord:
     n_failed: int
     docs_path: str | None
     catalogue: str
+    files: pd.DataFrame | None = None  # every file found: path, sha256, size_bytes, outcome, reason, is_new
+    years: tuple[int, ...] | None = None
+    register_path: str | None = None
 
 
 def known_report_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -168,13 +171,46 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.Data
     whole transaction is rolled back. A batch with two findings for one report and rule is refused."""
     with _rolled_back_on_error(con):
         _refuse_duplicate_findings(findings)
-        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'completed', ?, ?, ?, ?)",
-                    [run.run_id, run.started_at, run.finished_at, run.flow_run_id, run.n_reports, run.n_new,
-                     run.n_failed, run.docs_path, run.catalogue])
+        _insert_run_row(con, run, carry_from)
+        if run.files is not None:
+            _insert_run_files(con, run.run_id, run.files)
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
         con.execute("COMMIT")
+
+
+def _insert_run_row(con: duckdb.DuckDBPyConnection, run: RunRecord, carry_from: str | None) -> None:
+    """The run's row. A run that validated nothing (every finding carried over) keeps the Data Docs of the
+    run its findings came from: those are the docs that cover them."""
+    con.execute("INSERT INTO runs (run_id, started_at, finished_at, flow_run_id, n_reports, status, n_new, "
+                "n_failed, docs_path, catalogue, years, register_path) VALUES (?, ?, ?, ?, ?, 'completed', ?, ?, "
+                "coalesce(?, (SELECT docs_path FROM runs WHERE run_id = ?)), ?, ?, ?)",
+                [run.run_id, run.started_at, run.finished_at, run.flow_run_id, run.n_reports, run.n_new,
+                 run.n_failed, run.docs_path, carry_from, run.catalogue,
+                 list(run.years) if run.years else None, run.register_path])
+
+
+def _insert_run_files(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame) -> None:
+    """Every file the run found (``run_files``): the outcome of a report file is its stored parse status
+    (written by ``begin_run`` in this transaction, or by an earlier run), with its first problem as the
+    reason when it was not read completely; the run's row gets the counts."""
+    with _registered(con, "found_files", files):
+        con.execute("""
+            INSERT INTO run_files (run_id, path, sha256, size_bytes, outcome, reason, is_new)
+            SELECT ?, f.path, f.sha256, f.size_bytes, coalesce(f.outcome, r.parse_status, 'failed'),
+                   coalesce(f.reason, CASE WHEN r.parse_status <> 'ok' THEN r.problems[1] END), f.is_new
+            FROM found_files f LEFT JOIN reports r ON r.report_id = f.sha256 AND f.outcome IS NULL""", [run_id])
+    con.execute("""
+        UPDATE runs SET
+            n_found = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome <> 'ignored'),
+            n_ok = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'ok'),
+            n_partial = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'partial'),
+            n_failed = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'failed'),
+            n_unsupported = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'unsupported'),
+            n_unchanged = (SELECT count(*) FROM run_files WHERE run_id = ? AND NOT is_new
+                           AND outcome NOT IN ('ignored', 'unsupported'))
+        WHERE run_id = ?""", [run_id] * 7)
 
 
 def _refuse_duplicate_findings(findings: pd.DataFrame | None) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from rules.verdicts import VERDICTS
 from warehouse import db
 from warehouse.rows import cell_rows, finding_rows, report_rows
 
@@ -118,7 +119,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                        flow_run_id, len(state.reports) + len(state.carried), len(state.reports),
                        sum(r.parse_status == "failed" for r in state.reports),
                        str(state.docs_index) if state.docs_index else None,
-                       settings.signature(catalogue_version()))
+                       settings.signature(catalogue_version()), files_frame(settings, state),
+                       settings.years, str(settings.register) if settings.register else None)
     try:
         db.finish_run(staged.con, run, finding_rows(state.run_id, state.findings, staged.body_ids),
                       state.carry_from, state.carried)
@@ -161,3 +163,53 @@ def _archived(raw_root: Path, report: "Report") -> Path | None:
 def bodies_frame(settings: "RunSettings") -> pd.DataFrame:
     return pd.DataFrame([{"body_id": b.body_id, "name": b.name, "kind": b.kind, "parent_id": b.parent_id,
                           "aliases": list(b.aliases)} for b in settings.bodies])
+
+
+NOT_READ = "无法读取文件（权限不足，或文件在读取时被移动或删除）"
+
+
+def files_frame(settings: "RunSettings", state: "RunState") -> pd.DataFrame:
+    """Every file the run found, for ``run_files``: report files (their outcome is their stored parse
+    status, filled in by the load), files that could not be read, files in an unsupported format, and files
+    that are not documents."""
+    from xxgk.pipeline import unsupported_reason
+
+    rows = [(str(s.path), s.sha256, s.size, None, None, s.sha256 in state.new_ids) for s in state.sources]
+    rows += [(str(p), None, None, "failed", NOT_READ, True) for p in state.unreadable]
+    for path, source in state.unsupported:
+        rows.append((str(path), source.sha256, source.size, "unsupported", unsupported_reason(path), True)
+                    if source else (str(path), None, None, "failed", NOT_READ, True))
+    rows += [(str(p), None, None, "ignored", f"不是报告文档（{p.suffix.lower()}），未检查", False) for p in state.ignored]
+    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new"])
+    types = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
+             "is_new": "boolean"}
+    return frame.astype(types)
+
+
+def run_accounting(db_path: Path, run_id: str) -> dict:
+    """What ``xxgk run`` reports after a run: the files found and what became of them, the failed and
+    unsupported files with their reasons, and the verdicts of the latest run (份 = reports, 机关 = bodies).
+    Read from the snapshot the load just refreshed (never blocks, never creates a warehouse)."""
+    con = db.connect(db.snapshot_path(db_path), read_only=True, wait_seconds=0)
+    try:
+        files = con.execute("SELECT outcome, is_new, count(*) FROM run_files WHERE run_id = ? GROUP BY ALL",
+                            [run_id]).fetchall()
+        problems = con.execute("SELECT path, outcome, reason FROM run_files WHERE run_id = ? AND outcome IN "
+                               "('failed', 'partial', 'unsupported') ORDER BY outcome, path", [run_id]).fetchall()
+        verdicts = con.execute("SELECT verdict, count(*), count(DISTINCT coalesce(body_id, body_name, report_id)) "
+                               "FROM report_verdicts GROUP BY verdict").fetchall()
+    finally:
+        con.close()
+    return {"files": _file_counts(files), "problem_files": [{"path": p, "outcome": o, "reason": r} for p, o, r in problems],
+            "verdicts": {v: next((n for k, n, _ in verdicts if k == v), 0) for v in VERDICTS},
+            "bodies": {v: next((b for k, _, b in verdicts if k == v), 0) for v in ("non_compliant", "needs_review")}}
+
+
+def _file_counts(rows: list[tuple]) -> dict[str, int]:
+    counts = dict.fromkeys(("found", "ok", "partial", "failed", "unsupported", "ignored", "new", "unchanged"), 0)
+    for outcome, is_new, n in rows:
+        counts[outcome] += n
+        if outcome != "ignored":
+            counts["found"] += n
+            counts["new" if is_new else "unchanged"] += n
+    return counts

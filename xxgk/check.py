@@ -19,6 +19,7 @@ from rules.facts import Facts, report_facts, with_register
 from rules.filings import missing_filings
 from rules.findings import Finding, judge
 from rules.register import Body, Match, RegisterIndex
+from rules.verdicts import Verdict, missing_verdict, report_verdict
 
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
@@ -103,25 +104,41 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (STATUS_ORDER[f.status], f.severity != "error", f.rule_id))
 
 
+def verdict_of(checked: Checked) -> Verdict:
+    """不合规 / 待核实 / 合规 for one checked file (``rules.verdicts``)."""
+    r = checked.report
+    return report_verdict(r.parse_status, checked.findings, problems=r.problems)
+
+
 def exit_code(result: CheckResult) -> int:
-    """2 when a file could not be read, else 1 when an error-severity rule failed, else 0."""
+    """2 when a file could not be read, else 1 when a report is 不合规 or 待核实 (or a registered body's
+    report is missing), else 0."""
     if any(c.report.parse_status == "failed" for c in result.checked):
         return 2
-    findings = [f for c in result.checked for f in c.findings] + list(result.missing)
-    failed = any(f.status == "fail" and f.severity == "error" for f in findings)
-    return 1 if failed else 0
+    verdicts = [verdict_of(c) for c in result.checked] + [missing_verdict(f) for f in result.missing]
+    return 1 if any(v.verdict != "compliant" for v in verdicts) else 0
 
 
 def to_json(checked: Checked) -> dict:
-    r = checked.report
+    r, verdict = checked.report, verdict_of(checked)
     return {"file": r.file, "report_id": r.report_id, "body": r.body, "year": r.year, "edition": r.edition,
-            "parse_status": r.parse_status, "findings": [f.to_json() for f in sorted_findings(checked.findings)]}
+            "parse_status": r.parse_status, "verdict": verdict.verdict, "verdict_reasons": list(verdict.reasons),
+            "findings": [f.to_json() for f in sorted_findings(checked.findings)]}
+
+
+def missing_to_json(finding: Finding) -> dict:
+    """A registered body's year with no report, as ``xxgk check --json`` prints it."""
+    verdict = missing_verdict(finding)
+    return {"file": None, "report_id": finding.report_id, "body": finding.body, "year": finding.year,
+            "verdict": verdict.verdict, "verdict_reasons": list(verdict.reasons), "findings": [finding.to_json()]}
 
 
 def to_text(checked: Checked) -> list[str]:
     """Readable lines: one header, every fail and not-assessable finding, then the passes in one line."""
-    r = checked.report
-    lines = [f"{r.file} | {r.body or '（未识别机关）'} | {r.year or '—'} | 版式 {r.edition or '—'} | {r.parse_status}"]
+    r, verdict = checked.report, verdict_of(checked)
+    lines = [f"{r.file} | {r.body or '（未识别机关）'} | {r.year or '—'} | 版式 {r.edition or '—'} | {r.parse_status}"
+             f" | 结论：{verdict.label}"]
+    lines += [f"  · {reason}" for reason in verdict.reasons if verdict.verdict != "non_compliant"]
     marks = {"fail": "✗", "not_assessable": "?"}
     quiet: dict[str, list[str]] = {"pass": [], "not_applicable": []}
     for f in sorted_findings(checked.findings):

@@ -61,7 +61,7 @@ def parse_years(text: str) -> list[int]:
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    from xxgk.check import check_paths, default_run_dir, exit_code, to_json, to_text
+    from xxgk.check import check_paths, default_run_dir, exit_code, missing_to_json, to_json, to_text
 
     from rules.register import load_register
 
@@ -75,8 +75,7 @@ def _check_command(args: argparse.Namespace) -> int:
             print("\n".join(to_text(checked)), flush=True)
     for missing in result.missing:
         if args.json:
-            print(json.dumps({"file": None, "report_id": missing.report_id, "body": missing.body,
-                              "year": missing.year, "findings": [missing.to_json()]}, ensure_ascii=False))
+            print(json.dumps(missing_to_json(missing), ensure_ascii=False))
         else:
             print(f"（未发现报告）| {missing.body} | {missing.year}\n  {'✗' if missing.status == 'fail' else '?'} "
                   f"{missing.rule_id} [{missing.severity}] {missing.status}: {missing.message}")

@@ -41,25 +41,59 @@ class SourceFile:
     size: int
 
 
-def discover(folders: Iterable[Path]) -> list[Path]:
-    """Report files under the folders (recursively, not into symlinked folders), in path order; hidden
-    files and folders and other types skipped."""
+# Files that are certainly not a report (a register, labels, scripts): counted as ignored, never as reports
+NOT_DOCUMENT_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg",
+                                   ".log", ".py", ".sh", ".js", ".css", ".sql", ".db", ".duckdb", ".parquet",
+                                   ".lock", ".part", ".tmp"})
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Every file under the input folders, by what can become of it: report files a reader opens, files in
+    a format no reader opens yet (.doc, .wps, spreadsheets, images …: listed, never skipped silently), and
+    files that are not documents at all (a register .csv beside the reports)."""
+
+    reports: list[Path]
+    unsupported: list[Path]
+    ignored: list[Path]
+
+    @property
+    def n_found(self) -> int:
+        return len(self.reports) + len(self.unsupported)
+
+
+def survey(folders: Iterable[Path]) -> Survey:
+    """All files under the folders (recursively, not into symlinked folders, hidden ones skipped), in path
+    order, sorted into report files, unsupported documents and ignored files."""
     found: dict[Path, None] = {}
     for folder in map(Path, folders):
         if folder.is_file():
-            names = [str(folder)] if _is_report(folder.name) else []
+            names = [str(folder)] if not folder.name.startswith(".") else []
         else:
-            names = sorted(_report_files(str(folder)), key=lambda name: name.split(os.sep))
+            names = sorted(_files(str(folder)), key=lambda name: name.split(os.sep))
         found.update(dict.fromkeys(map(Path, names)))
-    return list(found)
+    kinds: dict[str, list[Path]] = {"report": [], "unsupported": [], "ignored": []}
+    for path in found:
+        kinds[file_kind(path.name)].append(path)
+    return Survey(kinds["report"], kinds["unsupported"], kinds["ignored"])
 
 
-def _is_report(name: str) -> bool:
-    return not name.startswith(".") and os.path.splitext(name)[1].lower() in REPORT_SUFFIXES
+def file_kind(name: str) -> str:
+    """``report`` (a reader opens it), ``ignored`` (not a document) or ``unsupported`` (anything else)."""
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in REPORT_SUFFIXES:
+        return "report"
+    return "ignored" if suffix in NOT_DOCUMENT_SUFFIXES else "unsupported"
 
 
-def _report_files(folder: str) -> Iterator[str]:
-    """Paths of the report files under ``folder``, depth first (``os.scandir``: one system call per folder)."""
+def discover(folders: Iterable[Path]) -> list[Path]:
+    """Report files under the folders (recursively, not into symlinked folders), in path order; hidden
+    files and folders and other types skipped (``survey`` accounts for those)."""
+    return survey(folders).reports
+
+
+def _files(folder: str) -> Iterator[str]:
+    """Paths of the files under ``folder``, depth first (``os.scandir``: one system call per folder)."""
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
@@ -69,9 +103,31 @@ def _report_files(folder: str) -> Iterator[str]:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _report_files(entry.path)
-        elif _is_report(entry.name) and entry.is_file():
+            yield from _files(entry.path)
+        elif entry.is_file():
             yield entry.path
+
+
+UNSUPPORTED_REASON = "暂不支持 {suffix} 格式，文件未能打开（请转换为 .docx、.pdf 或 .html 后重新提交，或人工核实）"
+
+
+def unsupported_reason(path: Path) -> str:
+    suffix = path.suffix.lower() or "无扩展名"
+    return UNSUPPORTED_REASON.format(suffix=suffix)
+
+
+def keep_unsupported(paths: list[Path], raw_root: Path | None) -> list[tuple[Path, SourceFile | None]]:
+    """Hash (and archive the bytes of) files no reader opens yet, so a later reader can re-read them."""
+    kept = []
+    for path in paths:
+        source = hash_file(path)
+        if source is not None and raw_root is not None and source.size <= readers.MAX_BYTES:
+            try:
+                archive_raw(raw_root, source.sha256, read_with_retry(path))
+            except OSError:
+                source = None  # it changed or vanished since it was hashed: recorded as unreadable
+        kept.append((path, source))
+    return kept
 
 
 def hash_file(path: Path) -> SourceFile | None:

@@ -32,11 +32,14 @@ class RunState:
     started_at: datetime
     sources: list[pipeline.SourceFile] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
+    unsupported: list[tuple[Path, pipeline.SourceFile | None]] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     facts: list[Facts] = field(default_factory=list)
     cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
     cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
     carried: list[str] = field(default_factory=list)
+    new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)
     docs_index: Path | None = None
@@ -57,7 +60,10 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     t0 = time.perf_counter()
     warm_up(settings.engine)
     clear_staging(settings)
-    state.sources, state.unreadable = _hashed(settings, map_chunks)
+    found = pipeline.survey(settings.inputs)
+    state.sources, state.unreadable = _hashed(found.reports, map_chunks)
+    state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
+    state.ignored = found.ignored
     plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
                           settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
@@ -69,12 +75,13 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
     state.carried, state.carry_from = plan.carried, plan.carry_from
+    state.new_ids = {s.sha256 for s in plan.to_parse}
     state.timings["parse"] = time.perf_counter() - t0
 
 
-def _hashed(settings: RunSettings, map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
-    """The input files, hashed; and those that could not be read."""
-    hashed = map_chunks(pipeline.hash_chunk, pipeline.discover(settings.inputs), "hash")
+def _hashed(paths: list[Path], map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
+    """The report files, hashed; and those that could not be read."""
+    hashed = map_chunks(pipeline.hash_chunk, paths, "hash")
     return [h for h in hashed if isinstance(h, pipeline.SourceFile)], [h for h in hashed if isinstance(h, Path)]
 
 
@@ -110,7 +117,7 @@ def head_start(settings: RunSettings) -> int:
     warehouse cannot be read without waiting: the flow then parses as usual)."""
     from warehouse import store
 
-    sources, unreadable = _hashed(settings, map_in_pool)
+    sources, unreadable = _hashed(pipeline.discover(settings.inputs), map_in_pool)
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
@@ -213,11 +220,17 @@ def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
             "xlsx": str(result.xlsx), "site": str(built["site"]), "notices": len(built["notices"])}
 
 
-def outcome(state: RunState, summarised: dict) -> dict:
-    """What a run returns (and ``xxgk run`` prints)."""
-    return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable),
+def outcome(state: RunState, summarised: dict, settings: RunSettings | None = None) -> dict:
+    """What a run returns (and ``xxgk run`` prints): besides the counts of this run, every file found and
+    what became of it, and the verdicts of the latest run (reports and bodies), read back from the
+    warehouse (``run_files``, ``report_verdicts``)."""
+    from warehouse import store
+
+    accounted = store.run_accounting(settings.db, state.run_id) if settings is not None else {}
+    return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable) + len(state.unsupported),
             "n_parsed": len(state.reports), "n_carried": len(state.carried),
-            "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings, **summarised}
+            "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings,
+            **accounted, **summarised}
 
 
 def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
@@ -249,4 +262,4 @@ def run_plain(settings: RunSettings) -> dict:
     finally:
         abandon_load(state)
         pipeline.shutdown_pool()
-    return outcome(state, summarised)
+    return outcome(state, summarised, settings)
