@@ -11,7 +11,7 @@ import pandas as pd
 
 from rules.verdicts import VERDICTS
 from warehouse import db
-from warehouse.rows import cell_rows, finding_rows, report_rows
+from warehouse.rows import cell_rows, finding_rows, report_rows, storable
 
 if TYPE_CHECKING:
     from parsing import Report
@@ -174,12 +174,14 @@ def files_frame(settings: "RunSettings", state: "RunState") -> pd.DataFrame:
     that are not documents."""
     from xxgk.pipeline import unsupported_reason
 
-    rows = [(str(s.path), s.sha256, s.size, None, None, s.sha256 in state.new_ids) for s in state.sources]
-    rows += [(str(p), None, None, "failed", NOT_READ, True) for p in state.unreadable]
+    rows = [(s.path, s.sha256, s.size, None, None, s.sha256 in state.new_ids) for s in state.sources]
+    rows += [(p, None, None, "failed", NOT_READ, True) for p in state.unreadable]
     for path, source in state.unsupported:
-        rows.append((str(path), source.sha256, source.size, "unsupported", unsupported_reason(path), True)
-                    if source else (str(path), None, None, "failed", NOT_READ, True))
-    rows += [(str(p), None, None, "ignored", f"不是报告文档（{p.suffix.lower()}），未检查", False) for p in state.ignored]
+        rows.append((path, source.sha256, source.size, "unsupported", storable(unsupported_reason(path)), True)
+                    if source else (path, None, None, "failed", NOT_READ, True))
+    rows += [(p, None, None, "ignored", storable(f"不是报告文档（{p.suffix.lower()}），未检查"), False)
+             for p in state.ignored]
+    rows = [(storable(str(path)), *rest) for path, *rest in rows]
     frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new"])
     types = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
              "is_new": "boolean"}
