@@ -13,6 +13,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath, PureWindowsPath
 
+import numpy as np
+import pandas as pd
+
 from rules.catalogue import Rule, catalogue
 from rules.checks import scopes, unknown_inputs
 from rules.findings import applicable
@@ -62,16 +65,96 @@ def status_of(rule: Rule, facts: Mapping, verdicts: Verdicts, unreadable: bool =
     return "not_assessable" if unknown_inputs(rule, checked, facts) else "pass"  # type: ignore[arg-type]
 
 
-def tally(facts: Sequence[Mapping], verdicts: Verdicts, failed: Collection[str] = ()) -> dict[str, RuleTally]:
-    """Per rule id, the reports by status. ``failed``: ids of reports whose file could not be parsed.
-    Report after report (``known_names`` is remembered for the last report asked about)."""
+def tally(df: pd.DataFrame, facts: Sequence[Mapping], verdicts: Verdicts,
+          failed: Collection[str] = ()) -> dict[str, RuleTally]:
+    """Per rule id, the reports by status: ``status_of`` for every rule and report, decided in bulk.
+
+    ``df`` is ``runner.frame(facts)`` (one row per report, NaN / None = unknown), ``failed`` the ids of
+    reports whose file could not be parsed. What depends only on a report's profile (edition, kind of body,
+    register, table layouts, year) is decided once per profile and rule; within a profile, a failing scope
+    makes 不通过, else all inputs known makes 通过, else 无法判断 — one numpy test over the rows. Only the
+    cases ``judge`` decides from more than that (optional statements; a range rule's cells that may be left
+    blank) go through ``status_of`` itself; ``tests/test_data_docs.py`` holds the result equal to ``judge``."""
+    ids = [f["report_id"] for f in facts]
+    row_of = {report_id: i for i, report_id in enumerate(ids)}
+    known = df.notna().to_numpy()
+    column = {name: i for i, name in enumerate(df.columns)}
+    groups: dict[tuple, list[int]] = {}
+    for i, one in enumerate(facts):
+        if ids[i] not in failed:
+            groups.setdefault(tuple(one.get(name) for name in _PROFILE), []).append(i)
     rules = list(catalogue().values())
-    out = {rule.id: RuleTally(rule.id) for rule in rules}
-    for one in facts:
-        unreadable = one["report_id"] in failed
-        for rule in rules:
-            out[rule.id].ids[status_of(rule, one, verdicts, unreadable)].append(one["report_id"])
+    exact = _exact(rules, facts, verdicts, failed)  # report after report: ``known_names`` stays remembered
+    out = {}
+    for rule in rules:
+        codes = np.full(len(ids), _CODE["not_assessable"], dtype=np.int8)  # unreadable files stay so
+        if rule.id in exact:
+            codes = exact[rule.id]
+        else:
+            for rows in groups.values():
+                codes[rows] = _group_codes(rule, [facts[i] for i in rows], np.asarray(rows), known, column, row_of,
+                                           verdicts)
+        out[rule.id] = RuleTally(rule.id, {s: [ids[i] for i in np.flatnonzero(codes == _CODE[s])] for s in STATUSES})
     return out
+
+
+def _optional(rule: Rule) -> bool:
+    return rule.check.kind == "identity" and bool(rule.check.get("optional"))
+
+
+def _exact(rules: list[Rule], facts: Sequence[Mapping], verdicts: Verdicts, failed: Collection[str]) -> dict:
+    """Status codes of the rules on optional statements (which scopes are checked depends on each report's
+    own cells), by ``status_of`` itself."""
+    chosen = [rule for rule in rules if _optional(rule)]
+    codes = {rule.id: np.empty(len(facts), dtype=np.int8) for rule in chosen}
+    for i, one in enumerate(facts):
+        unreadable = one["report_id"] in failed
+        for rule in chosen:
+            codes[rule.id][i] = _CODE[status_of(rule, one, verdicts, unreadable)]
+    return codes
+
+
+_PROFILE = ("edition", "body_kind", "register_loaded", "t2_edition", "t3_edition", "year")
+_CODE = {status: code for code, status in enumerate(STATUSES)}
+
+
+def _group_codes(rule: Rule, group: list[Mapping], rows: np.ndarray, known: np.ndarray, column: Mapping[str, int],
+                 row_of: Mapping[str, int], verdicts: Verdicts) -> np.ndarray:
+    """The status codes of one rule for the reports of one profile (``rows`` of the frame)."""
+    decided, checked = _profiled(rule, group[0])
+    if decided is not None:
+        return np.full(len(rows), _CODE[decided], dtype=np.int8)
+    if checked is None:
+        return np.array([_CODE[status_of(rule, one, verdicts)] for one in group], dtype=np.int8)
+    cells = [[s.fact] if rule.check.kind == "fact" else list(s.cells) for s in checked]  # type: ignore[union-attr]
+    if any(name not in column for names in cells for name in names):
+        return np.array([_CODE[status_of(rule, one, verdicts)] for one in group], dtype=np.int8)
+    failing = np.zeros(len(known), dtype=bool)
+    for scope in checked:  # type: ignore[union-attr]
+        failing[[row_of[i] for i in verdicts.get((rule.id, scope.key), ()) if i in row_of]] = True
+    failing = failing[rows]
+    all_known = np.ones(len(rows), dtype=bool)
+    for names in cells:  # judge: an unknown input of a checked scope (not of a statement left out)
+        all_known &= known[np.ix_(rows, [column[name] for name in names])].all(axis=1)
+    codes = np.where(failing, _CODE["fail"], np.where(all_known, _CODE["pass"], _CODE["not_assessable"]))
+    if rule.check.kind == "range" and rule.check.get("max") is None and rule.check.get("min") == 0:
+        for k in np.flatnonzero(~failing & ~all_known):  # cells that may be left blank (``sign_free_cells``)
+            codes[k] = _CODE[status_of(rule, group[k], verdicts)]
+    return codes.astype(np.int8)
+
+
+def _profiled(rule: Rule, facts: Mapping) -> tuple[str | None, object]:
+    """What a report's profile decides: a status (not applicable, not assessable), or None and the rule's
+    scopes on the profile's layouts (None for optional statements: they depend on the report's own cells)."""
+    if "register" in rule.requires and not facts.get("register_loaded"):
+        return "not_assessable", None
+    applies = applicable(rule, facts)  # type: ignore[arg-type]
+    if applies is not True:
+        return ("not_applicable" if applies is False else "not_assessable"), None
+    if _optional(rule):
+        return None, None
+    checked = scopes(rule, facts)  # type: ignore[arg-type]
+    return ("not_assessable", None) if not checked else (None, checked)
 
 
 @dataclass(frozen=True)

@@ -81,16 +81,16 @@ def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True, facts: Se
     verdicts = read_verdicts(results.values(), planned)
     docs = None
     if build_docs:
-        _describe(context, results, verdicts, facts, failed)
+        _describe(context, results, df, verdicts, facts, failed)
         docs = _build_docs(context, results, run_id, run_dir, len(df), assessed=facts is not None)
     return ValidationOutcome(verdicts, docs, len(planned))
 
 
-def _describe(context, results: dict, verdicts: Verdicts, facts: Sequence[Mapping] | None,  # noqa: ANN001
-              failed: Collection[str]) -> None:
+def _describe(context, results: dict, df: pd.DataFrame, verdicts: Verdicts,  # noqa: ANN001
+              facts: Sequence[Mapping] | None, failed: Collection[str]) -> None:
     """What the pages say besides GX's verdict (``expectations.site.annotate``), stored with the results
     (GX builds Data Docs from the stored results)."""
-    tallies = tally(facts, verdicts, set(failed)) if facts is not None else None
+    tallies = tally(df, facts, verdicts, set(failed)) if facts is not None else None
     annotate(results, tallies, report_names(facts) if facts is not None else None)
     store = context.validation_results_store
     for result in results.values():

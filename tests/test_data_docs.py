@@ -102,7 +102,7 @@ def test_failing_and_unassessed_reports_are_named_by_body_year_and_file(run) -> 
 def test_not_assessable_counts_agree_with_the_findings(run) -> None:
     reports, facts, failed, outcome = run
     verdicts = outcome.verdicts
-    tallies = tally(facts, verdicts, failed)
+    tallies = tally(frame(facts), facts, verdicts, failed)
 
     def fails(rule, scope, f) -> bool:  # noqa: ANN001
         return f["report_id"] in verdicts[(rule.id, scope.key)]
