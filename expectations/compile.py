@@ -21,6 +21,9 @@ from rules.findings import scope_name
 
 SUITES = {"structure": "xxgk_structure", "table2": "xxgk_table2", "table3": "xxgk_table3",
           "table4": "xxgk_table4", "prose": "xxgk_prose"}
+SUITE_TITLES = {"xxgk_structure": "报告结构与表格版式", "xxgk_table2": "表二 主动公开政府信息情况",
+                "xxgk_table3": "表三 收到和处理政府信息公开申请情况", "xxgk_table4": "表四 行政复议和行政诉讼情况",
+                "xxgk_prose": "正文数字、发布与跨报告核对"}
 ID_COLUMN = "report_id"
 
 

@@ -15,8 +15,10 @@ report) in one vectorised metric and returns the failing ``report_id`` values pe
 The metrics (``xxgk.*_failures``) are table metrics: they read only the columns their rule names, with
 numpy, and return ``{scope key: [failing report ids]}``; the expectation's ``_validate`` turns that into
 success and a result listing every failing report per scope (``unexpected_by_scope``).
-Data Docs render the rule (id, title, severity, basis, scopes and cells) and, per failing scope, the
-first ``SHOWN_IDS`` failing reports; the stored validation result keeps the full lists.
+Data Docs render the rule (id, title, severity, basis, scopes and cells), its status as text (不通过 /
+无法判断 / 通过 / 不适用), the number of reports of each status, and the first failing and not assessable
+reports named by body, year and file (``expectations.site.annotate`` puts them with the result; the stored
+result keeps every failing id in ``unexpected_by_scope``).
 
 Import this module before a suite is built or loaded: a suite that names an expectation class GX does
 not know is silently dropped (see stack notes), which is why suites are always rebuilt in code.
@@ -42,7 +44,6 @@ from great_expectations.render.renderer.renderer import renderer
 
 from expectations.compile import parse_sum
 
-SHOWN_IDS = 20  # failing report ids shown per scope in Data Docs (the result holds all of them)
 
 
 # ---------------------------------------------------------------- metrics
@@ -181,10 +182,41 @@ def _rule_text(configuration, runtime_configuration) -> list:  # noqa: ANN001
     return [head, RenderedBulletListContent(bullet_list=lines)]
 
 
-def _failures(result) -> dict[str, list[str]] | None:  # noqa: ANN001
-    if result is None or (result.exception_info or {}).get("raised_exception"):
-        return None
-    return (result.result or {}).get("unexpected_by_scope")
+def _ours(result) -> dict:  # noqa: ANN001
+    """What ``expectations.site.annotate`` stored with the result (empty for a result it did not see)."""
+    return ((result.meta or {}).get("xxgk") or {}) if result is not None else {}
+
+
+def _raised(result) -> bool:  # noqa: ANN001
+    return result is not None and bool((result.exception_info or {}).get("raised_exception"))
+
+
+def _status(result) -> str:  # noqa: ANN001
+    if _raised(result):
+        return "error"
+    return _ours(result).get("status") or ("pass" if result is not None and result.success else "fail")
+
+
+STATUS_TEXT = {"fail": "不通过", "not_assessable": "无法判断", "pass": "通过", "not_applicable": "不适用",
+               "error": "出错：未能核对"}
+COUNT_TEXT = (("fail", "不符"), ("not_assessable", "无法判断"), ("pass", "通过"), ("not_applicable", "不适用"))
+
+
+def _counts(result) -> list[tuple[str, str]]:  # noqa: ANN001
+    counts = _ours(result).get("counts") or {"fail": (result.result or {}).get("unexpected_count", 0)}
+    return [(text, str(counts[key])) for key, text in COUNT_TEXT if key in counts]
+
+
+def _names_table(header: list[str], rows: list[list[str]]) -> RenderedTableContent:
+    return RenderedTableContent(content_block_type="table", header_row=header,
+                                table=[[_text("$v", {"v": value}) for value in row] for row in rows],
+                                styling={"body": {"classes": ["table-bordered", "table-sm", "xxgk-names"]}})
+
+
+def _more(total: int, shown: int, where: str) -> list:
+    if total <= shown:
+        return []
+    return [_text("…… 另有 $n 份未列出（$where）", {"n": str(total - shown), "where": where})]
 
 
 class _RuleRendered:
@@ -196,50 +228,60 @@ class _RuleRendered:
         return _rule_text(configuration, runtime_configuration)
 
     @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.STATUS_ICON)
+    def _diagnostic_status_icon_renderer(cls, configuration=None, result=None, runtime_configuration=None,  # noqa: ANN001, ANN206
+                                         **kwargs):
+        """The rule's status as text in a coloured box (GX's icons need a web font and scripts)."""
+        status = _status(result)
+        return _text("$status", {"status": STATUS_TEXT[status]},
+                     {"params": {"status": {"tag": "span", "classes": ["xxgk-badge", f"xxgk-{status}"]}}})
+
+    @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
     def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None,  # noqa: ANN001, ANN206
                                             **kwargs):
-        found = (result.result or {}) if result is not None else {}
-        if "unexpected_count" not in found:
+        if result is None or _raised(result) or "unexpected_count" not in (result.result or {}):
             return "--"
-        return _text("$bad / $total 份报告不符", {"bad": str(found["unexpected_count"]),
-                                               "total": str(found.get("element_count", ""))})
+        lines = [*_counts(result), ("共", str(result.result.get("element_count", "")))]
+        template = "<br>".join(f"{text} ${n} 份" for n, (text, _) in enumerate(lines))  # our words, escaped values
+        return _text(template.replace("$", "$n"), {f"n{n}": value for n, (_, value) in enumerate(lines)},
+                     {"classes": ["xxgk-counts"]})
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_STATEMENT)
     def _diagnostic_unexpected_statement_renderer(cls, configuration=None, result=None,  # noqa: ANN001, ANN206
                                                   runtime_configuration=None, **kwargs):
-        if result is not None and (result.exception_info or {}).get("raised_exception"):
+        if _raised(result):
             return super()._diagnostic_unexpected_statement_renderer(result=result)
-        failures = _failures(result)
-        if not failures or result.success:
-            return []
-        found = result.result
-        return [_text("$bad 份报告不符（共 $total 份）；不符的范围：$scopes 项",
-                      {"bad": str(found.get("unexpected_count", "")), "total": str(found.get("element_count", "")),
-                       "scopes": str(sum(1 for ids in failures.values() if ids))},
-                      {"classes": ["text-danger"]})]
+        counts = _ours(result).get("counts") or {}
+        lines = []
+        if result is not None and not result.success:
+            lines.append(_text("$n 份报告不符合本规则（见下表：机关、年度、文件、不符的范围）",
+                               {"n": str(result.result.get("unexpected_count", ""))}, {"classes": ["text-danger"]}))
+        if counts.get("not_assessable"):
+            lines.append(_text("$n 份报告无法判断：所需的数字或内容缺失、无法读取，或机关类别未知",
+                               {"n": str(counts["not_assessable"])}, {"classes": ["xxgk-warn"]}))
+        return lines
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_TABLE)
     def _diagnostic_unexpected_table_renderer(cls, configuration=None, result=None,  # noqa: ANN001, ANN206
                                               runtime_configuration=None, **kwargs):
-        failures = _failures(result)
-        if not failures or not any(failures.values()):
+        if result is None or _raised(result):
             return None
-        labels = _meta(result.expectation_config).get("scopes") or {}
-        rows = []
-        for key, ids in failures.items():
-            if not ids:
-                continue
-            more = (f" …… 另有 {len(ids) - SHOWN_IDS} 份（完整名单见本次验证结果 JSON 的 unexpected_by_scope）"
-                    if len(ids) > SHOWN_IDS else "")
-            rows.append([_text("$scope", {"scope": labels.get(key) or key}),
-                         _text("$n", {"n": str(len(ids))}),
-                         _text("$ids$more", {"ids": ", ".join(ids[:SHOWN_IDS]), "more": more})])
-        return [RenderedTableContent(content_block_type="table", table=rows,
-                                     header_row=["范围", "不符报告数", "不符报告（report_id）"],
-                                     styling={"body": {"classes": ["table-bordered", "table-sm", "mt-3"]}})]
+        ours, blocks = _ours(result), []
+        failing = ours.get("failing") or []
+        if failing:
+            total = int((result.result or {}).get("unexpected_count") or len(failing))
+            blocks += [_names_table(["不符的报告：机关", "年度", "文件", "report_id（sha256）", "不符的范围"], failing),
+                       *_more(total, len(failing), "完整名单见本次验证结果 JSON 的 unexpected_by_scope，"
+                                                   "逐份问题见审核清单")]
+        unassessed = ours.get("not_assessable") or []
+        if unassessed:
+            total = int((ours.get("counts") or {}).get("not_assessable") or len(unassessed))
+            blocks += [_names_table(["无法判断的报告：机关", "年度", "文件", "report_id（sha256）"], unassessed),
+                       *_more(total, len(unassessed), "逐份原因见审核清单与待核实清单")]
+        return blocks or None
 
 
 class _RuleExpectation(_RuleRendered, BatchExpectation):

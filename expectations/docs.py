@@ -3,7 +3,9 @@
 GX pages load Bootstrap, jQuery, Font Awesome, Vega … from CDNs and a logo from S3. Offline those are
 unreachable, and report text (body names, cell values) appears inside the pages. Every page is rewritten:
 no ``<script>`` at all, no event-handler attributes, no ``javascript:`` links, no asset from the internet;
-a local stylesheet (``static/styles/xxgk_offline.css``) gives the pages a readable layout instead. Links stay only
+a local stylesheet (``static/styles/xxgk_offline.css``) gives the pages a readable layout instead, with the
+status badges (不通过 / 无法判断 / 通过 / 不适用) that replace GX's icon font. ``tidy`` first removes what
+covers the content or needs scripts (GX's fixed footer and sticky bars, filter buttons, the newsletter). Links stay only
 when relative: any scheme or host, however spelled (``java&#9;script:``, ``\\\\host``), is removed, and CSS is read
 with its escapes decoded.
 """
@@ -26,6 +28,25 @@ thead th{background:#eef}.card{background:#fff;border:1px solid #ddd;border-radi
 .text-danger,.badge-danger{color:#b00020}.text-success,.badge-success{color:#1b7d1b}.collapse{display:block}
 nav,.navbar{background:#263238;color:#fff;padding:.5rem 1.5rem}nav a,.navbar a{color:#fff}
 .sticky{position:static}img{max-width:240px}code,pre{white-space:pre-wrap;word-break:break-all}
+nav,.navbar,.sticky-top,.fixed-top,.sticky,footer{position:static!important;height:auto!important;max-height:none!important}
+.navbar{display:block}.navbar nav{background:none;padding:0}.container{padding-top:0}[hidden]{display:none}
+.breadcrumb{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem;padding:0;margin:0}
+.breadcrumb-item+.breadcrumb-item::before{content:"/ "}.xxgk-home{font-weight:bold;margin-right:1rem}
+.ge-navigation-sidebar-content{list-style:none;padding:0}.nav-link{display:block;padding:.15rem 0}
+.card-body{max-height:none!important;overflow:visible!important}
+.xxgk-badge{display:inline-block;padding:.05rem .45rem;border:1px solid;border-radius:3px;font-weight:bold;
+white-space:nowrap}
+.xxgk-fail{background:#fde8e8;color:#a00016}.xxgk-not_assessable{background:#fff3d6;color:#7a4600}
+.xxgk-pass{background:#e7f5e7;color:#1b5e20}.xxgk-not_applicable{background:#eee;color:#444}
+.xxgk-error{background:#a00016;color:#fff}.xxgk-warn{color:#7a4600}
+.xxgk-index{display:block;padding:1rem 1.5rem 3rem;max-width:1400px}.xxgk-index h1{font-size:1.5rem}
+.xxgk-index h2{font-size:1.15rem;margin-top:1.5rem}.xxgk-legend{color:#444;line-height:1.8}
+.xxgk-n{text-align:right}table.xxgk-names td,table.xxgk-names th{font-size:.85rem}
+.xxgk-names td:first-child{min-width:8em}.xxgk-names td:nth-child(2){white-space:nowrap}
+.xxgk-names td:nth-child(4){font-family:monospace;font-size:.7rem;word-break:break-all;max-width:16em;color:#555}
+.row{margin:0}[class*="col-"]{min-width:0;max-width:100%}.table-responsive,.show-scrollbars{overflow-x:auto}
+.text-danger,.xxgk-warn{display:block;margin:.3rem 0}.xxgk-counts{display:block;white-space:nowrap}
+@media print{.xxgk-badge{border-width:2px}}
 """
 _DROP = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "base", "noscript",
          # SVG animation can set any attribute (href="javascript:…", onclick) after the page is sanitized
@@ -47,9 +68,65 @@ def make_offline(site_dir: Path) -> int:
     css.parent.mkdir(parents=True, exist_ok=True)
     css.write_text(OFFLINE_CSS, encoding="utf-8")
     pages = sorted(site_dir.rglob("*.html"))
+    index = site_dir / "index.html"
     for page in pages:
-        page.write_text(sanitize(page.read_text(encoding="utf-8"), _relative(css, page)), encoding="utf-8")
+        root = _parse(page.read_text(encoding="utf-8"))
+        tidy(root, _relative(index, page))
+        page.write_text(_serialize(_sanitize_root(root, _relative(css, page))), encoding="utf-8")
     return len(pages)
+
+
+def tidy(root, home_href: str) -> None:  # noqa: ANN001 - an lxml document
+    """What an officer does not need on GX's pages, and what covers or hides the content offline: GX's own
+    style sheets (a fixed footer, a sticky side bar, dark-mode colours for tables), the newsletter and
+    tutorial footers, the filter buttons and "Show more info" toggles (they work only with scripts). The
+    logo (an image on the internet) becomes a text link home. The page is marked Chinese."""
+    for el in [e for e in root.iter("style", "footer")]:
+        el.drop_tree()
+    for toggle in [e for e in root.iter() if "btn-group-toggle" in (e.get("class") or "")]:
+        card = next((a for a in toggle.iterancestors() if "card" in (a.get("class") or "").split()), toggle)
+        card.drop_tree()
+    for link in [e for e in root.iter("a") if e.get("data-toggle") == "collapse"]:
+        link.drop_tree()
+    for img in [e for e in root.iter("img") if e.get("alt") == "Great Expectations"]:
+        img.getparent().replace(img, _home_link(home_href))
+    _translate(root)
+    root.set("lang", "zh-CN")
+
+
+# GX's own words on its pages, for a Chinese reader: exact texts of GX's templates; the tables naming reports
+# (the only place report text appears) are skipped
+CHROME = {"Overview": "概览", "Expectation Validation Result": "验证结果", "Table of Contents": "目录",
+          "Evaluates whether a batch of data matches expectations.": "本次运行中，本套件各条规则对全部报告的核对结果。",
+          "Table-Level Expectations": "规则", "Status": "状态", "Expectation": "规则", "Observed Value": "报告数",
+          "Statistics": "统计", "Evaluated Expectations": "核对的规则", "Successful Expectations": "无报告不符的规则",
+          "Unsuccessful Expectations": "有报告不符的规则", "Success Percent": "无报告不符的规则占比",
+          "Failed": "不通过（有报告不符）", "Succeeded": "无报告不符（另见各规则的“无法判断”）", "Home": "首页",
+          "Expectation Suite:": "规则套件：", "Status:": "状态：", "Info": "运行信息", "Run Name": "运行名称",
+          "Run Time": "运行时间（UTC）", "Expectation Suite": "规则套件", "Expectation Suite Overview": "规则套件概览",
+          "Expectations": "规则", "Notes": "说明", "Batch Markers": "批次标记", "Batch Parameters": "批次参数",
+          "Batch Spec": "批次说明", "Great Expectations Version": "Great Expectations 版本", "Notes:": "说明：",
+          "A collection of Expectations defined for batches of data.": "本套件的规则：每条规则的依据、核对范围和单元格。",
+          "Expectation Suite Name": "规则套件名称"}
+
+
+def _translate(root) -> None:  # noqa: ANN001 - an lxml document
+    for el in root.iter():
+        if not isinstance(el.tag, str) or any("xxgk-names" in (a.get("class") or "") for a in el.iterancestors()):
+            continue
+        for attr in ("text", "tail"):
+            value = getattr(el, attr)
+            if value and value.strip() in CHROME:
+                setattr(el, attr, value.replace(value.strip(), CHROME[value.strip()]))
+
+
+def _home_link(href: str):  # noqa: ANN202 - an lxml element
+    from lxml import etree
+
+    link = etree.Element("a", href=href)
+    link.set("class", "xxgk-home")
+    link.text = "数据核验文档首页"
+    return link
 
 
 def _relative(target: Path, page: Path) -> str:
@@ -60,13 +137,29 @@ def sanitize(html: str, css_href: str) -> str:
     """The page without scripts, handlers, or internet assets, with the local stylesheet linked.
 
     Parsed with lxml (libxml2's HTML parser, the one BeautifulSoup's "lxml" builder drives) and walked once."""
+    return _serialize(_sanitize_root(_parse(html), css_href))
+
+
+def _parse(html: str):  # noqa: ANN202 - an lxml document
     from lxml import etree
     from lxml import html as lxml_html
 
     try:
-        root = lxml_html.document_fromstring(html.encode("utf-8"), parser=_parser())
+        return lxml_html.document_fromstring(html.encode("utf-8"), parser=_parser())
     except etree.ParserError:  # nothing but blanks or comments: an empty page
-        root = lxml_html.document_fromstring(b"<html><head></head><body></body></html>", parser=_parser())
+        return lxml_html.document_fromstring(b"<html><head></head><body></body></html>", parser=_parser())
+
+
+def _serialize(root) -> str:  # noqa: ANN001
+    from lxml import etree
+
+    # libxml2 would invent an HTML 4 doctype (with a w3.org URL) for a page without one
+    return "<!DOCTYPE html>\n" + etree.tostring(root, method="html", encoding="unicode")
+
+
+def _sanitize_root(root, css_href: str):  # noqa: ANN001, ANN202 - an lxml document, sanitised in place
+    from lxml import etree
+
     for tag in [el for el in root.iter(*_DROP)]:
         tag.drop_tree()  # the element and its content; the text after it stays
     for meta in [el for el in root.iter("meta") if el.get("http-equiv") is not None]:
@@ -87,8 +180,7 @@ def sanitize(html: str, css_href: str) -> str:
         head = etree.Element("head")
         root.insert(0, head)
     etree.SubElement(head, "link", rel="stylesheet", href=css_href)
-    # libxml2 would invent an HTML 4 doctype (with a w3.org URL) for a page without one
-    return "<!DOCTYPE html>\n" + etree.tostring(root, method="html", encoding="unicode")
+    return root
 
 
 def _parser():  # noqa: ANN202 - an lxml HTMLParser

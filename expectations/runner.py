@@ -8,15 +8,19 @@ folder and made safe to open offline (``expectations.docs``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
 from expectations.compile import ID_COLUMN, Planned, build_suites, columns, fact_columns, plan, scope_keys, suite_columns
+from expectations.assess import report_names, tally
 from expectations.docs import make_offline
+from expectations.site import annotate, relative, suite_pages, write_index
 
 Verdicts = dict[tuple[str, str], set[str]]
 RESULT_FORMAT = {"result_format": "COMPLETE"}  # never BOOLEAN_ONLY: GX would drop the failing ids
@@ -48,12 +52,16 @@ def frame(facts: list) -> pd.DataFrame:
     return df
 
 
-def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True) -> ValidationOutcome:
+def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True, facts: Sequence[Mapping] | None = None,
+             failed: Collection[str] = ()) -> ValidationOutcome:
     """Validate every suite over ``df``; return the failing report ids per scope.
 
     Each suite's validation definition runs on its own batch: ``report_id`` and the columns that suite's
     expectations read (GX loads and fingerprints a batch per validation, so the other columns would only
-    cost time). Data Docs are built once, for this run's suites and validations."""
+    cost time). Data Docs are built once, for this run's suites and validations. With ``facts`` (the
+    facts ``df`` was made from, ``frame(facts)``) and ``failed`` (ids of reports whose file could not be
+    parsed), Data Docs name each report by body, year and file and count, per rule, the reports that could
+    not be assessed; without them they show report ids and failures only."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -61,7 +69,7 @@ def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True) -> Valida
     planned = plan()
     context = _context(gx, run_dir)
     batch = _batch_definition(context)
-    run_id = RunIdentifier(run_time=datetime.now(timezone.utc))
+    run_id = RunIdentifier(run_name="xxgk", run_time=datetime.now(timezone.utc))
     wanted = suite_columns(planned)
     results = {}
     for suite in build_suites(planned).values():
@@ -71,8 +79,22 @@ def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True) -> Valida
         results[suite.name] = definition.run(batch_parameters={"dataframe": _columns(df, wanted[suite.name])},
                                              result_format=RESULT_FORMAT, run_id=run_id)
     verdicts = read_verdicts(results.values(), planned)
-    docs = _build_docs(context, results, run_id, run_dir) if build_docs else None
+    docs = None
+    if build_docs:
+        _describe(context, results, df, verdicts, facts, failed)
+        docs = _build_docs(context, results, run_id, run_dir, len(df), assessed=facts is not None)
     return ValidationOutcome(verdicts, docs, len(planned))
+
+
+def _describe(context, results: dict, df: pd.DataFrame, verdicts: Verdicts,  # noqa: ANN001
+              facts: Sequence[Mapping] | None, failed: Collection[str]) -> None:
+    """What the pages say besides GX's verdict (``expectations.site.annotate``), stored with the results
+    (GX builds Data Docs from the stored results)."""
+    tallies = tally(df, facts, verdicts, set(failed)) if facts is not None else None
+    annotate(results, tallies, report_names(facts) if facts is not None else None)
+    store = context.validation_results_store
+    for result in results.values():
+        store.set(_result_key(result), result)
 
 
 def _columns(df: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
@@ -102,6 +124,7 @@ def _sites(sites: dict) -> dict:
     page = {"module_name": "expectations.views", "class_name": "PageView"}
     local = dict(sites.get("local_site") or {})
     if local:
+        local["show_how_to_buttons"] = False  # GX's tutorial footer (links to the internet)
         local["site_section_builders"] = {"expectations": {"view": dict(page)}, "validations": {"view": dict(page)}}
         local["site_index_builder"] = {**(local.get("site_index_builder") or {"class_name": "DefaultSiteIndexBuilder"}),
                                        "view": {**page, "class_name": "IndexPageView"}}
@@ -159,23 +182,44 @@ def read_verdicts(results, planned: list[Planned]) -> Verdicts:  # noqa: ANN001 
     return {key: verdicts[key] for key in expected}
 
 
-def _build_docs(context, results: dict, run_id, run_dir: Path) -> Path | None:  # noqa: ANN001
-    """Data Docs for this run's validations and suites, built once (not once per suite), then made offline."""
+def _result_key(result):  # noqa: ANN001, ANN202 - a suite validation result → its store key
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
-    identifiers = []
+    return ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+                                      run_id=result.meta["run_id"], batch_identifier=result.batch_id)
+
+
+def _build_docs(context, results: dict, run_id, run_dir: Path, n_reports: int,  # noqa: ANN001
+                assessed: bool) -> Path | None:
+    """Data Docs for this run's validations and suites, built once (not once per suite), with our own index
+    page (every validation and suite of the run, linked), then made offline."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    identifiers, pages = [], {}
     for name, result in results.items():
-        suite = ExpectationSuiteIdentifier(name=name)
-        identifiers += [suite, ValidationResultIdentifier(expectation_suite_identifier=suite, run_id=run_id,
-                                                          batch_identifier=result.batch_id)]
+        suite, validation = ExpectationSuiteIdentifier(name=name), _result_key(result)
+        identifiers += [suite, validation]
+        pages[name] = (validation, suite)
     context.build_data_docs(resource_identifiers=identifiers)
     docs = _docs_index(run_dir)
     if docs:
-        make_offline(docs.parent)
+        site_dir = docs.parent
+        found = {name: tuple(_page(context, site_dir, key) for key in keys) for name, keys in pages.items()}
+        write_index(site_dir, suite_pages(results, found), run_id.run_time, n_reports, assessed)
+        make_offline(site_dir)
     return docs
+
+
+def _page(context, site_dir: Path, identifier) -> str | None:  # noqa: ANN001
+    """The page GX wrote for ``identifier``, relative to the site folder (None when it wrote none)."""
+    for site in context.get_docs_sites_urls(resource_identifier=identifier, only_if_exists=True):
+        url = site.get("site_url") or ""
+        if url.startswith("file://"):
+            return relative(Path(unquote(url[len("file://"):])), site_dir)
+    return None
 
 
 def _docs_index(run_dir: Path) -> Path | None:
