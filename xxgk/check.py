@@ -6,7 +6,7 @@ validation per suite) and builds Data Docs; ``engine="bare"`` decides the same s
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -53,7 +53,8 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
     (report id → match to the register) when the caller has them already."""
     rules = list(catalogue().values())
     facts = batch_facts(reports, register, own_facts, matches)
-    fails, docs = _engine(engine, facts, run_dir)
+    failed = {r.report_id for r in reports if r.parse_status == "failed"}
+    fails, docs = _engine(engine, facts, run_dir, failed)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
     expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
     missing = tuple(missing_filings(register, facts, expected, today)) if register else ()
@@ -76,12 +77,15 @@ def batch_facts(reports: list[Report], register: list[Body] | None,
     return facts
 
 
-def _engine(engine: str, facts: list[Facts], run_dir: Path | None):  # noqa: ANN202
+def _engine(engine: str, facts: list[Facts], run_dir: Path | None, failed: Collection[str] = ()):  # noqa: ANN202
+    """The engine's scope verdicts; with GX, Data Docs that name each report by body, year and file and count
+    the reports that could not be assessed (``failed``: files that could not be read)."""
     if engine == "bare" or not facts:
         return bare_fails, None
     from expectations.runner import frame, validate
 
-    outcome = validate(frame(facts), run_dir or default_run_dir(), build_docs=run_dir is not None)
+    outcome = validate(frame(facts), run_dir or default_run_dir(), build_docs=run_dir is not None,
+                       facts=facts, failed=failed)
     verdicts = outcome.verdicts
 
     def gx_fails(rule: Rule, scope: Scope, f: Facts) -> bool:
