@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from parsing import readers
+from parsing.align import Alignment
 from parsing.errors import ReadError, TransientReadError
 from parsing.model import Cell, Report, Section
 from parsing.readers import Document, read_document
@@ -63,7 +64,8 @@ def _format_guess(name: str) -> str:
 
 def parse_document(document: Document, data: bytes, name: str) -> Report:
     textmap = TextMap(document)
-    sections = find_sections(textmap)
+    alignments: list[Alignment] = []
+    sections = find_sections(textmap, alignments)
     first = sections[0].position if sections else len(textmap.text)
     title = find_title(textmap.text, min(first, 3000) if sections else 3000)
     regions = {t: _region(textmap, sections, n) for t, n in TABLE_SECTION.items()}
@@ -75,8 +77,11 @@ def parse_document(document: Document, data: bytes, name: str) -> Report:
     glued = looks_glued(textmap.text[slice(*regions["t3"])])
     results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback, glued,
                       {(t3_probe.id, t3_probe.anchors): t3_open})
+    for result in results.values():
+        alignments.extend(result.alignments)
     return _report(name, data, document.source_format, textmap, title, sections, results,
-                   combine_editions(t2_ed, t3_ed), textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
+                   combine_editions(t2_ed, t3_ed), textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""},
+                   tuple(alignments))
 
 
 def _fallback_edition(t2: str | None, t3: str | None, year: int | None) -> str:
@@ -126,7 +131,8 @@ def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t
 
 def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
             title, sections: list[Section], results: dict[str, TableResult],  # noqa: ANN001
-            edition: str | None, preface: str, table_editions: dict[str, str]) -> Report:
+            edition: str | None, preface: str, table_editions: dict[str, str],
+            alignments: tuple[Alignment, ...] = ()) -> Report:
     cells: dict[str, Cell] = {}
     problems: list[str] = []
     for result in results.values():
@@ -135,6 +141,7 @@ def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
     found_numbers = any(c.state != "missing" for c in cells.values())
     missing_sections = [n for n in range(1, 7) if n not in {s.number for s in sections}]
     if missing_sections:
+        problems[:0] = [a.problem() for a in alignments if a.kind == "section" and a.weak]
         problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
     if title.year is None:
         problems.insert(0, "未能从标题识别报告年度")
@@ -147,7 +154,7 @@ def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
     return Report(file=name, source_format=source_format, sha256=hashlib.sha256(data).hexdigest(),
                   parse_status=status, body=title.body, year=title.year, edition=edition,
                   problems=tuple(problems), sections=tuple(sections), cells=cells, preface=preface,
-                  table_editions=table_editions)
+                  table_editions=table_editions, alignments=alignments)
 
 
 def _status(body: str | None, n_sections: int, found_numbers: bool, problems: list[str]) -> str:

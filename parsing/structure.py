@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from parsing.align import STRONG, Alignment, fit
 from parsing.model import Section
 from parsing.text import TextMap, compact, has_label, label_body, literal_first
 from rules import layout
@@ -86,23 +87,72 @@ def _plain_first(title: str) -> bool:
     return bool(first) and first not in _SEPARATORS
 
 
-def find_sections(textmap: TextMap) -> list[Section]:
-    """The six sections in printed order; a section whose heading is absent is left out."""
+def find_sections(textmap: TextMap, alignments: list[Alignment] | None = None) -> list[Section]:
+    """The six sections in printed order; a section whose heading is absent is left out. Headings the exact
+    pass misses are aligned to the template (``align_headings``); non-exact matches go to ``alignments``."""
     text = textmap.text
-    heads: list[tuple[int, re.Match[str]]] = []
+    heads: list[tuple[int, int, int, str]] = []  # number, start, end, printed heading
     cursor = 0
     for spec in layout.sections():
         match = section_heading(text, spec, cursor)
         if match:
-            heads.append((spec.number, match))
+            heads.append((spec.number, match.start(), match.end(), match.group(0)))
             cursor = match.end()
+    if len(heads) < len(layout.sections()):
+        heads = align_headings(textmap, heads, alignments if alignments is not None else [])
     out = []
-    for i, (number, match) in enumerate(heads):
-        end = heads[i + 1][1].start() if i + 1 < len(heads) else len(text)
-        body = text[match.end():end]
-        out.append(Section(number, compact(match.group(0)), body.strip(), match.start(), textmap.where(match.start()),
-                           match.end()))
+    for i, (number, start, end_, printed) in enumerate(heads):
+        end = heads[i + 1][1] if i + 1 < len(heads) else len(text)
+        body = text[end_:end]
+        out.append(Section(number, compact(printed), body.strip(), start, textmap.where(start), end_))
     return out
+
+
+# Where a heading may begin: its numeral as an item number (五、 / （五） / 第五部分), or a line start.
+_HEAD_MARK = r"(?:第{n}部分|[（(]{n}[）)]|(?<![\u4e00-\u9fff]){n}(?![\u4e00-\u9fff]))[\s\u00a0\u3000]*[、.．，,：:]?"
+
+
+def align_headings(textmap: TextMap, heads: list[tuple[int, int, int, str]],
+                   alignments: list[Alignment]) -> list[tuple[int, int, int, str]]:
+    """Missing headings fitted, in template order, into the text between the headings found: after the
+    numeral (五、 / （五） / 第五部分, with or without ``#``), the title or one of its variants, worded a little
+    differently. A strong fit is taken; a weak one is only recorded (``weak``)."""
+    text = textmap.text
+    by_number = {h[0]: h for h in heads}
+    out: list[tuple[int, int, int, str]] = []
+    for spec in layout.sections():
+        if spec.number in by_number:
+            out.append(by_number[spec.number])
+            continue
+        low = out[-1][2] if out else 0
+        later = [h for h in heads if h[0] > spec.number]
+        high = later[0][1] if later else len(text)
+        found = _fit_heading(textmap, spec, low, high)
+        if found is None:
+            continue
+        start, end, printed, confidence = found
+        weak = confidence < STRONG
+        alignments.append(Alignment("section", str(spec.number), spec.label.text, compact(printed), confidence,
+                                    "近似文字", textmap.where(start), weak))
+        if not weak:
+            out.append((spec.number, start, end, printed))
+    return out
+
+
+def _fit_heading(textmap: TextMap, spec: layout.Section, low: int, high: int) -> tuple[int, int, str, float] | None:
+    """(start, end, printed, confidence) of the best heading of ``spec`` in text[low:high]."""
+    text = textmap.text
+    best = None
+    for mark in re.finditer(_HEAD_MARK.format(n=spec.numeral), text[low:high]):
+        after = low + mark.end()
+        for title in spec.label.all:
+            reach = after + len(title) + 6
+            got = fit(title, text, after, min(high, reach))
+            if got is None or got.start > after + 2:
+                continue
+            if best is None or got.confidence > best[3]:
+                best = (low + mark.start(), got.end, text[low + mark.start():got.end], got.confidence)
+    return best
 
 
 def count_markers(text: str, markers: tuple[str, ...]) -> int:
