@@ -47,7 +47,8 @@ class Alignment:
 
     def problem(self, table_name: str = "") -> str:
         """The Chinese problem text of a weak match."""
-        what = f"{table_name}“{self.label}”行" if self.kind == "row" else f"第{self.target}部分标题“{self.label}”"
+        numeral = "一二三四五六"[int(self.target) - 1] if self.kind == "section" else ""
+        what = f"{table_name}“{self.label}”行" if self.kind == "row" else f"第{numeral}部分标题“{self.label}”"
         return (f"{what}只找到近似文字“{self.printed}”（相似度 {self.confidence:.2f}，{self.where}），"
                 f"无法确认对应，未采用")
 

@@ -19,6 +19,7 @@ from rules import layout
 from rules.layout import Row, Table
 
 MIN_FUZZY = 4  # a label shorter than this (其他, 规章) is matched exactly or not at all
+UNNUMBERED = 0.9  # confidence of a short label found without the item number the template gives it
 # A number, then words of at least two characters, then a number: a printed row the template rows of the
 # gap did not account for.
 _UNPLACED = re.compile(r"\d[^\d\n]{0,12}?[\u4e00-\u9fff]{2}[^\d]*?\d")
@@ -78,8 +79,9 @@ def align_rows(textmap: TextMap, table: Table, found: list, start: int, end: int
             run_end += 1
         low = placed[-1].label_end if placed else start
         high = by_id[rows[run_end].id].label_start if run_end < len(rows) else end
-        filled = _fill_gap(textmap, table, rows[index:run_end], low, high, out, make_row)
-        if placed and run_end < len(rows):  # a gap between two rows found: numbers in it are someone's
+        bounded = bool(placed) and run_end < len(rows)
+        filled = _fill_gap(textmap, table, rows[index:run_end], low, high, out, make_row, bounded)
+        if bounded:  # a gap between two rows found: numbers in it are someone's
             _mark_unplaced(text, rows[index:run_end], low, high, filled, out)
         placed.extend(filled)
         index = run_end
@@ -112,13 +114,13 @@ def _complete(textmap: TextMap, table: Table, out: RowAlignment, make_row, start
 
 
 def _fill_gap(textmap: TextMap, table: Table, rows: tuple[Row, ...], low: int, high: int,
-              out: RowAlignment, make_row) -> list:  # noqa: ANN001
+              out: RowAlignment, make_row, bounded: bool) -> list:  # noqa: ANN001
     """The missing ``rows`` (in template order) fitted into text[low:high]."""
     text = textmap.text
     placed = []
     cursor = low
     for row in rows:
-        best = _best_fit(text, table, row, cursor, high)
+        best = _best_fit(text, table, row, cursor, high, bounded)
         if best is None:
             continue
         label, got, how = best
@@ -133,17 +135,30 @@ def _fill_gap(textmap: TextMap, table: Table, rows: tuple[Row, ...], low: int, h
     return placed
 
 
-def _best_fit(text: str, table: Table, row: Row, low: int, high: int):  # noqa: ANN202
-    """(label, fit, how) of the label of ``row`` that fits text[low:high] best."""
+_ITEM_NUMBER = re.compile(r"^[\s\u3000]*(?:[（(][一二三四五六七八九十]{1,2}[）)]|[一二三四五六七八九十]{1,2}、|[1-9][.、．])")
+
+
+def _bare(label: str) -> str:
+    """The label without the item number the template prints in it (（七）总计 → 总计)."""
+    return _ITEM_NUMBER.sub("", label)
+
+
+def _best_fit(text: str, table: Table, row: Row, low: int, high: int, bounded: bool):  # noqa: ANN202
+    """(label, fit, how) of the label of ``row`` that fits text[low:high] best. A label too short to be
+    fitted (其他, 总计) is taken only as printed, without its item number, and only between two rows found."""
     best = None
     for label in _former_names(table.id, row.id, row.label.all):
         match = find_label(text, (label,), low, high, row.label.numbered)
         if match is not None:
             return label, _Exact(match.start(), match.end(), 1.0), "旧版名称"
     for label in row.label.all:
-        if len(fold_label(label)) < MIN_FUZZY:
+        bare = _bare(label)
+        if len(fold_label(bare)) < MIN_FUZZY:
+            match = find_label(text, (bare,), low, high) if bounded else None
+            if match is not None and (best is None or best[1].confidence < UNNUMBERED):
+                best = (label, _Exact(match.start(), match.end(), UNNUMBERED), "无项目序号")
             continue
-        got = fit(label, text, low, high)
+        got = fit(bare, text, low, high)
         if got is not None and (best is None or got.confidence > best[1].confidence):
             best = (label, got, "近似文字")
     return best

@@ -130,17 +130,23 @@ def align_headings(textmap: TextMap, heads: list[tuple[int, int, int, str]],
         found = _fit_heading(textmap, spec, low, high)
         if found is None:
             continue
-        start, end, printed, confidence = found
+        start, end, printed, confidence, how = found
         weak = confidence < STRONG
         alignments.append(Alignment("section", str(spec.number), spec.label.text, compact(printed), confidence,
-                                    "近似文字", textmap.where(start), weak))
+                                    how, textmap.where(start), weak))
         if not weak:
             out.append((spec.number, start, end, printed))
     return out
 
 
-def _fit_heading(textmap: TextMap, spec: layout.Section, low: int, high: int) -> tuple[int, int, str, float] | None:
-    """(start, end, printed, confidence) of the best heading of ``spec`` in text[low:high]."""
+KEYWORDS = 0.8       # a heading holding one keyword of each of its section's groups
+SOME_KEYWORDS = 0.6  # of some groups only: weak
+_HEADING_END = re.compile(r"[。；;！!？?，,\n]")
+
+
+def _fit_heading(textmap: TextMap, spec: layout.Section, low: int,
+                 high: int) -> tuple[int, int, str, float, str] | None:
+    """(start, end, printed, confidence, how) of the best heading of ``spec`` in text[low:high]."""
     text = textmap.text
     best = None
     for mark in re.finditer(_HEAD_MARK.format(n=spec.numeral), text[low:high]):
@@ -151,8 +157,27 @@ def _fit_heading(textmap: TextMap, spec: layout.Section, low: int, high: int) ->
             if got is None or got.start > after + 2:
                 continue
             if best is None or got.confidence > best[3]:
-                best = (low + mark.start(), got.end, text[low + mark.start():got.end], got.confidence)
+                best = (low + mark.start(), got.end, text[low + mark.start():got.end], got.confidence, "近似文字")
+        named = _named_by_keywords(text, spec, after, high)
+        if named is not None and (best is None or named[1] > best[3]):
+            best = (low + mark.start(), named[0], text[low + mark.start():named[0]], named[1], "关键词")
     return best
+
+
+def _named_by_keywords(text: str, spec: layout.Section, after: int, high: int) -> tuple[int, float] | None:
+    """(end, confidence) of a heading holding keywords of the section's groups, within the first 24
+    characters after its numeral and before the first punctuation: every group → ``KEYWORDS``, only some
+    → ``SOME_KEYWORDS`` (weak); None when none."""
+    if not spec.keywords:
+        return None
+    stop = _HEADING_END.search(text, after, min(high, after + 24))
+    head = text[after:stop.start() if stop else min(high, after + 24)]
+    ends = [[head.find(word) + len(word) for word in group if word in head] for group in spec.keywords]
+    hit = [e for e in ends if e]
+    if not hit or not head[:1].strip():
+        return None
+    confidence = KEYWORDS if len(hit) == len(ends) else SOME_KEYWORDS
+    return after + max(max(e) for e in hit), confidence
 
 
 def count_markers(text: str, markers: tuple[str, ...]) -> int:

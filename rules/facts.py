@@ -192,20 +192,33 @@ NUMERALS = "一二三四五六"
 
 
 def sections_complete(report: Report, kind: str | None) -> Fact:
+    """False when a section is not printed at all; None when the only doubt is a heading printed too unlike
+    the template to be sure (a weak alignment): that is for a person to look at, not a failure."""
     found = [s.number for s in report.sections]
-    missing = [NUMERALS[n - 1] for n in range(1, 7) if n not in found]
+    missing = [n for n in range(1, 7) if n not in found]
     if missing:
-        return False, "、".join(f"第{m}部分" for m in missing)
+        weak = {int(a.target): a for a in report.alignments if a.kind == "section" and a.weak}
+        if all(n in weak for n in missing):
+            return None, "；".join(f"第{NUMERALS[n - 1]}部分标题只找到近似文字“{weak[n].printed}”"
+                                  f"（相似度 {weak[n].confidence:.2f}，{weak[n].where}），需人工核实" for n in missing)
+        return False, "、".join(f"第{NUMERALS[n - 1]}部分" for n in missing)
     return found == sorted(found), "" if found == sorted(found) else "六个部分顺序不符"
 
 
 def _table_complete(report: Report, table_id: str) -> Fact:
+    """False when a row is not printed at all (nothing in its place); None when a row's numbers are printed
+    under a label too unlike the template's to place them (``unplaced``) or cells were lost in extraction."""
     cells = list(cells_by_table(report)[table_id].values())
     if not cells or all(c.reason == "table_absent" for c in cells):
         return False, "整张表缺失"
     absent = sorted({c.id.split(".")[1] for c in cells if c.reason == "row_absent"})
     if absent:
         return False, "、".join(_row_label(report, table_id, row_id) for row_id in absent)
+    unplaced = {c.id.split(".")[1]: c for c in cells if c.reason == "unplaced"}
+    if unplaced:
+        shown = "、".join(_row_label(report, table_id, row_id) for row_id in unplaced)
+        printed = next(iter(unplaced.values())).raw
+        return None, f"{shown}行的位置印有标签不同的“{printed}”及数字，无法确定是否为该行，需人工核实"
     if any(c.reason == "lost" for c in cells):
         return None, "部分单元格在文本中丢失，无法判断"
     return True, ""
