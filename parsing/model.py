@@ -114,6 +114,10 @@ class Report:
     # headings and row labels not printed as the template words them (parsing.align.Alignment); anything
     # not listed matched exactly (confidence 1.0)
     alignments: tuple[Any, ...] = ()
+    # where the year was read: title / period (统计期限) / text / published (page date) / file_name
+    year_source: str | None = None
+    # where the body's name was read when not from the title: signature / preface (None: the title)
+    body_source: str | None = None
 
     @property
     def report_id(self) -> str:
@@ -131,6 +135,8 @@ class Report:
             "report_id": self.report_id,
             "body": self.body,
             "year": self.year,
+            "year_source": self.year_source,
+            "body_source": self.body_source or ("title" if self.body else None),
             "edition": self.edition,
             "parse_status": self.parse_status,
             "problems": list(self.problems),

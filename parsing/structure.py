@@ -16,7 +16,6 @@ _TITLE = re.compile(
     rf"(?P<mid>[\u4e00-\u9fff（）()·]*?){_GAP}政{_GAP}府{_GAP}信{_GAP}息{_GAP}公{_GAP}开{_GAP}(?:工{_GAP}作{_GAP})?"
     rf"(?:年{_GAP}度{_GAP})?报{_GAP}告"
 )
-_PERIOD_YEAR = re.compile(rf"自{_GAP}((?:19|20)\d{{2}}){_GAP}年{_GAP}1{_GAP}月{_GAP}1{_GAP}日")
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ def find_title(text: str, limit: int) -> Title:
     """Body name and report year from the title, e.g. 相城镇人民政府2020年政府信息公开工作年度报告."""
     match = _TITLE.search(text, 0, max(limit, 0) or min(len(text), 3000))
     if match is None:
-        return Title(None, _period_year(text), 0)
+        return Title(None, None, 0)
     body = compact(match["mid"]) or compact(match["pre"])
     return Title(_clean_body(body), int(match["year"]), match.end())
 
@@ -38,11 +37,6 @@ def find_title(text: str, limit: int) -> Title:
 def _clean_body(body: str) -> str | None:
     body = body.strip("（）()·")
     return body or None
-
-
-def _period_year(text: str) -> int | None:
-    match = _PERIOD_YEAR.search(text)
-    return int(match.group(1)) if match else None
 
 
 def section_heading(text: str, section: layout.Section, start: int) -> re.Match[str] | None:
