@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 from parsing import readers
+from parsing.align import Alignment
 from parsing.errors import ReadError, TransientReadError
 from parsing.model import Cell, Report, Section
 from parsing.readers import Document, read_document
-from parsing.structure import combine_editions, find_sections, find_title, table2_edition, table3_edition
+from parsing.identity import body_of, year_of
+from parsing.structure import Title, combine_editions, find_sections, find_title, table2_edition, table3_edition
 from parsing.tables import TableResult, extract_rows, extract_t4, table_start
 from parsing.text import TextMap
 from rules import layout
@@ -63,9 +65,15 @@ def _format_guess(name: str) -> str:
 
 def parse_document(document: Document, data: bytes, name: str) -> Report:
     textmap = TextMap(document)
-    sections = find_sections(textmap)
+    alignments: list[Alignment] = []
+    sections = find_sections(textmap, alignments)
     first = sections[0].position if sections else len(textmap.text)
     title = find_title(textmap.text, min(first, 3000) if sections else 3000)
+    preface = textmap.text[:first]
+    section_one = next((s.text for s in sections if s.number == 1), None)
+    year, year_source = year_of(title.year, textmap.text, preface, section_one, name)
+    body, body_source = body_of(title.body, textmap.text, preface)
+    title = Title(body, year, title.end)
     regions = {t: _region(textmap, sections, n) for t, n in TABLE_SECTION.items()}
     t2_ed = table2_edition(textmap.text[slice(*regions["t2"])])
     t3_probe = layout.edition("2019").t3
@@ -75,8 +83,12 @@ def parse_document(document: Document, data: bytes, name: str) -> Report:
     glued = looks_glued(textmap.text[slice(*regions["t3"])])
     results = _tables(textmap, regions, t2_ed or fallback, t3_ed or fallback, glued,
                       {(t3_probe.id, t3_probe.anchors): t3_open})
-    return _report(name, data, document.source_format, textmap, title, sections, results,
-                   combine_editions(t2_ed, t3_ed), textmap.text[:first], {"t2": t2_ed or "", "t3": t3_ed or ""})
+    for result in results.values():
+        alignments.extend(result.alignments)
+    report = _report(name, data, document.source_format, textmap, title, sections, results,
+                     combine_editions(t2_ed, t3_ed), preface, {"t2": t2_ed or "", "t3": t3_ed or ""},
+                     tuple(alignments), year_source, body_source if body_source != "title" else None)
+    return report
 
 
 def _fallback_edition(t2: str | None, t3: str | None, year: int | None) -> str:
@@ -126,7 +138,9 @@ def _tables(textmap: TextMap, regions: dict[str, tuple[int, int]], t2_ed: str, t
 
 def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
             title, sections: list[Section], results: dict[str, TableResult],  # noqa: ANN001
-            edition: str | None, preface: str, table_editions: dict[str, str]) -> Report:
+            edition: str | None, preface: str, table_editions: dict[str, str],
+            alignments: tuple[Alignment, ...] = (), year_source: str | None = None,
+            body_source: str | None = None) -> Report:
     cells: dict[str, Cell] = {}
     problems: list[str] = []
     for result in results.values():
@@ -135,9 +149,12 @@ def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
     found_numbers = any(c.state != "missing" for c in cells.values())
     missing_sections = [n for n in range(1, 7) if n not in {s.number for s in sections}]
     if missing_sections:
+        problems[:0] = [a.problem() for a in alignments if a.kind == "section" and a.weak]
         problems.insert(0, "未找到第" + "、".join(layout.sections()[n - 1].numeral for n in missing_sections) + "部分")
     if title.year is None:
-        problems.insert(0, "未能从标题识别报告年度")
+        problems.insert(0, "未能识别报告年度（标题、统计期限、正文、发布日期和文件名均未给出）")
+    elif year_source in _WEAK_YEAR_SOURCES:
+        problems.insert(0, f"未找到年报标题和统计期限，报告年度 {title.year} 取自{_WEAK_YEAR_SOURCES[year_source]}")
     undecodable = textmap.text.count("\ufffd")  # the lines joined by newlines: the same count
     if undecodable:
         problems.insert(0, f"有 {undecodable} 处字节无法按文字解码（文件可能已损坏），已以 � 代替")
@@ -147,7 +164,11 @@ def _report(name: str, data: bytes, source_format: str, textmap: TextMap,
     return Report(file=name, source_format=source_format, sha256=hashlib.sha256(data).hexdigest(),
                   parse_status=status, body=title.body, year=title.year, edition=edition,
                   problems=tuple(problems), sections=tuple(sections), cells=cells, preface=preface,
-                  table_editions=table_editions)
+                  table_editions=table_editions, alignments=alignments, year_source=year_source,
+                  body_source=body_source)
+
+
+_WEAK_YEAR_SOURCES = {"text": "正文所述年份", "published": "发布日期（次年发布）", "file_name": "文件名"}
 
 
 def _status(body: str | None, n_sections: int, found_numbers: bool, problems: list[str]) -> str:

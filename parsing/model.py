@@ -12,7 +12,9 @@ CellState = Literal["number", "blank", "na", "text", "missing"]
 ParseStatus = Literal["ok", "partial", "failed"]
 # Why a cell is missing: its table or row is not printed at all, fewer values than columns were found
 # (lost in extraction), or glued digits allow more than one reading.
-MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous"]
+# ``unplaced``: numbers are printed where the row should be, under a label too unlike the template's to be
+# sure whose they are.
+MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous", "unplaced"]
 
 
 @dataclass(frozen=True, init=False)
@@ -109,6 +111,13 @@ class Report:
     cells: dict[str, Cell] = field(default_factory=dict)
     preface: str = ""
     table_editions: dict[str, str] = field(default_factory=dict)
+    # headings and row labels not printed as the template words them (parsing.align.Alignment); anything
+    # not listed matched exactly (confidence 1.0)
+    alignments: tuple[Any, ...] = ()
+    # where the year was read: title / period (统计期限) / text / published (page date) / file_name
+    year_source: str | None = None
+    # where the body's name was read when not from the title: signature / preface (None: the title)
+    body_source: str | None = None
 
     @property
     def report_id(self) -> str:
@@ -126,9 +135,12 @@ class Report:
             "report_id": self.report_id,
             "body": self.body,
             "year": self.year,
+            "year_source": self.year_source,
+            "body_source": self.body_source or ("title" if self.body else None),
             "edition": self.edition,
             "parse_status": self.parse_status,
             "problems": list(self.problems),
+            "alignments": [a.to_json() for a in self.alignments],
             "sections": [s.to_json() for s in self.sections],
             "cells": {cid: c.to_json() for cid, c in self.cells.items()},
         }

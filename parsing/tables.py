@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from parsing.align import Alignment
 from parsing.model import Cell, Locator
 from parsing.readings import RowTokens, Reading, agreed, readings, resolve_split, trim
+from parsing.rowalign import align_rows, needs_alignment
 from parsing.text import LabelWalk, TextMap, Token, compact, find_label, region_tokens
 from rules.arithmetic import Identity, identities
 from rules.layout import Row, Table
@@ -28,6 +30,7 @@ class TableResult:
     cells: dict[str, Cell]
     problems: tuple[str, ...]
     found: bool
+    alignments: tuple[Alignment, ...] = ()
 
 
 TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
@@ -89,16 +92,49 @@ def find_rows(text: str, table: Table, start: int, end: int) -> list[FoundRow]:
 
 
 def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:
-    """Table 2 or 3: one labelled row after another."""
+    """Table 2 or 3: one labelled row after another. Rows the exact pass misses (or cuts short) are
+    aligned to the template by similarity (``parsing.rowalign``)."""
     found = find_rows(textmap.text, table, start, end)
     if not found:
         return _absent(table)
+    aligned = None
+    if needs_alignment(table, found):
+        aligned = align_rows(textmap, table, found, start, end, FoundRow)
+        found = aligned.found
     spans = [(f, f.label_end, nxt.label_start) for f, nxt in zip(found, found[1:])]
     spans.append((found[-1], found[-1].label_end, end))
     row_cells = _plan(table).row_cells
     rows = [_row_tokens(textmap, f.row, row_cells[id(f.row)], a, b, glued) for f, a, b in spans]
     printed = {f.row.id: f.printed for f in found}
-    return _cells(table, rows, printed)
+    if aligned is None:
+        return _cells(table, rows, printed)
+    return _aligned_cells(textmap, table, rows, printed, aligned)
+
+
+def _aligned_cells(textmap: TextMap, table: Table, rows: list[tuple[RowTokens, list[Reading]]],
+                   printed: dict[str, str], aligned) -> TableResult:  # noqa: ANN001 - RowAlignment
+    """``_cells`` for an aligned table: the rows whose numbers are unplaced lose their readings (their cells
+    are missing, ``unplaced``), and the non-exact matches travel with the result."""
+    unplaced = aligned.unplaced
+    kept = [(tokens, options) for tokens, options in rows if tokens.row_id not in unplaced]
+    result = _cells(table, kept, {k: v for k, v in printed.items() if k not in unplaced})
+    cells = dict(result.cells)
+    name = TABLE_NAMES[table.id]
+    problems = [p for p in result.problems if not any(f"“{r.label.text}”行" in p for r in table.rows
+                                                      if r.id in unplaced)]
+    for row in table.rows:
+        if row.id not in unplaced:
+            continue
+        raw = unplaced[row.id]
+        where = next((a.where for a in aligned.alignments if a.target == f"{table.id}.{row.id}"), "")
+        for cid in _plan(table).row_cells[id(row)]:
+            column = table.column(cid.split(".")[2]).label.text
+            cells[cid] = Cell(cid, "missing", None, raw, Locator(where, raw, column) if where else None,
+                              "文中有数字无法确定是否属于该行（标签与格式差异较大），记为未对应", "unplaced")
+        problems.append(f"{name}“{row.label.text}”行：文中“{raw}”处的数字无法确定归属，记为未对应"
+                        + (f"（{where}）" if where else ""))
+    problems.extend(a.problem(name) for a in aligned.alignments if a.weak)
+    return TableResult(cells, tuple(problems), True, tuple(aligned.alignments))
 
 
 def extract_t4(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:

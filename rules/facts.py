@@ -14,7 +14,7 @@ from typing import Any
 from parsing.model import Cell, Report
 from rules import layout
 from rules.arithmetic import APPLICANT_COLUMNS, identities
-from rules.bodies import infer_kind
+from rules.bodies import body_scope, department_level, infer_kind
 from rules.catalogue import catalogue
 from rules.register import Match
 from rules.prose import find_statements
@@ -24,9 +24,6 @@ MIN_CONFIDENCE = 0.8
 _GAP = r"[\s\u00a0\u3000]*"
 _PERIOD = re.compile(rf"((?:19|20)\d{{2}}){_GAP}年{_GAP}0?1{_GAP}月{_GAP}0?1{_GAP}日{_GAP}(?:起)?{_GAP}"
                      rf"(?:至|到|—|-|~|－){_GAP}(?:((?:19|20)\d{{2}}){_GAP}年{_GAP})?12{_GAP}月{_GAP}31{_GAP}日")
-_PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}[-－—\s]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_ADDRESS = re.compile(rf"(?:联系)?地{_GAP}址{_GAP}[：:]")
 
 
 def report_facts(report: Report, body_kind: str | None = None, match: Match | None = None) -> Facts:
@@ -47,11 +44,14 @@ def report_facts(report: Report, body_kind: str | None = None, match: Match | No
     return with_register(facts, report, body_kind, match)
 
 
-def with_register(facts: Facts, report: Report, body_kind: str | None, match: Match | None) -> Facts:
+def with_register(facts: Facts, report: Report, body_kind: str | None, match: Match | None,
+                  parent_kind: str | None = None) -> Facts:
     """Set (in place) the facts that depend on the register: the body's id and kind (the register's kind,
-    else the one inferred from the printed name) and whether it was matched. Lets the per-report facts
-    be computed once, away from the register (in a parser worker), and matched afterwards."""
+    else the one inferred from the printed name), its scope (a county-level department: the register's
+    parent is a county government, else the printed name says so) and whether it was matched. Lets the
+    per-report facts be computed once, away from the register (in a parser worker), and matched afterwards."""
     kind = body_kind or infer_kind(report.body)
+    facts["body_scope"] = body_scope(kind, department_level(report.body, parent_kind))
     if kind != facts.get("body_kind"):  # the only kind-dependent fact: the publication deadline
         facts["published_on_time"], facts["published_on_time__detail"] = published_on_time(report, kind)
     facts["body_kind"] = kind
@@ -192,20 +192,33 @@ NUMERALS = "一二三四五六"
 
 
 def sections_complete(report: Report, kind: str | None) -> Fact:
+    """False when a section is not printed at all; None when the only doubt is a heading printed too unlike
+    the template to be sure (a weak alignment): that is for a person to look at, not a failure."""
     found = [s.number for s in report.sections]
-    missing = [NUMERALS[n - 1] for n in range(1, 7) if n not in found]
+    missing = [n for n in range(1, 7) if n not in found]
     if missing:
-        return False, "、".join(f"第{m}部分" for m in missing)
+        weak = {int(a.target): a for a in report.alignments if a.kind == "section" and a.weak}
+        if all(n in weak for n in missing):
+            return None, "；".join(f"第{NUMERALS[n - 1]}部分标题只找到近似文字“{weak[n].printed}”"
+                                  f"（相似度 {weak[n].confidence:.2f}，{weak[n].where}），需人工核实" for n in missing)
+        return False, "、".join(f"第{NUMERALS[n - 1]}部分" for n in missing)
     return found == sorted(found), "" if found == sorted(found) else "六个部分顺序不符"
 
 
 def _table_complete(report: Report, table_id: str) -> Fact:
+    """False when a row is not printed at all (nothing in its place); None when a row's numbers are printed
+    under a label too unlike the template's to place them (``unplaced``) or cells were lost in extraction."""
     cells = list(cells_by_table(report)[table_id].values())
     if not cells or all(c.reason == "table_absent" for c in cells):
         return False, "整张表缺失"
     absent = sorted({c.id.split(".")[1] for c in cells if c.reason == "row_absent"})
     if absent:
         return False, "、".join(_row_label(report, table_id, row_id) for row_id in absent)
+    unplaced = {c.id.split(".")[1]: c for c in cells if c.reason == "unplaced"}
+    if unplaced:
+        shown = "、".join(_row_label(report, table_id, row_id) for row_id in unplaced)
+        printed = next(iter(unplaced.values())).raw
+        return None, f"{shown}行的位置印有标签不同的“{printed}”及数字，无法确定是否为该行，需人工核实"
     if any(c.reason == "lost" for c in cells):
         return None, "部分单元格在文本中丢失，无法判断"
     return True, ""
@@ -262,12 +275,18 @@ def period_stated(report: Report, kind: str | None) -> Fact:
     return ok, "" if ok else f"统计期限写为{start}年1月1日至{end}年12月31日，与报告年度{report.year}年不符"
 
 
-# what contact_given looks for: name, pattern, and a text that every match contains (tested first: without
-# an "@" the e-mail pattern would scan the whole report, trying every run of letters as a user name)
-_CONTACTS = (("地址", _ADDRESS, "址"), ("电话", _PHONE, ""), ("电子邮箱", _EMAIL, "@"))
+# Contact details count only next to a cue word (电话：0591-…, 地址：…, 邮箱：…): in crawler text the glued
+# digits of a table row (00000002.…0000000) look like phone numbers, and a bare run of digits is no contact.
+_CUED_PHONE = re.compile(r"(?:电话|传真|热线|手机|联系方式|联系)[^\d\n。]{0,10}?"
+                         r"(?<!\d)(?:(?:0\d{2,3}[-－—\s]?)?\d{7,8}|1[3-9]\d{9})(?!\d)")
+_CUED_ADDRESS = re.compile(rf"(?:联系|通讯|通信|办公)?地{_GAP}址{_GAP}[：:为]{_GAP}[\u4e00-\u9fff]{{4}}")
+_CUED_EMAIL = re.compile(r"(?:邮箱|电子邮件|e-?mail|E-?mail|EMAIL|信箱)[^@\n。]{0,12}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# what contact_given looks for: name, pattern, and a text that every match contains (tested first)
+_CONTACTS = (("地址", _CUED_ADDRESS, "址"), ("电话", _CUED_PHONE, ""), ("电子邮箱", _CUED_EMAIL, "@"))
 
 
 def contact_given(report: Report, kind: str | None) -> Fact:
+    """Whether the prose gives an address, a telephone number or an e-mail address next to its cue word."""
     text = _document_text(report)
     found = [name for name, rx, needle in _CONTACTS if needle in text and rx.search(text)]
     return bool(found), "、".join(found)

@@ -76,7 +76,9 @@ def applicable(rule: Rule, facts: Facts) -> bool | None:
         return False
     if rule.bodies:
         kind = facts.get("body_kind")
-        return None if kind is None else kind in rule.bodies
+        if kind is None:
+            return None
+        return kind in rule.bodies or facts.get("body_scope") in rule.bodies
     return True
 
 

@@ -71,6 +71,7 @@ class Section:
     number: int
     numeral: str
     label: Label
+    keywords: tuple[tuple[str, ...], ...] = ()  # one word of each group names the section's heading
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ def edition(edition_id: str) -> Edition:
 def sections() -> tuple[Section, ...]:
     """The six sections 一…六 with their accepted title variants."""
     return tuple(
-        Section(int(s["number"]), s["numeral"], _label({"label": s["title"], "variants": s.get("variants", [])}))
+        Section(int(s["number"]), s["numeral"], _label({"label": s["title"], "variants": s.get("variants", [])}),
+                tuple(tuple(group) for group in s.get("keywords", ())))
         for s in _read("sections.yaml")["sections"]
     )
 

@@ -25,11 +25,14 @@ from rules.facts import report_facts
 from rules.findings import Finding, evaluate_bare
 from synth.render import ReportSpec, consistent_cells, render_txt
 from synth.spec import heading
+from synth.variants import glued_cells
 from xxgk.check import check_reports
 
 TOWN = "城关镇人民政府"
 CITY = "淮安市人民政府"
 NO_KIND = "城关公共资源交易平台"  # a name that says nothing about the kind of body
+COUNTY_DEPT = "淮安市洪泽区教育局"  # a county-level department: no rule-making power (《立法法》)
+CITY_DEPT = "淮安市教育局"
 SEED = 1
 YEAR = {"2019": 2020, "2021": 2021}
 # Table 4 fixed (and consistent) so that it prints zeros: a blank cell then means "unknown", not 0.
@@ -109,6 +112,18 @@ def without_lines(text: str, *prefixes: str) -> str:
         del lines[_only_line(text, prefix)]
         text = "\n".join(lines)
     return text
+
+
+def glued(text: str) -> str:
+    """("spaces" style) tables as crawlers flatten them: the values of each row glued, no separator."""
+    return glued_cells(text, "2021")
+
+
+def replace_contact(text: str, new: str) -> str:
+    """The contact paragraph replaced by ``new``."""
+    lines = text.split("\n")
+    lines[_only_line(text, CONTACT)] = new
+    return "\n".join(lines)
 
 
 def replace_once(text: str, old: str, new: str) -> str:
@@ -262,7 +277,10 @@ CASES: list[Case] = [
       says=["2021 年度报告应使用 2021 版格式", "2019 版"]),
     C("VER-EDITION", "fail", "2020-in-2021-edition", lambda: txt(spec("2021", year=2020)),
       says=["2020 年度报告应使用 2019 版格式", "2021 版"]),
-    C("VER-EDITION", "not_assessable", "no-year",
+    C("VER-EDITION", "not_assessable", "no-year",  # no title year, no period, no year in the text
+      lambda: replace_once(replace_once(BASE21(), f"{TOWN}2021年政府", f"{TOWN}政府"),
+                           f"本年度报告中所列数据的{PERIOD21}。", "").replace("2021年", "本年")),
+    C("VER-EDITION", "pass", "year-from-the-text",  # no title year, no period: section 一 says 2021年
       lambda: replace_once(replace_once(BASE21(), f"{TOWN}2021年政府", f"{TOWN}政府"),
                            f"本年度报告中所列数据的{PERIOD21}。", "")),
 
@@ -278,7 +296,8 @@ CASES: list[Case] = [
       says=["2020年1月1日", "2021年"]),
     C("PRE-PERIOD", "fail", "absent", lambda: replace_once(BASE21(), f"本年度报告中所列数据的{PERIOD21}。", ""),
       says=["未写明统计期限"]),
-    C("PRE-PERIOD", "not_assessable", "no-year",
+    C("PRE-PERIOD", "not_assessable", "unreadable", unreadable),
+    C("PRE-PERIOD", "pass", "no-title-year",  # the year is read from the period itself
       lambda: replace_once(replace_once(BASE21(), f"{TOWN}2021年政府", f"{TOWN}政府"),
                            PERIOD21, "统计期限为2021年1月1日至2021年12月31日")),
 
@@ -286,6 +305,11 @@ CASES: list[Case] = [
     C("PRE-CONTACT", "fail", "no-contact-paragraph", lambda: without_lines(BASE21(), CONTACT),
       says=["联系地址、电话或电子邮箱"]),
     C("PRE-CONTACT", "not_assessable", "unreadable", unreadable),
+    C("PRE-CONTACT", "fail", "glued-table-digits-only",
+      lambda: glued(without_lines(txt(spec(set_={"t3.new.natural": 1234567}), "spaces"), CONTACT)),
+      says=["联系地址、电话或电子邮箱"]),
+    C("PRE-CONTACT", "pass", "phone-next-to-its-cue",
+      lambda: replace_contact(txt(spec(), "spaces"), "如有疑问，请拨打咨询电话：0591-23156006。")),
 
     # ---- prose
     C("S1-AREAS", "pass", "", BASE21),
@@ -326,6 +350,11 @@ CASES: list[Case] = [
       cells=["t2.rules.in_force"]),
     C("T2-RULES-ZERO", "not_assessable", "unknown-body", lambda: txt(spec(body=NO_KIND))),
     C("T2-RULES-ZERO", "not_applicable", "city-government", lambda: txt(spec(body=CITY, set_={"t2.rules.issued": 2}))),
+    C("T2-RULES-ZERO", "fail", "county-department", lambda: txt(spec(body=COUNTY_DEPT, set_={"t2.rules.issued": 2})),
+      cells=["t2.rules.issued"], says=["= 2"]),
+    C("T2-RULES-ZERO", "pass", "county-department", lambda: txt(spec(body=COUNTY_DEPT))),
+    C("T2-RULES-ZERO", "not_applicable", "city-department",
+      lambda: txt(spec(body=CITY_DEPT, set_={"t2.rules.issued": 2}))),
 
     C("T2-CUMULATIVE", "pass", "2019", BASE19),
     C("T2-CUMULATIVE", "fail", "total-below-new",
