@@ -67,12 +67,13 @@ def batch_facts(reports: list[Report], register: list[Body] | None,
     facts = own_facts if own_facts is not None else [report_facts(r) for r in reports]
     if register is not None:
         kinds = {b.body_id: b.kind for b in register}
+        parents = {b.body_id: b.parent_id for b in register}
         if matches is None:
             index = RegisterIndex(register)
             matches = {r.report_id: index.match(r.body) for r in reports}
         for report, own in zip(reports, facts):
             match = matches[report.report_id]
-            with_register(own, report, kinds.get(match.body_id), match)
+            with_register(own, report, kinds.get(match.body_id), match, kinds.get(parents.get(match.body_id)))
     add_cross_facts(reports, facts)
     return facts
 
