@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -127,7 +127,8 @@ class Report:
     its fails cite (and those the next year's fails cite as ``prev.``), ``series`` the numbers of the yearly
     charts (``SERIES_CELLS`` whose state is ``number``).
 
-    The details — ``edition``, ``source_format``, ``parse_status``, ``problems``, ``body_kind``, ``quiet``,
+    The details — ``edition``, ``source_format``, ``parse_status``, ``problems``, ``body_kind``,
+    ``published_on``, ``quiet``,
     ``series``, ``cells`` and the “not assessable” findings — only a body's own page and its 整改通知 draft
     show; ``detailed`` says whether they were read (``load`` reads them; ``load(details=False)`` leaves them
     to ``Snapshot.read_details``).
@@ -150,6 +151,7 @@ class Report:
     parse_status: str | None = None
     problems: tuple[str, ...] = ()
     body_kind: str | None = None
+    published_on: date | None = None
     findings: list[Finding] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
     quiet: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -417,7 +419,7 @@ def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str,
     quiet, params, words = _quiet_sql(pairs)
     finding = ", ".join(f"{c.split('.')[1]}: {c}" for c in _FINDING.split(", "))
     stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
-                                          "parse_status", "problems", "body_kind"))
+                                          "parse_status", "problems", "body_kind", "published_on"))
     masks = ", ".join(f"coalesce(q.{status}_{w}::VARCHAR, '')" for status in QUIET for w in range(words))
     rows = con.execute(f"""
         WITH q AS ({quiet}),
@@ -448,7 +450,7 @@ def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Repor
     quiet, params, words = _quiet_sql(snap.quiet_pairs, "AND f.report_id IN (SELECT unnest(?::VARCHAR[]))")
     rows = con.execute(f"""
         WITH q AS ({quiet}), s AS ({_SERIES_SQL})
-        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind,
+        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind, r.published_on,
                q.* EXCLUDE (report_id, run_body_id), {", ".join(f"s.s{n}" for n in range(len(SERIES_CELLS)))}
         FROM reports r JOIN q USING (report_id) LEFT JOIN s USING (report_id)
         WHERE r.report_id IN (SELECT unnest(?::VARCHAR[]))""", [*params, snap.run.run_id, ids, ids, ids]).fetchall()
@@ -456,9 +458,9 @@ def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Repor
     for row in rows:
         report = by_id[row[0]]
         report.edition, report.source_format, report.parse_status = row[1:4]
-        report.problems, report.body_kind = tuple(row[4] or ()), row[5]
-        report.quiet = decode(row[6:6 + 2 * words], words)
-        report.series = {c: v for c, v in zip(SERIES_CELLS, row[6 + 2 * words:]) if v is not None}
+        report.problems, report.body_kind, report.published_on = tuple(row[4] or ()), row[5], row[6]
+        report.quiet = decode(row[7:7 + 2 * words], words)
+        report.series = {c: v for c, v in zip(SERIES_CELLS, row[7 + 2 * words:]) if v is not None}
     for row in con.execute(f"""
             SELECT {_FINDING}
             FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)

@@ -281,13 +281,19 @@ def test_one_notice_per_non_compliant_body(warehouse):
     assert {"西岭镇人民政府", "北湖镇人民政府", UNREGISTERED} <= set(expected)
     assert "东岭镇人民政府" not in expected
     assert len(paths) == len(expected)
-    texts = ["\n".join(para.text for para in Document(str(p)).paragraphs) for p in paths]
+    docs = [Document(str(p)) for p in paths]
+    texts = ["\n".join(para.text for para in doc.paragraphs) for doc in docs]
+    appendices = ["\n".join(cell.text for table in doc.tables for row in table.rows for cell in row.cells)
+                  for doc in docs]
+    rules = catalogue()
     for name, rule_ids in expected.items():
-        text = next(t for t in texts if t.splitlines()[2] == f"{name}：")
-        assert all(rule_id in text for rule_id in rule_ids), (name, rule_ids)
-        assert "{{" not in text and "整改要求" in text and "依据" in text
+        i = next(i for i, t in enumerate(texts) if t.splitlines()[2] == f"{name}：")
+        assert all(rule_id in appendices[i] for rule_id in rule_ids), (name, rule_ids)
+        assert not any(rule_id in texts[i] for rule_id in rules), "rule ids only in the appendix table"
+        assert all(rules[r].title in texts[i] for r in rule_ids if r != "REG-MISSING")
+        assert "{{" not in texts[i] and "二、整改要求" in texts[i]
     west = next(t for t in texts if "西岭镇人民政府：" in t)
-    assert "t3.new.total" in west and "应为" in west
+    assert "t3.new.total" not in west and "表三 第一项 本年新收政府信息公开申请数量 · 总计" in west
     assert all(p.parent == warehouse["built"]["notices_dir"] for p in paths)
 
 
@@ -308,7 +314,7 @@ def test_custom_template_with_split_placeholders(warehouse, tmp_path):
     filled = Document(str(west))
     texts = [p.text for p in filled.paragraphs]
     assert texts[0] == "致 西岭镇人民政府（2021、2022）"
-    assert texts[1] == "清单：" and any("T3-BALANCE" in t for t in texts[2:])
+    assert texts[1] == "清单：" and any(catalogue()["T3-BALANCE"].title in t for t in texts[2:])
     assert filled.tables[0].cell(0, 0).paragraphs[0].text == "日期 2026年3月4日 {{未知}}"
     with pytest.raises(FileNotFoundError):
         notices.write_notices(warehouse["db"], tmp_path / "m", tmp_path / "absent.docx")
