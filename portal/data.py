@@ -22,10 +22,12 @@ from typing import Any, NamedTuple
 
 import duckdb
 
+from portal.counties import UNASSIGNED, county_keys, county_names, level
 from portal.names import assign_slugs
+from portal.verdicts import ProblemFile, ReportVerdict, load_problem_files, load_verdicts, worst
 from warehouse import db
 
-UNASSIGNED = "（未归属区县）"
+__all__ = ["UNASSIGNED", "Snapshot", "Body", "Report", "Finding", "Cell", "County", "Run", "load"]
 SERIES_CELLS = ("t3.new.total", "t3.granted.total", "t3.partial.total", "t3.result_total.total")
 PREV = "prev."                  # a cross-report cell: the same cell of the body's previous-year report
 TABLE_CELL = re.compile(r"(prev\.)?t[234]\.")
@@ -74,6 +76,8 @@ class Run:
     n_reports: int | None
     docs_path: str | None
     catalogue: str | None
+    years: tuple[int, ...] | None = None       # the years the run checked (None: every year present)
+    docs_run: str | None = None                # the run whose Data Docs ``docs_path`` is (None: this one)
 
 
 class Cell(NamedTuple):
@@ -152,6 +156,8 @@ class Report:
     problems: tuple[str, ...] = ()
     body_kind: str | None = None
     published_on: date | None = None
+    verdict: str = "needs_review"                # non_compliant / needs_review / compliant (portal.verdicts)
+    reasons: tuple[str, ...] = ()
     findings: list[Finding] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)
     quiet: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -240,6 +246,31 @@ class Body:
         """Some report, or a finding without a report (a missing filing), has an open error-level fail."""
         return any(f.severity == "error" for _, f in self.open_fails)
 
+    def verdict_in(self, year: int | None) -> str | None:
+        """The verdict of the body's reports (and missing filings) of ``year``: the worst of them; None when
+        there is neither."""
+        return self._verdicts.get(year)
+
+    @property
+    def verdict(self) -> str | None:
+        """The worst verdict of all its reports and missing filings (None: nothing of it was checked)."""
+        return worst(list(self._verdicts.values()))
+
+    @once
+    def _verdicts(self) -> dict[int | None, str]:
+        by_year: dict[int | None, list[str]] = {}
+        for report in self.reports:
+            by_year.setdefault(report.year, []).append(report.verdict)
+        for f in self.gaps:
+            if f.severity == "error" and f.decision != "waived" and f.status in ("fail", "not_assessable"):
+                by_year.setdefault(f.year, []).append("non_compliant" if f.status == "fail" else "needs_review")
+        return {year: worst(vs) for year, vs in by_year.items()}
+
+    def missing_in(self, year: int | None) -> Finding | None:
+        """The open finding that says the body did not publish a report of ``year`` (REG-MISSING)."""
+        return next((f for f in self.gaps_of(year) if f.status in ("fail", "not_assessable")
+                     and f.decision != "waived"), None) if not self.reports_of(year) else None
+
     @once
     def open_fails(self) -> list[tuple[Report | None, Finding]]:
         """Open fails by year: each report's (``report`` set), then those without a report (``None``).
@@ -257,6 +288,11 @@ class County:
     key: str | None
     name: str
 
+    @property
+    def level(self) -> str:
+        """``county`` (ranked among counties), ``city`` (市本级) or ``none`` (unassigned)."""
+        return level(self.key)
+
 
 @dataclass(eq=False)
 class Snapshot:
@@ -272,6 +308,8 @@ class Snapshot:
     rule_status: dict[str, dict[str, int]] = field(default_factory=dict)
     source: Path | None = None                                   # the warehouse it was read from
     quiet_pairs: list[tuple[str, str]] = field(default_factory=list)   # (rule, severity) pairs of the run
+    problem_files: list[ProblemFile] = field(default_factory=list)  # files of the run not read in full
+    verdicts: dict[str, ReportVerdict] = field(default_factory=dict)   # report id → verdict (with files)
 
     def read_details(self, bodies: Iterable[Body]) -> None:
         """Read the details of the reports of ``bodies`` not read yet (see ``Report``), in one query."""
@@ -290,12 +328,25 @@ class Snapshot:
         return [r for b in self.bodies.values() for r in b.reports]
 
     @once
+    def _gap_years(self) -> frozenset[int]:
+        return frozenset(f.year for b in self.bodies.values() for f in b.gaps if f.year is not None)
+
+    @once
     def _years(self) -> list[int]:
-        return sorted({r.year for r in self.reports if r.year is not None})
+        scope = set(self.run.years or ()) if self.run is not None else set()
+        return sorted({r.year for r in self.reports if r.year is not None} | self._gap_years | scope)
 
     def years(self) -> list[int]:
-        """The report years of the latest run."""
+        """The years the overview shows: the years the run checked (``runs.years``) when recorded, and the
+        years of its reports and of its missing filings."""
         return list(self._years)
+
+    def in_scope(self, year: int | None) -> bool:
+        """The run checked ``year`` for missing filings: a year of ``runs.years`` (when recorded), else a
+        year with a missing-filing finding (a year with neither report nor such a finding was not checked)."""
+        if self.run is not None and self.run.years is not None:
+            return year in self.run.years
+        return year in self._gap_years
 
     def county_of(self, body: Body) -> County:
         return self.counties.get(body.county) or self.counties[None]
@@ -337,13 +388,22 @@ def load(db_path: Path, details: bool = True) -> Snapshot:
 def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     register = _rows(con, "SELECT body_id, name, kind, parent_id FROM bodies ORDER BY body_id")
     run = _latest_run(con)
-    bodies = {f"id:{r['body_id']}": _registered(r) for r in register}
+    places = county_keys(register)
+    bodies = {f"id:{r['body_id']}": _registered(r, places) for r in register}
+    verdicts: dict[str, ReportVerdict] = {}
+    problem_files: list[ProblemFile] = []
     rule_status: dict[str, dict[str, int]] = {}
     pairs: list[tuple[str, str]] = []
     if run is not None:
         pairs = [tuple(p) for p in con.execute(
             "SELECT DISTINCT rule_id, severity FROM findings WHERE run_id = ? ORDER BY ALL", [run.run_id]).fetchall()]
         reports = _reports(con, run.run_id, pairs)
+        verdicts = load_verdicts(con, run.run_id)
+        problem_files = load_problem_files(con, run.run_id)
+        for report_id, report in reports.items():
+            found = verdicts.get(report_id)
+            report.verdict, report.reasons = (found.verdict, found.reasons) if found else (
+                "needs_review", ("未能取得该报告的判定",))
         gaps = _attach_fails(con, run.run_id, reports)
         for report in reports.values():     # in report order (year, ingested_at, report id)
             _body_for(bodies, report.body_key, report.body_name).reports.append(report)
@@ -357,7 +417,8 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     slugs = assign_slugs({k: _slug_source(b) for k, b in bodies.items()})
     for key, body in bodies.items():
         body.slug = slugs[key]
-    return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs)
+    return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs,
+                    problem_files=problem_files, verdicts=verdicts)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -371,14 +432,35 @@ def _digest(parts: object) -> str:
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection) -> Run | None:
-    rows = _rows(con, "SELECT r.run_id, r.started_at, r.finished_at, r.n_reports, r.docs_path, r.catalogue "
-                      "FROM runs r JOIN latest_run l USING (run_id)")
-    return Run(**rows[0]) if rows else None
+    columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'runs'")
+               .fetchall()}
+    years = "r.years" if "years" in columns else "NULL"
+    rows = _rows(con, "SELECT r.run_id, r.started_at, r.finished_at, r.n_reports, r.docs_path, r.catalogue, "
+                      f"{years} AS years FROM runs r JOIN latest_run l USING (run_id)")
+    if not rows:
+        return None
+    row = rows[0]
+    row["years"] = tuple(sorted(int(y) for y in row["years"] if y is not None)) if row["years"] is not None else None
+    run = Run(**row)
+    return _with_docs(con, run)
 
 
-def _registered(row: dict[str, Any]) -> Body:
+def _with_docs(con: duckdb.DuckDBPyConnection, run: Run) -> Run:
+    """A run that wrote no Data Docs (it validated nothing new) links the latest completed run's that did:
+    those cover the findings it carried."""
+    if run.docs_path:
+        return run
+    rows = con.execute("SELECT run_id, docs_path FROM runs WHERE status = 'completed' AND docs_path IS NOT NULL "
+                       "AND docs_path <> '' ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1").fetchall()
+    if not rows:
+        return run
+    return Run(run.run_id, run.started_at, run.finished_at, run.n_reports, rows[0][1], run.catalogue, run.years,
+               docs_run=rows[0][0])
+
+
+def _registered(row: dict[str, Any], places: dict[str, str | None]) -> Body:
     return Body(key=f"id:{row['body_id']}", body_id=row["body_id"], name=row["name"] or row["body_id"],
-                kind=row["kind"], county=row["parent_id"], registered=True)
+                kind=row["kind"], county=places.get(row["body_id"]), registered=True)
 
 
 QUIET = ("pass", "not_applicable")          # statuses whose rules a page only names
@@ -585,11 +667,9 @@ def _slug_source(body: Body) -> tuple[str, str]:
 
 
 def _counties(register: list[dict[str, Any]], bodies: dict[str, Body]) -> dict[str | None, County]:
-    names = {r["body_id"]: r["name"] for r in register}
-    keys = {b.county for b in bodies.values() if b.county is not None}
-    counties: dict[str | None, County] = {k: County(k, names.get(k) or k) for k in sorted(keys)}
-    counties[None] = County(None, UNASSIGNED)
-    return counties
+    keys = sorted({b.county for b in bodies.values() if b.county is not None})
+    names = county_names(register, [*keys, None])
+    return {key: County(key, names[key]) for key in [*keys, None]}
 
 
 def _year_order(year: int | None) -> int:

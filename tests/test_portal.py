@@ -203,9 +203,19 @@ def test_overview_counts_and_charts(warehouse):
     soup = _soup(site / "index.html")
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
             for tr in soup.select_one("#years table").find_all("tr")[1:]}
-    # year: filed, missing (register holds 2 counties + 6 bodies), compliant, non-compliant
-    assert rows["2021"][1:] == ["6", "2", "5", "1"]
-    assert rows["2022"][1:] == ["6", "3", "4", "2"]
+    # year: reports filed, missing (register holds 2 counties + 6 bodies), compliant, needs review, non-compliant
+    fnd = warehouse["findings"]
+    for year, filed, missing in ((2021, 6, 2), (2022, 6, 3)):
+        verdicts = {"compliant": 0, "needs_review": 0, "non_compliant": 0}
+        reports = fnd[(fnd.year == year) & (fnd.rule_id != "REG-MISSING")].groupby("report_id")
+        for _, found in reports:
+            errors = found[found.severity == "error"]
+            verdict = ("non_compliant" if (errors.status == "fail").any() else
+                       "needs_review" if (errors.status == "not_assessable").any() else "compliant")
+            verdicts[verdict] += 1
+        assert verdicts["non_compliant"] == year - 2020, "the injected errors"
+        assert rows[str(year)][1:] == [str(filed), str(missing), *(str(verdicts[v]) for v in
+                                                                  ("compliant", "needs_review", "non_compliant"))]
     assert len(soup.find_all("svg")) >= 2
     assert "T3-BALANCE" in soup.get_text()
     docs = [a for a in soup.find_all("a") if "Data Docs" in a.get_text()]
@@ -263,14 +273,18 @@ def test_no_script_handler_or_unescaped_hostile_text(warehouse):
 
 def test_audit_by_county_xlsx(warehouse):
     book = load_workbook(warehouse["built"]["audit_by_county"])
-    assert book.sheetnames[:2] == ["甲县", "乙区"] and len(book.sheetnames) == 3  # + bodies with no county
-    for ws in book.worksheets:
-        assert [c.value for c in ws[1]] == list(HEADERS.values())
+    # the counties, the bodies with no county, then the reports to review and the files not read
+    assert book.sheetnames[:2] == ["甲县", "乙区"] and book.sheetnames[3:] == ["待核实", "未能读取的文件"]
+    for ws in book.worksheets[:3]:
+        assert [c.value for c in ws[1]] == ["结论", *HEADERS.values()]
+        assert {r[0] for r in ws.iter_rows(min_row=2, values_only=True)} <= {"不合规", "待核实", "合规"}
         assert ws.freeze_panes == "A2"
+    for ws in book.worksheets:
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
-    names_in = lambda ws: {r[1] for r in ws.iter_rows(min_row=2, values_only=True)}  # noqa: E731
+    names_in = lambda ws: {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}  # noqa: E731
     assert "西岭镇人民政府" in names_in(book["甲县"]) and not names_in(book["甲县"]) & names_in(book["乙区"])
-    assert "320102101" in {r[0] for r in book["乙区"].iter_rows(min_row=2, values_only=True)}
+    assert "320102101" in {r[1] for r in book["乙区"].iter_rows(min_row=2, values_only=True)}
+    assert "甲县" in names_in(book["甲县"]), "a county government counts in its own county"
     assert "北湖镇人民政府" in names_in(book["乙区"])
     assert UNREGISTERED in names_in(book.worksheets[2])
 
@@ -372,7 +386,7 @@ def test_empty_warehouse_builds_and_stale_pages_go(tmp_path):
     built = portal.build_all(path, tmp_path / "out")
     assert built["site"].is_file() and built["notices"] == []
     assert not stale.exists() and mine.exists()
-    assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）"]
+    assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）", "待核实", "未能读取的文件"]
     assert "尚无已完成的检查运行" in built["site"].read_text(encoding="utf-8")
 
 
