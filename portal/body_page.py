@@ -145,7 +145,13 @@ def _report(body: Body, report: Report, rules: Mapping[str, Rule], rule_slugs: M
               f'<span class="muted">（{fmt}，{edition} 版式）</span></p>')
     verdict = tag("span", VERDICT_LABELS.get(report.verdict, report.verdict),
                   f"badge {BADGE_CLASS.get(report.verdict, 'pending')}")
-    summary = tag("p", f"{verdict} 不通过 {len(fails)} 项" + ("：" if fails else "。"), "count")
+    if fails:
+        counted = f"不通过 {len(fails)} 项："
+    elif report.verdict == "needs_review":
+        counted = "未发现不通过项，但未能完整检查（见下）。"
+    else:
+        counted = "适用的“错误”级规则均已检查并通过。"
+    summary = tag("p", f"{verdict} {esc(counted)}", "count")
     if report.verdict == "needs_review":
         items = "".join(f"<li>{esc(humanize(r, report.edition, report.year))}</li>" for r in report.reasons)
         summary += (f'<div class="todo-box pending"><strong>待核实：本报告未能完整检查，不能判为合规。</strong>'

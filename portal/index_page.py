@@ -17,6 +17,7 @@ from portal.cellnames import humanize
 from rules.catalogue import Rule
 
 TOP_RULES = 10
+SHOWN_REASONS = 4           # reasons of a 待核实 report on the overview (its body page lists all)
 NAMES_PER_RULE = 6
 BEIJING = timedelta(hours=8)   # runs record UTC; the office reads Beijing time (no daylight saving)
 
@@ -132,8 +133,9 @@ def _file_name(path: str | None) -> str | None:
 def _reasons(reasons: tuple[str, ...], edition: str | None = None, year: int | None = None) -> str:
     if not reasons:
         return esc(None)
-    return ('<ul class="reasons">' + "".join(f"<li>{esc(brief(humanize(r, edition, year)))}</li>" for r in reasons)
-            + "</ul>")
+    more = f"<li>另有 {len(reasons) - SHOWN_REASONS} 条（详见机关页面）</li>" if len(reasons) > SHOWN_REASONS else ""
+    return ('<ul class="reasons">' + "".join(f"<li>{esc(brief(humanize(r, edition, year)))}</li>"
+                                             for r in reasons[:SHOWN_REASONS]) + more + "</ul>")
 
 
 def brief(text: str | None, limit: int = 160) -> str | None:

@@ -91,14 +91,19 @@ def verdict_of(parse_status: str | None, failed: list[str], unassessed: list[str
         return ReportVerdict("non_compliant", tuple(f"错误级规则未通过：{rule}" for rule in failed))
     reasons = []
     if parse_status in UNREADABLE:
-        reasons.append(f"文件未能读取：{'；'.join(problems) or '原因不详'}")
+        reasons.append(f"文件未能读取：{_some(problems) or '原因不详'}")
     elif parse_status == "partial":
-        reasons.append(f"部分内容未能识别：{'；'.join(problems) or '原因不详'}")
-    if unassessed:
-        reasons.append(f"{len(unassessed)} 条错误级规则无法判断：" + "；".join(unassessed))
+        reasons.append(f"部分内容未能识别：{_some(problems) or '原因不详'}")
+    reasons += [f"错误级规则 {item.replace('：', ' ', 1)}" for item in unassessed]
     if parse_status in UNREADABLE or unassessed:
         return ReportVerdict("needs_review", tuple(reasons))
     return ReportVerdict("compliant")
+
+
+def _some(items: list[str], n: int = 3) -> str:
+    """The first ``n`` of ``items`` and how many more there are."""
+    shown = "；".join(items[:n])
+    return shown + (f"……等 {len(items)} 处" if len(items) > n else "")
 
 
 def load_problem_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ProblemFile]:
