@@ -63,7 +63,7 @@ def _summary(snap: Snapshot, chase: list[Todo], watch: list[Todo], missing: list
               + (f"；另有 {unread} 个文件无法读取" if unread else "")),
              ("missing", "warn" if missing else "ok", len(missing), "份年报未报送",
               "名录中的机关在检查年度内逾期未公布" if snap.registered else "未载入机关名录，无法判断"),
-             ("watch", "warn" if watch else "ok", len(watch), "个机关仅有警示", "无错误，有待核实的警示")]
+             ("watch", "warn" if watch else "ok", len(watch), "个机关仅有警示", "无错误，有需要留意的警示")]
     cards = "".join(raw_link("index.html", f"<strong>{n}</strong><span>{esc(label)}</span><small>{esc(hint)}</small>",
                              f"tile {cls}", ident) for ident, cls, n, label, hint in tiles)
     files = [links.docs] if links.docs.startswith("<a ") else []

@@ -43,6 +43,7 @@ def site(tmp_path_factory) -> dict:
     seed = parse_bytes(SEED.read_bytes(), SEED.name)
     reports.append(seed)
     body_ids[seed.report_id] = "x1"
+    reports.append(parse_bytes(b"\x00\x01\x02 not a report", "broken.txt"))   # parse failed
     result = check_reports(reports, None, "bare", REGISTER, years=[2021])
     findings = [f for c in result.checked for f in c.findings] + list(result.missing)
     now = datetime(2026, 3, 1)
@@ -159,4 +160,10 @@ def test_data_docs_of_the_run_that_validated_last(site):
 def test_files_not_read_in_full_are_listed(site):
     rows = _index(site).select("#files table tbody tr")
     assert any("2020_xiangcheng_zhen.txt" in tr.get_text() for tr in rows)
+    broken = next(tr for tr in rows if "broken.txt" in tr.get_text())
+    assert "无法读取" in broken.get_text() and "二进制" in broken.get_text()
+    pending = next(tr for tr in _index(site).select("#pending table tbody tr") if "broken.txt" in tr.get_text())
+    assert "文件未能读取" in pending.get_text()
+    page = _body_page(site, "未识别机关")
+    assert page.select_one(".badge.ok") is None and "待核实" in page.h1.get_text()
     assert all(pd.notna(tr.find_all("td")[2].get_text()) for tr in rows)
