@@ -85,7 +85,7 @@ def _todo(body: Body, rules: Mapping[str, Rule], links: Links) -> str:
     notice = links.notice(body.key, "../")
     if notice:
         action = (f'<p class="act">{link(notice, "下载整改通知草稿（Word）", "button")} '
-                  '<span class="muted">草稿按模板列出下列全部问题、依据和整改要求，核对后印发。</span></p>')
+                  '<span class="muted">草稿（A4 公文格式）按模板列出下列全部问题和整改要求，附问题明细表，核对后印发。</span></p>')
     elif n_errors:
         action = '<p class="muted">整改通知草稿未生成（运行 xxgk report 生成）。</p>'
     else:
