@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.notices import notice_targets, write_notices, write_notices_for
+from portal.notices import file_drafts, notice_targets, today_in_china, write_notices, write_notices_for
 from portal.site import build_site, write_site
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
@@ -26,10 +25,11 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
     """Build everything from the latest completed run of ``db_path`` under ``out_dir``:
 
     ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
-    ``out_dir/notices/<run id>/整改通知_….docx``. The site links the drafts and the spreadsheets (relative
+    ``out_dir/notices/<run id>/整改通知_….docx`` with their index (``index.html``, ``index.csv``; drafts no
+    longer current are moved into ``已撤销/`` there). The site links the drafts and the spreadsheets (relative
     links). With a process ``pool`` (the run's parser processes, idle by then), the drafts are written
     there while this process writes the site. Returns ``{"site", "audit_by_county", "notices_dir",
-    "notices"}`` (paths; ``notices`` a list)."""
+    "notices", "notices_index"}`` (paths; ``notices`` a list; ``notices_index`` None when there is no draft)."""
     out_dir = Path(out_dir)
     with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as threads:
         # the spreadsheet is mostly a query (DuckDB runs it without holding the GIL): alongside the rest
@@ -38,18 +38,24 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
         cache_dir = out_dir / "notices" / DRAFT_CACHE
         drafts = {body.key: path for body, path in notice_targets(snap, notices_dir)}
-        drafting = pool.submit(write_notices, db_path, notices_dir, today=date.today(), cache_dir=cache_dir) \
-            if pool is not None and drafts else None
-        written = write_notices_for(snap, notices_dir, cache_dir=cache_dir) if drafting is None else None
+        drafting = pool.submit(write_notices, db_path, notices_dir, today=today_in_china(), cache_dir=cache_dir,
+                               index=False) if pool is not None and drafts else None
+        written = (write_notices_for(snap, notices_dir, cache_dir=cache_dir, index=False) if drafting is None
+                   else None)
+        notices_index = file_drafts(snap, notices_dir, notice_targets(snap, notices_dir))
         by_county = county_sheets.result()
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
+        if notices_index is not None:
+            downloads["整改通知清单"] = notices_index
         site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None)
         if drafting is not None:
-            written = _drafted(drafting, lambda: write_notices_for(snap, notices_dir, cache_dir=cache_dir))
+            written = _drafted(drafting, lambda: write_notices_for(snap, notices_dir, cache_dir=cache_dir,
+                                                                   index=False))
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
-    return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written}
+    return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,
+            "notices_index": notices_index}
 
 
 def _drafted(drafting: Future, here: Callable[[], list[Path]]) -> list[Path]:

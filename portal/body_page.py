@@ -11,6 +11,8 @@ from portal.data import QUIET, TABLE_CELL, Body, Finding, Report, Snapshot
 from portal.links import Links
 from portal.markup import (CELL_STATE, DECISION, KIND, PARSE, STATUS, anchor, badge, details, esc, finding_id, link,
                            num, page, table, tag)
+from portal.cellnames import humanize
+from portal.verdicts import BADGE_CLASS, VERDICT_LABELS
 from rules.catalogue import Rule
 
 APPLICATIONS = ("t3.new.total", "本年新收申请")
@@ -25,7 +27,8 @@ def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Ma
     links = links or Links()
     snap.read_details([body])
     parts = [_header(snap, body), _todo(body, rules, links)]
-    years = sorted(set(body.years()) | set(body.gap_years()) | (set(snap.years()) if body.registered else set()))
+    checked = {y for y in snap.years() if snap.in_scope(y)} if body.registered else set()
+    years = sorted(set(body.years()) | set(body.gap_years()) | checked)
     for year in years:
         parts.append(_year(body, year, rules, rule_slugs))
     if body.reports_of(None) or body.gaps_of(None):
@@ -38,12 +41,17 @@ def render(snap: Snapshot, body: Body, rules: Mapping[str, Rule], rule_slugs: Ma
 
 def _header(snap: Snapshot, body: Body) -> str:
     county = snap.county_of(body)
+    verdict = body.verdict
     if body.non_compliant:
-        state = tag("span", "需要督办", "badge err")
+        state = tag("span", "不合规 · 需要督办", "badge err")
+    elif verdict == "needs_review":
+        state = tag("span", "待核实", "badge pending")
+    elif verdict is None:
+        state = tag("span", "未检查", "badge miss")
     elif body.open_fails:
-        state = tag("span", "仅有警示", "badge warn")
+        state = tag("span", "合规 · 有警示", "badge warn")
     else:
-        state = tag("span", "无问题", "badge ok")
+        state = tag("span", "合规", "badge ok")
     kind = body.kind_shown
     county_key = f"county-{county.key}" if county.key is not None else "county-none"
     facts = [("机关编码", esc(body.body_id)), ("类别", esc(KIND.get(kind or "", kind))),
@@ -59,7 +67,12 @@ def _todo(body: Body, rules: Mapping[str, Rule], links: Links) -> str:
     """What the body must correct: every open fail (→ its details below) and the notice draft."""
     fails = body.open_fails
     if not fails:
-        return '<p class="ok-note">最近一次运行中没有未整改的问题。</p>'
+        if body.verdict == "needs_review":
+            return ('<section class="todo-box pending" id="todo-list"><h2>待核实</h2><p>最近一次运行未发现未整改的问题，'
+                    "但下列年报未能完整检查，不能判为合规；原因见各年度。</p></section>")
+        if body.verdict is None:
+            return '<p class="note">最近一次运行没有检查该机关的年报。</p>'
+        return '<p class="ok-note">最近一次运行中没有未整改的问题：每条适用的“错误”级规则都已检查并通过。</p>'
     n_errors = sum(f.severity == "error" for _, f in fails)
     items = []
     for report, f in sorted(fails, key=lambda p: (p[1].severity != "error", p[1].year or 0, p[1].rule_id)):
@@ -72,7 +85,7 @@ def _todo(body: Body, rules: Mapping[str, Rule], links: Links) -> str:
     notice = links.notice(body.key, "../")
     if notice:
         action = (f'<p class="act">{link(notice, "下载整改通知草稿（Word）", "button")} '
-                  '<span class="muted">草稿按模板列出下列全部问题、依据和整改要求，核对后印发。</span></p>')
+                  '<span class="muted">草稿（A4 公文格式）按模板列出下列全部问题和整改要求，附问题明细表，核对后印发。</span></p>')
     elif n_errors:
         action = '<p class="muted">整改通知草稿未生成（运行 xxgk report 生成）。</p>'
     else:
@@ -113,10 +126,12 @@ def _year(body: Body, year: int | None, rules: Mapping[str, Rule], rule_slugs: M
         blocks = '<p class="missing">未报送：最近一次运行中没有该机关本年度的年报。</p>'
     gaps = "".join(_finding(body, None, f, rules.get(f.rule_id), rule_slugs) for f in body.gaps_of(year)
                    if f.status == "fail")
-    bad = any(f.is_open for r in reports for f in r.findings) or any(f.is_open for f in body.gaps_of(year))
-    state = (tag("span", "有问题", "badge err" if body.non_compliant_in(year) or any(
-        f.is_open and f.severity == "error" for f in body.gaps_of(year)) else "badge warn") if bad
-             else tag("span", "无问题", "badge ok") if reports else "")
+    verdict = body.verdict_in(year)
+    state = tag("span", VERDICT_LABELS[verdict], f"badge {BADGE_CLASS[verdict]}") if verdict else ""
+    if verdict is None and not reports:
+        blocks = '<p class="note">该年度没有年报，也不在本次检查的年度内（或未载入名录）。</p>'
+    elif body.missing_in(year) is not None and body.missing_in(year).status == "not_assessable":
+        blocks = '<p class="missing">待核实：未找到该机关本年度的年报，但无法判断是否逾期。</p>'
     ident = anchor(f"y-{year}" if year is not None else "y-none")
     return f'<section class="year" id="{ident}"><h2>{esc(label)} {state}</h2>{blocks}{gaps}</section>'
 
@@ -128,7 +143,19 @@ def _report(body: Body, report: Report, rules: Mapping[str, Rule], rule_slugs: M
     path, fmt, edition = esc(report.source_path), esc(report.source_format), esc(report.edition)
     source = (f'<p class="src"><strong>文件：</strong>{path}'
               f'<span class="muted">（{fmt}，{edition} 版式）</span></p>')
-    summary = tag("p", f"不通过 {len(fails)} 项" + ("：" if fails else "。"), "count")
+    verdict = tag("span", VERDICT_LABELS.get(report.verdict, report.verdict),
+                  f"badge {BADGE_CLASS.get(report.verdict, 'pending')}")
+    if fails:
+        counted = f"不通过 {len(fails)} 项："
+    elif report.verdict == "needs_review":
+        counted = "未发现不通过项，但未能完整检查（见下）。"
+    else:
+        counted = "适用的“错误”级规则均已检查并通过。"
+    summary = tag("p", f"{verdict} {esc(counted)}", "count")
+    if report.verdict == "needs_review":
+        items = "".join(f"<li>{esc(humanize(r, report.edition, report.year))}</li>" for r in report.reasons)
+        summary += (f'<div class="todo-box pending"><strong>待核实：本报告未能完整检查，不能判为合规。</strong>'
+                    f'<ul class="reasons">{items}</ul></div>')
     meta = [path, fmt, edition, esc(PARSE.get(report.parse_status or "", report.parse_status)),
             esc("；".join(report.problems)) if report.problems else "无", tag("code", esc(report.report_id))]
     rows = "".join(f"<dt>{label}</dt><dd>{v}</dd>" for label, v in zip(META, meta))
@@ -214,7 +241,7 @@ def _review(f: Finding) -> str:
 
 
 def _unassessable(findings: list[Finding], rule_slugs: Mapping[str, str]) -> str:
-    rows = [[_rule_link(f.rule_id, rule_slugs), badge(f.severity), esc(f.message)]
+    rows = [[_rule_link(f.rule_id, rule_slugs), badge(f.severity), esc(humanize(f.message))]
             for f in findings if f.status == "not_assessable"]
     return (tag("h4", "无法判断") + table(["规则", "程度", "原因"], rows)) if rows else ""
 

@@ -1,7 +1,7 @@
 """Inline SVG bar charts drawn by hand (no library, no script, no external reference).
 
 Colours come from the stylesheet (classes ``s0``…``s3``); every label is escaped. A missing value (``None``)
-draws no bar and prints “无”.
+draws no bar and prints “未知” (unknown is never drawn or written as 0 or 无).
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _vbar(x: float, width: float, value: float | None, vmax: float, top: int, bo
     """One bar; ``name`` is already escaped."""
     middle = x + width / 2
     if value is None:
-        return f'<text x="{middle:.1f}" y="{bottom - 4}" class="tick" text-anchor="middle">无</text>'
+        return f'<text x="{middle:.1f}" y="{bottom - 4}" class="tick" text-anchor="middle">未知</text>'
     h = max((bottom - top) * max(value, 0) / vmax, 0.0)
     shown = num(value)
     return (f'<rect x="{x + 1:.1f}" y="{bottom - h:.1f}" width="{max(width - 2, 1):.1f}" height="{h:.1f}" '

@@ -10,250 +10,23 @@ and body carries a digest of what the pages show of it, so that a rebuild render
 """
 from __future__ import annotations
 
-import gc
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import duckdb
 
+from portal.counties import UNASSIGNED, county_keys, county_names
+from portal.model import (PREV, SERIES_CELLS, SEVERITY_ORDER, STATUS_ORDER, TABLE_CELL, Body, Cell, County, Finding,
+                          Report, Run, _year_order, collector_paused, once)
 from portal.names import assign_slugs
+from portal.verdicts import ProblemFile, ReportVerdict, load_problem_files, load_verdicts
 from warehouse import db
 
-UNASSIGNED = "（未归属区县）"
-SERIES_CELLS = ("t3.new.total", "t3.granted.total", "t3.partial.total", "t3.result_total.total")
-PREV = "prev."                  # a cross-report cell: the same cell of the body's previous-year report
-TABLE_CELL = re.compile(r"(prev\.)?t[234]\.")
-SEVERITY_ORDER = {"error": 0, "warning": 1}
-STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a build runs. A build makes some hundred thousand
-    objects that live until it ends (and no reference cycles to speak of): each collection they trigger
-    would walk every object of the process — pandas, DuckDB, lxml… — which costs a 10,000-report rebuild
-    about a fifth of its time. Reference counting still frees everything as usual; the collector is
-    re-enabled (when it was) on the way out."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class once:  # noqa: N801 - used like functools.cached_property
-    """``functools.cached_property`` without its lock (Python 3.11 takes it on each first access, which
-    adds up over tens of thousands of objects). The snapshot is built and read by one thread."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.fn(obj)
-        return value
-
-
-@dataclass(frozen=True)
-class Run:
-    run_id: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    n_reports: int | None
-    docs_path: str | None
-    catalogue: str | None
-
-
-class Cell(NamedTuple):
-    """One stored table cell (immutable; a tuple, so that thousands are built cheaply)."""
-
-    cell_id: str
-    state: str | None
-    value: float | None
-    raw: str | None
-    locator: str | None
-
-
-class Finding(NamedTuple):
-    """One finding of the latest run with its latest review (immutable)."""
-
-    report_id: str
-    rule_id: str
-    status: str
-    severity: str
-    message: str | None
-    cell_ids: tuple[str, ...]
-    expected: tuple[float, ...]
-    observed: tuple[float, ...]
-    locators: tuple[str, ...]
-    fingerprint: str
-    year: int | None = None
-    body_id: str | None = None
-    body_name: str | None = None
-    decision: str | None = None
-    reason: str | None = None
-    reviewer: str | None = None
-    decided_at: datetime | None = None
-
-    @property
-    def is_open(self) -> bool:
-        """A fail whose latest review is not a waiver."""
-        return self.status == "fail" and self.decision != "waived"
-
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return STATUS_ORDER.get(self.status, 9), SEVERITY_ORDER.get(self.severity, 9), self.rule_id
-
-
-@dataclass(eq=False)
-class Report:
-    """A report of the latest run.
-
-    ``findings`` holds the findings the pages spell out: its fails, and (once its details are read) those
-    “not assessable”. The rules it passed or that did not apply are only named: ``quiet`` maps ``pass`` and
-    ``not_applicable`` to their rule ids (ordered by severity, then id). ``cells`` holds the stored cells
-    its fails cite (and those the next year's fails cite as ``prev.``), ``series`` the numbers of the yearly
-    charts (``SERIES_CELLS`` whose state is ``number``).
-
-    The details — ``edition``, ``source_format``, ``parse_status``, ``problems``, ``body_kind``, ``quiet``,
-    ``series``, ``cells`` and the “not assessable” findings — only a body's own page and its 整改通知 draft
-    show; ``detailed`` says whether they were read (``load`` reads them; ``load(details=False)`` leaves them
-    to ``Snapshot.read_details``).
-
-    ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
-    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and the run's
-    findings of it with their reviews. Its cells are not read for it: the warehouse stores a report's cells
-    once, with the report, and never rewrites them (``reports`` and ``cells`` only grow; a report stored
-    again gets a new ``ingested_at``)."""
-
-    report_id: str
-    body_key: str
-    body_name: str | None
-    year: int | None
-    source_path: str | None
-    digest: str = ""
-    detailed: bool = False
-    edition: str | None = None
-    source_format: str | None = None
-    parse_status: str | None = None
-    problems: tuple[str, ...] = ()
-    body_kind: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    cells: dict[str, Cell] = field(default_factory=dict)
-    quiet: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    series: dict[str, float] = field(default_factory=dict)
-
-    @once
-    def open_fails(self) -> list[Finding]:
-        """Open fails, by status, severity, rule (computed once: a loaded snapshot is not changed)."""
-        fails = [f for f in self.findings if f.status == "fail" and f.decision != "waived"]
-        return sorted(fails, key=lambda f: f.sort_key) if len(fails) > 1 else fails
-
-    @once
-    def non_compliant(self) -> bool:
-        """Has an open error-level fail in the latest run."""
-        return any(f.severity == "error" for f in self.open_fails)
-
-
-@dataclass(eq=False)
-class Body:
-    key: str
-    body_id: str | None
-    name: str
-    kind: str | None
-    county: str | None
-    registered: bool
-    slug: str = ""
-    reports: list[Report] = field(default_factory=list)
-    gaps: list[Finding] = field(default_factory=list)   # findings without a report (e.g. REG-MISSING)
-
-    def years(self) -> list[int]:
-        return sorted({r.year for r in self.reports if r.year is not None})
-
-    @once
-    def digest(self) -> str:
-        """Changes whenever anything stored about the body, its reports or its findings changes (its county's
-        name aside)."""
-        return _digest((self.key, self.body_id, self.name, self.kind, self.county, self.registered, self.slug,
-                        [r.digest for r in self.reports], [tuple(f) for f in self.gaps]))
-
-    @property
-    def kind_shown(self) -> str | None:
-        """The register's kind, else the kind the latest report states."""
-        return self.kind or next((r.body_kind for r in reversed(self.reports) if r.body_kind), None)
-
-    def gap_years(self) -> list[int]:
-        return sorted({f.year for f in self.gaps if f.year is not None})
-
-    def reports_of(self, year: int | None) -> tuple[Report, ...]:
-        return self._by_year.get(year, ())
-
-    @once
-    def _by_year(self) -> dict[int | None, tuple[Report, ...]]:
-        """Reports by year (computed once: a loaded snapshot is not changed)."""
-        out: dict[int | None, list[Report]] = {}
-        for report in self.reports:
-            out.setdefault(report.year, []).append(report)
-        return {year: tuple(reports) for year, reports in out.items()}
-
-    def cell(self, report: Report | None, cell_id: str) -> tuple[Cell | None, str]:
-        """The stored cell a finding cites, and where it comes from: ``prev.<id>`` is read from this body's
-        previous-year report; an id that is no table cell (e.g. a similarity score) is derived."""
-        if not TABLE_CELL.match(cell_id):
-            return None, "派生指标，不是年报中的单元格"
-        if report is None:
-            return None, ""
-        if not cell_id.startswith(PREV):
-            return report.cells.get(cell_id), ""
-        for prev in self.reports_of(report.year - 1) if report.year is not None else []:
-            if cell_id[len(PREV):] in prev.cells:
-                return prev.cells[cell_id[len(PREV):]], f"上年报告 {prev.source_path or prev.report_id}"
-        return None, "上年报告"
-
-    def gaps_of(self, year: int | None) -> list[Finding]:
-        return sorted((f for f in self.gaps if f.year == year), key=lambda f: f.sort_key)
-
-    def non_compliant_in(self, year: int | None) -> bool:
-        """A report of ``year`` has an open error-level fail."""
-        return year in self._non_compliant_years
-
-    @once
-    def _non_compliant_years(self) -> frozenset[int | None]:
-        return frozenset(r.year for r in self.reports if r.non_compliant)
-
-    @property
-    def non_compliant(self) -> bool:
-        """Some report, or a finding without a report (a missing filing), has an open error-level fail."""
-        return any(f.severity == "error" for _, f in self.open_fails)
-
-    @once
-    def open_fails(self) -> list[tuple[Report | None, Finding]]:
-        """Open fails by year: each report's (``report`` set), then those without a report (``None``).
-        Computed once: a loaded snapshot is not changed."""
-        if not self.gaps and not any(r.open_fails for r in self.reports):
-            return []
-        years = sorted({r.year for r in self.reports} | {f.year for f in self.gaps}, key=_year_order)
-        return [pair for y in years for pair in
-                [(r, f) for r in self.reports_of(y) for f in r.open_fails]
-                + [(None, f) for f in self.gaps_of(y) if f.is_open]]
-
-
-@dataclass(frozen=True)
-class County:
-    key: str | None
-    name: str
+__all__ = ["UNASSIGNED", "PREV", "SERIES_CELLS", "SEVERITY_ORDER", "STATUS_ORDER", "TABLE_CELL", "QUIET", "Snapshot",
+           "Body", "Report", "Finding", "Cell", "County", "Run", "load", "collector_paused", "once", "_year_order"]
 
 
 @dataclass(eq=False)
@@ -270,6 +43,8 @@ class Snapshot:
     rule_status: dict[str, dict[str, int]] = field(default_factory=dict)
     source: Path | None = None                                   # the warehouse it was read from
     quiet_pairs: list[tuple[str, str]] = field(default_factory=list)   # (rule, severity) pairs of the run
+    problem_files: list[ProblemFile] = field(default_factory=list)  # files of the run not read in full
+    verdicts: dict[str, ReportVerdict] = field(default_factory=dict)   # report id → verdict (with files)
 
     def read_details(self, bodies: Iterable[Body]) -> None:
         """Read the details of the reports of ``bodies`` not read yet (see ``Report``), in one query."""
@@ -288,12 +63,25 @@ class Snapshot:
         return [r for b in self.bodies.values() for r in b.reports]
 
     @once
+    def _gap_years(self) -> frozenset[int]:
+        return frozenset(f.year for b in self.bodies.values() for f in b.gaps if f.year is not None)
+
+    @once
     def _years(self) -> list[int]:
-        return sorted({r.year for r in self.reports if r.year is not None})
+        scope = set(self.run.years or ()) if self.run is not None else set()
+        return sorted({r.year for r in self.reports if r.year is not None} | self._gap_years | scope)
 
     def years(self) -> list[int]:
-        """The report years of the latest run."""
+        """The years the overview shows: the years the run checked (``runs.years``) when recorded, and the
+        years of its reports and of its missing filings."""
         return list(self._years)
+
+    def in_scope(self, year: int | None) -> bool:
+        """The run checked ``year`` for missing filings: a year of ``runs.years`` (when recorded), else a
+        year with a missing-filing finding (a year with neither report nor such a finding was not checked)."""
+        if self.run is not None and self.run.years is not None:
+            return year in self.run.years
+        return year in self._gap_years
 
     def county_of(self, body: Body) -> County:
         return self.counties.get(body.county) or self.counties[None]
@@ -335,13 +123,22 @@ def load(db_path: Path, details: bool = True) -> Snapshot:
 def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     register = _rows(con, "SELECT body_id, name, kind, parent_id FROM bodies ORDER BY body_id")
     run = _latest_run(con)
-    bodies = {f"id:{r['body_id']}": _registered(r) for r in register}
+    places = county_keys(register)
+    bodies = {f"id:{r['body_id']}": _registered(r, places) for r in register}
+    verdicts: dict[str, ReportVerdict] = {}
+    problem_files: list[ProblemFile] = []
     rule_status: dict[str, dict[str, int]] = {}
     pairs: list[tuple[str, str]] = []
     if run is not None:
         pairs = [tuple(p) for p in con.execute(
             "SELECT DISTINCT rule_id, severity FROM findings WHERE run_id = ? ORDER BY ALL", [run.run_id]).fetchall()]
         reports = _reports(con, run.run_id, pairs)
+        verdicts = load_verdicts(con, run.run_id)
+        problem_files = load_problem_files(con, run.run_id)
+        for report_id, report in reports.items():
+            found = verdicts.get(report_id)
+            report.verdict, report.reasons = (found.verdict, found.reasons) if found else (
+                "needs_review", ("未能取得该报告的判定",))
         gaps = _attach_fails(con, run.run_id, reports)
         for report in reports.values():     # in report order (year, ingested_at, report id)
             _body_for(bodies, report.body_key, report.body_name).reports.append(report)
@@ -355,7 +152,8 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     slugs = assign_slugs({k: _slug_source(b) for k, b in bodies.items()})
     for key, body in bodies.items():
         body.slug = slugs[key]
-    return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs)
+    return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs,
+                    problem_files=problem_files, verdicts=verdicts)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -364,19 +162,36 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _digest(parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
 def _latest_run(con: duckdb.DuckDBPyConnection) -> Run | None:
-    rows = _rows(con, "SELECT r.run_id, r.started_at, r.finished_at, r.n_reports, r.docs_path, r.catalogue "
-                      "FROM runs r JOIN latest_run l USING (run_id)")
-    return Run(**rows[0]) if rows else None
+    columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'runs'")
+               .fetchall()}
+    years = "r.years" if "years" in columns else "NULL"
+    rows = _rows(con, "SELECT r.run_id, r.started_at, r.finished_at, r.n_reports, r.docs_path, r.catalogue, "
+                      f"{years} AS years FROM runs r JOIN latest_run l USING (run_id)")
+    if not rows:
+        return None
+    row = rows[0]
+    row["years"] = tuple(sorted(int(y) for y in row["years"] if y is not None)) if row["years"] is not None else None
+    run = Run(**row)
+    return _with_docs(con, run)
 
 
-def _registered(row: dict[str, Any]) -> Body:
+def _with_docs(con: duckdb.DuckDBPyConnection, run: Run) -> Run:
+    """A run that wrote no Data Docs (it validated nothing new) links the latest completed run's that did:
+    those cover the findings it carried."""
+    if run.docs_path:
+        return run
+    rows = con.execute("SELECT run_id, docs_path FROM runs WHERE status = 'completed' AND docs_path IS NOT NULL "
+                       "AND docs_path <> '' ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1").fetchall()
+    if not rows:
+        return run
+    return Run(run.run_id, run.started_at, run.finished_at, run.n_reports, rows[0][1], run.catalogue, run.years,
+               docs_run=rows[0][0])
+
+
+def _registered(row: dict[str, Any], places: dict[str, str | None]) -> Body:
     return Body(key=f"id:{row['body_id']}", body_id=row["body_id"], name=row["name"] or row["body_id"],
-                kind=row["kind"], county=row["parent_id"], registered=True)
+                kind=row["kind"], county=places.get(row["body_id"]), registered=True)
 
 
 QUIET = ("pass", "not_applicable")          # statuses whose rules a page only names
@@ -417,7 +232,7 @@ def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str,
     quiet, params, words = _quiet_sql(pairs)
     finding = ", ".join(f"{c.split('.')[1]}: {c}" for c in _FINDING.split(", "))
     stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
-                                          "parse_status", "problems", "body_kind"))
+                                          "parse_status", "problems", "body_kind", "published_on"))
     masks = ", ".join(f"coalesce(q.{status}_{w}::VARCHAR, '')" for status in QUIET for w in range(words))
     rows = con.execute(f"""
         WITH q AS ({quiet}),
@@ -448,7 +263,7 @@ def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Repor
     quiet, params, words = _quiet_sql(snap.quiet_pairs, "AND f.report_id IN (SELECT unnest(?::VARCHAR[]))")
     rows = con.execute(f"""
         WITH q AS ({quiet}), s AS ({_SERIES_SQL})
-        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind,
+        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind, r.published_on,
                q.* EXCLUDE (report_id, run_body_id), {", ".join(f"s.s{n}" for n in range(len(SERIES_CELLS)))}
         FROM reports r JOIN q USING (report_id) LEFT JOIN s USING (report_id)
         WHERE r.report_id IN (SELECT unnest(?::VARCHAR[]))""", [*params, snap.run.run_id, ids, ids, ids]).fetchall()
@@ -456,9 +271,9 @@ def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Repor
     for row in rows:
         report = by_id[row[0]]
         report.edition, report.source_format, report.parse_status = row[1:4]
-        report.problems, report.body_kind = tuple(row[4] or ()), row[5]
-        report.quiet = decode(row[6:6 + 2 * words], words)
-        report.series = {c: v for c, v in zip(SERIES_CELLS, row[6 + 2 * words:]) if v is not None}
+        report.problems, report.body_kind, report.published_on = tuple(row[4] or ()), row[5], row[6]
+        report.quiet = decode(row[7:7 + 2 * words], words)
+        report.series = {c: v for c, v in zip(SERIES_CELLS, row[7 + 2 * words:]) if v is not None}
     for row in con.execute(f"""
             SELECT {_FINDING}
             FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
@@ -583,12 +398,6 @@ def _slug_source(body: Body) -> tuple[str, str]:
 
 
 def _counties(register: list[dict[str, Any]], bodies: dict[str, Body]) -> dict[str | None, County]:
-    names = {r["body_id"]: r["name"] for r in register}
-    keys = {b.county for b in bodies.values() if b.county is not None}
-    counties: dict[str | None, County] = {k: County(k, names.get(k) or k) for k in sorted(keys)}
-    counties[None] = County(None, UNASSIGNED)
-    return counties
-
-
-def _year_order(year: int | None) -> int:
-    return year if year is not None else 99999
+    keys = sorted({b.county for b in bodies.values() if b.county is not None})
+    names = county_names(register, [*keys, None])
+    return {key: County(key, names[key]) for key in [*keys, None]}

@@ -10,11 +10,14 @@ from portal.charts import grouped_bars, meter
 from portal.data import Body, Finding, Snapshot
 from portal.links import Links
 from portal.markup import DECISION, anchor, badge, details, esc, finding_id, link, page, raw_link, section, table, tag
-from portal.stats import (CountyStats, Todo, bodies_by_county, county_stats, missing_filings, rule_counts, todos,
-                          year_stats)
+from portal.stats import (CountyStats, Todo, bodies_by_county, county_stats, missing_filings, pending_reports,
+                          rule_counts, todos, year_stats)
+from portal.verdicts import BADGE_CLASS, OUTCOME_LABELS, VERDICT_LABELS
+from portal.cellnames import humanize
 from rules.catalogue import Rule
 
 TOP_RULES = 10
+SHOWN_REASONS = 4           # reasons of a 待核实 report on the overview (its body page lists all)
 NAMES_PER_RULE = 6
 BEIJING = timedelta(hours=8)   # runs record UTC; the office reads Beijing time (no daylight saving)
 
@@ -24,8 +27,10 @@ def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, s
     chase, watch = todos(snap)
     missing = missing_filings(snap)
     counties = county_stats(snap)
-    parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, links),
-             _todo(chase, rules, rule_slugs, links), _missing(snap, missing, links), _counties(counties),
+    pending = pending_reports(snap)
+    parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, pending, links),
+             _todo(chase, rules, rule_slugs, links), _pending(snap, pending), _files(snap),
+             _missing(snap, missing, links), _counties(counties),
              _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs),
              _bodies(snap, counties), _rule_list(rules, rule_slugs), _run(snap, links)]
     return page("全市政府信息公开年报合规概况", "\n".join(parts))
@@ -39,19 +44,26 @@ def _when(value: datetime | None) -> str:
 
 
 def _summary(snap: Snapshot, chase: list[Todo], watch: list[Todo], missing: list[tuple[Body, Finding]],
-             links: Links) -> str:
+             pending: list, links: Links) -> str:
     if snap.run is None:
         return '<p class="note">尚无已完成的检查运行。</p>'
     years = snap.years()
     span = f"{years[0]}–{years[-1]} 年度" if len(years) > 1 else (f"{years[0]} 年度" if years else "年度不详")
+    reports = snap.reports
+    verdicts = {v: sum(r.verdict == v for r in reports) for v in VERDICT_LABELS}
+    shown = "".join(f"{VERDICT_LABELS[v]} {n} 份、" for v, n in verdicts.items()).rstrip("、")
+    scope = (f"；检查年度 {'、'.join(map(str, snap.run.years))}" if snap.run.years else "")
     lead = (f'<p class="lead">检查批次 <code>{esc(snap.run.run_id)}</code>，完成于 {_when(snap.run.finished_at)}；'
-            f"{esc(span)}年报 {esc(snap.run.n_reports)} 份，机关 {len(snap.bodies)} 个。</p>")
-    n_errors = sum(t.n_errors for t in chase)
-    tiles = [("todo", "err" if chase else "ok", len(chase), "个机关需要督办", "有未整改的“错误”级问题，应发整改通知"),
-             ("todo", "err" if n_errors else "ok", n_errors, "项错误", "未豁免的“错误”级不通过"),
+            f"{esc(span)}年报 {len(reports)} 份（{esc(shown)}），涉及机关 {len(snap.bodies)} 个{esc(scope)}。</p>")
+    n_pending_bodies = len({b.key for b, _ in pending})
+    unread = sum(f.outcome in ("failed", "unsupported") for f in snap.problem_files)
+    tiles = [("todo", "err" if chase else "ok", len(chase), "个机关不合规", "有未整改的“错误”级问题，应发整改通知"),
+             ("pending", "pending" if pending or unread else "ok", len(pending), "份年报待核实",
+              f"涉及 {n_pending_bodies} 个机关；未能完整检查，不能判为合规"
+              + (f"；另有 {unread} 个文件无法读取" if unread else "")),
              ("missing", "warn" if missing else "ok", len(missing), "份年报未报送",
-              "名录中的机关逾期未公布" if snap.registered else "未载入机关名录，无法判断"),
-             ("watch", "warn" if watch else "ok", len(watch), "个机关仅有警示", "无错误，有待核实的警示")]
+              "名录中的机关在检查年度内逾期未公布" if snap.registered else "未载入机关名录，无法判断"),
+             ("watch", "warn" if watch else "ok", len(watch), "个机关仅有警示", "无错误，有需要留意的警示")]
     cards = "".join(raw_link("index.html", f"<strong>{n}</strong><span>{esc(label)}</span><small>{esc(hint)}</small>",
                              f"tile {cls}", ident) for ident, cls, n, label, hint in tiles)
     files = [links.docs] if links.docs.startswith("<a ") else []
@@ -89,7 +101,7 @@ def _years_of(todo: Todo) -> str:
 
 
 def _todo(chase: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links) -> str:
-    head = tag("h2", f"需要督办的机关（{len(chase)} 个）")
+    head = tag("h2", f"不合规、需要督办的机关（{len(chase)} 个）")
     if not chase:
         return section("todo", head + '<p class="note">最近一次运行中没有机关存在未整改的“错误”级问题。</p>')
     note = ('<p class="note">按错误数排序。点击问题查看年报所印数字与出处；“整改通知”是按模板生成的 Word 草稿，'
@@ -100,6 +112,49 @@ def _todo(chase: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str,
              _issues(t, rules, rule_slugs), _notice(links, t.body)] for t in chase]
     return section("todo", head + note + table(["机关", "所属区县", "年度", "错误", "警示", "未通过的规则", "整改通知"],
                                                rows, "stack todo"))
+
+
+def _pending(snap: Snapshot, pending: list) -> str:
+    """The reports that could not be fully checked, each with what could not be read and why."""
+    head = tag("h2", f"待核实的年报（{len(pending)} 份，{len({b.key for b, _ in pending})} 个机关）")
+    if not pending:
+        return section("pending", head + '<p class="note">所有年报均已完整检查。</p>')
+    note = ('<p class="note">这些年报未能完整检查（文件无法读取、部分内容未能识别，或“错误”级规则所需的数据缺失），'
+            "既不能判为合规，也不能据此发整改通知。请人工核对原文，或取得可读的文件后重新运行。</p>")
+    rows = [[link(f"bodies/{b.slug}.html", b.name, "body"), esc(snap.county_of(b).name), esc(r.year),
+             esc(_file_name(r.source_path)), _reasons(r.reasons, r.edition, r.year)] for b, r in pending]
+    return section("pending", head + note + table(["机关", "所属区县", "年度", "文件", "原因"], rows, "stack pending"))
+
+
+def _file_name(path: str | None) -> str | None:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] if path else None
+
+
+def _reasons(reasons: tuple[str, ...], edition: str | None = None, year: int | None = None) -> str:
+    if not reasons:
+        return esc(None)
+    more = f"<li>另有 {len(reasons) - SHOWN_REASONS} 条（详见机关页面）</li>" if len(reasons) > SHOWN_REASONS else ""
+    return ('<ul class="reasons">' + "".join(f"<li>{esc(brief(humanize(r, edition, year)))}</li>"
+                                             for r in reasons[:SHOWN_REASONS]) + more + "</ul>")
+
+
+def brief(text: str | None, limit: int = 160) -> str | None:
+    """``text`` cut to ``limit`` characters (the body page has it in full)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit].rstrip("；;，, ") + "……（详见机关页面）"
+
+
+def _files(snap: Snapshot) -> str:
+    """The run's files that could not be read in full (failed, unsupported, partial), with the reason."""
+    files = snap.problem_files
+    head = tag("h2", f"未能完整读取的文件（{len(files)} 个）")
+    if not files:
+        return section("files", head + '<p class="note">本次运行找到的文件均已完整读取。</p>')
+    rows = [[esc(f.path), tag("span", esc(OUTCOME_LABELS.get(f.outcome, f.outcome)),
+                              "badge err" if f.outcome in ("failed", "unsupported") else "badge pending"),
+             esc(brief(humanize(f.reason)))] for f in files]
+    return section("files", head + table(["文件", "结果", "原因"], rows, "stack files"))
 
 
 def _missing(snap: Snapshot, missing: list[tuple[Body, Finding]], links: Links) -> str:
@@ -114,15 +169,22 @@ def _missing(snap: Snapshot, missing: list[tuple[Body, Finding]], links: Links) 
 
 
 def _counties(stats: list[CountyStats]) -> str:
-    top = max((c.share for c in stats), default=0)
-    rows = [[str(i), link("index.html", c.county.name, fragment=_county_anchor(c.county.key)),
-             str(c.n_non_compliant), str(c.n_errors), str(c.n_missing), str(c.n_warning_only), str(c.n_bodies),
-             meter(c.share, top, f"{c.county.name} 需督办机关占比", f"{c.share:.0%}")]
-            for i, c in enumerate(stats, 1)]
-    note = '<p class="note">按需督办机关占全部机关的比例排名；点击区县查看其全部机关。</p>'
+    top = max((c.share for c in stats if c.ranked), default=0)
+    rank = 0
+    rows = []
+    for c in stats:
+        rank += c.ranked
+        rows.append([str(rank) if c.ranked else "不排名", link("index.html", c.county.name,
+                                                           fragment=_county_anchor(c.county.key)),
+                     str(c.n_non_compliant), str(c.n_needs_review), str(c.n_errors), str(c.n_missing),
+                     str(c.n_warning_only), str(c.n_bodies),
+                     meter(c.share, top, f"{c.county.name} 不合规机关占比", f"{c.share:.0%}")])
+    note = ('<p class="note">区县按名录的上级关系归并：县（区）人民政府计入本县（区）；市政府及其直属部门、园区为“市本级”；'
+            "名录中无上级的机关列为“未归属区县”。市本级与未归属区县不参与排名。按不合规机关占全部机关的比例排名；"
+            "点击区县查看其全部机关。机关数、不合规、待核实按机关计，错误、未报送按项（份）计。</p>")
     return section("counties", tag("h2", "区县排名") + note
-                   + table(["名次", "区县", "需督办机关", "错误", "未报送", "仅有警示", "机关数", "需督办占比"], rows,
-                           "counties"))
+                   + table(["名次", "区县", "不合规机关", "待核实机关", "错误（项）", "未报送（份）", "仅有警示机关",
+                            "机关数", "不合规占比"], rows, "counties"))
 
 
 def _rules_top(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
@@ -153,14 +215,19 @@ def _years(snap: Snapshot) -> str:
     stats = year_stats(snap)
     if not stats:
         return section("years", tag("h2", "年度概况") + '<p class="note">没有可统计的年报。</p>')
-    rows = [[esc(s.year), str(s.filed), esc(s.missing) if s.missing is not None else "—（未载入名录）",
-             str(s.compliant), str(s.non_compliant)] for s in stats]
-    series = [("合规", [s.compliant for s in stats]), ("不合规", [s.non_compliant for s in stats])]
+    unknown = "—（未载入名录）" if not snap.registered else "—（不在检查年度内）"
+    rows = [[esc(s.year), str(s.filed), str(s.missing) if s.missing is not None else tag("span", unknown, "unknown"),
+             str(s.compliant), str(s.needs_review), str(s.non_compliant)] for s in stats]
+    series = [("合规", [s.compliant for s in stats]), ("待核实", [s.needs_review for s in stats]),
+              ("不合规", [s.non_compliant for s in stats])]
     if snap.registered:
         series.append(("未报送", [s.missing for s in stats]))
-    note = '<p class="note">不合规：最近一次运行中至少有一项未豁免的“错误”级不通过。</p>'
-    return section("years", tag("h2", "年度概况") + table(["年度", "已报送机关", "未报送机关", "合规", "不合规"], rows)
-                   + note + grouped_bars("各年度机关合规情况", [s.year for s in stats], series, "c-years"))
+    note = ('<p class="note">按年报份数计。合规：每条适用的“错误”级规则都已检查并通过；待核实：未能完整检查；'
+            "不合规：至少一项未豁免的“错误”级不通过。未报送只统计本次检查的年度。</p>")
+    return section("years", tag("h2", "年度概况")
+                   + table(["年度", "已报送（份）", "未报送（份）", "合规", "待核实", "不合规"], rows)
+                   + note + grouped_bars("各年度年报检查结果（份）", [s.year for s in stats], series, "c-years",
+                                         (0, 3, 1, 2)))
 
 
 # ---------------------------------------------------------------- everything else, folded
@@ -183,7 +250,9 @@ def _bodies(snap: Snapshot, counties: list[CountyStats]) -> str:
         rows = [[link(f"bodies/{b.slug}.html", b.name), esc(b.body_id), *(_cell(b, y) for y in years)]
                 for b in bodies]
         bad = sum(b.non_compliant for b in bodies)
-        summary = f"{esc(county.name)} <span class=\"muted\">（机关 {len(bodies)} 个，需督办 {bad} 个）</span>"
+        review = sum(b.verdict == "needs_review" for b in bodies)
+        summary = (f"{esc(county.name)} <span class=\"muted\">（机关 {len(bodies)} 个，不合规 {bad} 个，"
+                   f"待核实 {review} 个）</span>")
         parts.append(f'<div id="{_county_anchor(county.key)}">'
                      + details(summary, table(["机关", "编码", *(f"{y}年" for y in years)], rows), cls="county")
                      + "</div>")
@@ -194,14 +263,19 @@ def _county_anchor(key: str | None) -> str:
     return anchor(f"county-{key}" if key is not None else "county-none")
 
 
-MISSING, NON_COMPLIANT, COMPLIANT = (tag("span", "未报送", "badge miss"), tag("span", "不合规", "badge err"),
-                                    tag("span", "合规", "badge ok"))
+MISSING = tag("span", "未报送", "badge miss")
+VERDICT_BADGES = {v: tag("span", label, f"badge {BADGE_CLASS[v]}") for v, label in VERDICT_LABELS.items()}
 
 
 def _cell(body: Body, year: int) -> str:
+    """The body's verdict for ``year``: 不合规 / 待核实 / 合规 for its reports, 未报送 for a missing filing the run
+    found, else “—” (not filed and not checked, e.g. a year outside the run's years)."""
     if not body.reports_of(year):
-        return MISSING if body.registered else "—"
-    return NON_COMPLIANT if body.non_compliant_in(year) else COMPLIANT
+        missing = body.missing_in(year)
+        if missing is None:
+            return "—"
+        return MISSING if missing.status == "fail" else VERDICT_BADGES["needs_review"]
+    return VERDICT_BADGES.get(body.verdict_in(year) or "", "—")
 
 
 def _rule_list(rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:

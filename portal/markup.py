@@ -110,7 +110,7 @@ def section(ident: str, content: str, cls: str | None = None) -> str:
     return f'<section id="{anchor(ident)}"{_class(cls)}>{content}</section>'
 
 
-NAV = (("todo", "需要督办"), ("missing", "未报送"), ("counties", "区县"), ("rules-top", "常见问题"),
+NAV = (("todo", "不合规"), ("pending", "待核实"), ("missing", "未报送"), ("counties", "区县"), ("rules-top", "常见问题"),
        ("years", "年度"), ("bodies", "全部机关"))
 
 

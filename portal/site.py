@@ -116,14 +116,18 @@ def rule_slugs(snap: data.Snapshot, rules: Mapping[str, Rule]) -> dict[str, str]
 
 
 def docs_markup(run: data.Run | None, out_dir: Path, docs_root: Path | None) -> str:
-    """A relative link from the site root to the run's Data Docs when the file exists, else a note."""
+    """A relative link from the site root to the Data Docs that cover the run's findings when the file
+    exists (the run's own, or — for a run that validated nothing — those of the latest run that wrote some,
+    named), else a note."""
     if run is None:
         return esc(None)
     target = _docs_index(run, docs_root)
     if target is None:
         return f"{esc(run.docs_path)}（未找到）" if run.docs_path else "本次运行未生成"
     rel = relative(target, out_dir)
-    return link(rel, "本次运行的 Data Docs（规则与验证结果）") if rel else esc(str(target))
+    label = ("本次运行的 Data Docs（规则与验证结果）" if run.docs_run in (None, run.run_id)
+             else f"Data Docs（规则与验证结果；由检查批次 {run.docs_run} 生成，本次运行沿用其结果）")
+    return link(rel, label) if rel else esc(str(target))
 
 
 def _docs_index(run: data.Run, docs_root: Path | None) -> Path | None:
@@ -134,7 +138,7 @@ def _docs_index(run: data.Run, docs_root: Path | None) -> Path | None:
         if docs_root is not None and not stored.is_absolute():
             candidates.append(Path(docs_root) / stored)
     if docs_root is not None:
-        candidates.append(Path(docs_root) / run.run_id / DOCS_INDEX)
+        candidates.append(Path(docs_root) / (run.docs_run or run.run_id) / DOCS_INDEX)
     return next((p for p in candidates if p.suffix.lower() == ".html" and p.is_file()), None)
 
 

@@ -9,10 +9,13 @@ from portal.data import Body, County, Finding, Report, Snapshot
 
 @dataclass(frozen=True)
 class YearStats:
+    """Reports (份) of one year by verdict, and the registered bodies' reports not filed."""
+
     year: int
-    filed: int
-    missing: int | None          # None when no register is loaded
+    filed: int                   # reports of the run (份)
+    missing: int | None          # filings missing (份); None: no register, or a year the run did not check
     compliant: int
+    needs_review: int
     non_compliant: int
 
 
@@ -32,26 +35,29 @@ class CountyStats:
     n_errors: int = 0            # open error-level fails of its bodies
     n_missing: int = 0           # open fails without a report (filings not found)
     n_warning_only: int = 0      # bodies with open warnings but no open error
+    n_needs_review: int = 0      # bodies with no open error but a report that could not be fully checked
 
     @property
     def share(self) -> float:
         return self.n_non_compliant / self.n_bodies if self.n_bodies else 0.0
 
+    @property
+    def ranked(self) -> bool:
+        """A county (ranked); 市本级 and unassigned bodies are listed after the ranking."""
+        return self.county.level == "county"
+
 
 def year_stats(snap: Snapshot) -> list[YearStats]:
-    """Bodies filed / missing (registered, no report) / compliant / non-compliant, per report year."""
-    years = snap.years()
-    filed = dict.fromkeys(years, 0)
-    filed_registered = dict.fromkeys(years, 0)
-    bad = dict.fromkeys(years, 0)
-    for body in snap.bodies.values():
-        for year in body.years():
-            filed[year] += 1
-            filed_registered[year] += body.registered
-            bad[year] += body.non_compliant_in(year)
-    n_registered = sum(b.registered for b in snap.bodies.values())
-    return [YearStats(year, filed[year], n_registered - filed_registered[year] if snap.registered else None,
-                      filed[year] - bad[year], bad[year]) for year in years]
+    """Per year: reports filed, by verdict (合规 counts only verdict compliant), and filings missing (open
+    missing-filing findings of a year the run checked)."""
+    out = []
+    for year in snap.years():
+        verdicts = Counter(r.verdict for r in snap.reports if r.year == year)
+        missing = (sum(b.missing_in(year) is not None for b in snap.bodies.values())
+                   if snap.registered and snap.in_scope(year) else None)
+        out.append(YearStats(year, sum(verdicts.values()), missing, verdicts["compliant"],
+                             verdicts["needs_review"], verdicts["non_compliant"]))
+    return out
 
 
 def rule_counts(snap: Snapshot) -> list[RuleCount]:
@@ -67,7 +73,8 @@ def rule_counts(snap: Snapshot) -> list[RuleCount]:
 
 
 def county_stats(snap: Snapshot) -> list[CountyStats]:
-    """Counties (bodies grouped by parent_id) ranked by their share of non-compliant bodies."""
+    """Counties (the register's parent chain, see ``portal.counties``) ranked by their share of
+    non-compliant bodies; then 市本级 and the unassigned bodies, not ranked."""
     groups: dict[str | None, list[Body]] = {}
     for body in snap.bodies.values():
         groups.setdefault(snap.county_of(body).key, []).append(body)
@@ -75,9 +82,11 @@ def county_stats(snap: Snapshot) -> list[CountyStats]:
                        sum(bool(b.reports) for b in members), sum(b.non_compliant for b in members),
                        sum(f.severity == "error" for b in members for _, f in b.open_fails),
                        sum(r is None for b in members for r, _ in b.open_fails),
-                       sum(bool(b.open_fails) and not b.non_compliant for b in members))
+                       sum(bool(b.open_fails) and not b.non_compliant for b in members),
+                       sum(b.verdict == "needs_review" for b in members))
            for key, members in groups.items()]
-    return sorted(out, key=lambda c: (-c.share, -c.n_non_compliant, -c.n_errors, c.county.key is None,
+    order = {"county": 0, "city": 1, "none": 2}
+    return sorted(out, key=lambda c: (order[c.county.level], -c.share, -c.n_non_compliant, -c.n_errors,
                                       c.county.name))
 
 
@@ -141,5 +150,11 @@ def _todo_order(t: Todo) -> tuple:
 def missing_filings(snap: Snapshot) -> list[tuple[Body, Finding]]:
     """Open fails that have no report behind them (e.g. REG-MISSING: a registered body did not publish),
     by year, county and name."""
-    out = [(b, f) for b in snap.bodies.values() for f in b.gaps if f.is_open]
+    out = [(b, f) for b in snap.bodies.values() for f in b.gaps if f.is_open and snap.in_scope(f.year)]
     return sorted(out, key=lambda p: (p[1].year or 0, snap.county_of(p[0]).name, p[0].name, p[1].rule_id))
+
+
+def pending_reports(snap: Snapshot) -> list[tuple[Body, Report]]:
+    """The reports that could not be fully checked (verdict 待核实), by county, body and year."""
+    out = [(b, r) for b in snap.bodies.values() for r in b.reports if r.verdict == "needs_review"]
+    return sorted(out, key=lambda p: (snap.county_of(p[0]).name, p[0].name, p[1].year or 0))

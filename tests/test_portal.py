@@ -203,9 +203,19 @@ def test_overview_counts_and_charts(warehouse):
     soup = _soup(site / "index.html")
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
             for tr in soup.select_one("#years table").find_all("tr")[1:]}
-    # year: filed, missing (register holds 2 counties + 6 bodies), compliant, non-compliant
-    assert rows["2021"][1:] == ["6", "2", "5", "1"]
-    assert rows["2022"][1:] == ["6", "3", "4", "2"]
+    # year: reports filed, missing (register holds 2 counties + 6 bodies), compliant, needs review, non-compliant
+    fnd = warehouse["findings"]
+    for year, filed, missing in ((2021, 6, 2), (2022, 6, 3)):
+        verdicts = {"compliant": 0, "needs_review": 0, "non_compliant": 0}
+        reports = fnd[(fnd.year == year) & (fnd.rule_id != "REG-MISSING")].groupby("report_id")
+        for _, found in reports:
+            errors = found[found.severity == "error"]
+            verdict = ("non_compliant" if (errors.status == "fail").any() else
+                       "needs_review" if (errors.status == "not_assessable").any() else "compliant")
+            verdicts[verdict] += 1
+        assert verdicts["non_compliant"] == year - 2020, "the injected errors"
+        assert rows[str(year)][1:] == [str(filed), str(missing), *(str(verdicts[v]) for v in
+                                                                  ("compliant", "needs_review", "non_compliant"))]
     assert len(soup.find_all("svg")) >= 2
     assert "T3-BALANCE" in soup.get_text()
     docs = [a for a in soup.find_all("a") if "Data Docs" in a.get_text()]
@@ -263,14 +273,18 @@ def test_no_script_handler_or_unescaped_hostile_text(warehouse):
 
 def test_audit_by_county_xlsx(warehouse):
     book = load_workbook(warehouse["built"]["audit_by_county"])
-    assert book.sheetnames[:2] == ["甲县", "乙区"] and len(book.sheetnames) == 3  # + bodies with no county
-    for ws in book.worksheets:
-        assert [c.value for c in ws[1]] == list(HEADERS.values())
+    # the counties, the bodies with no county, then the reports to review and the files not read
+    assert book.sheetnames[:2] == ["甲县", "乙区"] and book.sheetnames[3:] == ["待核实", "未能读取的文件"]
+    for ws in book.worksheets[:3]:
+        assert [c.value for c in ws[1]] == ["结论", *HEADERS.values()]
+        assert {r[0] for r in ws.iter_rows(min_row=2, values_only=True)} <= {"不合规", "待核实", "合规"}
         assert ws.freeze_panes == "A2"
+    for ws in book.worksheets:
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
-    names_in = lambda ws: {r[1] for r in ws.iter_rows(min_row=2, values_only=True)}  # noqa: E731
+    names_in = lambda ws: {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}  # noqa: E731
     assert "西岭镇人民政府" in names_in(book["甲县"]) and not names_in(book["甲县"]) & names_in(book["乙区"])
-    assert "320102101" in {r[0] for r in book["乙区"].iter_rows(min_row=2, values_only=True)}
+    assert "320102101" in {r[1] for r in book["乙区"].iter_rows(min_row=2, values_only=True)}
+    assert "甲县" in names_in(book["甲县"]), "a county government counts in its own county"
     assert "北湖镇人民政府" in names_in(book["乙区"])
     assert UNREGISTERED in names_in(book.worksheets[2])
 
@@ -281,13 +295,19 @@ def test_one_notice_per_non_compliant_body(warehouse):
     assert {"西岭镇人民政府", "北湖镇人民政府", UNREGISTERED} <= set(expected)
     assert "东岭镇人民政府" not in expected
     assert len(paths) == len(expected)
-    texts = ["\n".join(para.text for para in Document(str(p)).paragraphs) for p in paths]
+    docs = [Document(str(p)) for p in paths]
+    texts = ["\n".join(para.text for para in doc.paragraphs) for doc in docs]
+    appendices = ["\n".join(cell.text for table in doc.tables for row in table.rows for cell in row.cells)
+                  for doc in docs]
+    rules = catalogue()
     for name, rule_ids in expected.items():
-        text = next(t for t in texts if t.splitlines()[2] == f"{name}：")
-        assert all(rule_id in text for rule_id in rule_ids), (name, rule_ids)
-        assert "{{" not in text and "整改要求" in text and "依据" in text
+        i = next(i for i, t in enumerate(texts) if t.splitlines()[2] == f"{name}：")
+        assert all(rule_id in appendices[i] for rule_id in rule_ids), (name, rule_ids)
+        assert not any(rule_id in texts[i] for rule_id in rules), "rule ids only in the appendix table"
+        assert all(rules[r].title in texts[i] for r in rule_ids if r != "REG-MISSING")
+        assert "{{" not in texts[i] and "二、整改要求" in texts[i]
     west = next(t for t in texts if "西岭镇人民政府：" in t)
-    assert "t3.new.total" in west and "应为" in west
+    assert "t3.new.total" not in west and "表三 第一项 本年新收政府信息公开申请数量 · 总计" in west
     assert all(p.parent == warehouse["built"]["notices_dir"] for p in paths)
 
 
@@ -308,7 +328,7 @@ def test_custom_template_with_split_placeholders(warehouse, tmp_path):
     filled = Document(str(west))
     texts = [p.text for p in filled.paragraphs]
     assert texts[0] == "致 西岭镇人民政府（2021、2022）"
-    assert texts[1] == "清单：" and any("T3-BALANCE" in t for t in texts[2:])
+    assert texts[1] == "清单：" and any(catalogue()["T3-BALANCE"].title in t for t in texts[2:])
     assert filled.tables[0].cell(0, 0).paragraphs[0].text == "日期 2026年3月4日 {{未知}}"
     with pytest.raises(FileNotFoundError):
         notices.write_notices(warehouse["db"], tmp_path / "m", tmp_path / "absent.docx")
@@ -366,7 +386,7 @@ def test_empty_warehouse_builds_and_stale_pages_go(tmp_path):
     built = portal.build_all(path, tmp_path / "out")
     assert built["site"].is_file() and built["notices"] == []
     assert not stale.exists() and mine.exists()
-    assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）"]
+    assert load_workbook(built["audit_by_county"]).sheetnames == ["（未归属区县）", "待核实", "未能读取的文件"]
     assert "尚无已完成的检查运行" in built["site"].read_text(encoding="utf-8")
 
 
