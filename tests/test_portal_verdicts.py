@@ -21,6 +21,7 @@ import portal
 from parsing.api import parse_bytes
 from portal.counties import CITY_KEY, county_keys
 from rules.register import Body
+from rules.verdicts import CONTEXT_RULES
 from test_portal import _register_frame, _report
 from warehouse import db
 from warehouse.rows import cell_rows, finding_rows, report_rows
@@ -55,14 +56,24 @@ def site(tmp_path_factory) -> dict:
     path = root / "w.duckdb"
     con = db.connect(path)
     db.upsert_bodies(con, _register_frame(REGISTER))
-    db.load_run(con, db.RunRecord(RUN, now, now, None, len(reports), len(reports), 0, str(docs), "v"),
+    files = _files(reports)
+    db.load_run(con, db.RunRecord(RUN, now, now, None, len(reports), len(reports), 0, str(docs), "v", files, (2021,)),
                 rep, cell_rows(reports), fnd)
     later = datetime(2026, 3, 2)   # a run that validated nothing new: no Data Docs of its own
-    db.load_run(con, db.RunRecord(EMPTY_RUN, later, later, None, len(reports), 0, 0, None, "v"), rep.iloc[:0],
-                cell_rows([]), fnd.assign(run_id=EMPTY_RUN))
+    db.load_run(con, db.RunRecord(EMPTY_RUN, later, later, None, len(reports), 0, 0, None, "v",
+                                  files.assign(is_new=False), (2021,)),
+                rep.iloc[:0], cell_rows([]), fnd.assign(run_id=EMPTY_RUN))
     con.close()
     built = portal.build_all(path, root / "out")
     return {"built": built, "findings": fnd, "seed": seed.report_id, "root": root}
+
+
+def _files(reports: list) -> pd.DataFrame:
+    """The run's files as ``run_files`` takes them: each report's file, its outcome read from ``reports``."""
+    rows = [(r.file, r.report_id, 100, None, None, True) for r in reports]
+    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new"])
+    return frame.astype({"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string",
+                         "reason": "string", "is_new": "boolean"})
 
 
 def _soup(path: Path) -> BeautifulSoup:
@@ -83,7 +94,8 @@ def test_seed_report_is_pending_with_reasons_never_compliant(site):
     pending = {tr.find("td").get_text(): tr for tr in index.select("#pending table tbody tr")}
     fnd = site["findings"]
     errors = fnd[fnd.severity == "error"]
-    unsure = set(errors[errors.status == "not_assessable"].report_id) - set(errors[errors.status == "fail"].report_id)
+    assessable = errors[~errors.rule_id.isin(CONTEXT_RULES)]  # REG-LATE without a date is a caveat, not 待核实
+    unsure = set(assessable[assessable.status == "not_assessable"].report_id) - set(errors[errors.status == "fail"].report_id)
     assert len(pending) == len(unsure), "every report with an error rule not assessed (and none failed)"
     reasons = pending["相城镇人民政府"].get_text(" ")
     assert "无法判断" in reasons and "T3-BALANCE" in reasons
@@ -101,7 +113,8 @@ def test_year_overview_counts_reports_by_verdict(site):
     fnd = site["findings"]
     errors = fnd[(fnd.severity == "error") & (fnd.rule_id != "REG-MISSING") & (fnd.year == 2021)]
     bad = set(errors[errors.status == "fail"].report_id)
-    unsure = set(errors[errors.status == "not_assessable"].report_id) - bad
+    assessable = errors[~errors.rule_id.isin(CONTEXT_RULES)]
+    unsure = set(assessable[assessable.status == "not_assessable"].report_id) - bad
     filed = set(fnd[(fnd.year == 2021) & (fnd.rule_id != "REG-MISSING")].report_id)
     assert rows["2021"][1:] == [str(len(filed)), "2", str(len(filed - bad - unsure)), str(len(unsure)),
                                 str(len(bad))]
@@ -163,7 +176,7 @@ def test_files_not_read_in_full_are_listed(site):
     broken = next(tr for tr in rows if "broken.txt" in tr.get_text())
     assert "无法读取" in broken.get_text() and "二进制" in broken.get_text()
     pending = next(tr for tr in _index(site).select("#pending table tbody tr") if "broken.txt" in tr.get_text())
-    assert "文件未能读取" in pending.get_text()
+    assert "文件无法读取" in pending.get_text()
     page = _body_page(site, "未识别机关")
     assert page.select_one(".badge.ok") is None and "待核实" in page.h1.get_text()
     assert all(pd.notna(tr.find_all("td")[2].get_text()) for tr in rows)
