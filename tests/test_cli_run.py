@@ -137,3 +137,21 @@ def test_the_summary_accounts_for_every_file_and_counts_bodies_and_reports_apart
 ])
 def test_exit_code_is_one_when_a_body_is_non_compliant_or_needs_review(changes, code):
     assert cli_run.exit_code(_outcome(**changes)) == code
+
+
+def test_prefect_records_of_expected_failures_are_dropped_and_others_kept():
+    import logging
+
+    from warehouse.db import DuplicateFindings, WarehouseBusy
+
+    quiet = cli_run.QuietExpected()
+
+    def record(message: str, exc: BaseException | None = None) -> logging.LogRecord:
+        info = (type(exc), exc, None) if exc else None
+        return logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, message, (), info)
+
+    assert not quiet.filter(record("Encountered exception during execution", WarehouseBusy("占用")))
+    assert not quiet.filter(record("Finished in state Failed('Flow run encountered an exception: WarehouseBusy: 占用')"))
+    assert quiet.filter(record("Encountered exception during execution", ZeroDivisionError("bug")))
+    assert quiet.filter(record("x", DuplicateFindings("a rule engine bug is not a user error")))
+    assert quiet.filter(record("Finished in state Completed()"))

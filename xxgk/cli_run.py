@@ -110,18 +110,18 @@ def _verdict_lines(outcome: dict) -> list[str]:
 # ---------------------------------------------------------------- Prefect's logging of expected failures
 
 
-def _expected() -> tuple[type[BaseException], ...]:
+def _expected() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(expected failures, the exceptions among them that are bugs, not the user's to fix)."""
     from warehouse.db import DuplicateFindings, WarehouseError
 
-    expected = tuple(c for c in _subclasses(WarehouseError) if c is not DuplicateFindings)
-    return (UserError, *expected)
+    return (UserError, WarehouseError), (DuplicateFindings,)
 
 
-def _subclasses(cls: type) -> list[type]:
-    out = [cls]
-    for sub in cls.__subclasses__():
-        out += _subclasses(sub)
-    return out
+def _names(classes: tuple[type, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for cls in classes:
+        out += [cls.__name__] + list(_names(tuple(cls.__subclasses__())))
+    return tuple(out)
 
 
 class QuietExpected(logging.Filter):
@@ -131,13 +131,13 @@ class QuietExpected(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.expected = _expected()
-        self.names = tuple(c.__name__ for c in self.expected)
+        self.expected, self.bugs = _expected()
+        self.names = tuple(n for n in _names(self.expected) if n not in _names(self.bugs))
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
-            return not isinstance(exc, self.expected)
+            return not isinstance(exc, self.expected) or isinstance(exc, self.bugs)
         message = record.getMessage()
         return not any(f"{name}(" in message or f"{name}:" in message for name in self.names)
 
