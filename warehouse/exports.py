@@ -206,11 +206,18 @@ def _text_stays_text(cells) -> None:  # noqa: ANN001 - a row of openpyxl cells
 
 
 def print_top(export: AuditExport, top: int = 10) -> None:
-    """The audit list in a few lines: bodies (机关) and body-years (机关年度) counted apart, then the top rows."""
+    """The audit list in a few lines: bodies (机关) and body-years (机关年度) counted apart, then the top rows
+    as a table aligned for Chinese text."""
+    from xxgk import terminal
+
     print(f"审计清单：{export.n_bodies} 个机关、{export.n_rows} 个机关年度有未处理的不合规项"
           f"（其中有错误级问题的机关 {export.n_error_bodies} 个）；清单：{export.csv}  {export.xlsx}")
     if export.pending is not None and not export.pending.empty:
         print(f"待核实报告：{len(export.pending)} 份，见 {export.pending_csv}（及 {export.xlsx.name} 的“待核实”页）")
-    for row in export.frame.head(top).itertuples():
-        rules = "、".join(row.rule_ids) if row.rule_ids is not None else ""
-        print(f"  {row.body_name or row.body_id} {row.year}年  错误 {row.n_errors}  警示 {row.n_warnings}  {rules}")
+    if export.frame.empty:
+        return
+    columns = ["body_name", "year", "n_errors", "n_warnings", "rule_ids"]
+    rows = export.frame.head(top)[columns].itertuples(index=False)
+    print(terminal.table([HEADERS[c] for c in columns], rows, max_width=50))
+    if export.n_rows > top:
+        print(f"……另有 {export.n_rows - top} 行，见 {export.csv.name} 或 xxgk audit")

@@ -138,6 +138,8 @@ def _table_options(p: argparse.ArgumentParser) -> None:
 def _with_defaults(args: argparse.Namespace) -> argparse.Namespace:
     """Paths not given resolve from the project home (``xxgk.settings.project_home``), not the current folder
     (``check`` has its own default for ``--docs``; ``report`` links the Data Docs when the folder exists)."""
+    if args.command in ("parse", "check", "synth"):
+        return args  # no warehouse: nothing to resolve (and nothing heavy to import)
     from xxgk import settings
 
     for name, default in (("db", settings.default_db), ("out", settings.default_out), ("docs", settings.default_docs)):

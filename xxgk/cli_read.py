@@ -43,7 +43,21 @@ def audit_command(args: argparse.Namespace) -> int:
         names = columns or {c: exports.HEADERS[c] for c in AUDIT_TABLE}
         print(terminal.table(list(names.values()), frame[list(names)].itertuples(index=False),
                              max_width=args.width))
+    if args.format == "table" and not args.pending:
+        _mention_pending(args)
     return EXIT_OK
+
+
+def _mention_pending(args: argparse.Namespace) -> None:
+    """Under the table: how many reports need review (they are not on the audit list, and not compliant)."""
+    from warehouse import db, exports
+
+    try:
+        pending = exports.pending_frame(args.db, args.year)
+    except db.WarehouseError:
+        return  # a warehouse from before migration 007: no verdicts to count
+    if not pending.empty:
+        print(f"另有 {len(pending)} 份报告待核实（未能完整检查，不能算合规）：xxgk audit --pending")
 
 
 def print_json_lines(frame) -> None:  # noqa: ANN001 - pandas.DataFrame
