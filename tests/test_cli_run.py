@@ -53,11 +53,11 @@ def test_an_empty_folder_exits_two_and_names_what_it_holds(project, capsys):
     before = _state(project)
     assert main(["run", str(empty)]) == 2
     assert "没有找到报告文件" in capsys.readouterr().err
-    (empty / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
-    (empty / "b.wps").write_bytes(b"x")
+    (empty / "register.csv").write_text("body_id,name\n", encoding="utf-8")  # no document at all
+    (empty / "labels.json").write_text("{}", encoding="utf-8")
     assert main(["run", str(empty)]) == 2
     err = capsys.readouterr().err
-    assert ".doc×1" in err and ".wps×1" in err
+    assert ".csv×1" in err and ".json×1" in err
     assert _state(project) == before
 
 

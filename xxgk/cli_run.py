@@ -80,7 +80,7 @@ def outcome_lines(outcome: dict) -> list[str]:
     lines += _verdict_lines(outcome)
     problems = outcome.get("problem_files") or []
     if problems:
-        lines.append(f"未能完整读取的文件（{len(problems)} 个，其报告为待核实）：")
+        lines.append(f"未能完整读取的文件（{len(problems)} 个）：")
         lines += [f"  [{OUTCOME_LABELS.get(p['outcome'], p['outcome'])}] {p['path']}：{p.get('reason') or '—'}"
                   for p in problems]
     if outcome.get("docs"):
@@ -91,9 +91,12 @@ def outcome_lines(outcome: dict) -> list[str]:
 
 
 def _files_line(files: dict) -> str:
-    return (f"找到 {files.get('found', 0)} 个文件：解析成功 {files.get('ok', 0)}、部分解析 {files.get('partial', 0)}、"
+    line = (f"找到 {files.get('found', 0)} 个文件：解析成功 {files.get('ok', 0)}、部分解析 {files.get('partial', 0)}、"
             f"解析失败 {files.get('failed', 0)}、格式不支持 {files.get('unsupported', 0)}"
             f"（新文件 {files.get('new', 0)}，未变化 {files.get('unchanged', 0)}）")
+    if files.get("ignored"):
+        line += f"；另有 {files['ignored']} 个非报告文件（如名录 .csv）未作为报告处理"
+    return line
 
 
 def _verdict_lines(outcome: dict) -> list[str]:

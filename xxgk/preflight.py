@@ -25,17 +25,28 @@ class PreviousRun:
 def input_files(items: Sequence[str]) -> list[Path]:
     """The report files of the input folders (``xxgk.pipeline.discover``, read only); ``UserError`` when a
     folder does not exist or cannot be read, or when no report file is found at all."""
-    from xxgk.pipeline import REPORT_SUFFIXES, discover
+    from xxgk.pipeline import REPORT_SUFFIXES
 
     for item in items:
         _must_be_readable(Path(item))
-    found = discover([Path(i) for i in items])
+    found = found_files([Path(i) for i in items])
     if not found:
         others = _other_files(items)
         hint = f"；另有 {others} 不是可读取的报告格式" if others else ""
         raise UserError(f"在 {'、'.join(items)} 中没有找到报告文件（{' '.join(sorted(REPORT_SUFFIXES))}）{hint}；"
                         "未运行，仓库和审计清单未改动")
     return found
+
+
+def found_files(paths: list[Path]) -> list[Path]:
+    """The files a run accounts for: report files, and documents in a format no reader opens yet (they
+    are listed as 待核实, never skipped); not the files that are no documents (a register .csv)."""
+    from xxgk import pipeline
+
+    if hasattr(pipeline, "survey"):  # migration 007 and after: unsupported documents count as found
+        survey = pipeline.survey(paths)
+        return survey.reports + survey.unsupported
+    return pipeline.discover(paths)
 
 
 def _must_be_readable(path: Path) -> None:
