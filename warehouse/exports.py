@@ -189,7 +189,7 @@ def write_formatted_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 def _xlsx_value(value: object, illegal) -> object:  # noqa: ANN001 - re.Pattern
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or pd.isna(value) is True:  # None, NaN, pd.NA, NaT: an empty cell, never 0
         return None
     if isinstance(value, str):
         return illegal.sub("", value)

@@ -39,6 +39,8 @@ def audit_command(args: argparse.Namespace) -> int:
             .to_csv(sys.stdout, index=False)
     elif frame.empty:
         print(empty)
+    elif args.pending:
+        print("\n".join(pending_lines(frame)))
     else:
         names = columns or {c: exports.HEADERS[c] for c in AUDIT_TABLE}
         print(terminal.table(list(names.values()), frame[list(names)].itertuples(index=False),
@@ -46,6 +48,16 @@ def audit_command(args: argparse.Namespace) -> int:
     if args.format == "table" and not args.pending:
         _mention_pending(args)
     return EXIT_OK
+
+
+def pending_lines(frame) -> list[str]:  # noqa: ANN001 - pandas.DataFrame
+    """Each report that needs review: body, year and file, then every reason on its own line (in full)."""
+    lines = [f"待核实报告：{len(frame)} 份（未能完整检查，不能算合规；请人工核实）"]
+    for row in frame.itertuples(index=False):
+        where = row.source_path or row.report_id
+        lines.append(f"● {row.body_name or '（未识别机关）'} {terminal.cell_text(row.year) or '年度不明'}（{where}）")
+        lines += [f"    - {reason}" for reason in (row.reasons if row.reasons is not None else [])]
+    return lines
 
 
 def _mention_pending(args: argparse.Namespace) -> None:
