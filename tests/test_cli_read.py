@@ -132,3 +132,11 @@ def test_terminal_table_aligns_chinese_by_display_width():
     assert len(starts) == 1  # the year column starts at the same screen column on every row
     assert terminal.display_width("东湖a") == 5 and terminal.cell_text(True) == "是"
     assert terminal.clip("一二三四五", 6) == "一二…"
+
+
+def test_report_into_an_unwritable_folder_is_one_clear_line(warehouse, tmp_path, capsys):
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the output folder should be", encoding="utf-8")
+    assert main(["report", "--db", str(warehouse), "--out", str(blocked)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xxgk report: 无法写入输出文件夹 {blocked}") and len(err.strip().splitlines()) == 1

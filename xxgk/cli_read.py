@@ -158,6 +158,21 @@ def _os_user() -> str:
         return ""
 
 
+def _must_be_writable(folder: Path) -> None:
+    """``UserError`` naming the output folder when it cannot be written (before anything is built)."""
+    import os
+
+    from xxgk.errors import UserError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".xxgk-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"无法写入输出文件夹 {folder}：{exc.strerror or exc}") from None
+
+
 def report_command(args: argparse.Namespace) -> int:
     """Rebuild the report site, the XLSX by county and the 整改通知 drafts (from the snapshot when another
     process holds the warehouse)."""
@@ -167,6 +182,7 @@ def report_command(args: argparse.Namespace) -> int:
 
     con, source = db.connect_reader(args.db)
     con.close()
+    _must_be_writable(Path(args.out))
     built = portal.build_all(source, Path(args.out), Path(args.docs) if args.docs else None)
     print(f"报告网站：{built['site']}")
     print(f"分区县清单：{built['audit_by_county']}")
