@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from xxgk import preflight
 from xxgk.errors import UserError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -44,19 +43,14 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def check_before_run(args: argparse.Namespace) -> None:
-    """Everything a run can be refused for, before Prefect or GX is imported: input folders, register,
-    a sharp shrink of the input, output folders, a warehouse held by another process."""
-    from warehouse import db
+    """Everything a run can be refused for, before Prefect or GX is imported (``RunSettings.preflight``):
+    input folders, register, a sharp shrink of the input, output folders, a warehouse held by another
+    process."""
     from xxgk.settings import RunSettings
 
-    found = preflight.input_files(args.dirs)
-    preflight.register_bodies(args.register)
-    if not args.allow_shrink:
-        preflight.refuse_shrink(len(found), preflight.previous_run(Path(args.db)))
-    settings = RunSettings(inputs=tuple(Path(d) for d in args.dirs), db=Path(args.db), docs=Path(args.docs),
-                           out_dir=Path(args.out), lock_wait=args.wait)
-    settings.check_writable()
-    db.probe_writable(Path(args.db), args.wait)
+    RunSettings(inputs=tuple(Path(d) for d in args.dirs), db=Path(args.db),
+                register=Path(args.register) if args.register else None, docs=Path(args.docs),
+                out_dir=Path(args.out), lock_wait=args.wait, allow_shrink=args.allow_shrink).preflight()
 
 
 def exit_code(outcome: dict) -> int:

@@ -74,6 +74,7 @@ class RunSettings:
     show_progress: bool = False
     lock_wait: float = 30.0
     years: tuple[int, ...] | None = None
+    allow_shrink: bool = False
 
     def signature(self, catalogue: str) -> str:
         """What a run's findings depend on besides the reports: rules, register and expected years."""
@@ -97,6 +98,23 @@ class RunSettings:
 
     def progress(self) -> Progress | None:
         return _print_progress if self.show_progress else None
+
+    def preflight(self) -> list[Path]:
+        """What a run is refused for before any work, with a clear message (``xxgk.preflight``): an input
+        folder missing or unreadable, no report file at all, a register that does not load, fewer than half
+        the previous run's files (unless ``allow_shrink``), an output folder that cannot be written, a
+        warehouse held by another process (after ``lock_wait``). Returns the files found. ``xxgk run`` calls
+        it before Prefect starts; a scheduled run (the ``nightly`` flow) should call it first thing."""
+        from warehouse.db import probe_writable
+        from xxgk import preflight
+
+        found = preflight.input_files([str(p) for p in self.inputs])
+        preflight.register_bodies(str(self.register) if self.register else None)
+        if not self.allow_shrink:
+            preflight.refuse_shrink(len(found), preflight.previous_run(Path(self.db)))
+        self.check_writable()
+        probe_writable(Path(self.db), self.lock_wait)
+        return found
 
     def check_writable(self) -> None:
         """Fail before any work when an output folder cannot be written (clear message, nothing changed)."""
