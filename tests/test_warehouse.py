@@ -90,7 +90,10 @@ def test_waived_finding_leaves_audit_list_and_survives_reruns(tmp_path):
     assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 0
     assert con.execute("SELECT decision, reason FROM reviews").fetchall() == [("waived", "已核实为排版问题")]
     with pytest.raises(db.UnknownFingerprint):
-        db.add_review(con, "nope", "confirmed", "x", None)
+        db.add_review(con, "nope", "confirmed", "x", "张三")
+    for reviewer in (None, "", "  "):
+        with pytest.raises(ValueError, match="复核人"):
+            db.add_review(con, "fp1", "confirmed", "x", reviewer)
 
 
 def test_second_writer_gets_a_clear_busy_error(tmp_path):

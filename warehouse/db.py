@@ -47,19 +47,71 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0) -> 
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise WarehouseBusy(f"数据库 {path} 正被其他进程占用（另一次运行或分析人员的会话），"
-                                    f"已等待 {wait_seconds:.0f} 秒：{exc}") from None
-            time.sleep(0.5)
+    con = _open(path, read_only, wait_seconds)
     if not read_only:
         migrate(con)
     return con
+
+
+def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried while another process holds the file's lock (at most ``wait_seconds``)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise WarehouseError(f"无法打开仓库 {path}（不是 DuckDB 数据库，或已损坏）：{exc}") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"数据库 {path} 正被其他进程占用（另一次运行或分析人员的会话），"
+                                    f"已等待 {wait_seconds:.0f} 秒") from None
+            time.sleep(0.5)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+class WarehouseMissing(WarehouseError):
+    """A command that only reads names a warehouse that does not exist (it never creates one)."""
+
+
+def probe_writable(path: Path, wait_seconds: float = 30.0) -> None:
+    """Fail now, with ``WarehouseBusy``, when another process holds an existing warehouse (a run checks
+    this before it starts any work); the file is opened and closed, nothing is written."""
+    if Path(path).exists():
+        _open(Path(path), False, wait_seconds).close()
+
+
+def connect_reader(path: Path, prefer_snapshot: bool = False,
+                   wait_seconds: float = 0.0) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """A read-only connection for a command that only reads, and the file it reads: the warehouse, or its
+    snapshot (``refresh_snapshot``) when ``prefer_snapshot`` and the snapshot is current, or when another
+    process holds the warehouse. Never creates a file: a missing warehouse raises ``WarehouseMissing``."""
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseMissing(f"仓库不存在：{path.absolute()}（先运行 xxgk run，或用 --db 指定）")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        for candidate in _reading_order(path, prefer_snapshot):
+            try:
+                return _open(candidate, True, 0.0), candidate
+            except WarehouseBusy:
+                continue
+        if time.monotonic() >= deadline:
+            raise WarehouseBusy(f"仓库 {path.absolute()} 正被另一个进程以写方式占用（另一次运行，或分析人员的会话；"
+                                f"分析请打开只读快照 {snapshot_path(path).name}）")
+        time.sleep(0.5)
+
+
+def _reading_order(path: Path, prefer_snapshot: bool) -> list[Path]:
+    """The warehouse and its snapshot, the one to try first first. A snapshot older than the warehouse
+    (written since: a review, or a run whose snapshot copy failed) is only a fallback."""
+    snapshot = snapshot_path(path)
+    if not snapshot.exists():
+        return [path]
+    current = snapshot.stat().st_mtime >= path.stat().st_mtime
+    return [snapshot, path] if prefer_snapshot and current else [path, snapshot]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -339,13 +391,17 @@ def upsert_bodies(con: duckdb.DuckDBPyConnection, bodies: pd.DataFrame) -> None:
 
 
 def add_review(con: duckdb.DuckDBPyConnection, fingerprint: str, decision: str, reason: str,
-               reviewer: str | None) -> None:
-    """Record a reviewer's decision (append-only; the latest per fingerprint counts)."""
+               reviewer: str) -> None:
+    """Record a reviewer's decision (append-only; the latest per fingerprint counts). Every decision names
+    who made it and why: an empty reason or reviewer is refused."""
     if decision not in ("confirmed", "waived"):
         raise ValueError("decision must be 'confirmed' or 'waived'")
     if not reason.strip():
-        raise ValueError("a review needs a reason")
+        raise ValueError("复核需要说明理由（--reason）")
+    if not (reviewer or "").strip():
+        raise ValueError("复核需要注明复核人（--reviewer）")
     found = con.execute("SELECT count(*) FROM findings WHERE fingerprint = ?", [fingerprint]).fetchall()[0][0]
     if not found:
         raise UnknownFingerprint(f"没有指纹为 {fingerprint} 的检查结果")
-    con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, now())", [fingerprint, decision, reason, reviewer])
+    con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, now())", [fingerprint, decision, reason.strip(),
+                                                                    reviewer.strip()])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse.db import DEFAULT_DB
-from xxgk import offline
+from xxgk import cli_read, cli_run, offline
+from xxgk.errors import UserError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -63,10 +64,11 @@ def parse_years(text: str) -> list[int]:
 def _check_command(args: argparse.Namespace) -> int:
     from xxgk.check import check_paths, default_run_dir, exit_code, missing_to_json, to_json, to_text
 
-    from rules.register import load_register
+    from xxgk.preflight import register_bodies
+    from xxgk.settings import default_out
 
-    run_dir = Path(args.docs) if args.docs else (None if args.engine == "bare" else default_run_dir())
-    register = load_register(Path(args.register)) if args.register else None
+    run_dir = Path(args.docs) if args.docs else (None if args.engine == "bare" else default_run_dir(default_out()))
+    register = register_bodies(args.register) if args.register else None
     result = check_paths(_expand(args.files), run_dir, args.engine, register, args.years)
     for checked in result.checked:
         if args.json:
@@ -84,78 +86,19 @@ def _check_command(args: argparse.Namespace) -> int:
     return exit_code(result)
 
 
-def _run_command(args: argparse.Namespace) -> int:
-    from flows.nightly import run_local
-    from warehouse.db import WarehouseError
-
-    progress = args.progress or sys.stderr.isatty()
-    try:
-        outcome = run_local(inputs=args.dirs, db=args.db, register=args.register, docs=args.docs, out=args.out,
-                          engine=args.engine, show_progress=progress, years=args.years, wait=args.wait)
-    except WarehouseError as exc:
-        print(f"xxgk run: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the pipeline itself failed: say so, exit 2
-        print(f"xxgk run: 运行失败（{exc.__class__.__name__}: {exc}）；仓库保持上一次完成运行的状态", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"运行 {outcome['run_id']}：{outcome['n_files']} 个文件，新解析 {outcome['n_parsed']} 个，"
-          f"未变化 {outcome['n_carried']} 个")
-    if outcome.get("docs"):
-        print(f"Data Docs：{outcome['docs']}")
-    if outcome.get("site"):
-        print(f"报告网站：{outcome['site']}（整改通知 {outcome.get('notices', 0)} 份）")
-    return EXIT_FINDINGS if outcome["n_error_bodies"] else EXIT_OK
-
-
-def _audit_command(args: argparse.Namespace) -> int:
-    from warehouse.exports import audit_frame, chinese
-
-    frame = audit_frame(Path(args.db), args.year)
-    if args.format == "json":
-        for record in frame.to_dict(orient="records"):
-            record["rule_ids"] = list(record["rule_ids"]) if record["rule_ids"] is not None else []
-            print(json.dumps(record, ensure_ascii=False, default=str))
-    elif args.format == "csv":
-        chinese(frame).to_csv(sys.stdout, index=False)
-    else:
-        print(chinese(frame).drop(columns=["问题说明"], errors="ignore").to_string(index=False)
-              if not frame.empty else "审计清单为空：最近一次运行没有未处理的不合规项")
-    return EXIT_OK
-
-
-def _review_command(args: argparse.Namespace) -> int:
-    from warehouse import db
-
-    decision = "confirmed" if args.confirm else "waived"
-    con = db.connect(Path(args.db))
-    try:
-        db.add_review(con, args.fingerprint, decision, args.reason, args.reviewer)
-    except (db.UnknownFingerprint, ValueError) as exc:
-        print(f"xxgk review: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        con.close()
-    print(f"已记录：{args.fingerprint} → {decision}（{args.reason}）")
-    return EXIT_OK
-
-
 def _serve_command(args: argparse.Namespace) -> int:
+    from xxgk import preflight
+
+    preflight.input_files(args.dirs)
+    preflight.register_bodies(args.register)
     from flows.deploy import serve
 
-    parameters = {"inputs": args.dirs, "db": args.db, "register": args.register, "docs": args.docs,
-                  "out": args.out, "years": args.years}
+    absolute = lambda path: str(Path(path).absolute()) if path else None  # noqa: E731 - a deployment runs elsewhere
+    parameters = {"inputs": [absolute(d) for d in args.dirs], "db": absolute(args.db),
+                  "register": absolute(args.register), "docs": absolute(args.docs), "out": absolute(args.out),
+                  "years": args.years}
     print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
     serve(parameters, args.cron, args.timezone)
-    return EXIT_OK
-
-
-def _report_command(args: argparse.Namespace) -> int:
-    import portal
-
-    built = portal.build_all(Path(args.db), Path(args.out), Path(args.docs) if args.docs else None)
-    print(f"报告网站：{built['site']}")
-    print(f"分区县清单：{built['audit_by_county']}")
-    print(f"整改通知：{len(built['notices'])} 份，在 {built['notices_dir']}")
     return EXIT_OK
 
 
@@ -171,7 +114,8 @@ def _synth_command(args: argparse.Namespace) -> int:
 
 
 def _warehouse_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB file (default warehouse/xxgk.duckdb)")
+    p.add_argument("--db", type=Path, help="DuckDB file (default <项目目录>/warehouse/xxgk.duckdb; "
+                   "项目目录 = $XXGK_HOME, or the nearest folder upward holding xxgk.toml)")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -180,18 +124,42 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--register", help="register of bodies (CSV or YAML)")
     p.add_argument("--years", type=parse_years, help="report years every registered body must have filed, "
                    "e.g. 2022 or 2019-2024 (default: every year present)")
-    p.add_argument("--docs", default="out/docs", help="folder for each run's GX project and Data Docs")
-    p.add_argument("--out", default="out", help="folder for audit_list.csv / audit_list.xlsx")
+    p.add_argument("--docs", type=Path, help="folder for each run's GX project and Data Docs (default <项目目录>/out/docs)")
+    p.add_argument("--out", type=Path, help="folder for audit_list.csv / audit_list.xlsx (default <项目目录>/out)")
+
+
+def _table_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table (terminal), csv, or json (one object per line)")
+    p.add_argument("--width", type=int, default=60, help="widest column of a table, in terminal columns")
+
+
+def _with_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Paths not given resolve from the project home (``xxgk.settings.project_home``), not the current folder
+    (``check`` has its own default for ``--docs``; ``report`` links the Data Docs when the folder exists)."""
+    if args.command in ("parse", "check", "synth"):
+        return args  # no warehouse: nothing to resolve (and nothing heavy to import)
+    from xxgk import settings
+
+    for name, default in (("db", settings.default_db), ("out", settings.default_out), ("docs", settings.default_docs)):
+        if getattr(args, name, ...) is None and args.command != "check":
+            setattr(args, name, default())
+    if args.command == "report" and not Path(args.docs).is_dir():
+        args.docs = None
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xxgk", description="政府信息公开工作年度报告 合规检查")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("parse", help="parse reports into the canonical model (no checks, no warehouse)")
+    p = sub.add_parser("parse", parents=[common], help="parse reports into the canonical model (no checks, no warehouse)")
     p.add_argument("files", nargs="+", help="report files (.txt .md .html .htm .docx .pdf) or folders")
     p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     p.set_defaults(handler=_parse_command)
-    c = sub.add_parser("check", help="parse and validate reports (no warehouse); findings per report")
+    c = sub.add_parser("check", parents=[common], help="parse and validate reports (no warehouse); findings per report")
     c.add_argument("files", nargs="+", help="report files or folders")
     c.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     c.add_argument("--docs", metavar="DIR", help="folder for this check's GX project and Data Docs")
@@ -201,28 +169,40 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--engine", choices=("gx", "bare"), default="gx",
                    help="gx: Great Expectations suites + Data Docs (default); bare: plain Python, no docs")
     c.set_defaults(handler=_check_command)
-    r = sub.add_parser("run", help="the nightly flow, locally: ingest, validate, load, summary")
+    r = sub.add_parser("run", parents=[common], help="the nightly flow, locally: ingest, validate, load, summary")
     _run_options(r)
     r.add_argument("--engine", choices=("gx", "bare"), default="gx", help=argparse.SUPPRESS)
     r.add_argument("--progress", action="store_true", help="show progress bars even when not on a terminal")
     r.add_argument("--wait", type=float, default=30.0,
                    help="seconds to wait for another run or a reader holding the warehouse (default 30)")
-    r.set_defaults(handler=_run_command)
-    a = sub.add_parser("audit", help="the audit list: bodies with open failures")
+    r.add_argument("--allow-shrink", action="store_true",
+                   help="run even when the input has fewer than half the files of the previous run")
+    r.set_defaults(handler=cli_run.run_command)
+    a = sub.add_parser("audit", parents=[common], help="the audit list (default), open findings with their "
+                       "fingerprints (--findings), or reports that need review (--pending)")
     a.add_argument("--year", type=int)
+    which = a.add_mutually_exclusive_group()
+    which.add_argument("--findings", action="store_true", help="open findings, with the fingerprint xxgk review takes")
+    which.add_argument("--pending", action="store_true", help="reports that need review (待核实), with the reasons")
     _warehouse_options(a)
-    a.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    a.set_defaults(handler=_audit_command)
-    v = sub.add_parser("review", help="confirm or waive a finding (by fingerprint)")
+    _table_options(a)
+    a.set_defaults(handler=cli_read.audit_command)
+    q = sub.add_parser("sql", parents=[common], help="one read-only SQL query over the analysts' snapshot")
+    q.add_argument("query", help='e.g. "SELECT * FROM audit_list"')
+    _warehouse_options(q)
+    _table_options(q)
+    q.set_defaults(handler=cli_read.sql_command)
+    v = sub.add_parser("review", parents=[common], help="confirm or waive a finding (by fingerprint)")
     v.add_argument("fingerprint")
     which = v.add_mutually_exclusive_group(required=True)
     which.add_argument("--confirm", action="store_true")
     which.add_argument("--waive", action="store_true")
     v.add_argument("--reason", required=True)
-    v.add_argument("--reviewer")
+    v.add_argument("--reviewer", help="who decided (default: the logged-in user)")
+    v.add_argument("--wait", type=float, default=10.0, help="seconds to wait for a run holding the warehouse")
     _warehouse_options(v)
-    v.set_defaults(handler=_review_command)
-    sy = sub.add_parser("synth", help="generate a synthetic city: register, reports, injected defects, labels")
+    v.set_defaults(handler=cli_read.review_command)
+    sy = sub.add_parser("synth", parents=[common], help="generate a synthetic city: register, reports, injected defects, labels")
     sy.add_argument("out")
     sy.add_argument("--bodies", type=int, default=60)
     sy.add_argument("--years", type=parse_years, default=parse_years("2019-2025"))
@@ -230,12 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--defect-rate", type=float, default=0.1)
     sy.add_argument("--seed", type=int, default=1)
     sy.set_defaults(handler=_synth_command)
-    rp = sub.add_parser("report", help="rebuild the report site, the XLSX by county and the 整改通知 drafts")
+    rp = sub.add_parser("report", parents=[common], help="rebuild the report site, the XLSX by county and the 整改通知 drafts")
     _warehouse_options(rp)
-    rp.add_argument("--out", default="out", help="output folder (site in OUT/portal/)")
-    rp.add_argument("--docs", help="the --docs folder of the runs (to link the Data Docs)")
-    rp.set_defaults(handler=_report_command)
-    s = sub.add_parser("serve", help="register the nightly deployment on a cron schedule (needs a Prefect server)")
+    rp.add_argument("--out", type=Path, help="output folder (site in OUT/portal/; default <项目目录>/out)")
+    rp.add_argument("--docs", type=Path, help="the --docs folder of the runs (to link the Data Docs; "
+                    "default <项目目录>/out/docs when it exists)")
+    rp.set_defaults(handler=cli_read.report_command)
+    s = sub.add_parser("serve", parents=[common], help="register the nightly deployment on a cron schedule (needs a Prefect server)")
     _run_options(s)
     s.add_argument("--cron", default="0 2 * * *")
     s.add_argument("--timezone", default="Asia/Shanghai")
@@ -247,11 +228,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     offline.apply()
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        return args.handler(_with_defaults(args))
     except KeyboardInterrupt:
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - expected ones get one clear line, the rest a short note
+        return _failed(args, exc)
+
+
+def _failed(args: argparse.Namespace, exc: Exception) -> int:
+    """A user error (bad path, bad register, missing or held warehouse, unwritable folder): its message
+    and exit 2, without a traceback unless ``--debug``. Anything else: one line naming it (exit 2)."""
+    from warehouse.db import WarehouseError
+
+    if args.debug:
+        traceback.print_exc()
+    if isinstance(exc, (UserError, WarehouseError)):
+        print(f"xxgk {args.command}: {exc}", file=sys.stderr)
+    else:
+        print(f"xxgk {args.command}: 出错了（{exc.__class__.__name__}: {exc}）；加 --debug 查看详情", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

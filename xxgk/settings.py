@@ -6,10 +6,11 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,44 @@ from rules.register import Body, Match, RegisterIndex, load_register
 from warehouse.db import DEFAULT_DB, WarehouseBusy, WarehouseError
 
 Progress = Callable[[str, int, int], None]
+CONFIG_FILE = "xxgk.toml"
+
+
+def project_home(start: Path | None = None) -> Path:
+    """The project's home folder: ``$XXGK_HOME`` if set; else the nearest folder upward from ``start`` (the
+    current folder) that holds ``xxgk.toml`` or is the xxgk checkout (a ``pyproject.toml`` naming the
+    project ``xxgk``); else ``start`` itself. Every default path (warehouse, outputs, Data Docs) is under it,
+    so a command gives the same answer from any sub-folder."""
+    if os.environ.get("XXGK_HOME"):
+        return Path(os.environ["XXGK_HOME"]).expanduser().absolute()
+    here = (start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file() or _is_checkout(folder):
+            return folder
+    return here
+
+
+def _is_checkout(folder: Path) -> bool:
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r'^name\s*=\s*["\']xxgk["\']\s*$', text, re.MULTILINE) is not None
+
+
+def default_db() -> Path:
+    """``<home>/warehouse/xxgk.duckdb``."""
+    return project_home() / DEFAULT_DB
+
+
+def default_out() -> Path:
+    """``<home>/out``: the audit list, the report site, the 整改通知 drafts."""
+    return project_home() / "out"
+
+
+def default_docs() -> Path:
+    """``<home>/out/docs``: each run's GX project and Data Docs."""
+    return default_out() / "docs"
 
 
 class OutputNotWritable(WarehouseError):
@@ -27,14 +66,15 @@ class OutputNotWritable(WarehouseError):
 @dataclass(frozen=True)
 class RunSettings:
     inputs: tuple[Path, ...]
-    db: Path = DEFAULT_DB
+    db: Path = field(default_factory=default_db)
     register: Path | None = None
-    docs: Path = Path("out") / "docs"
-    out_dir: Path = Path("out")
+    docs: Path = field(default_factory=default_docs)
+    out_dir: Path = field(default_factory=default_out)
     engine: str = "gx"
     show_progress: bool = False
     lock_wait: float = 30.0
     years: tuple[int, ...] | None = None
+    allow_shrink: bool = False
 
     def signature(self, catalogue: str) -> str:
         """What a run's findings depend on besides the reports: rules, register and expected years."""
@@ -58,6 +98,23 @@ class RunSettings:
 
     def progress(self) -> Progress | None:
         return _print_progress if self.show_progress else None
+
+    def preflight(self) -> list[Path]:
+        """What a run is refused for before any work, with a clear message (``xxgk.preflight``): an input
+        folder missing or unreadable, no report file at all, a register that does not load, fewer than half
+        the previous run's files (unless ``allow_shrink``), an output folder that cannot be written, a
+        warehouse held by another process (after ``lock_wait``). Returns the files found. ``xxgk run`` calls
+        it before Prefect starts; a scheduled run (the ``nightly`` flow) should call it first thing."""
+        from warehouse.db import probe_writable
+        from xxgk import preflight
+
+        found = preflight.input_files([str(p) for p in self.inputs])
+        preflight.register_bodies(str(self.register) if self.register else None)
+        if not self.allow_shrink:
+            preflight.refuse_shrink(len(found), preflight.previous_run(Path(self.db)))
+        self.check_writable()
+        probe_writable(Path(self.db), self.lock_wait)
+        return found
 
     def check_writable(self) -> None:
         """Fail before any work when an output folder cannot be written (clear message, nothing changed)."""
