@@ -114,25 +114,30 @@ def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
 
 
 @flow(name="nightly", validate_parameters=False)
-def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
-            docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
-            years: list[int] | None = None, wait: float = 30.0, dask: str | None = None) -> dict:
+def nightly(inputs: list[str] | None = None, db: str | None = None, register: str | None = None,
+            docs: str | None = None, out: str | None = None, engine: str = "gx", show_progress: bool = False,
+            years: list[int] | None = None, wait: float = 30.0, dask: str | None = None,
+            allow_shrink: bool = False) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
     ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
     the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
-    return run_stages(run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait), dask)
+    return run_stages(run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait,
+                                   allow_shrink=allow_shrink), dask)
 
 
-def run_settings(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", register: str | None = None,
-                 docs: str = "out/docs", out: str = "out", engine: str = "gx", show_progress: bool = False,
-                 years: list[int] | None = None, wait: float = 30.0, **_: object) -> RunSettings:
-    """``nightly``'s parameters (plain values) as the stages' settings."""
+def run_settings(inputs: list[str] | None = None, db: str | None = None, register: str | None = None,
+                 docs: str | None = None, out: str | None = None, engine: str = "gx", show_progress: bool = False,
+                 years: list[int] | None = None, wait: float = 30.0, allow_shrink: bool = False,
+                 **_: object) -> RunSettings:
+    """``nightly``'s parameters (plain values) as the stages' settings; the warehouse and output folders
+    not given come from the project home (``xxgk.settings.project_home``), never from the current folder."""
     from pathlib import Path
 
-    return RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), Path(db),
-                       Path(register) if register else None, Path(docs), Path(out), engine, show_progress,
-                       lock_wait=wait, years=tuple(years) if years else None)
+    paths = {name: Path(value) for name, value in (("db", db), ("docs", docs), ("out_dir", out)) if value}
+    return RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), register=Path(register) if register else None,
+                       engine=engine, show_progress=show_progress, lock_wait=wait,
+                       years=tuple(years) if years else None, allow_shrink=allow_shrink, **paths)
 
 
 def run_local(**parameters: object) -> dict:
@@ -212,7 +217,7 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
     state = RunState.new()
     _STATES[state.run_id] = state
     try:
-        settings.check_writable()
+        settings.preflight()  # a scheduled run does not pass through ``xxgk run``: refuse an unmounted share here too
         with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             if dask:
                 ingest.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)

@@ -246,7 +246,7 @@ def run_plain(settings: RunSettings) -> dict:
     """The whole run without Prefect: the same stage functions, called one after the other (the load
     begun in a thread while validation runs)."""
     state = RunState.new()
-    settings.check_writable()
+    settings.preflight()
     try:
         with settings.run_lock():
             ingest(settings, state, map_in_pool)
