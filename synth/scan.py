@@ -28,7 +28,7 @@ def convert_to(data: bytes, suffix: str, target: str, timeout: float = 120) -> b
     with tempfile.TemporaryDirectory(prefix="xxgk-synth-") as work:
         source = Path(work) / f"input{suffix}"
         source.write_bytes(data)
-        profile = Path(work, "profile").as_uri()
+        profile = convert._profile_url()  # the process's LibreOffice profile (made once, not per call)
         subprocess.run([program, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
                         target, "--outdir", work, str(source)], check=True, capture_output=True, timeout=timeout)
         return Path(work, f"input.{target.split(':')[0]}").read_bytes()
