@@ -240,7 +240,7 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
 
 
 def _inner(image: np.ndarray, cell: GridCell) -> np.ndarray:
-    pad = max(3, (cell.bottom - cell.top) // 12)
+    pad = 4  # the ruling lines are already erased: only their anti-aliased edge is left out
     return image[cell.top + pad:cell.bottom - pad, cell.left + pad:cell.right - pad]
 
 
@@ -317,7 +317,11 @@ def _read_strip(program: str, crops: list[np.ndarray], vertical: bool) -> dict[i
 
 
 def _reading_order(words: list[Word]) -> list[Word]:
-    return [w for _, line in _text_lines(words) for w in line]
+    return [w for line in _tesseract_lines(words) for w in line]
+
+
+def astuple_rest(word: Word) -> tuple:
+    return word.left, word.top, word.right, word.bottom, word.conf, word.line
 
 
 def _tesseract_lines(words: list[Word]) -> list[list[Word]]:
@@ -342,10 +346,16 @@ def _text_lines(words: list[Word]) -> list[tuple[float, list[Word]]]:
     return [(top, sorted(members, key=lambda w: w.left)) for top, _, members in lines]
 
 
+_QUOTES = str.maketrans("", "", "“”\"‘’'「」")
+
+
 def _join(words: list[Word]) -> str:
-    """Words joined: no space between Chinese characters (Tesseract splits them), one between others."""
+    """Words joined: no space between Chinese characters (Tesseract splits them), one between others. Quote
+    marks are left out: Tesseract reads specks and stroke ends as quotes, and labels match without them."""
     out = ""
-    for word in words:
+    for word in (Word(w.text.translate(_QUOTES), *astuple_rest(w)) for w in words):
+        if not word.text:
+            continue
         if out and not (_CJK.match(out[-1]) or _CJK.match(word.text[0])):
             out += " "
         out += word.text
