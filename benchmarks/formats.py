@@ -1,6 +1,6 @@
 """Benchmark of issue 16's readers: LibreOffice conversion time per file and OCR time per page.
 
-    .venv/bin/python benchmarks/formats.py [--dpi 200 300]
+    .venv/bin/python -m benchmarks.formats [--dpi 200 300]
 
 Prints, for a generated report with known cells: each conversion's seconds (.doc, .xls), the OCR seconds of
 each scanned page at each DPI, and the share of cells read exactly (and invented: must be 0).

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from parsing import convert, ole, sheets
-from parsing.errors import NotADocument
+from parsing.errors import EncryptedDocument, NotADocument
 
 WORD_SUFFIXES = (".doc", ".wps", ".dot", ".wpt", ".rtf")
 SHEET_SUFFIXES = (".xls", ".et", ".xlt", ".ett")
+OOXML_SUFFIXES = (".docx", ".xlsx", ".docm", ".xlsm")
 CONVERSION_SECONDS: list[float] = []  # every conversion's duration in this process (seconds)
 
 
@@ -25,6 +26,8 @@ def read_office(data: bytes, name: str, fmt: str) -> tuple[list, str]:
         return sheets.read_xlsx(data, label), label.lstrip(".")
     if data.startswith(b"{\\rtf"):
         return _word(data, ".rtf"), "rtf"
+    if suffix in OOXML_SUFFIXES:
+        return _ooxml_in_ole2(data, suffix)
     label = suffix if suffix in WORD_SUFFIXES + SHEET_SUFFIXES else ".doc"
     info = ole.inspect(data, label)
     if info.kind in ("word", "works") or (info.kind == "other" and suffix in WORD_SUFFIXES):
@@ -33,6 +36,23 @@ def read_office(data: bytes, name: str, fmt: str) -> tuple[list, str]:
         label = label if label in SHEET_SUFFIXES else ".xls"
         return sheets.read_xlsx(_converted(data, label, "xlsx"), label), label.lstrip(".")
     raise convert.not_convertible(label.lstrip("."))
+
+
+def _ooxml_in_ole2(data: bytes, suffix: str) -> tuple[list, str]:
+    """A .docx/.xlsx held in an OLE2 container: Office stores a password-protected one so. An old .doc/.xls
+    merely renamed is read as such; anything else is reported as protected (it cannot be opened)."""
+    try:
+        info = ole.inspect(data, suffix)
+    except EncryptedDocument:
+        raise
+    except NotADocument:
+        info = None
+    if info is not None and info.kind == "word":
+        return _word(data, ".doc"), "doc"
+    if info is not None and info.kind == "sheet":
+        return sheets.read_xlsx(_converted(data, ".xls", "xlsx"), ".xls"), "xls"
+    raise EncryptedDocument(f"{suffix} 文件是旧版复合文件格式，这是受密码保护（加密）的 Office 文件的存放方式，无法读取；"
+                            "请提供未加密的文件")
 
 
 def _word(data: bytes, label: str) -> list:
