@@ -61,9 +61,9 @@ def detect_format(data: bytes, name: str) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise EncryptedDocument("这是受密码保护的 Word 文件或旧版 .doc 文件，无法读取；请提供未加密的 .docx、.pdf 或网页")
+        return "xlsx" if b"xl/workbook.xml" in data and b"word/document.xml" not in data else "docx"
+    if data.startswith((b"\xd0\xcf\x11\xe0", b"{\\rtf")):
+        return "office"  # .doc/.wps/.xls/.et (or RTF): parsing.office checks and converts (password protection too)
     ext = _EXTENSIONS.get(PurePath(name).suffix.lower())
     if ext in ("pdf", "docx"):
         raise NotADocument(f"文件扩展名为 .{ext}，但内容不是 {ext.upper()} 文件")
@@ -84,7 +84,12 @@ def read_document(data: bytes, name: str) -> Document:
     if len(data) > MAX_BYTES:
         raise too_large(len(data))
     fmt = detect_format(data, name)
-    if fmt == "txt":
+    if fmt in ("office", "xlsx"):  # issue 16: old Office formats and spreadsheets
+        from parsing.office import read_office
+
+        lines, fmt = read_office(data, name, fmt)
+        lines = _drop_footers(lines)
+    elif fmt == "txt":
         lines = _read_text(data)  # footers already blanked, line by line
     else:
         lines = _drop_footers({"html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data))
@@ -426,9 +431,12 @@ def _read_pdf(data: bytes) -> list[Line]:
             raise TooLarge(f"PDF 共 {len(pages)} 页，超过上限 {MAX_PDF_PAGES} 页，不像一份年度报告")
         _check_pdf_content(pages)
         budget = _OperationBudget(MAX_PDF_OPERATIONS)
-        lines = [Line(text, f"第{p}页第{n}行") for p, page in enumerate(pages, start=1)
-                 for n, text in enumerate((page.extract_text(visitor_operand_before=budget) or "").splitlines(),
-                                          start=1)]
+        per_page = [[Line(text, f"第{p}页第{n}行") for n, text in
+                     enumerate((page.extract_text(visitor_operand_before=budget) or "").splitlines(), start=1)]
+                    for p, page in enumerate(pages, start=1)]
+        from parsing.ocr import with_scanned_pages  # issue 16: pages without Chinese text are OCR'd
+
+        lines = with_scanned_pages(data, pages, per_page)
     except ReadError:
         raise
     except FileNotDecryptedError:

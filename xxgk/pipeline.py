@@ -26,7 +26,8 @@ from rules.findings import WHERE
 from warehouse.db import archive_raw
 from warehouse.rows import report_cell_rows, write_cells_parquet
 
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".xhtml", ".docx", ".pdf"})
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".xhtml", ".docx", ".pdf",
+                             ".doc", ".wps", ".rtf", ".xlsx", ".xls", ".et"})  # issue 16: converted or OCR'd
 READ_ATTEMPTS = 3
 CHUNK = 250  # files per task: big enough to amortise a task, small enough to spread over the workers
 HASH_CHUNK = 5000  # hashing is I/O and C: a few large tasks (a Prefect task costs ~0.1 s of bookkeeping)

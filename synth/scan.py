@@ -1,0 +1,90 @@
+"""Synthetic *scans* and old-format copies of a rendered report, made with the same programs the readers use.
+
+    pdf = print_pdf(docx_bytes)               # LibreOffice prints the Word file to PDF (with its text layer)
+    scan = scan_pdf(pdf, dpi=150)             # every page rasterised (pdftoppm) and rebuilt as an image-only PDF
+    doc = convert_to(docx_bytes, ".docx", "doc")
+
+Needs LibreOffice (``soffice``) and poppler's ``pdftoppm``; ``image_pdf`` alone needs nothing (it writes a
+minimal PDF around grayscale images itself: no text layer, one image per page).
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from parsing import convert
+from parsing.pages import read_pgm
+
+
+def convert_to(data: bytes, suffix: str, target: str, timeout: float = 120) -> bytes:
+    """``data`` (a file ending in ``suffix``) converted by LibreOffice to ``target`` (e.g. "doc", "pdf", "xls")."""
+    program = convert.soffice()
+    if program is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed")
+    with tempfile.TemporaryDirectory(prefix="xxgk-synth-") as work:
+        source = Path(work) / f"input{suffix}"
+        source.write_bytes(data)
+        profile = convert._profile_url()  # the process's LibreOffice profile (made once, not per call)
+        subprocess.run([program, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
+                        target, "--outdir", work, str(source)], check=True, capture_output=True, timeout=timeout)
+        return Path(work, f"input.{target.split(':')[0]}").read_bytes()
+
+
+def print_pdf(docx: bytes) -> bytes:
+    """The Word file printed to PDF by LibreOffice."""
+    return convert_to(docx, ".docx", "pdf")
+
+
+def rasterise(pdf: bytes, dpi: int) -> list[np.ndarray]:
+    """Every page of ``pdf`` as a grayscale image (uint8, 0 = black) at ``dpi``."""
+    with tempfile.TemporaryDirectory(prefix="xxgk-synth-") as work:
+        source = Path(work, "input.pdf")
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(source), str(Path(work, "page"))], check=True,
+                       capture_output=True, timeout=120)
+        return [read_pgm(path.read_bytes()) for path in sorted(Path(work).glob("page*.pgm"))]
+
+
+def scan_pdf(pdf: bytes, dpi: int = 150, noise: float = 0.0, seed: int = 0) -> bytes:
+    """``pdf`` as a scan: its pages rasterised at ``dpi`` (plus, with ``noise`` > 0, grey speckle of that
+    standard deviation) and put back into a PDF with no text layer."""
+    images = rasterise(pdf, dpi)
+    if noise:
+        rng = np.random.default_rng(seed)
+        images = [np.clip(img.astype(np.int16) + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
+                  for img in images]
+    return image_pdf(images, dpi)
+
+
+def image_pdf(images: list[np.ndarray], dpi: int) -> bytes:
+    """A PDF with one grayscale image per page (A4-like page size from the image size at ``dpi``)."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for image in images:
+        height, width = image.shape
+        stream = zlib.compress(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
+        w_pt, h_pt = width * 72 / dpi, height * 72 / dpi
+        image_id, content_id, page_id = len(objects) + 1, len(objects) + 2, len(objects) + 3
+        objects.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                       b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(stream))
+                       + stream + b"\nendstream")
+        content = b"q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q" % (w_pt, h_pt)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im0 %d 0 R"
+                       b" >> >> /Contents %d 0 R >>" % (w_pt, h_pt, image_id, content_id))
+        kids.append(page_id)
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
