@@ -60,7 +60,8 @@ def failed_report(name: str, data: bytes, fmt: str, error: ReadError) -> Report:
 
 def _format_guess(name: str) -> str:
     suffix = Path(name).suffix.lower().lstrip(".")
-    return {"htm": "html", "md": "txt"}.get(suffix, suffix if suffix in ("txt", "html", "docx", "pdf") else "txt")
+    known = ("txt", "html", "docx", "pdf", "doc", "wps", "rtf", "xlsx", "xls", "et")
+    return {"htm": "html", "md": "txt"}.get(suffix, suffix if suffix in known else "txt")
 
 
 def parse_document(document: Document, data: bytes, name: str) -> Report:

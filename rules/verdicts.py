@@ -8,8 +8,9 @@ against it), the report site and the notices all show these three outcomes.
 * ``non_compliant`` (不合规): an error-severity rule failed on cells that were read (a waived fail does not
   count).
 * ``needs_review`` (待核实): the report could not be fully checked — the file could not be read, its format is
-  not supported, or an error rule that concerns the document itself is ``not_assessable`` (cells missing,
-  a table not found …). The reasons say which rules and why.
+  not supported, an error rule that concerns the document itself is ``not_assessable`` (cells missing,
+  a table not found …), or an error rule failed only on digits read by OCR from a scan (to be checked
+  against the original before anyone is told to correct them). The reasons say which rules and why.
 * ``compliant`` (合规): every applicable error rule passed.
 
 Two error rules concern the report's context rather than its content: REG-MISSING (on a report that exists,
@@ -28,6 +29,8 @@ VERDICT_LABELS = {"non_compliant": "不合规", "needs_review": "待核实", "co
 CONTEXT_RULES = frozenset({"REG-MISSING", "REG-LATE"})
 UNREADABLE_STATUSES = frozenset({"failed", "unsupported"})
 CAVEAT = "未核对："
+OCR_MARK = "OCR"  # in a cell's locator: the digits were read from a scan by OCR (parsing.ocr)
+OCR_PREFIX = "需对照原件核实（数字由扫描件文字识别得出）："
 
 
 class FindingLike(Protocol):
@@ -55,17 +58,26 @@ def report_verdict(parse_status: str | None, findings: Iterable[FindingLike], wa
     """The verdict on a report from its parse status, its findings (one per rule) and the fingerprints a
     reviewer waived. ``problems``: what the reader recorded (quoted when the file could not be read)."""
     errors = [f for f in findings if f.severity == "error"]
-    fails = [f for f in errors if f.status == "fail" and f.fingerprint not in waived]
+    open_fails = [f for f in errors if f.status == "fail" and f.fingerprint not in waived]
+    fails = [f for f in open_fails if not rests_on_ocr(f)]
+    ocr_fails = [f for f in open_fails if rests_on_ocr(f)]
     unassessed = [f for f in errors if f.status == "not_assessable" and f.rule_id not in CONTEXT_RULES]
     caveats = [f for f in errors if f.status == "not_assessable" and f.rule_id in CONTEXT_RULES]
     if fails:
-        return Verdict("non_compliant", _reasons(fails, "") + _reasons(unassessed, "无法判断：", strip=True))
+        return Verdict("non_compliant", _reasons(fails, "") + _reasons(ocr_fails, OCR_PREFIX)
+                       + _reasons(unassessed, "无法判断：", strip=True))
     if parse_status in UNREADABLE_STATUSES:
         return Verdict("needs_review", unreadable_reasons(parse_status, problems))
-    if unassessed:
-        return Verdict("needs_review", _reasons(unassessed, "无法判断：", strip=True)
+    if ocr_fails or unassessed:
+        return Verdict("needs_review", _reasons(ocr_fails, OCR_PREFIX) + _reasons(unassessed, "无法判断：", strip=True)
                        + _reasons(caveats, CAVEAT, strip=True))
     return Verdict("compliant", _reasons(caveats, CAVEAT, strip=True))
+
+
+def rests_on_ocr(finding: FindingLike) -> bool:
+    """Whether a finding's numbers were read by OCR from a scan (their locators say so): a fail that rests
+    on them is 待核实 — the digits must be checked against the original — never 不合规."""
+    return any(OCR_MARK in where for where in getattr(finding, "locators", ()) or ())
 
 
 def missing_verdict(finding: FindingLike, waived: Collection[str] = ()) -> Verdict:

@@ -31,6 +31,7 @@ class F:
     severity: str = "error"
     message: str = "说明"
     fingerprint: str = ""
+    locators: tuple[str, ...] = ()
 
 
 def test_an_error_fail_on_read_numbers_is_non_compliant_even_with_other_rules_unassessed() -> None:
@@ -69,6 +70,14 @@ def test_a_file_that_could_not_be_read_is_needs_review_with_its_problem() -> Non
     assert report_verdict("unsupported", [], problems=["暂不支持 .doc"]).verdict == "needs_review"
 
 
+def test_a_fail_on_digits_read_by_ocr_is_needs_review_not_non_compliant() -> None:
+    scanned = F("T3-BALANCE", "fail", message="表三不平衡", locators=("第2页 OCR表格1第3行第2格 置信度 91",))
+    v = report_verdict("ok", [scanned, F("STR-SECTIONS", "pass")])
+    assert v.verdict == "needs_review" and v.reasons[0].startswith("需对照原件核实") and "T3-BALANCE" in v.reasons[0]
+    printed = F("T4-SUMS", "fail", message="表四不符", locators=("第3页 表四",))
+    assert report_verdict("ok", [scanned, printed]).verdict == "non_compliant"
+
+
 def test_a_missing_report_is_non_compliant_after_the_deadline_and_pending_before() -> None:
     assert missing_verdict(F("REG-MISSING", "fail", message="未发现")).verdict == "non_compliant"
     assert missing_verdict(F("REG-MISSING", "not_assessable", message="无法判断：期限未到")).verdict == "needs_review"
@@ -77,7 +86,8 @@ def test_a_missing_report_is_non_compliant_after_the_deadline_and_pending_before
 # ---------------------------------------------------------------- the view mirrors the function
 
 RULES = ["STR-SECTIONS", "T3-BALANCE", "REG-LATE", "REG-MISSING", "DUP-PEER"]
-finding = st.tuples(st.sampled_from(["pass", "fail", "not_assessable", "not_applicable"]), st.booleans())
+finding = st.tuples(st.sampled_from(["pass", "fail", "not_assessable", "not_applicable"]), st.booleans(),
+                    st.booleans())
 
 
 @pytest.fixture(scope="module")
@@ -98,14 +108,16 @@ def test_the_view_gives_the_same_verdict_and_reasons_as_the_function(warehouse, 
     con.execute("INSERT INTO reports (report_id, parse_status, ingested_at, problems) VALUES ('a', ?, now(), ?)",
                 [parse_status, ["读取问题一", "读取问题二"]])
     found = []
-    for rule, (status, waived) in zip(RULES, statuses):
+    for rule, (status, waived, scanned) in zip(RULES, statuses):
         severity = "warning" if rule == "DUP-PEER" else "error"
-        found.append(F(rule, status, severity, f"无法判断：{rule} 的说明", f"fp-{rule}"))
-        con.execute("INSERT INTO findings (run_id, report_id, rule_id, status, severity, message, fingerprint) "
-                    "VALUES ('r1', 'a', ?, ?, ?, ?, ?)", [rule, status, severity, f"无法判断：{rule} 的说明", f"fp-{rule}"])
+        where = ("第1页 OCR表格1第2行第3格 置信度 90",) if scanned else ("第1页 表三",)
+        found.append(F(rule, status, severity, f"无法判断：{rule} 的说明", f"fp-{rule}", where))
+        con.execute("INSERT INTO findings (run_id, report_id, rule_id, status, severity, message, fingerprint, "
+                    "locators) VALUES ('r1', 'a', ?, ?, ?, ?, ?, ?)",
+                    [rule, status, severity, f"无法判断：{rule} 的说明", f"fp-{rule}", list(where)])
         if waived:
             con.execute("INSERT INTO reviews VALUES (?, 'waived', '核实', '张三', now())", [f"fp-{rule}"])
-    waived_fps = {f"fp-{r}" for r, (_, w) in zip(RULES, statuses) if w}
+    waived_fps = {f"fp-{r}" for r, (_, w, _) in zip(RULES, statuses) if w}
     expected = report_verdict(parse_status, found, waived_fps, ["读取问题一", "读取问题二"])
     row = con.execute("SELECT verdict, reasons FROM report_verdicts WHERE report_id = 'a'").fetchall()
     assert row == [(expected.verdict, list(expected.reasons))]
@@ -116,14 +128,15 @@ def test_the_view_gives_the_same_verdict_and_reasons_as_the_function(warehouse, 
 
 @pytest.fixture()
 def mixed(tmp_path, monkeypatch: pytest.MonkeyPatch) -> RunSettings:
-    """The seed report, a good city report, a .doc, a .wps, a broken PDF, an empty file and a register."""
+    """The seed report, a good city report, an .ofd and a .jpg (no reader opens them), a broken PDF, an empty
+    file and a register."""
     monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
     inputs = tmp_path / "in"
     inputs.mkdir()
     shutil.copy(SEED, inputs / SEED.name)
     shutil.copy(CITY / "2022" / "county01-street01.html", inputs / "county01-street01.html")
-    (inputs / "报告.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    (inputs / "报告.wps").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\1" * 600)
+    (inputs / "报告.ofd").write_bytes(b"PK\x03\x04" + b"\0" * 600)
+    (inputs / "扫描件.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\1" * 600)
     (inputs / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
     (inputs / "empty.txt").write_bytes(b"")
     (inputs / "register.csv").write_text("body_id,name\n", encoding="utf-8")
@@ -136,7 +149,7 @@ def test_every_input_file_is_accounted_for_and_none_is_compliant_unread(mixed: R
     assert outcome["files"] == {"found": 6, "ok": 1, "partial": 1, "failed": 2, "unsupported": 2, "ignored": 1,
                                 "new": 6, "unchanged": 0}
     listed = {p["path"].rsplit("/", 1)[-1]: p["outcome"] for p in outcome["problem_files"]}
-    assert listed == {"报告.doc": "unsupported", "报告.wps": "unsupported", "broken.pdf": "failed",
+    assert listed == {"报告.ofd": "unsupported", "扫描件.jpg": "unsupported", "broken.pdf": "failed",
                       "empty.txt": "failed", SEED.name: "partial"}
     assert all(p["reason"] for p in outcome["problem_files"])
     con = duckdb.connect(str(mixed.db), read_only=True)

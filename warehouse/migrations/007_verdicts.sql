@@ -30,7 +30,8 @@ SELECT run_id FROM latest_run;
 CREATE OR REPLACE VIEW report_verdicts AS
 WITH judged AS (
     SELECT f.report_id, f.rule_id, f.status, f.severity, f.message, f.body_id, f.body_name, f.year,
-           coalesce(r.decision, '') = 'waived' AS waived
+           coalesce(r.decision, '') = 'waived' AS waived,
+           len(list_filter(coalesce(f.locators, []), lambda x: contains(x, 'OCR'))) > 0 AS on_ocr
     FROM findings f
     JOIN latest_run l ON f.run_id = l.run_id
     LEFT JOIN latest_reviews r ON r.fingerprint = f.fingerprint
@@ -38,7 +39,9 @@ WITH judged AS (
 per_report AS (
     SELECT report_id, any_value(body_id) AS body_id, any_value(body_name) AS body_name, any_value(year) AS year,
            list(rule_id || ' ' || message ORDER BY rule_id)
-               FILTER (WHERE severity = 'error' AND status = 'fail' AND NOT waived) AS fails,
+               FILTER (WHERE severity = 'error' AND status = 'fail' AND NOT waived AND NOT on_ocr) AS fails,
+           list('需对照原件核实（数字由扫描件文字识别得出）：' || rule_id || ' ' || message ORDER BY rule_id)
+               FILTER (WHERE severity = 'error' AND status = 'fail' AND NOT waived AND on_ocr) AS ocr_fails,
            list('无法判断：' || rule_id || ' ' || regexp_replace(message, '^无法判断：', '') ORDER BY rule_id)
                FILTER (WHERE severity = 'error' AND status = 'not_assessable'
                        AND rule_id NOT IN ('REG-MISSING', 'REG-LATE')) AS unassessed,
@@ -60,18 +63,20 @@ from_findings AS (
             WHEN p.is_missing THEN 'needs_review'
             WHEN len(coalesce(p.fails, [])) > 0 THEN 'non_compliant'
             WHEN rp.parse_status IN ('failed', 'unsupported') THEN 'needs_review'
-            WHEN len(coalesce(p.unassessed, [])) > 0 THEN 'needs_review'
+            WHEN len(coalesce(p.ocr_fails, [])) + len(coalesce(p.unassessed, [])) > 0 THEN 'needs_review'
             ELSE 'compliant'
         END AS verdict,
         CASE
             WHEN p.is_missing AND p.missing_failed THEN [p.missing_message]
             WHEN p.is_missing AND p.missing_waived THEN []::VARCHAR[]
             WHEN p.is_missing THEN [regexp_replace(p.missing_message, '^无法判断：', '')]
-            WHEN len(coalesce(p.fails, [])) > 0 THEN list_concat(p.fails, coalesce(p.unassessed, []))
+            WHEN len(coalesce(p.fails, [])) > 0 THEN
+                list_concat(p.fails, coalesce(p.ocr_fails, []), coalesce(p.unassessed, []))
             WHEN rp.parse_status IN ('failed', 'unsupported') THEN
                 list_concat(['文件无法读取，未能检查' || coalesce('：' || rp.problems[1], '')],
                             coalesce(rp.problems[2:3], []))
-            WHEN len(coalesce(p.unassessed, [])) > 0 THEN list_concat(p.unassessed, coalesce(p.caveats, []))
+            WHEN len(coalesce(p.ocr_fails, [])) + len(coalesce(p.unassessed, [])) > 0 THEN
+                list_concat(coalesce(p.ocr_fails, []), coalesce(p.unassessed, []), coalesce(p.caveats, []))
             ELSE coalesce(p.caveats, [])
         END AS reasons
     FROM per_report p
