@@ -14,7 +14,9 @@ attachment, a Word file sent as ``text/html``, an oversized attachment, robots.t
 register URL that is the attachment itself, a county list shared by several townships.
 
 The report bytes come from ``synth.render`` (same numbers back when parsed); none prints its own date, so
-the publication date on the page is the only one (REG-LATE reads it).
+the publication date on the page is the only one (REG-LATE reads it). Word attachments hold the report as
+lines of text, tables as rows of numbers (as Word files converted from PDF do): ``render_docx``'s merged
+Word tables take seconds per file, too slow for a test fixture.
 """
 from __future__ import annotations
 
@@ -25,14 +27,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from synth.render import ReportSpec, consistent_cells, render_docx, render_html
+from synth.render import ReportSpec, consistent_cells, render_html, render_txt
 
 YEARS = (2022, 2023)
-LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
 
 @dataclass
@@ -46,10 +47,22 @@ class Resource:
     status: int = 200
     fault: str | None = None
     location: str | None = None
+    modified: int = 1_700_000_000  # Last-Modified (seconds since 1970): bump it when the body changes
 
     @property
     def etag(self) -> str:
         return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+    @property
+    def last_modified(self) -> str:
+        return formatdate(self.modified, usegmt=True)
+
+    def fresh_for(self, headers) -> bool:  # noqa: ANN001 - the request's headers
+        """Whether a conditional request may be answered 304 (If-None-Match wins over If-Modified-Since)."""
+        if headers.get("If-None-Match") is not None:
+            return headers.get("If-None-Match") == self.etag
+        since = headers.get("If-Modified-Since")
+        return since is not None and parsedate_to_datetime(since).timestamp() >= self.modified
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,20 @@ def _article(style: str, title: str, published: date, content: str, attachment: 
             f'<div class="content">{content}{attach}</div><div class="related"><a href="/">相关链接</a></div></body></html>')
 
 
+def word_file(spec: ReportSpec) -> bytes:
+    """A Word file holding the report as paragraphs (each table row one line of numbers)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in render_txt(spec, "spaces").splitlines():
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def _inline(spec: ReportSpec) -> str:
     page = render_html(spec)
     return page[page.index('<div class="xxgk-article">'):page.rindex("</div>") + 6]
@@ -176,7 +203,8 @@ class _Builder:
         href = file_path if style != "table" else file_path  # relative to the site root
         page = _article(style, title, published, "<p>报告全文见附件。</p>", (href, f"{title}.docx"))
         self.portal.add(site, path, Resource(page.encode(encoding), f"text/html; charset={encoding}"))
-        self.portal.add(site, file_path, Resource(render_docx(self.spec(name, year)), file_type, fault=fault))
+        data = word_file(self.spec(name, year)) if expect else b"PK\x03\x04" + bytes(50_000)  # never read whole
+        self.portal.add(site, file_path, Resource(data, file_type, fault=fault))
         if expect:
             self.portal.expected.append(Expected(body_id, year, site, file_path, "attachment", published))
         return title
@@ -222,7 +250,7 @@ def mock_portal(seed: int = 17) -> MockPortal:
 
     # B03 县教育局 (c, cards): the 2023 link is the Word file itself; the 2022 link is dead (404).
     b.body("B03", "某县教育局", "department", ["c:/jyj/ndbg/"], "县教育局")
-    p.add("c", "/jyj/files/2023nb.docx", Resource(render_docx(b.spec("某县教育局", 2023)),
+    p.add("c", "/jyj/files/2023nb.docx", Resource(word_file(b.spec("某县教育局", 2023)),
                                                   "application/octet-stream"))
     p.expected.append(Expected("B03", 2023, "c", "/jyj/files/2023nb.docx", "attachment", date(2024, 1, 25)))
     p.add("c", "/jyj/ndbg/", Resource(_cards_list("教育局年报", [
@@ -274,7 +302,7 @@ def mock_portal(seed: int = 17) -> MockPortal:
 
     # B10 水利局: the register names the 2023 Word file directly, and a list (on b) holding nothing.
     b.body("B10", "某县水利局", "department", ["a:/slj/2023/ndbg2023.docx", "b:/slj/nb/index.shtml"])
-    p.add("a", "/slj/2023/ndbg2023.docx", Resource(render_docx(b.spec("某县水利局", 2023)), "application/msword"))
+    p.add("a", "/slj/2023/ndbg2023.docx", Resource(word_file(b.spec("某县水利局", 2023)), "application/msword"))
     p.expected.append(Expected("B10", 2023, "a", "/slj/2023/ndbg2023.docx", "attachment", None))
     p.add("b", "/slj/nb/index.shtml", Resource(_table_list("水利局年报", [], 1, 0).encode("gbk"),
                                                "text/html; charset=gbk"))
@@ -369,7 +397,7 @@ def _handler(server: PortalServer, site: str) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Location", r.location or "/")
                 self.end_headers()
                 return None
-            if self.headers.get("If-None-Match") == r.etag or self.headers.get("If-Modified-Since") == LAST_MODIFIED:
+            if r.fresh_for(self.headers):
                 self.send_response(304)
                 self.send_header("ETag", r.etag)
                 self.end_headers()
@@ -384,7 +412,7 @@ def _handler(server: PortalServer, site: str) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             if r is not None:
                 self.send_header("ETag", r.etag)
-                self.send_header("Last-Modified", LAST_MODIFIED)
+                self.send_header("Last-Modified", r.last_modified)
             fault = r.fault if r is not None else None
             if fault != "no_length":
                 self.send_header("Content-Length", str(len(body) + (5000 if fault == "truncated" else 0)))
