@@ -175,6 +175,21 @@ def _inline(spec: ReportSpec) -> str:
 
 # ---------------------------------------------------------------- the portal
 
+_OVERVIEW = ("本机关坚持以公开为常态、不公开为例外，主动公开、依申请公开、政府信息管理、平台建设和监督保障工作有序推进。",
+             "围绕群众关心的就业、教育、医疗等民生事项，及时发布政策文件和办事指南。",
+             "依申请公开严格按照法定程序受理、登记、办理和答复，答复规范及时。",
+             "政府信息管理方面，落实公开属性源头认定，动态更新政府信息公开目录。",
+             "平台建设方面，优化门户网站栏目设置，加强政务新媒体管理。",
+             "监督保障方面，将政务公开纳入年度绩效考核，开展业务培训两次。",
+             "深入推进基层政务公开标准化规范化，公开事项清单逐项落实。",
+             "加强政策解读，以图文、问答等形式解读重要政策文件。")
+_PROBLEMS = ("存在的主要问题是公开内容的及时性和准确性还有提升空间。",
+             "部分栏目更新不够及时，政策解读形式较为单一。",
+             "工作人员业务能力有待进一步提高。",
+             "下一步将加强业务培训，完善信息发布审核机制。",
+             "改进措施：建立栏目维护责任清单，定期开展自查。",
+             "将进一步丰富解读形式，提高政策解读的针对性和可读性。")
+
 
 class _Builder:
     def __init__(self, seed: int) -> None:
@@ -182,7 +197,13 @@ class _Builder:
         self.portal = MockPortal()
 
     def spec(self, name: str, year: int) -> ReportSpec:
-        return ReportSpec(name, year, "2021", consistent_cells("2021", self.rng))
+        """A clean report: consistent numbers, no 规章 (no body here makes rules), prose of its own."""
+        cells = consistent_cells("2021", self.rng)
+        cells.update({k: 0 for k in cells if k.startswith("t2.rules.")})
+        return ReportSpec(name, year, "2021", cells, {1: self._prose(_OVERVIEW), 5: self._prose(_PROBLEMS)})
+
+    def _prose(self, pool: tuple[str, ...]) -> str:
+        return "".join(self.rng.sample(pool, 4))
 
     def body(self, body_id: str, name: str, kind: str, sources: list[str], aliases: str = "") -> None:
         self.portal.bodies.append({"body_id": body_id, "name": name, "kind": kind, "sources": sources,

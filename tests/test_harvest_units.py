@@ -271,3 +271,19 @@ def test_the_flow_task_harvests_a_chunk_in_the_shared_harvest(tmp_path):
             _HARVESTS.pop(current.harvest_id)
         summary = stage.finish(current)
     assert placed == 1 and summary["reports_found"] == 1 and summary["bodies"] == 2
+
+
+def test_list_pages_in_other_markups_still_give_titles_dates_pages_and_files():
+    page = """<html><head><meta http-equiv="refresh" content="0; url=/new/nb/"></head><body>
+      <a href="/a/1.html"><span class="t">某局2023年政府信息公开工作年度报告</span><span class="d">2024-01-18</span></a>
+      <a href="/pdfjs/viewer.html?file=%2Fatt%2F2022.pdf">某局2022年政府信息公开工作年度报告</a>
+      <a href="/down/getfile?fileid=12">附件下载</a><a href="/nb/p2.html">下一页 &gt;</a><a href="/nb/p3.html">[3]</a>
+      </body></html>"""
+    read = read_page("http://h/nb/", page.encode())
+    links = {link.url: link for link in read.links}
+    assert (links["http://h/a/1.html"].text, links["http://h/a/1.html"].date) == \
+        ("某局2023年政府信息公开工作年度报告", date(2024, 1, 18))
+    assert "http://h/att/2022.pdf" in links
+    assert {a.url for a in read.attachments} == {"http://h/att/2022.pdf", "http://h/down/getfile?fileid=12"}
+    assert read.page_links == ["http://h/nb/p2.html", "http://h/nb/p3.html"]
+    assert read.refresh == "http://h/new/nb/"

@@ -77,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
     if not any(b.source_urls for b in bodies):
         print("xxgk harvest: 机关名录中没有 source_url（各机关发布年度报告的网址），无可采集", file=sys.stderr)
         return EXIT_FAILED
-    progress = host_progress if (args.progress or sys.stderr.isatty()) else None
+    progress = HostProgress() if (args.progress or sys.stderr.isatty()) else None
     try:
         summary = _run(settings, bodies, progress, args.plain)
     except WarehouseError as exc:
@@ -122,14 +122,22 @@ def summary_lines(s: dict) -> list[str]:
     return lines
 
 
-def host_progress(host: str, done: int, total: int) -> None:
-    """One bar per host on stderr (a line per host as it completes)."""
-    width = 24
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r采集 {host:<24} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} 个机关")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class HostProgress:
+    """One progress line on stderr for the whole harvest, with each host's bodies done / total; a host's
+    final line is kept when it completes."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, tuple[int, int]] = {}
+
+    def __call__(self, host: str, done: int, total: int) -> None:
+        self.hosts[host] = (done, total)
+        finished = sum(d for d, _ in self.hosts.values())
+        width = 20
+        known = sum(t for _, t in self.hosts.values())
+        filled = int(width * finished / known) if known else width
+        sys.stderr.write(f"\r采集 [{'#' * filled}{'.' * (width - filled)}] 主机 {host}：{done}/{total} 个机关")
+        sys.stderr.write("\n" if done >= total else "")
+        sys.stderr.flush()
 
 
 def standalone(argv: list[str] | None = None) -> int:

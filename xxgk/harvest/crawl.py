@@ -114,8 +114,9 @@ class BodyHarvest:
 # ---------------------------------------------------------------- sources
 
 
-def explore(ctx: Context, body: Body, url: str) -> SourceResult:
-    """What a source URL is and what it offers: a document, an article, or a list (followed page by page)."""
+def explore(ctx: Context, body: Body, url: str, hops: int = 0) -> SourceResult:
+    """What a source URL is and what it offers: a document, an article, or a list (followed page by page).
+    A page that only forwards (``<meta http-equiv=refresh>``) is followed, twice at most."""
     got = ctx.get(url, body.body_id, "source")
     if not got.usable:
         return _unreached(url, got.fetched)
@@ -125,6 +126,10 @@ def explore(ctx: Context, body: Body, url: str) -> SourceResult:
         return SourceResult(url, True, status=got.fetched.status,
                             direct=[Found(year, got, "attachment", kind, "", None, None)])
     page = read_page(got.fetched.final_url, got.data, got.fetched.content_type)
+    if page.refresh and page.refresh != page.url and hops < 2 and not _candidates(page):
+        forwarded = explore(ctx, body, page.refresh, hops + 1)
+        forwarded.url = url
+        return forwarded
     result = SourceResult(url, True, status=got.fetched.status)
     result.candidates = _candidates(page)
     if result.candidates or page.page_links:

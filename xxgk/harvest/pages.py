@@ -19,7 +19,13 @@ import lxml.html
 from xxgk.harvest.decode import decode_page, document_extension
 from xxgk.harvest.years import find_date, normalise
 
-_PAGE_WORDS = re.compile(r"^(下一页|下页|后页|尾页|末页|最后一页|next|>|>>|›|»|\d{1,3})$", re.I)
+_PAGE_WORDS = re.compile(r"^(?:.{0,2}(?:下一页|下页|后页|尾页|末页|最后一页).{0,2}|next|>|>>|›|»|\[?\d{1,3}\]?|第\d{1,3}页)$",
+                         re.I)
+_ATTACHMENT_WORDS = re.compile(r"附件|下载|全文|原文")
+_ATTACHMENT_URL = re.compile(r"download|attach|fujian|upload|/files?/|getfile|fileid", re.I)
+_TRAILING_DATE = re.compile(r"\s*[\[(（【]?(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+                            r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\])）】]?\s*$")
+_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\">\s]+)", re.I)
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,"
                         r"\s*['\"]([^'\"]+)['\"]")
 _LABELLED = re.compile(r"(发布日期|发布时间|发文日期|公开日期|公布日期|成文日期|印发日期|生成日期|日期|时间)\s*[：:]\s*"
@@ -53,6 +59,7 @@ class Page:
     page_date: date | None = None
     date_label: str | None = None
     encoding: str = ""
+    refresh: str | None = None  # a <meta http-equiv=refresh> target (portals move columns this way)
 
     @property
     def holds_report(self) -> bool:
@@ -81,6 +88,7 @@ def read_page(url: str, data: bytes, content_type: str | None = None) -> Page:
     page.links = _links(root, base)
     page.page_links = _page_links(root, base, page.links)
     page.attachments = [link for link in page.links if _is_attachment(link)] + _embedded(root, base)
+    page.refresh = _refresh(root, base)
     for script in root.xpath("//script"):
         script.drop_tree()
     page.text = root.text_content() or ""
@@ -111,8 +119,27 @@ def _links(root: lxml.html.HtmlElement, base: str) -> list[Link]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(Link(url, text, _date_beside(anchor, text)))
+        listed = _date_beside(anchor, text)
+        text = _TRAILING_DATE.sub("", text) or text
+        out.append(Link(_viewed_file(url) or url, text, listed))  # an online viewer: the file it shows
     return out
+
+
+def _viewed_file(url: str) -> str | None:
+    """The document an online viewer shows (``viewer.html?file=/att/report.pdf``)."""
+    from urllib.parse import parse_qsl, unquote
+
+    for _, value in parse_qsl(urlsplit(url).query):
+        value = unquote(value)
+        if document_extension(value):
+            return urljoin(url, value)
+    return None
+
+
+def _refresh(root: lxml.html.HtmlElement, base: str) -> str | None:
+    content = root.xpath("string(//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content)")
+    match = _REFRESH.search(content or "")
+    return urljoin(base, match.group(1)) if match else None
 
 
 def _anchor_text(anchor: lxml.html.HtmlElement) -> str:
@@ -125,9 +152,9 @@ def _anchor_text(anchor: lxml.html.HtmlElement) -> str:
 
 
 def _date_beside(anchor: lxml.html.HtmlElement, title: str) -> date | None:
-    """The date printed nearest the link: in the link itself (after its title), else in its row or item."""
-    own = (anchor.text_content() or "").replace(title, " ")
-    found = find_date(own)
+    """The date printed nearest the link: in the link itself (a title holds a year, rarely a whole date),
+    else in its row or item."""
+    found = find_date(anchor.text_content() or "")
     node = anchor
     for _ in range(3):
         if found is not None:
@@ -153,7 +180,12 @@ def _page_links(root: lxml.html.HtmlElement, base: str, links: list[Link]) -> li
 
 
 def _is_attachment(link: Link) -> bool:
-    return bool(document_extension(link.url) or document_extension(link.text.strip()))
+    """A link to a file: by its extension (in the URL or the text), or a download link (附件/下载 … and an
+    address that looks like a file service); what it really is, the bytes tell once fetched."""
+    if document_extension(link.url) or document_extension(link.text.strip()):
+        return True
+    return bool(_ATTACHMENT_WORDS.search(link.text) and _ATTACHMENT_URL.search(link.url)
+                and not link.url.lower().split("?")[0].endswith((".html", ".htm", ".shtml", ".jsp", "/")))
 
 
 def _embedded(root: lxml.html.HtmlElement, base: str) -> list[Link]:
