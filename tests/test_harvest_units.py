@@ -80,7 +80,7 @@ def test_unreachable_robots_txt_means_no_crawling():
     portal = _site(robots_dot_txt=Resource(b"down", fault="always_500"), page=Resource(b"<p>x</p>"))
     with PortalServer(portal) as server, HarvestClient(FAST) as client:
         page = client.get(server.url("s", "/page"))
-    assert page.kind == "robots" and "robots.txt" in page.error and server.count("s", "/page") == 0
+    assert page.kind == "robots" and "robots.txt 暂时无法读取" in page.error and server.count("s", "/page") == 0
 
 
 def test_host_delay_spaces_requests():
@@ -287,3 +287,29 @@ def test_list_pages_in_other_markups_still_give_titles_dates_pages_and_files():
     assert {a.url for a in read.attachments} == {"http://h/att/2022.pdf", "http://h/down/getfile?fileid=12"}
     assert read.page_links == ["http://h/nb/p2.html", "http://h/nb/p3.html"]
     assert read.refresh == "http://h/new/nb/"
+
+
+def test_page_dates_can_be_applied_again_once_the_kind_is_known():
+    from xxgk.harvest.evidence import with_page_dates
+
+    facts = [{"report_id": "a", "published_on": None, "body_kind": None, "year": 2023}]
+    with_page_dates(facts, {"a": date(2024, 2, 20)})
+    assert facts[0]["published_on_time"] is None  # kind unknown: no deadline yet
+    facts[0]["body_kind"] = "department"          # the register says so
+    assert with_page_dates(facts, {"a": date(2024, 2, 20)}) == 1 and facts[0]["published_on_time"] is False
+
+
+def test_run_evidence_is_empty_without_harvests_and_signed_with_them(tmp_path):
+    from xxgk.harvest.evidence import HarvestEvidence, read
+
+    empty = read(tmp_path / "none.duckdb")
+    assert (empty.outcomes, empty.page_dates, empty.signature) == ({}, {}, "")
+    one = HarvestEvidence({("T1", 2023): SiteOutcome("unreachable")}, {})
+    other = HarvestEvidence({("T1", 2023): SiteOutcome("not_found")}, {})
+    assert one.signature.startswith("harvest:") and one.signature != other.signature
+
+
+def test_a_site_that_does_not_answer_is_unreachable_not_forbidden():
+    with HarvestClient(ClientSettings(timeout=0.3, retries=0, delay=0.0)) as client:
+        down = client.get("http://127.0.0.1:9/nb/")  # the discard port: nothing listens
+    assert down.kind == "failed" and down.error.startswith("网站无法访问")

@@ -21,13 +21,16 @@ import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_USER_AGENT = "xxgk-harvest/1.0 (annual report check of the government information disclosure office)"
 MAX_BYTES = 20 * 1024 * 1024  # the readers' own file limit (parsing/readers.py)
 MAX_CRAWL_DELAY = 30.0
+SITE_DOWN = "网站无法访问"
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class HarvestClient:
                  on_request: Callable[[Fetched, str, str | None], None] | None = None) -> None:
         self.settings = settings or ClientSettings()
         s = self.settings
+        import httpx  # here, not at import time: ``xxgk`` builds its options without loading httpx
+
+        self._httpx = httpx
         self.http = httpx.Client(follow_redirects=False, headers={"User-Agent": header_value(s.user_agent)},
                                  timeout=httpx.Timeout(s.timeout), trust_env=False)
         self.on_request = on_request
@@ -169,7 +175,8 @@ class HarvestClient:
         while True:
             refused = self.robots_refusal(current, context)
             if refused:
-                return self._log(Fetched(url, current, "robots", error=refused), role, context)
+                kind = "failed" if refused.startswith(SITE_DOWN) else "robots"
+                return self._log(Fetched(url, current, kind, error=refused), role, context)
             result = self._attempts(url, current, validators if not seen else None)
             if result.kind != "redirect":
                 return self._log(result, role, context)
@@ -224,8 +231,10 @@ class HarvestClient:
             rules.parse([])  # no robots.txt (404 …): everything allowed
         elif fetched.kind == "redirect":
             rules.parse([])
-        else:
-            rules = f"无法读取 robots.txt（{fetched.error or fetched.status}），按规定不抓取该网站"
+        elif fetched.kind == "failed":  # no answer at all: the site is down, not forbidding
+            rules = f"{SITE_DOWN}（读取 robots.txt 时：{fetched.error}）"
+        else:  # a 5xx after the retries: RFC 9309 says assume everything is disallowed
+            rules = f"robots.txt 暂时无法读取（{fetched.error or fetched.status}），按规定不抓取该网站"
         self._robots[site] = rules
         return rules
 
@@ -243,6 +252,7 @@ class HarvestClient:
 
     def _once(self, url: str, current: str, validators: Validators | None, attempt: int) -> Fetched:
         headers = validators.headers() if validators else {}
+        httpx = self._httpx
         with self._gate(current):
             self.requests += 1
             try:

@@ -67,7 +67,8 @@ class Context:
         if fetched.kind != "ok" or fetched.body is None:
             return Got(fetched)
         sha = fetched.sha256
-        archive_raw(self.raw_root, sha, fetched.body)
+        with self._lock:  # two bodies may share a page: one writer per archived file
+            archive_raw(self.raw_root, sha, fetched.body)
         return Got(fetched, fetched.body, sha, known is not None and known.sha256 == sha)
 
 
@@ -99,12 +100,12 @@ class SourceResult:
 
 @dataclass
 class BodyHarvest:
-    """Everything one body's harvest produced: its rows for ``fetches`` (plain dicts) and what was found."""
+    """Everything one body's harvest produced: its sources (as explored) and its rows for ``fetches``."""
 
     body_id: str
     sources: list[SourceResult]
     rows: list[dict]
-    found: list[Found]
+    found: list[Found] = field(default_factory=list)  # emptied once placed (the bytes are archived)
 
     @property
     def reached(self) -> bool:

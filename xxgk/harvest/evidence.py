@@ -9,7 +9,9 @@
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +31,34 @@ def page_dates(db: Path) -> dict[str, date]:
     return fetches.page_dates(db)
 
 
+@dataclass(frozen=True)
+class HarvestEvidence:
+    """What a run needs from the harvests, read at once: per (body, year) the site outcome (REG-MISSING),
+    per report its page's date (REG-LATE), and a signature of both (empty when nothing was harvested)."""
+
+    outcomes: dict[tuple[str, int], SiteOutcome]
+    page_dates: dict[str, date]
+
+    @property
+    def signature(self) -> str:
+        """Part of a run's signature: findings are not carried over from a run that saw other evidence
+        (a site unreachable then and reached now, a page date learnt since)."""
+        if not self.outcomes and not self.page_dates:
+            return ""
+        digest = hashlib.sha256()
+        for key, outcome in sorted(self.outcomes.items()):
+            digest.update(f"{key}:{outcome.status};".encode())
+        for report_id, day in sorted(self.page_dates.items()):
+            digest.update(f"{report_id}:{day};".encode())
+        return "harvest:" + digest.hexdigest()[:16]
+
+
+def read(db: Path) -> HarvestEvidence:
+    """The harvests' evidence for a run (empty when the warehouse holds no harvest)."""
+    outcomes, dates = fetches.run_evidence(db)
+    return HarvestEvidence({key: SiteOutcome(status, detail) for key, (status, detail) in outcomes.items()}, dates)
+
+
 def harvested_folder(db: Path) -> Path:
     """Where harvests place the report files for ingest (beside the warehouse)."""
     return Path(db).parent / "harvested"
@@ -37,11 +67,12 @@ def harvested_folder(db: Path) -> Path:
 def with_page_dates(facts: list[Facts], dates: Mapping[str, date]) -> int:
     """Give each report whose document prints no publication date the date printed on its web page
     (``published_on``, ``published_on_source = "page"``) and judge REG-LATE on it. In place; returns how
-    many reports got a page date. A date the document prints always wins."""
+    many reports got a page date. A date the document prints always wins. Idempotent: call it at ingest
+    (so the ``reports`` row gets the date) and again once the register fixed each body's kind."""
     given = 0
     for f in facts:
         page_date = dates.get(str(f.get("report_id")))
-        if page_date is None or f.get("published_on") is not None:
+        if page_date is None or (f.get("published_on") is not None and f.get("published_on_source") != "page"):
             continue
         f["published_on"], f["published_on_source"] = page_date, "page"
         f["published_on_time"], f["published_on_time__detail"] = on_time_by_page(page_date, f.get("body_kind"),

@@ -156,8 +156,11 @@ def harvest_body(ctx: Context, body: Body, harvest_id: str, harvested_root: Path
             rows.append(_failed_candidate(harvest_id, body, cand, source, result))
     found = [f for f in found if not ctx.years or f.year is None or f.year in ctx.years]
     rows.extend(_found_rows(ctx, harvest_id, body, found, harvested_root, listed))
-    rows.extend(_conclusions(harvest_id, body, sources, rows, _scope(ctx, found, picked)))
-    return BodyHarvest(body.body_id, sources, rows, found)
+    undated = [f.got.fetched.url for f in found if f.year is None and f.got.usable]
+    rows.extend(_conclusions(harvest_id, body, sources, rows, _scope(ctx, found, picked), undated))
+    for source in sources:  # the bytes are archived and placed: do not keep them in memory
+        source.direct = []
+    return BodyHarvest(body.body_id, sources, rows, [])
 
 
 def _with_year(found: Found) -> Found:
@@ -264,13 +267,18 @@ def _drop_superseded(folder: Path, current: set[str]) -> None:
 
 
 def _conclusions(harvest_id: str, body: Body, sources: list[SourceResult], rows: list[dict],
-                 years: Iterable[int]) -> list[dict]:
+                 years: Iterable[int], undated: list[str] = ()) -> list[dict]:
     """Per year in scope without a report: why — each source that could not be reached or was not allowed,
-    else (every source reached, nothing for the year) ``not_found`` per source."""
+    else (every source reached, nothing for the year) ``not_found`` per source. A report file whose year
+    could not be told may be that year's: then the year is ``skipped`` (to be checked by hand), not absent."""
     out = []
     covered = {r["year"] for r in rows}
     for year in years:
         if year in covered:
+            continue
+        if undated:
+            out += [_row(harvest_id, body, year, url, "skipped", error=f"网站上有一份未能识别年度的报告文件，"
+                         f"可能即 {year} 年度报告，请人工核对") for url in undated]
             continue
         unreached = [s for s in sources if not s.reached]
         for s in unreached or sources:
@@ -336,8 +344,8 @@ def summarise(harvest: Harvest, results: list[BodyHarvest]) -> dict:
         "new": sum(1 for r in placed if r["outcome"] in ("report", "attachment") and not r["republished"]),
         "changed": sum(1 for r in placed if r["republished"]),
         "unchanged": sum(1 for r in placed if r["outcome"] == "unchanged"),
-        "not_found": sorted(({"body_id": r["body_id"], "year": r["year"]} for r in rows if r["outcome"] == "not_found"
-                             and r["source_url"] == r["url"]), key=lambda d: (d["body_id"], d["year"] or 0)),
+        "not_found": [{"body_id": b, "year": y} for b, y in sorted({(r["body_id"], r["year"] or 0) for r in rows
+                                                                     if r["outcome"] == "not_found"})],
         "unreachable_sites": unreachable,
         "outcomes": dict(Counter(r["outcome"] for r in rows)),
         "requests": len(harvest.log_rows),
