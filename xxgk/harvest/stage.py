@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from rules.register import Body, load_register
 from warehouse import fetches as evidence_store
+from warehouse.db import archive_raw
 from xxgk.harvest.client import ClientSettings, Fetched, HarvestClient
 from xxgk.harvest.crawl import (BodyHarvest, Context, Found, Got, SourceResult, explore, fetch_candidate, names_of,
                                 pick)
@@ -90,6 +91,11 @@ def begin(settings: HarvestSettings, bodies: list[Body] | None = None, progress:
 
 
 def _log(harvest: Harvest, fetched: Fetched, role: str, body_id: str | None) -> None:
+    """A row of the crawl log for every request; robots.txt files are archived too (everything fetched is
+    kept; pages and files are archived by ``Context.get``)."""
+    if role == "robots" and fetched.body is not None and harvest.ctx is not None:
+        with harvest.ctx._lock:
+            archive_raw(harvest.settings.raw_root, fetched.sha256, fetched.body)
     known = harvest.ctx.previous.urls.get(fetched.url) if harvest.ctx else None
     sha = fetched.sha256 or (known.sha256 if fetched.kind == "not_modified" and known else None)
     row = {"harvest_id": harvest.harvest_id, "body_id": body_id, "role": role, "url": fetched.url,
