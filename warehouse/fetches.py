@@ -153,6 +153,19 @@ def page_dates(path: Path) -> dict[str, date]:
     return dict(rows)
 
 
+def run_evidence(path: Path) -> tuple[dict[tuple[str, int], tuple[str, str]], dict[str, date]]:
+    """``site_outcomes`` and ``page_dates`` through one read-only connection (what a run reads)."""
+    con = _reader(path)
+    if con is None:
+        return {}, {}
+    try:
+        outcomes = con.execute("SELECT body_id, year, status, detail FROM harvest_outcomes").fetchall()
+        dates = con.execute("SELECT report_id, page_date FROM report_sources WHERE page_date IS NOT NULL").fetchall()
+    finally:
+        con.close()
+    return {(b, int(y)): (s, d or "") for b, y, s, d in outcomes}, dict(dates)
+
+
 def latest_summary(path: Path) -> dict | None:
     """The summary of the latest harvest (as recorded), or None."""
     con = _reader(path)
