@@ -313,3 +313,14 @@ def test_a_site_that_does_not_answer_is_unreachable_not_forbidden():
     with HarvestClient(ClientSettings(timeout=0.3, retries=0, delay=0.0)) as client:
         down = client.get("http://127.0.0.1:9/nb/")  # the discard port: nothing listens
     assert down.kind == "failed" and down.error.startswith("网站无法访问")
+
+
+def test_the_command_waits_for_a_run_holding_the_warehouse_then_exits_2(tmp_path, capsys):
+    from xxgk.harvest.command import main
+    from xxgk.settings import RunSettings
+
+    with PortalServer(_portal()) as server:
+        register, db = _register(tmp_path, server), tmp_path / "w" / "x.duckdb"
+        with RunSettings(inputs=(), db=db, lock_wait=0).run_lock():
+            code = main(_args(register, db, tmp_path / "out", wait="0"))
+    assert code == 2 and "另一次运行" in capsys.readouterr().err and server.requests == []

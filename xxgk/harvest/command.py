@@ -79,13 +79,21 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     progress = HostProgress() if (args.progress or sys.stderr.isatty()) else None
     try:
-        summary = _run(settings, bodies, progress, args.plain)
+        with _run_lock(settings):  # one writer per warehouse: not while a nightly run reads the harvested files
+            summary = _run(settings, bodies, progress, args.plain)
     except WarehouseError as exc:
         print(f"xxgk harvest: {exc}", file=sys.stderr)
         return EXIT_FAILED
     write_summary(summary, Path(args.out))
     print(json.dumps(summary, ensure_ascii=False, default=str) if args.json else "\n".join(summary_lines(summary)))
     return EXIT_UNREACHABLE if summary["bodies_unreachable"] else EXIT_OK
+
+
+def _run_lock(settings):  # noqa: ANN001, ANN202 - a context manager
+    """The warehouse's run lock (``xxgk run`` takes the same one; ``xxgk run --harvest`` harvests inside it)."""
+    from xxgk.settings import RunSettings
+
+    return RunSettings(inputs=(), db=settings.db, lock_wait=settings.lock_wait).run_lock()
 
 
 def _run(settings, bodies, progress, plain: bool) -> dict:  # noqa: ANN001
