@@ -18,7 +18,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from flows import local_server
 from xxgk import pipeline, stages
-from xxgk.settings import RunSettings
+from xxgk.settings import RunSettings, default_db
 from xxgk.stages import RunState
 
 __all__ = ["RunState", "begin_load", "ingest", "load", "nightly", "run_local", "summary", "validate"]
@@ -117,25 +117,37 @@ def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
 def nightly(inputs: list[str] | None = None, db: str | None = None, register: str | None = None,
             docs: str | None = None, out: str | None = None, engine: str = "gx", show_progress: bool = False,
             years: list[int] | None = None, wait: float = 30.0, dask: str | None = None,
-            allow_shrink: bool = False) -> dict:
-    """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
+            allow_shrink: bool = False, harvest: bool = False) -> dict:
+    """The nightly run: (harvest →) ingest → validate → load → summary over the report folders ``inputs`` and
+    the reports harvested beside the warehouse (``<db dir>/harvested``). ``harvest``: first fetch the
+    register's bodies' reports from their websites (the register's ``source_url`` column).
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
     ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
     the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
-    return run_stages(run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait,
-                                   allow_shrink=allow_shrink), dask)
+    settings = run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait,
+                            allow_shrink=allow_shrink, harvest=harvest)
+    return run_stages(settings, dask, harvest=harvest)
 
 
 def run_settings(inputs: list[str] | None = None, db: str | None = None, register: str | None = None,
                  docs: str | None = None, out: str | None = None, engine: str = "gx", show_progress: bool = False,
                  years: list[int] | None = None, wait: float = 30.0, allow_shrink: bool = False,
-                 **_: object) -> RunSettings:
+                 harvest: bool = False, **_: object) -> RunSettings:
     """``nightly``'s parameters (plain values) as the stages' settings; the warehouse and output folders
-    not given come from the project home (``xxgk.settings.project_home``), never from the current folder."""
+    not given come from the project home (``xxgk.settings.project_home``), never from the current folder.
+    The reports harvested beside the warehouse are inputs like any others (when harvesting, or when an
+    earlier harvest left them)."""
     from pathlib import Path
 
+    from xxgk.harvest.evidence import harvested_folder
+
     paths = {name: Path(value) for name, value in (("db", db), ("docs", docs), ("out_dir", out)) if value}
-    return RunSettings(tuple(Path(p) for p in (inputs or ["examples"])), register=Path(register) if register else None,
+    folder = harvested_folder(paths.get("db") or default_db())
+    with_harvest = harvest or folder.is_dir()
+    inputs_ = [Path(p) for p in (inputs or ([] if with_harvest else ["examples"]))]
+    if with_harvest and folder not in inputs_:
+        inputs_.append(folder)
+    return RunSettings(tuple(inputs_), register=Path(register) if register else None,
                        engine=engine, show_progress=show_progress, lock_wait=wait,
                        years=tuple(years) if years else None, allow_shrink=allow_shrink, **paths)
 
@@ -205,7 +217,7 @@ def _nothing_to_validate(state: RunState) -> None:
                           "over unchanged" if state.carry_from else "")
 
 
-def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
+def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = False) -> dict:
     """The four stages as subflows (and tasks) of the calling flow. While the validation subflow runs, a task
     writes the run's new reports and cells into the load's transaction (left open; the load task adds the
     findings and commits, or the run rolls it back). With no new or changed report there is nothing to
@@ -216,7 +228,10 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
 
     state = RunState.new()
     _STATES[state.run_id] = state
+    harvested = None
     try:
+        if harvest:  # first: the harvested files are inputs of the checks below
+            harvested = _harvest(settings)
         settings.preflight()  # a scheduled run does not pass through ``xxgk run``: refuse an unmounted share here too
         with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             if dask:
@@ -239,4 +254,19 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
         _STATES.pop(state.run_id, None)
         pipeline.drop_head_start()
         pipeline.shutdown_pool()
-    return stages.outcome(state, summarised, settings)
+    outcome = stages.outcome(state, summarised, settings)
+    if harvested is not None:
+        outcome["harvest"] = harvested
+    return outcome
+
+
+def _harvest(settings: RunSettings) -> dict:
+    """The ``harvest`` subflow over the register's ``source_url``s, into this warehouse's raw archive and
+    harvested folder; returns its summary."""
+    from flows.harvest import harvest as harvest_flow
+    from xxgk.errors import UserError
+
+    if settings.register is None:
+        raise UserError("采集（--harvest）需要机关名录（--register，含 source_url 列）；未运行")
+    return harvest_flow(register=str(settings.register), db=str(settings.db),
+                        years=list(settings.years) if settings.years else None)

@@ -6,7 +6,7 @@ validation per suite) and builds Data Docs; ``engine="bare"`` decides the same s
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -16,7 +16,7 @@ from rules.catalogue import Rule, catalogue
 from rules.checks import Scope, bare_fails
 from rules.cross import add_cross_facts
 from rules.facts import Facts, report_facts, with_register
-from rules.filings import missing_filings
+from rules.filings import SiteOutcome, missing_filings
 from rules.findings import Finding, judge
 from rules.register import Body, Match, RegisterIndex
 from rules.verdicts import Verdict, missing_verdict, report_verdict
@@ -47,17 +47,25 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
 
 def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path | None, engine: str = "gx",
                     register: list[Body] | None = None, today: date | None = None,
-                    years: Iterable[int] | None = None, matches: dict[str, Match] | None = None) -> CheckResult:
+                    years: Iterable[int] | None = None, matches: dict[str, Match] | None = None,
+                    harvest: Mapping[tuple[str, int], SiteOutcome] | None = None,
+                    page_dates: Mapping[str, date] | None = None) -> CheckResult:
     """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
     were computed already, e.g. by the parser workers. ``own_facts`` is completed in place; ``matches``
-    (report id → match to the register) when the caller has them already."""
+    (report id → match to the register) when the caller has them already. ``harvest`` (body id, year → what
+    the body's website showed) and ``page_dates`` (report id → the date on the page it was published on)
+    come from the harvests (``xxgk.harvest.evidence``): REG-MISSING and REG-LATE use them."""
     rules = list(catalogue().values())
     facts = batch_facts(reports, register, own_facts, matches)
+    if page_dates:  # after the register fixed each body's kind (its deadline)
+        from xxgk.harvest.evidence import with_page_dates
+
+        with_page_dates(facts, page_dates)
     failed = {r.report_id for r in reports if r.parse_status == "failed"}
     fails, docs = _engine(engine, facts, run_dir, failed)
     checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
     expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
-    missing = tuple(missing_filings(register, facts, expected, today)) if register else ()
+    missing = tuple(missing_filings(register, facts, expected, today, harvest=harvest)) if register else ()
     return CheckResult(checked, docs, missing)
 
 

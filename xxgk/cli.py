@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xxgk import cli_read, cli_run, offline
+from xxgk.harvest import command as harvest_command
 from xxgk.errors import UserError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -89,14 +90,15 @@ def _check_command(args: argparse.Namespace) -> int:
 def _serve_command(args: argparse.Namespace) -> int:
     from xxgk import preflight
 
-    preflight.input_files(args.dirs)
+    if not args.harvest:
+        preflight.input_files(args.dirs)
     preflight.register_bodies(args.register)
     from flows.deploy import serve
 
     absolute = lambda path: str(Path(path).absolute()) if path else None  # noqa: E731 - a deployment runs elsewhere
     parameters = {"inputs": [absolute(d) for d in args.dirs], "db": absolute(args.db),
                   "register": absolute(args.register), "docs": absolute(args.docs), "out": absolute(args.out),
-                  "years": args.years}
+                  "years": args.years, "harvest": args.harvest}
     print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
     serve(parameters, args.cron, args.timezone)
     return EXIT_OK
@@ -119,9 +121,12 @@ def _warehouse_options(p: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dirs", nargs="+", help="folders (or files) holding the reports")
+    p.add_argument("dirs", nargs="*", help="folders (or files) holding the reports (the reports harvested "
+                   "beside the warehouse are always included)")
     _warehouse_options(p)
     p.add_argument("--register", help="register of bodies (CSV or YAML)")
+    p.add_argument("--harvest", action="store_true", help="first fetch the reports from the bodies' websites "
+                   "(the register's source_url column; see xxgk harvest)")
     p.add_argument("--years", type=parse_years, help="report years every registered body must have filed, "
                    "e.g. 2022 or 2019-2024 (default: every year present)")
     p.add_argument("--docs", type=Path, help="folder for each run's GX project and Data Docs (default <项目目录>/out/docs)")
@@ -178,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-shrink", action="store_true",
                    help="run even when the input has fewer than half the files of the previous run")
     r.set_defaults(handler=cli_run.run_command)
+    h = sub.add_parser("harvest", parents=[common], help="fetch the registered bodies' reports from their websites "
+                       "(the register's source_url column) into the warehouse's raw archive, with the evidence")
+    harvest_command.add_arguments(h)
+    h.set_defaults(handler=harvest_command.main)
     a = sub.add_parser("audit", parents=[common], help="the audit list (default), open findings with their "
                        "fingerprints (--findings), or reports that need review (--pending)")
     a.add_argument("--year", type=int)

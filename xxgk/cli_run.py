@@ -26,7 +26,8 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             outcome = run_local(inputs=args.dirs, db=str(args.db), register=args.register, docs=str(args.docs),
                                 out=str(args.out), engine=args.engine, show_progress=_progress(args),
-                                years=args.years, wait=args.wait)
+                                years=args.years, wait=args.wait, allow_shrink=args.allow_shrink,
+                                harvest=args.harvest)
         except (WarehouseError, UserError):
             raise
         except Exception as exc:  # noqa: BLE001 - the pipeline itself failed: say so, exit 2
@@ -46,11 +47,26 @@ def check_before_run(args: argparse.Namespace) -> None:
     """Everything a run can be refused for, before Prefect or GX is imported (``RunSettings.preflight``):
     input folders, register, a sharp shrink of the input, output folders, a warehouse held by another
     process."""
+    from xxgk import preflight
+    from xxgk.harvest.evidence import harvested_folder
     from xxgk.settings import RunSettings
 
-    RunSettings(inputs=tuple(Path(d) for d in args.dirs), db=Path(args.db),
-                register=Path(args.register) if args.register else None, docs=Path(args.docs),
-                out_dir=Path(args.out), lock_wait=args.wait, allow_shrink=args.allow_shrink).preflight()
+    folder = harvested_folder(Path(args.db))
+    inputs = [Path(d) for d in args.dirs] + ([folder] if folder.is_dir() else [])
+    if not inputs and not args.harvest:
+        raise UserError("请给出报告所在的文件夹，或用 --harvest 从各机关网站采集；未运行")
+    settings = RunSettings(inputs=tuple(inputs), db=Path(args.db),
+                           register=Path(args.register) if args.register else None, docs=Path(args.docs),
+                           out_dir=Path(args.out), lock_wait=args.wait, allow_shrink=args.allow_shrink)
+    if not args.harvest:
+        settings.preflight()
+        return
+    if not args.register:
+        raise UserError("--harvest 需要 --register（机关名录中的 source_url 列）；未运行")
+    for item in args.dirs:  # the harvest fills its folder; the rest is checked again after it
+        preflight.input_files([item])
+    preflight.register_bodies(args.register)
+    settings.check_writable()
 
 
 def exit_code(outcome: dict) -> int:
@@ -69,7 +85,12 @@ def print_outcome(outcome: dict) -> None:
 
 def outcome_lines(outcome: dict) -> list[str]:
     files = outcome.get("files")
-    lines = [f"运行 {outcome['run_id']}：" + (_files_line(files) if files else
+    lines = []
+    if outcome.get("harvest"):
+        from xxgk.harvest.command import summary_lines
+
+        lines += summary_lines(outcome["harvest"])
+    lines += [f"运行 {outcome['run_id']}：" + (_files_line(files) if files else
              f"{outcome['n_files']} 个文件，新解析 {outcome['n_parsed']} 个，未变化 {outcome['n_carried']} 个")]
     lines += _verdict_lines(outcome)
     problems = outcome.get("problem_files") or []

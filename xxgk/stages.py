@@ -44,6 +44,7 @@ class RunState:
     findings: list[Finding] = field(default_factory=list)
     docs_index: Path | None = None
     staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
+    harvested: Any = None  # xxgk.harvest.evidence.HarvestEvidence: site outcomes and page dates
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -56,6 +57,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose
     findings cannot be carried over unchanged from the last run."""
     from warehouse import store
+    from xxgk.harvest import evidence
 
     t0 = time.perf_counter()
     warm_up(settings.engine)
@@ -64,13 +66,16 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.sources, state.unreadable = _hashed(found.reports, map_chunks)
     state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
     state.ignored = found.ignored
-    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
+    state.harvested = evidence.read(settings.db)  # what the harvests saw: REG-MISSING and REG-LATE use it
+    plan = store.plan_run(settings.db, state.sources,
+                          settings.signature(pipeline.catalogue_version() + state.harvested.signature),
                           settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
     described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
     described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
+    evidence.with_page_dates(state.facts, state.harvested.page_dates)  # the reports rows get the page's date
     state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
@@ -156,7 +161,9 @@ def validate(settings: RunSettings, state: RunState) -> None:
     if state.reports:  # else nothing new: every finding carries over from the last run
         register = settings.bodies if settings.register else None
         result = check_described(state.reports, state.facts, settings.run_dir(state.run_id), settings.engine,
-                                 register, years=settings.years, matches=settings.matches(state.reports))
+                                 register, years=settings.years, matches=settings.matches(state.reports),
+                                 harvest=state.harvested.outcomes if state.harvested else None,
+                                 page_dates=state.harvested.page_dates if state.harvested else None)
         state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
         state.docs_index = result.docs_index
         release_bulky_facts(state.facts)

@@ -27,9 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", required=True, help="register of bodies (CSV or YAML) with a source_url column")
     parser.add_argument("--years", type=_years, help="report years to fetch, e.g. 2023 or 2019-2024 "
                         "(default: every year the sites list, and the last complete year)")
-    parser.add_argument("--db", default=str(Path("warehouse") / "xxgk.duckdb"), help="DuckDB file (its folder "
-                        "holds raw/ and harvested/; default warehouse/xxgk.duckdb)")
-    parser.add_argument("--out", default="out", help="folder for harvest_summary.json (default out)")
+    parser.add_argument("--db", help="DuckDB file (its folder holds raw/ and harvested/; default "
+                        "<项目目录>/warehouse/xxgk.duckdb)")
+    parser.add_argument("--out", help="folder for harvest_summary.json (default <项目目录>/out)")
     parser.add_argument("--user-agent", default=os.environ.get(USER_AGENT_ENV) or d.user_agent,
                         help=f"User-Agent naming the office and a contact (or ${USER_AGENT_ENV})")
     parser.add_argument("--delay", type=float, default=d.delay, help=f"seconds between requests to one host ({d.delay:g})")
