@@ -53,6 +53,9 @@ def normal_name(name: str) -> str:
     return _PARENT.sub("", key)
 
 
+REQUIRED_COLUMNS = ("body_id", "name")
+
+
 def load_register(path: Path) -> list[Body]:
     """Read a register: CSV with columns body_id,name,kind,parent_id,aliases[,source_url] (aliases and
     source URLs separated by ; or |), or YAML with a list of the same fields under ``bodies`` (``source_url``
@@ -66,7 +69,12 @@ def load_register(path: Path) -> list[Body]:
         first_row = 1
     else:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
+            if absent:
+                raise RegisterError(f"机关名录 {path.name} 缺少列 {'、'.join(map(repr, absent))}"
+                                    f"（需要 body_id,name,kind,parent_id,aliases）")
+            rows = list(reader)
         first_row = 2  # line 1 holds the column names
     bodies = [_body(row, n) for n, row in enumerate(rows, start=first_row)]
     _refuse_duplicate_ids(bodies)

@@ -64,10 +64,10 @@ def test_an_empty_folder_exits_two_and_names_what_it_holds(project, capsys):
 @pytest.mark.parametrize(("register", "says"), [
     (None, "找不到机关名录文件"),
     ("id,name\nA,甲镇\n", "缺少列 'body_id'"),
-    ("body_id,name,kind\nA,甲镇,township\nA,乙镇,township\n", "第 1 条与第 2 条的 body_id 都是 A"),
-    ("body_id,name,kind\nA,甲镇,village\n", "kind 'village' 不是已知类型"),
+    ("body_id,name,kind\nA,甲镇,township\nA,乙镇,township\n", "机关编码 A 重复（甲镇、乙镇）"),
+    ("body_id,name,kind\nA,甲镇,village\n", "未知的机关类别 kind='village'"),
     ("body_id,name,kind\n", "没有机关"),
-    ("body_id,name,kind\nA,,township\n", "第 1 条缺少 body_id 或 name"),
+    ("body_id,name,kind\nA,,township\n", "第 2 行：缺少 body_id 或 name"),
 ])
 def test_a_bad_register_is_one_clear_line_before_any_work(project, capsys, register, says):
     path = project / "register.csv"

@@ -72,7 +72,7 @@ def _other_files(items: Sequence[str], shown: int = 4) -> str:
 def register_bodies(path: str | None) -> list:
     """The register's bodies (``rules.register.load_register``); ``UserError`` naming the file and the entry
     when it is missing, unreadable, empty, or has an entry without id or name, or an id twice."""
-    from rules.register import load_register
+    from rules.register import RegisterError, load_register
 
     if not path:
         return []
@@ -81,6 +81,8 @@ def register_bodies(path: str | None) -> list:
         raise UserError(f"找不到机关名录文件 {path}（当前目录 {Path.cwd()}）；未运行")
     try:
         bodies = load_register(file)
+    except RegisterError as exc:  # it names the row and what is wrong with it
+        raise UserError(f"{exc}（{path}）；未运行") from None
     except KeyError as exc:
         raise UserError(f"机关名录 {path} 缺少列 {exc}（需要 body_id,name,kind,parent_id,aliases）；未运行") from None
     except (ValueError, TypeError, AttributeError, UnicodeDecodeError, OSError) as exc:
@@ -103,16 +105,9 @@ def _register_problem(exc: Exception) -> str:
 
 
 def _check_entries(path: str, bodies: list) -> None:
+    """What ``load_register`` leaves to the caller: a register with no body at all."""
     if not bodies:
         raise UserError(f"机关名录 {path} 中没有机关；未运行")
-    seen: dict[str, int] = {}
-    for number, body in enumerate(bodies, start=1):
-        if not body.body_id or body.body_id == "None" or not body.name or body.name == "None":
-            raise UserError(f"机关名录 {path} 第 {number} 条缺少 body_id 或 name；未运行")
-        if body.body_id in seen:
-            raise UserError(f"机关名录 {path} 第 {seen[body.body_id]} 条与第 {number} 条的 body_id 都是 "
-                            f"{body.body_id}；未运行")
-        seen[body.body_id] = number
 
 
 def previous_run(db_path: Path) -> PreviousRun | None:
