@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import re
 from pathlib import Path
 
 from parsing import readers
 from parsing.align import Alignment
 from parsing.errors import ReadError, TransientReadError
-from parsing.model import Cell, Report, Section
+from parsing.model import SCANNED_NOTE, Cell, Report, Section
 from parsing.readers import Document, read_document
 from parsing.identity import body_of, year_of
 from parsing.structure import Title, combine_editions, find_sections, find_title, table2_edition, table3_edition
@@ -89,7 +90,16 @@ def parse_document(document: Document, data: bytes, name: str) -> Report:
     report = _report(name, data, document.source_format, textmap, title, sections, results,
                      combine_editions(t2_ed, t3_ed), preface, {"t2": t2_ed or "", "t3": t3_ed or ""},
                      tuple(alignments), year_source, body_source if body_source != "title" else None)
-    return report
+    return _noted_if_scanned(report, document)
+
+
+def _noted_if_scanned(report: Report, document: Document) -> Report:
+    """A report whose lines came (partly) from OCR says so first among its problems (``SCANNED_NOTE``)."""
+    pages = sorted({line.where.split("页", 1)[0] for line in document.lines if "OCR" in line.where})
+    if not pages:
+        return report
+    note = f"{SCANNED_NOTE}（{'、'.join(pages[:5])}页{'等' if len(pages) > 5 else ''}），数字与结构需对照原件核实"
+    return replace(report, problems=(note, *report.problems))
 
 
 def _fallback_edition(t2: str | None, t3: str | None, year: int | None) -> str:

@@ -17,6 +17,10 @@ ParseStatus = Literal["ok", "partial", "failed"]
 MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous", "unplaced"]
 
 
+# The problem a report read (partly) by OCR carries first: its digits and its structure were recognised from page
+# images, so a rule that fails on them makes it 待核实 (``rules.verdicts``), never 不合规 on its own.
+SCANNED_NOTE = "本文件含扫描页，经文字识别（OCR）读取"
+
 @dataclass(frozen=True, init=False)
 class Locator:
     """Where a value was printed: page/line (or table cell), printed row label and column."""

@@ -24,13 +24,15 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from parsing.model import SCANNED_NOTE
+
 VERDICTS = ("non_compliant", "needs_review", "compliant")
 VERDICT_LABELS = {"non_compliant": "不合规", "needs_review": "待核实", "compliant": "合规"}
 CONTEXT_RULES = frozenset({"REG-MISSING", "REG-LATE"})
 UNREADABLE_STATUSES = frozenset({"failed", "unsupported"})
 CAVEAT = "未核对："
 OCR_MARK = "OCR"  # in a cell's locator: the digits were read from a scan by OCR (parsing.ocr)
-OCR_PREFIX = "需对照原件核实（数字由扫描件文字识别得出）："
+OCR_PREFIX = "需对照原件核实（依据扫描件的文字识别结果）："
 
 
 class FindingLike(Protocol):
@@ -59,8 +61,9 @@ def report_verdict(parse_status: str | None, findings: Iterable[FindingLike], wa
     reviewer waived. ``problems``: what the reader recorded (quoted when the file could not be read)."""
     errors = [f for f in findings if f.severity == "error"]
     open_fails = [f for f in errors if f.status == "fail" and f.fingerprint not in waived]
-    fails = [f for f in open_fails if not rests_on_ocr(f)]
-    ocr_fails = [f for f in open_fails if rests_on_ocr(f)]
+    scanned = any(p.startswith(SCANNED_NOTE) for p in problems)
+    fails = [f for f in open_fails if not rests_on_ocr(f, scanned)]
+    ocr_fails = [f for f in open_fails if rests_on_ocr(f, scanned)]
     unassessed = [f for f in errors if f.status == "not_assessable" and f.rule_id not in CONTEXT_RULES]
     caveats = [f for f in errors if f.status == "not_assessable" and f.rule_id in CONTEXT_RULES]
     if fails:
@@ -74,10 +77,12 @@ def report_verdict(parse_status: str | None, findings: Iterable[FindingLike], wa
     return Verdict("compliant", _reasons(caveats, CAVEAT, strip=True))
 
 
-def rests_on_ocr(finding: FindingLike) -> bool:
-    """Whether a finding's numbers were read by OCR from a scan (their locators say so): a fail that rests
-    on them is 待核实 — the digits must be checked against the original — never 不合规."""
-    return any(OCR_MARK in where for where in getattr(finding, "locators", ()) or ())
+def rests_on_ocr(finding: FindingLike, scanned: bool = False) -> bool:
+    """Whether a finding rests on what OCR recognised from a scan: its cells' locators say OCR, or it names
+    no printed cell at all (a section or row not found, a fact of the text) in a report that was read (partly)
+    by OCR (``scanned``). A fail that rests on OCR is 待核实 — the original must be looked at — never 不合规."""
+    locators = getattr(finding, "locators", ()) or ()
+    return any(OCR_MARK in where for where in locators) or (scanned and not locators)
 
 
 def missing_verdict(finding: FindingLike, waived: Collection[str] = ()) -> Verdict:

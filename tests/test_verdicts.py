@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from conftest import REPO
+from parsing.model import SCANNED_NOTE
 from rules.verdicts import missing_verdict, report_verdict
 from warehouse import db
 from xxgk import stages
@@ -78,6 +79,13 @@ def test_a_fail_on_digits_read_by_ocr_is_needs_review_not_non_compliant() -> Non
     assert report_verdict("ok", [scanned, printed]).verdict == "non_compliant"
 
 
+def test_in_a_scanned_report_a_fail_naming_no_printed_cell_is_needs_review() -> None:
+    """A section 'not found' in a scan may be a heading OCR garbled: the original must be looked at."""
+    sections = F("STR-SECTIONS", "fail", message="缺少第四部分")
+    assert report_verdict("partial", [sections], problems=[f"{SCANNED_NOTE}（第1页）"]).verdict == "needs_review"
+    assert report_verdict("partial", [sections], problems=["未找到第四部分"]).verdict == "non_compliant"
+
+
 def test_a_missing_report_is_non_compliant_after_the_deadline_and_pending_before() -> None:
     assert missing_verdict(F("REG-MISSING", "fail", message="未发现")).verdict == "non_compliant"
     assert missing_verdict(F("REG-MISSING", "not_assessable", message="无法判断：期限未到")).verdict == "needs_review"
@@ -87,7 +95,8 @@ def test_a_missing_report_is_non_compliant_after_the_deadline_and_pending_before
 
 RULES = ["STR-SECTIONS", "T3-BALANCE", "REG-LATE", "REG-MISSING", "DUP-PEER"]
 finding = st.tuples(st.sampled_from(["pass", "fail", "not_assessable", "not_applicable"]), st.booleans(),
-                    st.booleans())
+                    st.sampled_from(["ocr", "printed", "none"]))
+WHERE = {"ocr": ("第1页 OCR表格1第2行第3格 置信度 90",), "printed": ("第1页 表三",), "none": ()}
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +107,21 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parse_status=st.sampled_from(["ok", "partial", "failed"]),
+@given(parse_status=st.sampled_from(["ok", "partial", "failed"]), scanned=st.booleans(),
        statuses=st.lists(finding, min_size=len(RULES), max_size=len(RULES)))
-def test_the_view_gives_the_same_verdict_and_reasons_as_the_function(warehouse, parse_status, statuses) -> None:
+def test_the_view_gives_the_same_verdict_and_reasons_as_the_function(warehouse, parse_status, scanned,
+                                                                      statuses) -> None:
     con = warehouse
     for table in ("runs", "reports", "findings", "reviews"):
         con.execute(f"DELETE FROM {table}")
     con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r1', ?, 'completed')", [datetime(2026, 1, 1)])
+    problems = ([f"{SCANNED_NOTE}（第1页）"] if scanned else []) + ["读取问题一", "读取问题二"]
     con.execute("INSERT INTO reports (report_id, parse_status, ingested_at, problems) VALUES ('a', ?, now(), ?)",
-                [parse_status, ["读取问题一", "读取问题二"]])
+                [parse_status, problems])
     found = []
-    for rule, (status, waived, scanned) in zip(RULES, statuses):
+    for rule, (status, waived, scanned_cells) in zip(RULES, statuses):
         severity = "warning" if rule == "DUP-PEER" else "error"
-        where = ("第1页 OCR表格1第2行第3格 置信度 90",) if scanned else ("第1页 表三",)
+        where = WHERE[scanned_cells]
         found.append(F(rule, status, severity, f"无法判断：{rule} 的说明", f"fp-{rule}", where))
         con.execute("INSERT INTO findings (run_id, report_id, rule_id, status, severity, message, fingerprint, "
                     "locators) VALUES ('r1', 'a', ?, ?, ?, ?, ?, ?)",
@@ -118,7 +129,7 @@ def test_the_view_gives_the_same_verdict_and_reasons_as_the_function(warehouse, 
         if waived:
             con.execute("INSERT INTO reviews VALUES (?, 'waived', '核实', '张三', now())", [f"fp-{rule}"])
     waived_fps = {f"fp-{r}" for r, (_, w, _) in zip(RULES, statuses) if w}
-    expected = report_verdict(parse_status, found, waived_fps, ["读取问题一", "读取问题二"])
+    expected = report_verdict(parse_status, found, waived_fps, problems)
     row = con.execute("SELECT verdict, reasons FROM report_verdicts WHERE report_id = 'a'").fetchall()
     assert row == [(expected.verdict, list(expected.reasons))]
 

@@ -31,16 +31,20 @@ CREATE OR REPLACE VIEW report_verdicts AS
 WITH judged AS (
     SELECT f.report_id, f.rule_id, f.status, f.severity, f.message, f.body_id, f.body_name, f.year,
            coalesce(r.decision, '') = 'waived' AS waived,
-           len(list_filter(coalesce(f.locators, []), lambda x: contains(x, 'OCR'))) > 0 AS on_ocr
+           len(list_filter(coalesce(f.locators, []), lambda x: contains(x, 'OCR'))) > 0
+               OR (len(coalesce(f.locators, [])) = 0
+                   AND len(list_filter(coalesce(rp.problems, []), lambda p: starts_with(p, '本文件含扫描页'))) > 0)
+               AS on_ocr
     FROM findings f
     JOIN latest_run l ON f.run_id = l.run_id
     LEFT JOIN latest_reviews r ON r.fingerprint = f.fingerprint
+    LEFT JOIN reports rp ON rp.report_id = f.report_id
 ),
 per_report AS (
     SELECT report_id, any_value(body_id) AS body_id, any_value(body_name) AS body_name, any_value(year) AS year,
            list(rule_id || ' ' || message ORDER BY rule_id)
                FILTER (WHERE severity = 'error' AND status = 'fail' AND NOT waived AND NOT on_ocr) AS fails,
-           list('需对照原件核实（数字由扫描件文字识别得出）：' || rule_id || ' ' || message ORDER BY rule_id)
+           list('需对照原件核实（依据扫描件的文字识别结果）：' || rule_id || ' ' || message ORDER BY rule_id)
                FILTER (WHERE severity = 'error' AND status = 'fail' AND NOT waived AND on_ocr) AS ocr_fails,
            list('无法判断：' || rule_id || ' ' || regexp_replace(message, '^无法判断：', '') ORDER BY rule_id)
                FILTER (WHERE severity = 'error' AND status = 'not_assessable'
