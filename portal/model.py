@@ -158,8 +158,9 @@ class Report:
 
     @once
     def non_compliant(self) -> bool:
-        """Has an open error-level fail in the latest run."""
-        return any(f.severity == "error" for f in self.open_fails)
+        """Its verdict is 不合规: an open error-level fail on what was read (a fail that rests on OCR makes
+        it 待核实 instead — ``rules.verdicts``)."""
+        return self.verdict == "non_compliant"
 
 
 @dataclass(eq=False)
@@ -230,8 +231,8 @@ class Body:
 
     @property
     def non_compliant(self) -> bool:
-        """Some report, or a finding without a report (a missing filing), has an open error-level fail."""
-        return any(f.severity == "error" for _, f in self.open_fails)
+        """Some report, or a missing filing, is 不合规 (only such bodies get a 整改通知 draft)."""
+        return self.verdict == "non_compliant"
 
     def verdict_in(self, year: int | None) -> str | None:
         """The verdict of the body's reports (and missing filings) of ``year``: the worst of them; None when
