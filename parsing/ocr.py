@@ -38,6 +38,7 @@ TESSERACT_MISSING = "文字识别程序未安装（Tesseract 及其中文模型 
 PAGE_SECONDS: list[float] = []  # OCR time of every page OCR'd in this process (for the benchmark)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d{3,}")  # a number of three digits or more: never part of a statutory label
 _ITEM_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.、．]")
 _DASHES = re.compile(r"[一—–\-－_]{1,3}")
 
@@ -234,6 +235,10 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     if conf < MIN_DIGIT_CONFIDENCE and (len(_CJK.findall(text)) < 2 or _DIGIT.search(_ITEM_NUMBER.sub("", text))):
         # a value read unsurely, or digits in a label read unsurely (other than its item number: "1.")
         return line_type(UNREADABLE, f"{where} 置信度 {conf:.0f}（低于 {MIN_DIGIT_CONFIDENCE:.0f}，“{text}”未采用）", True)
+    if _CJK.search(text) and _DIGIT_RUN.search(_ITEM_NUMBER.sub("", text)):
+        # values recognised inside a label: the grid missed a ruling there, so this row's cells cannot be
+        # trusted to be in their columns (a blank beside it may hold a value): the row is not read at all
+        return line_type(UNREADABLE, f"{where} 置信度 {conf:.0f}（标签中混入数字“{text}”，本行未采用）", True)
     if _DASHES.fullmatch(text):
         text = "—"  # a dash printed alone in a cell (OCR reads it as 一 or -): the n/a marker
     return line_type(text, f"{where} 置信度 {conf:.0f}", True)

@@ -10,14 +10,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from rules.verdicts import VERDICT_LABELS
+
 from warehouse import db
 
 HEADERS = {"body_id": "机关编码", "body_name": "机关名称", "year": "年度", "n_errors": "错误数",
            "n_warnings": "警示数", "rule_ids": "不合规规则", "run_id": "运行编号", "details": "问题说明",
-           "republished": "已重新发布"}
+           "republished": "已重新发布", "verdict": "结论"}
 PENDING_HEADERS = {"body_id": "机关编码", "body_name": "机关名称", "year": "年度", "source_path": "文件",
                    "reasons": "待核实原因", "report_id": "报告编号"}
-WIDTHS = {"机关编码": 16, "机关名称": 28, "年度": 8, "错误数": 8, "警示数": 8, "不合规规则": 30, "运行编号": 24,
+WIDTHS = {"结论": 8, "机关编码": 16, "机关名称": 28, "年度": 8, "错误数": 8, "警示数": 8, "不合规规则": 30, "运行编号": 24,
           "问题说明": 90, "已重新发布": 11, "文件": 40, "待核实原因": 90, "报告编号": 20}
 WRAPPED = frozenset({"问题说明", "待核实原因"})
 AUDIT_SHEET, PENDING_SHEET = "整改清单", "待核实"
@@ -115,6 +117,8 @@ def _pending(con: duckdb.DuckDBPyConnection, year: int | None, required: bool) -
 def chinese(frame: pd.DataFrame, headers: dict[str, str] = HEADERS) -> pd.DataFrame:
     """The frame as people read it: Chinese headers, booleans as 是/否, lists joined with 、."""
     out = frame.copy()
+    if "verdict" in out.columns:
+        out["verdict"] = out["verdict"].map(lambda v: VERDICT_LABELS.get(v, v))
     for column in out.columns:
         if column == "republished" or out[column].dtype == bool:
             out[column] = out[column].map(lambda v: "" if v is None or v is pd.NA else ("是" if v else "否"))
@@ -216,8 +220,8 @@ def print_top(export: AuditExport, top: int = 10) -> None:
         print(f"待核实报告：{len(export.pending)} 份，见 {export.pending_csv}（及 {export.xlsx.name} 的“待核实”页）")
     if export.frame.empty:
         return
-    columns = ["body_name", "year", "n_errors", "n_warnings", "rule_ids"]
-    rows = export.frame.head(top)[columns].itertuples(index=False)
+    columns = ["verdict", "body_name", "year", "n_errors", "n_warnings", "rule_ids"]
+    rows = chinese(export.frame.head(top)[columns]).itertuples(index=False)
     print(terminal.table([HEADERS[c] for c in columns], rows, max_width=50))
     if export.n_rows > top:
         print(f"……另有 {export.n_rows - top} 行，见 {export.csv.name} 或 xxgk audit")

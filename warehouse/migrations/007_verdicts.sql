@@ -101,3 +101,31 @@ from_files AS (
 SELECT * FROM from_findings
 UNION ALL
 SELECT * FROM from_files;
+
+-- The audit list says each row's verdict (the worst of the body's reports of that year): a body-year whose
+-- error fails all rest on OCR'd digits is 待核实, not 不合规 (it is listed, and `xxgk audit --pending` says why).
+-- Same rows and columns as 004, plus `verdict`; 不合规 rows first.
+CREATE OR REPLACE VIEW audit_list AS
+WITH body_verdicts AS (
+    SELECT coalesce(body_id, body_name) AS body_key, year,
+           CASE WHEN bool_or(verdict = 'non_compliant') THEN 'non_compliant'
+                WHEN bool_or(verdict = 'needs_review') THEN 'needs_review' ELSE 'compliant' END AS verdict
+    FROM report_verdicts
+    GROUP BY ALL
+)
+SELECT
+    any_value(o.body_id)                                           AS body_id,
+    any_value(o.body_name)                                         AS body_name,
+    o.year                                                         AS year,
+    count(*) FILTER (WHERE o.severity = 'error')                   AS n_errors,
+    count(*) FILTER (WHERE o.severity = 'warning')                 AS n_warnings,
+    list_sort(list_distinct(list(o.rule_id)))                      AS rule_ids,
+    any_value(o.run_id)                                            AS run_id,
+    string_agg(o.rule_id || '：' || o.message, '；' ORDER BY o.severity, o.rule_id) AS details,
+    coalesce(any_value(v.n_versions), 1) > 1                        AS republished,
+    coalesce(any_value(b.verdict), 'needs_review')                 AS verdict
+FROM open_findings o
+LEFT JOIN report_versions v ON v.body_key = coalesce(o.body_id, o.body_name) AND v.year = o.year
+LEFT JOIN body_verdicts b ON b.body_key = coalesce(o.body_id, o.body_name) AND b.year IS NOT DISTINCT FROM o.year
+GROUP BY coalesce(o.body_id, o.body_name), o.year
+ORDER BY any_value(b.verdict) = 'non_compliant' DESC, n_errors DESC, n_warnings DESC, body_name, year;
