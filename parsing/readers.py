@@ -426,9 +426,14 @@ def _read_pdf(data: bytes) -> list[Line]:
             raise TooLarge(f"PDF 共 {len(pages)} 页，超过上限 {MAX_PDF_PAGES} 页，不像一份年度报告")
         _check_pdf_content(pages)
         budget = _OperationBudget(MAX_PDF_OPERATIONS)
-        lines = [Line(text, f"第{p}页第{n}行") for p, page in enumerate(pages, start=1)
-                 for n, text in enumerate((page.extract_text(visitor_operand_before=budget) or "").splitlines(),
-                                          start=1)]
+        layouts = _pdf_layouts(data, len(pages))
+        lines = []
+        for p, page in enumerate(pages, start=1):
+            if p - 1 in layouts:
+                lines.extend(_layout_lines(layouts[p - 1], p))
+                continue
+            text = page.extract_text(visitor_operand_before=budget) or ""
+            lines.extend(Line(line, f"第{p}页第{n}行") for n, line in enumerate(text.splitlines(), start=1))
     except ReadError:
         raise
     except FileNotDecryptedError:
@@ -440,6 +445,29 @@ def _read_pdf(data: bytes) -> list[Line]:
         raise NotADocument(f"PDF 文件已损坏或不完整（{exc.__class__.__name__}）") from None
     if sum(len(line.text.strip()) for line in lines) < 20:
         raise NoTextLayer("PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
+    return lines
+
+
+def _pdf_layouts(data: bytes, pages: int) -> dict:
+    """The pages that draw a ruled table, read from positions (``parsing.pdf_layout``); {} when the layout
+    library is not installed."""
+    try:
+        from parsing.pdf_layout import layout_pages
+    except ImportError:  # pypdfium2 absent: the text layer alone, as before
+        return {}
+    return layout_pages(data, pages)
+
+
+def _layout_lines(items: list, page: int) -> list[Line]:  # noqa: ANN001 - parsing.pdf_layout.PageItem
+    """A page read from positions: free lines as lines, each table row as its cells (a blank cell an empty
+    cell line) and a row-end line."""
+    lines: list[Line] = []
+    for n, item in enumerate(items, start=1):
+        if not item.cells:
+            lines.append(Line(item.text, f"第{page}页第{n}行"))
+            continue
+        lines.extend(Line(text, f"第{page}页第{n}行第{c}格", True) for c, text in enumerate(item.cells, start=1))
+        lines.append(Line("", f"第{page}页第{n}行末"))
     return lines
 
 
