@@ -12,6 +12,7 @@ objects (a few ms), and keeps the text layer's reading.
 """
 from __future__ import annotations
 
+import bisect
 import ctypes
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,13 +61,17 @@ class GridCell:
 
 @dataclass(frozen=True)
 class Grid:
+    """The cells, and the grid lines with each elementary box's cell (for a look-up by position)."""
+
     cells: tuple[GridCell, ...]
+    xs: tuple[float, ...]            # left to right
+    ys: tuple[float, ...]            # bottom to top
+    boxes: dict[tuple[int, int], GridCell]  # (column, row from the bottom) → its cell
 
     def cell_of(self, x: float, y: float) -> GridCell | None:
-        for cell in self.cells:
-            if cell.x0 <= x <= cell.x1 and cell.y0 <= y <= cell.y1:
-                return cell
-        return None
+        i = bisect.bisect_right(self.xs, x) - 1
+        j = bisect.bisect_right(self.ys, y) - 1
+        return self.boxes.get((i, j))
 
 
 @dataclass(frozen=True)
@@ -229,11 +234,17 @@ def page_grid(horizontal: list[Segment], vertical: list[Segment]) -> Grid | None
     for j in range(len(ys) - 1):
         for i in range(width):
             regions.setdefault(find(j * width + i), []).append((i, j))
-    cells = [cell for region in regions.values()
-             if (cell := _closed_cell(region, xs, ys, v_cover, h_cover)) is not None]
+    cells: list[GridCell] = []
+    boxes: dict[tuple[int, int], GridCell] = {}
+    bottom = len(ys) - 2  # the row index j counted from the top → from the bottom
+    for region in regions.values():
+        cell = _closed_cell(region, xs, ys, v_cover, h_cover)
+        if cell is not None:
+            cells.append(cell)
+            boxes.update(((i, bottom - j), cell) for i, j in region)
     if len({c.left for c in cells}) < MIN_COLUMNS or len({c.top for c in cells}) < MIN_ROWS:
         return None
-    return Grid(tuple(cells))
+    return Grid(tuple(cells), tuple(xs), tuple(reversed(ys)), boxes)
 
 
 def _closed_cell(region: list[tuple[int, int]], xs: list[float], ys: list[float],
