@@ -324,13 +324,62 @@ class _HtmlWalker:
     def _table(self, table) -> None:  # noqa: ANN001
         self.table += 1
         rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        spans = RowSpans()
         for r, tr in enumerate(rows, start=1):
             cells = [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
+            spans.next_row()
             for c, td in enumerate(cells, start=1):
+                for _ in range(spans.covered_before()):
+                    self.lines.append(Line(MERGED, f"网页表格{self.table}第{r}行（上方合并单元格）", True))
                 text = td.get_text("", strip=False)
                 text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
                 self.lines.append(Line(text, f"网页表格{self.table}第{r}行第{c}格", True))
+                spans.place(_span(td.get("rowspan")), _span(td.get("colspan")))
             self.lines.append(Line("", f"网页表格{self.table}第{r}行末"))
+
+
+MAX_SPAN = 1000  # a declared rowspan/colspan above this is read as this (a table of a report is far smaller)
+MERGED = "〔与上方单元格合并〕"  # the cell line of a grid position a cell from a row above covers
+
+
+def _span(value: object) -> int:
+    """A rowspan/colspan attribute as a count (1 when absent or not a number)."""
+    try:
+        return min(max(int(str(value).strip()), 1), MAX_SPAN) if value is not None else 1
+    except ValueError:
+        return 1
+
+
+class RowSpans:
+    """Which grid positions of the current row are covered by a cell of a row above (rowspan / vMerge), so
+    that a row's cells keep their columns: a covered position between two cells becomes one ``MERGED`` cell
+    line (the cells after it are not moved one column left). A position covered after the row's last cell
+    gets none (a row that is short at its end is short, as printed)."""
+
+    def __init__(self) -> None:
+        self._below: dict[int, int] = {}  # column → rows still covered below the current one
+        self._covered: dict[int, int] = {}
+        self._col = 0
+
+    def next_row(self) -> None:
+        self._covered = {c: n for c, n in self._below.items() if n > 0}
+        self._below = {c: n - 1 for c, n in self._covered.items() if n > 1}
+        self._col = 0
+
+    def covered_before(self) -> int:
+        """How many covered positions come before the next cell of this row (and skips them)."""
+        count = 0
+        while self._col in self._covered:
+            self._col += 1
+            count += 1
+        return count
+
+    def place(self, rowspan: int, colspan: int) -> None:
+        """The next cell of this row, spanning ``rowspan`` rows and ``colspan`` columns."""
+        if rowspan > 1:
+            for c in range(self._col, self._col + colspan):
+                self._below[c] = max(self._below.get(c, 0), rowspan - 1)
+        self._col += colspan
 
 
 # ---------------------------------------------------------------- docx
@@ -394,8 +443,9 @@ def _read_docx(data: bytes) -> list[Line]:
 
 
 def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx Table
-    """Each distinct cell once, at its first (top-left) position: a horizontally merged cell (gridSpan) is one
-    ``<w:tc>``, and a cell continuing a vertical merge (vMerge) is the cell above it, already read.
+    """Each cell once, at its first (top-left) position: a horizontally merged cell (gridSpan) is one
+    ``<w:tc>``; a cell continuing a vertical merge (vMerge) is the cell above it, already read, and stands in
+    its row as one ``MERGED`` cell line (so that the row's later cells keep their columns).
 
     The ``<w:tc>`` elements are read directly: python-docx's ``row.cells`` repeats a cell once per grid column
     it spans and looks a vertical merge up row by row, recursively — a declared span of 10⁸ columns or a merge
@@ -406,11 +456,14 @@ def _docx_table(table, number: int) -> list[Line]:  # noqa: ANN001 - python-docx
     for r, tr in enumerate(table._tbl.tr_lst, start=1):
         c = 1
         for tc in tr.tc_lst:
-            if tc.vMerge != "continue":
+            span = max(tc.grid_span, 1)
+            if tc.vMerge == "continue":
+                lines.append(Line(MERGED, f"Word表格{number}第{r}行第{c}格（上方合并单元格）", True))
+            else:
                 text = "".join(p.text for p in _Cell(tc, table).paragraphs)
                 text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
                 lines.append(Line(text, f"Word表格{number}第{r}行第{c}格", True))
-            c += max(tc.grid_span, 1)
+            c += span
         lines.append(Line("", f"Word表格{number}第{r}行末"))
     return lines
 
@@ -431,7 +484,9 @@ def _read_pdf(data: bytes) -> list[Line]:
             raise TooLarge(f"PDF 共 {len(pages)} 页，超过上限 {MAX_PDF_PAGES} 页，不像一份年度报告")
         _check_pdf_content(pages)
         budget = _OperationBudget(MAX_PDF_OPERATIONS)
-        per_page = [[Line(text, f"第{p}页第{n}行") for n, text in
+        layouts = _pdf_layouts(data, len(pages))
+        per_page = [_layout_lines(layouts[p - 1], p) if p - 1 in layouts else
+                    [Line(text, f"第{p}页第{n}行") for n, text in
                      enumerate((page.extract_text(visitor_operand_before=budget) or "").splitlines(), start=1)]
                     for p, page in enumerate(pages, start=1)]
         from parsing.ocr import with_scanned_pages  # issue 16: pages without Chinese text are OCR'd
@@ -448,6 +503,29 @@ def _read_pdf(data: bytes) -> list[Line]:
         raise NotADocument(f"PDF 文件已损坏或不完整（{exc.__class__.__name__}）") from None
     if sum(len(line.text.strip()) for line in lines) < 20:
         raise NoTextLayer("PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
+    return lines
+
+
+def _pdf_layouts(data: bytes, pages: int) -> dict:
+    """The pages that draw a ruled table, read from positions (``parsing.pdf_layout``); {} when the layout
+    library is not installed."""
+    try:
+        from parsing.pdf_layout import layout_pages
+    except ImportError:  # pypdfium2 absent: the text layer alone, as before
+        return {}
+    return layout_pages(data, pages)
+
+
+def _layout_lines(items: list, page: int) -> list[Line]:  # noqa: ANN001 - parsing.pdf_layout.PageItem
+    """A page read from positions: free lines as lines, each table row as its cells (a blank cell an empty
+    cell line) and a row-end line."""
+    lines: list[Line] = []
+    for n, item in enumerate(items, start=1):
+        if not item.cells:
+            lines.append(Line(item.text, f"第{page}页第{n}行"))
+            continue
+        lines.extend(Line(text, f"第{page}页第{n}行第{c}格", True) for c, text in enumerate(item.cells, start=1))
+        lines.append(Line("", f"第{page}页第{n}行末"))
     return lines
 
 
