@@ -235,7 +235,7 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     if conf < MIN_DIGIT_CONFIDENCE and (len(_CJK.findall(text)) < 2 or _DIGIT.search(_ITEM_NUMBER.sub("", text))):
         # a value read unsurely, or digits in a label read unsurely (other than its item number: "1.")
         return line_type(UNREADABLE, f"{where} 置信度 {conf:.0f}（低于 {MIN_DIGIT_CONFIDENCE:.0f}，“{text}”未采用）", True)
-    if _CJK.search(text) and _DIGIT_RUN.search(_ITEM_NUMBER.sub("", text)):
+    if _CJK.search(text) and _DIGIT_RUN.search(re.sub(r"\s+", "", _ITEM_NUMBER.sub("", text))):
         # values recognised inside a label: the grid missed a ruling there, so this row's cells cannot be
         # trusted to be in their columns (a blank beside it may hold a value): the row is not read at all
         return line_type(UNREADABLE, f"{where} 置信度 {conf:.0f}（标签中混入数字“{text}”，本行未采用）", True)

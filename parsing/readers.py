@@ -521,12 +521,26 @@ def _layout_lines(items: list, page: int) -> list[Line]:  # noqa: ANN001 - parsi
     cell line) and a row-end line."""
     lines: list[Line] = []
     for n, item in enumerate(items, start=1):
-        if not item.cells:
-            lines.append(Line(item.text, f"第{page}页第{n}行"))
+        if not item.cells or _values_in_label(item.cells):
+            lines.append(Line(item.text if not item.cells else " ".join(c for c in item.cells if c),
+                              f"第{page}页第{n}行"))
             continue
         lines.extend(Line(text, f"第{page}页第{n}行第{c}格", True) for c, text in enumerate(item.cells, start=1))
         lines.append(Line("", f"第{page}页第{n}行末"))
     return lines
+
+
+_LABEL_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.、．]")  # an item number ("1.") opening a label
+_VALUE_RUN = re.compile(r"\d{3,}")
+
+
+def _values_in_label(cells: Sequence[str]) -> bool:
+    """A ruled row whose values were drawn inside its label cell (a ruling the grid does not show, or a
+    document that misplaced them) and whose value cells are empty: its grid cannot say which column holds
+    what, so the row is read as a text line (digits split only when the reading is unique), never as blanks."""
+    label, *values = cells
+    compact = re.sub(r"\s+", "", _LABEL_NUMBER.sub("", label))
+    return bool(re.search(r"[\u4e00-\u9fff]", compact) and _VALUE_RUN.search(compact)) and not any(v.strip() for v in values)
 
 
 def _check_pdf_content(pages) -> None:  # noqa: ANN001 - pypdf page list

@@ -104,7 +104,8 @@ def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bo
     spans = [(f, f.label_end, nxt.label_start) for f, nxt in zip(found, found[1:])]
     spans.append((found[-1], found[-1].label_end, end))
     row_cells = _plan(table).row_cells
-    rows = [_row_tokens(textmap, f.row, row_cells[id(f.row)], a, b, glued) for f, a, b in spans]
+    rows = [_unless_values_in_label(textmap, f, _row_tokens(textmap, f.row, row_cells[id(f.row)], a, b, glued))
+            for f, a, b in spans]
     printed = {f.row.id: f.printed for f in found}
     if aligned is None:
         return _cells(table, rows, printed)
@@ -179,6 +180,20 @@ def _row_tokens(textmap: TextMap, row: Row, cell_ids: tuple[str, ...], a: int, b
                 glued: bool) -> tuple[RowTokens, list[Reading]]:
     tokens = trim(region_tokens(textmap, a, b), len(row.cols))
     return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols), glued)
+
+
+def _unless_values_in_label(textmap: TextMap, found: FoundRow,
+                            row: tuple[RowTokens, list[Reading]]) -> tuple[RowTokens, list[Reading]]:
+    """A label matched across table rows (broken over a page) with value cells printed between its parts,
+    and nothing but blanks after it: whether the values are the ones between or the blanks after cannot be
+    told, so the row has no reading (its cells are missing, never blank)."""
+    tokens, options = row
+    if any(t.kind in ("number", "na") for t in tokens.tokens):
+        return row
+    inside = region_tokens(textmap, found.label_start, found.label_end)
+    if not any(t.cell and t.kind in ("number", "na") for t in inside):
+        return row
+    return tokens, []
 
 
 def _cells(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: dict[str, str]) -> TableResult:
