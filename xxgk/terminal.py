@@ -24,7 +24,7 @@ def _char_width(char: str) -> int:
 def cell_text(value: Any) -> str:
     """A value as the table shows it: missing → empty, booleans → 是/否, lists joined with 、, whole floats
     without “.0”. One line (line breaks become spaces)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
