@@ -14,7 +14,7 @@ ParseStatus = Literal["ok", "partial", "failed"]
 # (lost in extraction), or glued digits allow more than one reading.
 # ``unplaced``: numbers are printed where the row should be, under a label too unlike the template's to be
 # sure whose they are.
-MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous", "unplaced"]
+MissingReason = Literal["table_absent", "row_absent", "lost", "ambiguous", "unplaced", "unreadable"]
 
 
 # The problem a report read (partly) by OCR carries first: its digits and its structure were recognised from page

@@ -33,7 +33,7 @@ class RowTokens(NamedTuple):
     tokens: tuple[Token, ...]
 
 
-_VALUE_KINDS = frozenset({"number", "na"})
+_VALUE_KINDS = frozenset({"number", "na", "missing"})  # a placeholder (value unknown) holds its cell's place
 
 
 def trim(tokens: list[Token], n: int) -> list[Token]:

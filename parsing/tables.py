@@ -188,7 +188,7 @@ def _unless_values_in_label(textmap: TextMap, found: FoundRow,
     and nothing but blanks after it: whether the values are the ones between or the blanks after cannot be
     told, so the row has no reading (its cells are missing, never blank)."""
     tokens, options = row
-    if any(t.kind in ("number", "na") for t in tokens.tokens):
+    if any(t.kind in ("number", "na", "missing") for t in tokens.tokens):
         return row
     inside = region_tokens(textmap, found.label_start, found.label_end)
     if not any(t.cell and t.kind in ("number", "na") for t in inside):
@@ -206,7 +206,7 @@ def _cells(table: Table, rows: list[tuple[RowTokens, list[Reading]]], printed: d
         label = printed.get(row.id)
         for cid, column in columns:
             token = None if cid in open_candidates else fixed.get(cid)
-            if token is not None and label and not token.glued:  # one reading, printed as is: ``_cell`` inlined
+            if token is not None and label and not token.glued and token.kind != "missing":  # ``_cell`` inlined
                 value = token.value if token.kind == "number" else None
                 cells[cid] = Cell(cid, token.kind, value, token.raw, Locator(token.where, label, column), "")
                 continue
@@ -233,6 +233,9 @@ def _cell(cid: str, table: Table, row: Row, column: str, options: Sequence[Token
                         "该行有多种读法（数字粘连或多出的值），按表内勾稽关系仍无法唯一确定", "ambiguous")
         return Cell(cid, "missing", None, raw, Locator(where, row_label, column) if where else None,
                     "该行找到的值少于列数，无法确定对应列", "lost")
+    if token.kind == "missing":  # a reader's placeholder: the cell's place is known, its value is not
+        return Cell(cid, "missing", None, token.raw, Locator(token.where, row_label, column),
+                    f"单元格内容无法确定（{token.raw}）", "unreadable")
     note = f"由粘连数字“{token.glued}”拆分（唯一读法）" if token.glued else ""
     value = token.value if token.kind == "number" else None
     return Cell(cid, token.kind, value, token.raw, Locator(token.where, row_label, column), note)

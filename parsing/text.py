@@ -12,7 +12,7 @@ from typing import Literal
 
 from parsing.readers import Document, Line
 
-TokenKind = Literal["number", "blank", "na", "text", "break"]
+TokenKind = Literal["number", "blank", "na", "text", "break", "missing"]
 
 _BRACKET = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "：": "[：:]", ":": "[：:]"}
 _QUOTES = "“”\"'‘’「」"
@@ -257,7 +257,16 @@ def cell_token(text: str, line: Line) -> Token:
     match = _CELL_NUMBER.fullmatch(stripped)
     if match:
         return Token("number", stripped, line.where, True, to_number(match["num"]), match["unit"])
+    if is_placeholder(stripped):
+        return Token("missing", stripped, line.where, True)
     return Token("text", stripped, line.where, True)
+
+
+def is_placeholder(text: str) -> bool:
+    """OCR's placeholder for a cell with ink it could not read (``〔OCR无法辨认〕``, ``parsing.ocr``): it holds
+    the cell's place in its row, and the cell is ``missing`` — never a value, never a blank. (The grid
+    readers' ``〔与上方单元格合并〕`` stays text: a label cell merged down stands in the label columns.)"""
+    return text.startswith("〔OCR") and text.endswith("〕")
 
 
 def free_tokens(text: str, line: Line) -> list[Token]:

@@ -173,6 +173,8 @@ def ref_cell_token(txt: str, line: Line) -> tuple:
     match = text._CELL_NUMBER.fullmatch(stripped)
     if match:
         return ("number", stripped, line.where, True, ref_to_number(match["num"]), match["unit"], "")
+    if stripped.startswith("〔OCR") and stripped.endswith("〕"):
+        return ("missing", stripped, line.where, True, None, None, "")
     return ("text", stripped, line.where, True, None, None, "")
 
 
@@ -253,7 +255,7 @@ def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
     while first < len(tokens) and tokens[first].kind == "break":
         first += 1
     last = len(tokens) - 1
-    while last >= first and tokens[last].kind not in ("number", "na"):
+    while last >= first and tokens[last].kind not in ("number", "na", "missing"):
         last -= 1
     cut = next((i for i in range(last + 1, len(tokens)) if tokens[i].kind == "break"), len(tokens))
     out: list[text.Token] = []
@@ -274,7 +276,7 @@ def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
 
 
 TOKENS = st.lists(st.builds(lambda kind, cell: text.Token(kind, kind, "第1行", cell),
-                            st.sampled_from(["number", "na", "blank", "text", "break"]), st.booleans()), max_size=12)
+                            st.sampled_from(["number", "na", "blank", "text", "break", "missing"]), st.booleans()), max_size=12)
 
 
 @FAST
