@@ -121,4 +121,4 @@ def test_unreadable_marker_is_never_a_number_or_blank() -> None:
     from parsing.readers import Line
     from parsing.text import cell_token
 
-    assert cell_token(UNREADABLE, Line(UNREADABLE, "x", True)).kind == "text"
+    assert cell_token(UNREADABLE, Line(UNREADABLE, "x", True)).kind == "missing"  # holds its place, no value
