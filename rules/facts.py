@@ -326,13 +326,17 @@ def s6_fee_stated(report: Report, kind: str | None) -> Fact:
 
 
 _DATE = r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
-_LABELLED_DATE = re.compile(r"(?:发布日期|发布时间|公开日期|成文日期|时间)\s*[：:]\s*" + _DATE)
+# Publication dates by label, in order of trust: the page's own publication date, then the date the document was
+# signed (a page printing 成文日期 before 发布日期 is published on the latter), then a bare 时间.
+_LABELLED_DATES = tuple(re.compile(rf"(?:{labels})\s*[：:]\s*" + _DATE)
+                        for labels in ("发布日期|发布时间|公开日期", "成文日期", "时间"))
 _TRAILING_DATE = re.compile(_DATE + r"\s*$")
 
 
 def publication_date(report: Report) -> date | None:
     """The date printed as 发布日期/发布时间 (web pages), else the date the report closes with."""
-    match = _LABELLED_DATE.search(report.preface) or _TRAILING_DATE.search(_document_text(report)[-80:].strip())
+    labelled = (pattern.search(report.preface) for pattern in _LABELLED_DATES)
+    match = next((m for m in labelled if m), None) or _TRAILING_DATE.search(_document_text(report)[-80:].strip())
     if match is None:
         return None
     try:
