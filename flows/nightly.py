@@ -44,7 +44,7 @@ def parse_chunk(paths: list, raw_root, pooled: bool = True) -> list:  # noqa: AN
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
 def reparse_chunk(items: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
-    """Re-read one chunk of stored reports from the raw archive (the rules changed since they were checked)."""
+    """Re-read one chunk of stored reports from the raw archive (read by another parser version)."""
     return _run(pipeline.describe_archived_chunk, items, raw_root, pooled)
 
 
@@ -194,8 +194,10 @@ def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner
     return DaskTaskRunner(address=dask)
 
 
-def _nothing_to_validate(state: RunState) -> None:
-    state.timings["validate"] = 0.0
+def _nothing_to_validate(settings: RunSettings, state: RunState) -> None:
+    """No report any change can reach: no validation subflow (a flow run costs its API calls); only the
+    registered bodies' missing years are decided again, in plain Python."""
+    stages.validate(settings, state)
     get_run_logger().info("validate: no new or changed report%s", f"; the findings of run {state.carry_from} carry "
                           "over unchanged" if state.carry_from else "")
 
@@ -220,10 +222,10 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
                 ingest(settings, state.run_id)
             begun = begin_load.submit(settings, state.run_id)
             try:
-                if state.reports:
+                if state.judging.n_judged:
                     validate(settings, state.run_id)
                 else:
-                    _nothing_to_validate(state)
+                    _nothing_to_validate(settings, state)
             finally:
                 begun.wait()
             begun.result()

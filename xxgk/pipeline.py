@@ -200,14 +200,18 @@ class Described:
     facts: Facts
     cell_rows: tuple[list, ...] | None = None
     cells_file: str | None = None
+    stored: bytes | None = None  # the facts as the warehouse keeps them (``warehouse.facts_store``)
 
 
 def describe(report: Report) -> Described:
+    """The per-report work: own facts, cell rows, and the facts encoded for the warehouse."""
+    from warehouse import facts_store
+
     facts = report_facts(report)
     facts.update(own_texts(report))
     facts["published_on"] = publication_date(report) if report.parse_status != "failed" else None
     facts[WHERE] = {cid: c.locator.where for cid, c in report.cells.items() if c.locator is not None}
-    return Described(replace(report, cells={}), facts, report_cell_rows(report))
+    return Described(replace(report, cells={}), facts, report_cell_rows(report), stored=facts_store.encode(facts, report))
 
 
 def staging_dir(raw_root: Path) -> Path:
@@ -362,6 +366,36 @@ def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:
     """Re-parse a report from its archived bytes (re-derivation of every finding)."""
     data = (raw_root / report_id[:2] / report_id).read_bytes()
     return parse_bytes(data, source_path)
+
+
+# What a report's stored facts depend on (besides the catalogue parameters ``rules/facts.py`` names)
+PARSER_FILES = ("rules/layout.py", "rules/facts.py", "rules/prose.py", "rules/arithmetic.py", "rules/bodies.py",
+                "rules/cross.py", "warehouse/facts_store.py")
+
+
+@cache
+def parser_version() -> str:
+    """Changes whenever what the parser workers read of a report can change: the parser, the template
+    editions, the per-report facts and the parameters of the rules those read (keywords, deadlines), the
+    facts' storage. A report stored by another version is parsed again from the raw archive; a change of
+    anything else (the rules' checks, messages, thresholds; the register) only judges stored facts again."""
+    import json
+    import re
+
+    from rules.catalogue import catalogue
+    from xxgk import __version__
+
+    root = Path(layout.__file__).parents[1]
+    parsing_dir = Path(parse_bytes.__code__.co_filename).parent
+    files = sorted([*parsing_dir.glob("*.py"), *root.glob("rules/templates/*.yaml"), *(root / f for f in PARSER_FILES)])
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    named = set(re.findall(r'"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"', (root / "rules/facts.py").read_text(encoding="utf-8")))
+    rules = catalogue()
+    params = {rid: rules[rid].params for rid in sorted(named) if rid in rules}
+    digest.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()[:16]
 
 
 @cache

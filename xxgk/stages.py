@@ -38,6 +38,10 @@ class RunState:
     facts: list[Facts] = field(default_factory=list)
     cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
     cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
+    stored: list[bytes | None] = field(default_factory=list)  # per parsed report: its facts as stored
+    sentences: Any = None  # pandas frame: the sentences of the parsed reports (``report_sentences``)
+    reparsed: set[str] = field(default_factory=set)  # stored reports parsed again (another parser version)
+    judging: Any = None  # xxgk.incremental.Judging: the reports validated, those carried
     carried: list[str] = field(default_factory=list)
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
@@ -53,9 +57,11 @@ class RunState:
 
 
 def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> None:
-    """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose
-    findings cannot be carried over unchanged from the last run."""
-    from warehouse import store
+    """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose bytes
+    the warehouse lacks (and those an older parser read), then plan what the run judges: the reports a
+    change can reach, with what they read of the others from the warehouse (``xxgk.incremental``)."""
+    from warehouse import facts_store, store
+    from xxgk import incremental
 
     t0 = time.perf_counter()
     warm_up(settings.engine)
@@ -64,19 +70,25 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.sources, state.unreadable = _hashed(found.reports, map_chunks)
     state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
     state.ignored = found.ignored
-    plan = store.plan_run(settings.db, state.sources, settings.signature(pipeline.catalogue_version()),
-                          settings.lock_wait)
+    plan = store.plan_run(settings.db, state.sources, pipeline.parser_version(), settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
     described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
     described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
+    state.stored = [d.stored for d in described]
     state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
-    state.carried, state.carry_from = plan.carried, plan.carry_from
+    state.sentences = facts_store.sentences_frame(state.facts)  # before validation frees the texts
     state.new_ids = {s.sha256 for s in plan.to_parse}
+    state.reparsed = {rid for rid, _ in plan.to_reparse}
     state.timings["parse"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    signature = settings.signature(pipeline.catalogue_version())
+    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.sentences, signature)
+    state.carried, state.carry_from = state.judging.carried, plan.carry_from
+    state.timings["plan"] = time.perf_counter() - t1
 
 
 def _hashed(paths: list[Path], map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
@@ -149,26 +161,32 @@ def _import(names: list[str]) -> None:
 
 
 def validate(settings: RunSettings, state: RunState) -> None:
-    """All rules over the whole batch (GX: one validation per suite, Data Docs into the run folder)."""
-    from xxgk.check import check_described
+    """The rules over the reports the run judges (GX: one validation per suite, Data Docs into the run
+    folder), reading the others they need; REG-MISSING over every report of the run."""
+    from xxgk.check import check_described, missing_of
 
     t0 = time.perf_counter()
-    if state.reports:  # else nothing new: every finding carries over from the last run
-        register = settings.bodies if settings.register else None
-        result = check_described(state.reports, state.facts, settings.run_dir(state.run_id), settings.engine,
-                                 register, years=settings.years, matches=settings.matches(state.reports))
+    judging = state.judging
+    register = settings.bodies if settings.register else None
+    years = settings.years or judging.years
+    if judging.n_judged:
+        result = check_described(judging.reports, judging.facts, settings.run_dir(state.run_id), settings.engine,
+                                 register, years=years, matches=settings.matches(judging.reports),
+                                 judged=judging.judged, common=judging.common, filed=judging.filed)
         state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
         state.docs_index = result.docs_index
-        release_bulky_facts(state.facts)
+        release_bulky_facts(judging.facts)
+    else:  # nothing any change can reach: only the registered bodies' missing years are decided again
+        state.findings = list(missing_of(register, judging.filed, years))
     state.timings["validate"] = time.perf_counter() - t0
 
 
-BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", WHERE)
+BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", "sents.s1", "sents.s5", WHERE)
 
 
 def release_bulky_facts(facts: list[Facts]) -> None:
-    """Drop what only the rules needed (section texts, their shingles, where each cell was printed) once
-    the findings exist: at 10,000 reports that is a few hundred MB the load does not need."""
+    """Drop what only the rules needed (section texts, their shingles and sentences, where each cell was
+    printed) once the findings exist: at 10,000 reports that is a few hundred MB the load does not need."""
     for f in facts:
         for name in BULKY_FACTS:
             f.pop(name, None)
@@ -229,6 +247,7 @@ def outcome(state: RunState, summarised: dict, settings: RunSettings | None = No
     accounted = store.run_accounting(settings.db, state.run_id) if settings is not None else {}
     return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable) + len(state.unsupported),
             "n_parsed": len(state.reports), "n_carried": len(state.carried),
+            "n_judged": state.judging.n_judged if state.judging is not None else 0,
             "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings,
             **accounted, **summarised}
 
