@@ -38,6 +38,16 @@ def _findings(db: Path) -> set[tuple]:
         con.close()
 
 
+def _withdrawn(db: Path) -> dict[str, str | None]:
+    """Withdrawn reports as ``<file stem>@<year>`` → the report that replaced it (or None)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT source_path, year, replaced_by FROM withdrawn_reports").fetchall()
+    finally:
+        con.close()
+    return {f"{Path(path).stem}@{year}": replaced for path, year, replaced in rows}
+
+
 class Night:
     """One night: the inputs as they are now, run incrementally and from scratch, compared."""
 
@@ -119,12 +129,19 @@ def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scra
 
     # night 4: withdrawals — a copied-from report, a report whose next year is stored, a whole body's year
     source.unlink()
-    sorted(night.inputs.glob("2021/*.txt"))[3].unlink()
+    withdrawn_2021 = sorted(night.inputs.glob("2021/*.txt"))[3]
+    withdrawn_2021.unlink()
     gone = sorted(night.inputs.glob("2023/*"))[-1]
     gone.unlink()
     four = night.run()
     assert four["n_parsed"] == 0 and four["n_carried"] > 0
     assert ("REG-MISSING", f"missing:{gone.stem}:2023", "fail") in {(r, i, s) for r, i, s, _, _ in _findings(night.db)}
+    assert four["n_withdrawn"] == 3
+    withdrawn = _withdrawn(night.db)
+    corrected = {f"{p.stem}@{p.parent.name}" for p in (changed, copier, late)}  # night 3's old versions
+    assert set(withdrawn) == corrected | {f"{source.stem}@2022", f"{gone.stem}@2023", f"{withdrawn_2021.stem}@2021"}
+    assert all(withdrawn[name] is not None for name in corrected)  # each replaced by its corrected version
+    assert withdrawn[f"{gone.stem}@2023"] is None  # nothing took its place: the year is unpublished
 
     # night 5: a withdrawn report comes back under another name, and a file moves
     shutil.copy(city / "reports" / "2022" / source.name, night.inputs / "2022" / f"re-{source.name}")
@@ -132,6 +149,7 @@ def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scra
     moved.rename(moved.with_name("moved-" + moved.name))
     five = night.run()
     assert five["n_parsed"] == 0 and five["n_carried"] > 0
+    assert f"{source.stem}@2022" not in _withdrawn(night.db)  # back: no longer withdrawn
 
     # night 6: the rules change: every report judged again from its stored facts, none parsed
     from xxgk import pipeline

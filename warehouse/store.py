@@ -178,6 +178,9 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
     try:
         with db._rolled_back_on_error(staged.con):  # noqa: SLF001 - the transaction begin_run opened
             carry(staged.con, state.run_id, state.carry_from, state.carried)
+            if state.judging is not None:
+                mark_withdrawn(staged.con, state.run_id, run.finished_at, state.judging.withdrawn,
+                               state.judging.present)
         db.finish_run(staged.con, run, finding_rows(state.run_id, state.findings, staged.body_ids), state.carry_from)
     finally:
         staged.con.close()
@@ -194,6 +197,20 @@ def carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str | None, rep
         con.execute(f"INSERT INTO findings (run_id, {', '.join(cols)}) SELECT ?, {', '.join('f.' + c for c in cols)} "
                     "FROM findings f WHERE f.run_id = ? AND f.report_id IN (SELECT report_id FROM carried_ids)",
                     [run_id, from_run])
+
+
+def mark_withdrawn(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, withdrawn: list[str],
+                   present: list[str]) -> None:
+    """Record the reports of the last run whose files this run no longer found as withdrawn by it, and
+    clear the mark of withdrawn reports whose files are back."""
+    frames = {"withdrawn_ids": pd.DataFrame({"report_id": pd.Series(withdrawn, dtype="string")}),
+              "present_ids": pd.DataFrame({"report_id": pd.Series(present, dtype="string")})}
+    with db._registered(con, "withdrawn_ids", frames["withdrawn_ids"]), \
+            db._registered(con, "present_ids", frames["present_ids"]):  # noqa: SLF001
+        con.execute("UPDATE reports SET withdrawn_at = ?, withdrawn_in_run = ? "
+                    "WHERE report_id IN (SELECT report_id FROM withdrawn_ids) AND withdrawn_at IS NULL", [at, run_id])
+        con.execute("UPDATE reports SET withdrawn_at = NULL, withdrawn_in_run = NULL "
+                    "WHERE withdrawn_at IS NOT NULL AND report_id IN (SELECT report_id FROM present_ids)")
 
 
 def abandon_load(staged: StagedLoad) -> None:

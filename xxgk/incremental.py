@@ -49,6 +49,8 @@ class Judging:
     filed: list[Facts] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     carried: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # reports of the last run whose files are gone
+    present: list[str] = field(default_factory=list)  # every report of the run, in its order
     everything: bool = True
 
     @property
@@ -109,6 +111,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
     judging.years = sorted({int(y) for y in index.years.values() if y})
+    judging.withdrawn = sorted(previous.present - set(index.order)) if previous else []
+    judging.present = list(index.order)
     return judging
 
 

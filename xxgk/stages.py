@@ -248,6 +248,7 @@ def outcome(state: RunState, summarised: dict, settings: RunSettings | None = No
     return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable) + len(state.unsupported),
             "n_parsed": len(state.reports), "n_carried": len(state.carried),
             "n_judged": state.judging.n_judged if state.judging is not None else 0,
+            "n_withdrawn": len(state.judging.withdrawn) if state.judging is not None else 0,
             "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings,
             **accounted, **summarised}
 
