@@ -63,15 +63,19 @@ def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
     a third of the time of hashing 10,000 files); not on Dask, where the chunk is shipped to a worker anyway."""
     progress = settings.progress()
 
-    def map_chunks(fn: Callable, items: list, label: str, *args: object) -> list:
+    def map_chunks(fn: Callable, items: list, label: str, *args: object, keep: Callable | None = None) -> list:
         extra = (not distributed,) if fn is not pipeline.hash_chunk else ()
         size = pipeline.HASH_CHUNK if fn is pipeline.hash_chunk else pipeline.CHUNK
         wrap = quote if not distributed else list  # Prefect's Dask runner hands a quote over still wrapped
         futures = [_TASKS[fn].submit(wrap(chunk), *args, *extra) for chunk in pipeline.chunks(items, size)]
-        for done, _ in enumerate(as_completed(futures), start=1):
+        position = {id(future): i for i, future in enumerate(futures)}
+        kept: list[list | None] = [None] * len(futures)
+        for done, future in enumerate(as_completed(futures), start=1):
+            kept[position[id(future)]] = keep(future.result()) if keep else future.result()
             if progress:
                 progress(label, min(done * size, len(items)), len(items))
-        return [item for future in futures for item in future.result()]
+        futures.clear()  # a large run keeps only what ``keep`` kept of each chunk
+        return [item for part in kept for item in part]
 
     return map_chunks
 

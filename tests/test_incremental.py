@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from synth.city import generate_city
-from xxgk import stages
+from xxgk import incremental, stages
 from xxgk.settings import RunSettings
 
 YEARS = range(2020, 2024)
@@ -51,8 +51,8 @@ def _withdrawn(db: Path) -> dict[str, str | None]:
 class Night:
     """One night: the inputs as they are now, run incrementally and from scratch, compared."""
 
-    def __init__(self, city: Path, tmp: Path) -> None:
-        self.city, self.tmp, self.n = city, tmp, 0
+    def __init__(self, city: Path, tmp: Path, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.city, self.tmp, self.n, self.batch, self.monkeypatch = city, tmp, 0, batch, monkeypatch
         self.inputs = tmp / "inputs"
         self.inputs.mkdir()
         self.db = tmp / "incremental" / "xxgk.duckdb"
@@ -72,13 +72,15 @@ class Night:
     def run(self) -> dict:
         self.n += 1
         register = self.city / "register.csv"
-        outcome = stages.run_plain(_settings(self.db, self.inputs, register))
+        with self.monkeypatch.context() as patch:
+            patch.setattr(incremental, "BATCH", self.batch)
+            outcome = stages.run_plain(_settings(self.db, self.inputs, register))
         scratch = self.tmp / f"scratch{self.n}" / "xxgk.duckdb"
         scratch.parent.mkdir()
-        fresh = stages.run_plain(_settings(scratch, self.inputs, register))
-        incremental, expected = _findings(self.db), _findings(scratch)
-        assert incremental == expected, (f"night {self.n}: only incremental {sorted(incremental - expected)[:3]}; "
-                                         f"only from scratch {sorted(expected - incremental)[:3]}")
+        fresh = stages.run_plain(_settings(scratch, self.inputs, register))  # one batch: every report
+        mine, expected = _findings(self.db), _findings(scratch)
+        assert mine == expected, (f"night {self.n}: only incremental {sorted(mine - expected)[:3]}; "
+                                         f"only from scratch {sorted(expected - mine)[:3]}")
         outcome["scratch"] = fresh
         return outcome
 
@@ -91,9 +93,12 @@ def _section(text: str, heading: str) -> tuple[int, int]:
     return start, start + (following.start() if following else len(text) - start)
 
 
-def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scratch(city, tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch", [incremental.BATCH, 24], ids=["one-batch", "batches-of-12"])
+def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scratch(city, tmp_path, monkeypatch, batch):
+    """With batches of 12 reports (``BATCH`` 24), every run judges in batches — each batch with what its
+    reports read — and is still compared with a run from scratch that judges every report in one batch."""
     monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
-    night = Night(city, tmp_path)
+    night = Night(city, tmp_path, batch, monkeypatch)
     held_back = sorted(p.name for p in (city / "reports" / "2021").glob("*.txt"))[2:4]
     for year in (2020, 2021, 2022):
         night.add(year)

@@ -181,7 +181,10 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
             if state.judging is not None:
                 mark_withdrawn(staged.con, state.run_id, run.finished_at, state.judging.withdrawn,
                                state.judging.present)
-        db.finish_run(staged.con, run, finding_rows(state.run_id, state.findings, staged.body_ids), state.carry_from)
+        findings = pd.concat([*state.finding_frames, finding_rows(state.run_id, state.findings, staged.body_ids)],
+                             ignore_index=True)
+        state.finding_frames = []
+        db.finish_run(staged.con, run, findings, state.carry_from)
     finally:
         staged.con.close()
     db.refresh_snapshot(settings.db)

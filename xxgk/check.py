@@ -49,13 +49,13 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
                     register: list[Body] | None = None, today: date | None = None,
                     years: Iterable[int] | None = None, matches: dict[str, Match] | None = None,
                     judged: Sequence[bool] | None = None, common: Collection | None = None,
-                    filed: list[Facts] | None = None) -> CheckResult:
+                    filed: list[Facts] | None = None, missing: bool = True) -> CheckResult:
     """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
     were computed already, e.g. by the parser workers. ``own_facts`` is completed in place; ``matches``
     (report id → match to the register) when the caller has them already. An incremental run passes a
     batch of which only the ``judged`` reports get findings (the others are what they read: see
     ``rules.cross.add_cross_facts`` for ``common``), and ``filed``: body id and year of every report of the
-    run, from which REG-MISSING is decided."""
+    run, from which REG-MISSING is decided (``missing=False``: not here, the caller decides it once)."""
     rules = list(catalogue().values())
     facts = batch_facts(reports, register, own_facts, matches, judged, common)
     chosen = [i for i in range(len(facts)) if judged is None or judged[i]]
@@ -63,8 +63,7 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
     checked = tuple(Checked(reports[i], tuple(judge(rule, facts[i], reports[i], fails) for rule in rules))
                     for i in chosen)
     filed = filed if filed is not None else facts
-    missing = missing_of(register, filed, years, today)
-    return CheckResult(checked, docs, missing)
+    return CheckResult(checked, docs, missing_of(register, filed, years, today) if missing else ())
 
 
 def missing_of(register: list[Body] | None, filed: list[Facts], years: Iterable[int] | None = None,

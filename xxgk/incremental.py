@@ -37,15 +37,27 @@ if TYPE_CHECKING:
     from xxgk.settings import RunSettings
 
 
+BATCH = 10_000  # reports judged in one batch; a run judging more judges them in batches of BATCH // 2
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Reports validated together, in the run's order: those ``judged`` and those they read."""
+
+    ids: list[str]
+    judged: frozenset[str]
+    common: set[tuple[int | None, int, int]] | None = None
+
+
 @dataclass
 class Judging:
-    """What a run validates: a batch of reports in the run's order, of which ``judged`` ones get findings
-    (the others are read only); ``filed``: body id and year of every report of the run (REG-MISSING)."""
+    """What a run validates: batches of reports (``materialise`` gives their reports and facts, parsed now
+    or stored); ``filed``: body id and year of every report of the run (REG-MISSING)."""
 
-    reports: list[Report] = field(default_factory=list)
-    facts: list[Facts] = field(default_factory=list)
-    judged: list[bool] = field(default_factory=list)
-    common: set[tuple[int | None, int, int]] | None = None
+    batches: list[Batch] = field(default_factory=list)
+    sources: dict[str, tuple[Report, Facts] | bytes] = field(default_factory=dict)  # parsed, or stored facts
+    blobs: dict[str, bytes] = field(default_factory=dict)  # the stored form of every report of a batch
+    paths: dict[str, str] = field(default_factory=dict)
     filed: list[Facts] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     carried: list[str] = field(default_factory=list)
@@ -55,7 +67,17 @@ class Judging:
 
     @property
     def n_judged(self) -> int:
-        return sum(self.judged)
+        return sum(len(b.judged) for b in self.batches)
+
+    def materialise(self, batch: Batch) -> tuple[list[Report], list[Facts], list[bool]]:
+        """The batch's reports and facts (decoded from their stored form, unless this is the run's only
+        batch and the report was parsed by it: its facts are in memory already)."""
+        pairs = []
+        for rid in batch.ids:
+            parsed = self.sources.get(rid)
+            pairs.append(parsed if parsed is not None and len(self.batches) == 1
+                         else facts_store.decode(self.blobs[rid], self.paths[rid]))
+        return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
 
 
 class _Named(NamedTuple):
@@ -81,19 +103,20 @@ class _Index:
 
 
 def plan_judging(settings: "RunSettings", plan: "RunPlan", parsed: list[Report], parsed_facts: list[Facts],
-                 sentences: pd.DataFrame, signature: str) -> Judging:
+                 parsed_blobs: list[bytes | None], sentences: pd.DataFrame, signature: str) -> Judging:
     """The batch a run validates, and the reports whose findings it carries (see the module's text)."""
     from warehouse import db
 
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
-        return _plan(con, settings, plan, parsed, parsed_facts, sentences, signature)
+        return _plan(con, settings, plan, parsed, parsed_facts, parsed_blobs, sentences, signature)
     finally:
         con.close()
 
 
 def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPlan", parsed: list[Report],
-          parsed_facts: list[Facts], sentences: pd.DataFrame, signature: str) -> Judging:
+          parsed_facts: list[Facts], parsed_blobs: list[bytes | None], sentences: pd.DataFrame,
+          signature: str) -> Judging:
     fresh = {r.report_id: (r, f) for r, f in zip(parsed, parsed_facts)}
     paths = dict(plan.present)
     for r in parsed:
@@ -106,7 +129,16 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
         judged = list(index.order)
     else:
         judged = _affected(con, index, stored, settings, set(previous.present), fresh, sentences)
-    judging = _batch(con, index, judged, paths, fresh, sentences, everything)
+    judging = Judging(_batches(con, index, judged, sentences, everything), everything=everything)
+    needed = {rid for b in judging.batches for rid in b.ids}
+    judging.paths = {rid: paths[rid] for rid in needed}
+    judging.blobs = {r.report_id: blob for r, blob in zip(parsed, parsed_blobs) if r.report_id in needed and blob}
+    judging.blobs.update(facts_store.read_blobs(con, needed - set(judging.blobs)))
+    lacking = needed - set(judging.blobs)
+    if lacking:
+        raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
+    if len(judging.batches) == 1:  # kept as parsed (a large run keeps them slim: decoded per batch)
+        judging.sources = {rid: fresh[rid] for rid in needed if rid in fresh and "text.s1" in fresh[rid][1]}
     judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
     judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
@@ -214,24 +246,24 @@ def _ids(ids) -> pd.DataFrame:  # noqa: ANN001 - any iterable of report ids
     return pd.DataFrame({"report_id": list(ids)}, dtype="string")
 
 
-def _batch(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], paths: dict[str, str], fresh: dict,
-           sentences: pd.DataFrame, everything: bool) -> Judging:
-    """The judged reports and what they read (the previous year of the same body, the reports sharing a
-    sentence), in the run's order, with their facts (parsed now, else stored)."""
-    wanted, common = set(judged), None
-    if not everything and judged:
-        by_body_year = index.by_body_year()
-        for rid in judged:
+def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], sentences: pd.DataFrame,
+             everything: bool) -> list[Batch]:
+    """The judged reports in batches of bounded size, each with what its reports read (the same body's
+    previous year, the reports sharing a sentence that is not boilerplate), in the run's order. A run that
+    judges every report, and no more than ``BATCH``, judges them in one batch that reads nothing else."""
+    if not judged:
+        return []
+    if everything and len(judged) <= BATCH:
+        return [Batch(judged, frozenset(judged))]
+    size = BATCH if len(judged) <= BATCH else BATCH // 2
+    by_body_year = index.by_body_year()
+    batches = []
+    for start in range(0, len(judged), size):
+        part = judged[start:start + size]
+        wanted = set(part)
+        for rid in part:
             if index.keys[rid] and index.years[rid]:
                 wanted.update(by_body_year.get((index.keys[rid], int(index.years[rid]) - 1), ()))
-        readers, common = _readers_of(con, index, judged, sentences)
-        wanted |= readers
-    ordered = sorted(wanted, key=index.order.__getitem__)
-    loaded = facts_store.read(con, {rid: paths[rid] for rid in ordered if rid not in fresh})
-    lacking = [rid for rid in ordered if rid not in fresh and rid not in loaded]
-    if lacking:
-        raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {lacking[0][:12]}），请重新运行")
-    pairs = [fresh.get(rid) or loaded[rid] for rid in ordered]
-    chosen = set(judged)
-    return Judging([r for r, _ in pairs], [f for _, f in pairs], [rid in chosen for rid in ordered], common,
-                   everything=everything)
+        readers, common = _readers_of(con, index, part, sentences)
+        batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common))
+    return batches

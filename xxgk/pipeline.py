@@ -214,6 +214,17 @@ def describe(report: Report) -> Described:
     return Described(replace(report, cells={}), facts, report_cell_rows(report), stored=facts_store.encode(facts, report))
 
 
+SLIM_FACTS = ("report_id", "body", "year", "published_on", "sents.s1", "sents.s5")
+
+
+def slim(described: list[Described]) -> list[Described]:
+    """A chunk's reports as a large run keeps them until they are judged (in batches, their facts decoded
+    from ``stored`` then): the report without its section texts, the facts the load and the planning read.
+    What stays per report is a few kB whatever the size of the run."""
+    return [replace(d, report=replace(d.report, preface="", sections=tuple(replace(s, text="") for s in d.report.sections)),
+                    facts={k: d.facts[k] for k in SLIM_FACTS if k in d.facts}) for d in described]
+
+
 def staging_dir(raw_root: Path) -> Path:
     """Where parser workers leave the cell rows of their chunks for the load (beside the raw archive)."""
     return Path(raw_root).parent / "staging"
@@ -350,16 +361,27 @@ def _chunk_key(paths: list, args: tuple) -> tuple:
     return tuple(map(str, paths)), tuple(map(str, args))
 
 
-def map_pooled(fn: Callable, items: list, *args: object) -> list:
-    """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect)."""
+def map_pooled(fn: Callable, items: list, *args: object, keep: Callable[[list], list] | None = None) -> list:
+    """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect); ``keep``:
+    what to keep of each chunk's results (applied as each chunk is collected, so that a large run never
+    holds every chunk's full results at once)."""
+    keep = keep or _all
     if os.environ.get("XXGK_PARSE_WORKERS") == "0" or len(items) <= CHUNK:
-        return run_pooled(fn, items, *args) if items else []
+        return [out for part in chunks(items, CHUNK) for out in keep(run_pooled(fn, part, *args))]
     try:
-        futures = [process_pool().submit(fn, part, *args) for part in chunks(items, CHUNK)]
-        return [out for future in futures for out in future.result()]
+        futures: list[Future | None] = [process_pool().submit(fn, part, *args) for part in chunks(items, CHUNK)]
+        kept = []
+        for i, future in enumerate(futures):
+            kept += keep(future.result())
+            futures[i] = None  # its results are kept (or dropped) now
+        return kept
     except BrokenProcessPool:
         shutdown_pool()
-        return [out for part in chunks(items, CHUNK) for out in fn(part, *args)]
+        return [out for part in chunks(items, CHUNK) for out in keep(fn(part, *args))]
+
+
+def _all(results: list) -> list:
+    return results
 
 
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:

@@ -45,7 +45,8 @@ class RunState:
     carried: list[str] = field(default_factory=list)
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # REG-MISSING (the judged reports': finding_frames)
+    finding_frames: list[Any] = field(default_factory=list)  # pandas frames of warehouse rows, per batch
     docs_index: Path | None = None
     staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
     timings: dict[str, float] = field(default_factory=dict)
@@ -72,8 +73,10 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.ignored = found.ignored
     plan = store.plan_run(settings.db, state.sources, pipeline.parser_version(), settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
-    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
-    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
+    keep = pipeline.slim if len(new_paths) + len(plan.to_reparse) > incremental.BATCH else None
+    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root, keep=keep)
+    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root,
+                            keep=keep)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
     state.stored = [d.stored for d in described]
@@ -86,7 +89,8 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     signature = settings.signature(pipeline.catalogue_version())
-    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.sentences, signature)
+    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored,
+                                             state.sentences, signature)
     state.carried, state.carry_from = state.judging.carried, plan.carry_from
     state.timings["plan"] = time.perf_counter() - t1
 
@@ -161,23 +165,30 @@ def _import(names: list[str]) -> None:
 
 
 def validate(settings: RunSettings, state: RunState) -> None:
-    """The rules over the reports the run judges (GX: one validation per suite, Data Docs into the run
-    folder), reading the others they need; REG-MISSING over every report of the run."""
+    """The rules over the reports the run judges, batch by batch (GX: one validation per suite and batch,
+    Data Docs into the run folder), reading the others they need; REG-MISSING over every report of the
+    run. Each batch's findings are kept as warehouse rows (a few hundred bytes each, not objects)."""
+    from warehouse.db import _refuse_duplicate_findings
+    from warehouse.rows import finding_rows
     from xxgk.check import check_described, missing_of
 
     t0 = time.perf_counter()
     judging = state.judging
     register = settings.bodies if settings.register else None
     years = settings.years or judging.years
-    if judging.n_judged:
-        result = check_described(judging.reports, judging.facts, settings.run_dir(state.run_id), settings.engine,
-                                 register, years=years, matches=settings.matches(judging.reports),
-                                 judged=judging.judged, common=judging.common, filed=judging.filed)
-        state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
-        state.docs_index = result.docs_index
-        release_bulky_facts(judging.facts)
-    else:  # nothing any change can reach: only the registered bodies' missing years are decided again
-        state.findings = list(missing_of(register, judging.filed, years))
+    state.finding_frames = []
+    for batch in judging.batches:
+        reports, facts, judged = judging.materialise(batch)
+        result = check_described(reports, facts, settings.run_dir(state.run_id), settings.engine, register,
+                                 years=years, matches=settings.matches(reports), judged=judged,
+                                 common=batch.common, missing=False)
+        rows = finding_rows(state.run_id, [f for c in result.checked for f in c.findings], {})
+        _refuse_duplicate_findings(rows)
+        state.finding_frames.append(rows)
+        state.docs_index = result.docs_index or state.docs_index
+        release_bulky_facts(facts)
+        del reports, facts, result
+    state.findings = list(missing_of(register, judging.filed, years))
     state.timings["validate"] = time.perf_counter() - t0
 
 
@@ -253,13 +264,13 @@ def outcome(state: RunState, summarised: dict, settings: RunSettings | None = No
             **accounted, **summarised}
 
 
-def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
+def map_in_pool(fn: Callable, items: list, label: str, *args: object, keep: Callable | None = None) -> list:
     """Chunks of ``items`` through ``fn`` (plain Python, no Prefect): parsing in the parser pool, hashing
     in threads of this process (sha256 releases the GIL; no process start is worth it)."""
     if fn is pipeline.hash_chunk:
         with ThreadPoolExecutor(max_workers=4) as threads:
             return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.HASH_CHUNK)) for out in part]
-    return pipeline.map_pooled(fn, items, *args)
+    return pipeline.map_pooled(fn, items, *args, keep=keep)
 
 
 def run_plain(settings: RunSettings) -> dict:
