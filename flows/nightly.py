@@ -26,6 +26,13 @@ __all__ = ["RunState", "begin_load", "ingest", "load", "nightly", "run_local", "
 _STATES: dict[str, RunState] = {}  # a run's in-memory state, handed between stages by run id
 
 
+def _state(run_id: str) -> RunState:
+    """The run's state. Flows and tasks reach it through this function, never by naming ``_STATES``: a flow
+    whose function is shipped to a Dask worker (pickled by value) would otherwise take the whole state
+    along, and its open warehouse connection cannot travel."""
+    return _STATES[run_id]
+
+
 # ---------------------------------------------------------------- tasks
 
 
@@ -86,35 +93,50 @@ def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
 @flow(name="ingest", validate_parameters=False)
 def ingest(settings: RunSettings, run_id: str, distributed: bool = False) -> None:
     """Discover report files, hash them, parse (in chunks) those not yet in the warehouse."""
-    state = _STATES[run_id]
+    state = _state(run_id)
     stages.ingest(settings, state, _map_tasks(settings, distributed))
     get_run_logger().info("ingest: %d files, %d parsed, %d unchanged", len(state.sources) + len(state.unreadable),
                           len(state.reports), len(state.carried))
 
 
+@task(name="judge batch", retries=1, cache_policy=NO_CACHE)
+def judge_batch(settings: RunSettings, run_id: str, shipped, number: int) -> tuple:  # noqa: ANN001
+    """One batch of reports judged where the task runs (a worker of the Dask cluster): its findings as
+    warehouse rows, and where its Data Docs are."""
+    return stages.judge_shipped(settings, run_id, shipped, number)
+
+
 @flow(name="validate", validate_parameters=False)
-def validate(settings: RunSettings, run_id: str) -> None:
-    """All rules over the whole batch: one GX validation per suite, Data Docs into the run folder."""
-    stages.validate(settings, _STATES[run_id])
+def validate(settings: RunSettings, run_id: str, distributed: bool = False) -> None:
+    """The rules over the reports the run judges, batch by batch: one GX validation per suite and batch,
+    Data Docs into the run folder. On a Dask cluster (``distributed``) the batches are judged side by side
+    on its workers, when there are several."""
+    stages.validate(settings, _state(run_id), _map_batches if distributed else None)
+
+
+def _map_batches(fn, settings: RunSettings, run_id: str, shipped: list) -> list:  # noqa: ANN001
+    """The batches as ``judge batch`` tasks (on the flow's task runner), results in order."""
+    futures = [judge_batch.submit(settings, run_id, batch, number) for number, batch in enumerate(shipped, start=1)]
+    return [future.result() for future in futures]
 
 
 @task(name="write reports and cells", cache_policy=NO_CACHE)
 def begin_load(settings: RunSettings, run_id: str) -> None:
     """While validation runs: the run's new reports and cells, in the load's transaction (left open)."""
-    stages.begin_load(settings, _STATES[run_id])
+    stages.begin_load(settings, _state(run_id))
 
 
 @task(name="load warehouse", cache_policy=NO_CACHE)
 def load(settings: RunSettings, run_id: str, flow_run_id: str | None) -> None:
     """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
-    stages.load(settings, _STATES[run_id], flow_run_id)
+    stages.load(settings, _state(run_id), flow_run_id)
 
 
 @flow(name="summary", validate_parameters=False)
 def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
     """Flag non-compliant bodies: the audit list as CSV and XLSX with Chinese headers, its top rows, the
     report site and the 整改通知 drafts."""
-    return stages.summary(settings, _STATES[run_id], top)
+    return stages.summary(settings, _state(run_id), top)
 
 
 @flow(name="nightly", validate_parameters=False)
@@ -226,7 +248,9 @@ def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
                 ingest(settings, state.run_id)
             begun = begin_load.submit(settings, state.run_id)
             try:
-                if state.judging.n_judged:
+                if state.judging.n_judged and dask and len(state.judging.batches) > 1:
+                    validate.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)
+                elif state.judging.n_judged:
                     validate(settings, state.run_id)
                 else:
                     _nothing_to_validate(settings, state)

@@ -69,6 +69,10 @@ class Judging:
     def n_judged(self) -> int:
         return sum(len(b.judged) for b in self.batches)
 
+    def shipped(self, batch: Batch) -> "Shipped":
+        """The batch as it travels to a worker of a cluster (stored facts, decoded there)."""
+        return Shipped(batch, {rid: self.blobs[rid] for rid in batch.ids}, {rid: self.paths[rid] for rid in batch.ids})
+
     def materialise(self, batch: Batch) -> tuple[list[Report], list[Facts], list[bool]]:
         """The batch's reports and facts (decoded from their stored form, unless this is the run's only
         batch and the report was parsed by it: its facts are in memory already)."""
@@ -78,6 +82,19 @@ class Judging:
             pairs.append(parsed if parsed is not None and len(self.batches) == 1
                          else facts_store.decode(self.blobs[rid], self.paths[rid]))
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A batch with the stored form of its reports' facts: all a worker elsewhere needs to judge it."""
+
+    batch: Batch
+    blobs: dict[str, bytes]
+    paths: dict[str, str]
+
+    def materialise(self) -> tuple[list[Report], list[Facts], list[bool]]:
+        pairs = [facts_store.decode(self.blobs[rid], self.paths[rid]) for rid in self.batch.ids]
+        return [r for r, _ in pairs], [f for _, f in pairs], [rid in self.batch.judged for rid in self.batch.ids]
 
 
 class _Named(NamedTuple):

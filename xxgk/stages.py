@@ -164,32 +164,50 @@ def _import(names: list[str]) -> None:
             pass
 
 
-def validate(settings: RunSettings, state: RunState) -> None:
+def validate(settings: RunSettings, state: RunState, map_batches: Callable | None = None) -> None:
     """The rules over the reports the run judges, batch by batch (GX: one validation per suite and batch,
     Data Docs into the run folder), reading the others they need; REG-MISSING over every report of the
-    run. Each batch's findings are kept as warehouse rows (a few hundred bytes each, not objects)."""
-    from warehouse.db import _refuse_duplicate_findings
-    from warehouse.rows import finding_rows
-    from xxgk.check import check_described, missing_of
+    run. Each batch's findings are kept as warehouse rows (a few hundred bytes each, not objects).
+    ``map_batches(judge_shipped, settings, run_id, shipped batches)``: judge the batches elsewhere (on a
+    Dask cluster), when there are several; each then has its own GX folder in the run folder."""
+    from xxgk.check import missing_of
 
     t0 = time.perf_counter()
     judging = state.judging
-    register = settings.bodies if settings.register else None
     years = settings.years or judging.years
-    state.finding_frames = []
-    for batch in judging.batches:
-        reports, facts, judged = judging.materialise(batch)
-        result = check_described(reports, facts, settings.run_dir(state.run_id), settings.engine, register,
-                                 years=years, matches=settings.matches(reports), judged=judged,
-                                 common=batch.common, missing=False)
-        rows = finding_rows(state.run_id, [f for c in result.checked for f in c.findings], {})
-        _refuse_duplicate_findings(rows)
-        state.finding_frames.append(rows)
-        state.docs_index = result.docs_index or state.docs_index
-        release_bulky_facts(facts)
-        del reports, facts, result
+    if map_batches is not None and len(judging.batches) > 1:
+        judged = map_batches(judge_shipped, settings, state.run_id, [judging.shipped(b) for b in judging.batches])
+    else:
+        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common) for b in judging.batches]
+    state.finding_frames = [rows for rows, _ in judged]
+    state.docs_index = next((Path(docs) for _, docs in judged if docs), None)
+    register = settings.bodies if settings.register else None
     state.findings = list(missing_of(register, judging.filed, years))
     state.timings["validate"] = time.perf_counter() - t0
+
+
+def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
+                common: Any, run_dir: Path | None = None) -> tuple[Any, str | None]:
+    """One batch's findings, as warehouse rows, and its Data Docs index (if built)."""
+    from warehouse.db import _refuse_duplicate_findings
+    from warehouse.rows import finding_rows
+    from xxgk.check import check_described
+
+    register = settings.bodies if settings.register else None
+    result = check_described(reports, facts, run_dir or settings.run_dir(run_id), settings.engine, register,
+                             matches=settings.matches(reports), judged=judged, common=common, missing=False)
+    rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
+    _refuse_duplicate_findings(rows)
+    release_bulky_facts(facts)
+    return rows, str(result.docs_index) if result.docs_index else None
+
+
+def judge_shipped(settings: RunSettings, run_id: str, shipped: Any, number: int) -> tuple[Any, str | None]:
+    """``judge_batch`` of a batch shipped to a worker of a cluster (``incremental.Shipped``), with GX in a
+    folder of its own (``batch-<number>`` in the run folder: the workers validate side by side)."""
+    reports, facts, judged = shipped.materialise()
+    run_dir = settings.run_dir(run_id) / f"batch-{number:03d}"
+    return judge_batch(settings, run_id, reports, facts, judged, shipped.batch.common, run_dir)
 
 
 BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", "sents.s1", "sents.s5", WHERE)
