@@ -43,20 +43,21 @@ def hash_chunk(paths: list) -> list:
 
 
 @task(name="parse reports", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def parse_chunk(paths: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
-    """Parse one chunk of files (with each report's own facts): in a worker of the run's parser pool, or
-    right here when the task itself runs on a Dask worker (``pooled=False``)."""
-    return _run(pipeline.describe_chunk, paths, raw_root, pooled)
+def parse_chunk(paths: list, raw_root, thin: bool = False, pooled: bool = True) -> list:  # noqa: ANN001
+    """Parse one chunk of files (with each report's own facts; ``thin``: only what a large run keeps): in
+    a worker of the run's parser pool, or right here when the task itself runs on a Dask worker
+    (``pooled=False``)."""
+    return _run(pipeline.describe_chunk, paths, raw_root, thin, pooled)
 
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
-def reparse_chunk(items: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
+def reparse_chunk(items: list, raw_root, thin: bool = False, pooled: bool = True) -> list:  # noqa: ANN001
     """Re-read one chunk of stored reports from the raw archive (read by another parser version)."""
-    return _run(pipeline.describe_archived_chunk, items, raw_root, pooled)
+    return _run(pipeline.describe_archived_chunk, items, raw_root, thin, pooled)
 
 
-def _run(fn: Callable, items: list, raw_root, pooled: bool) -> list:  # noqa: ANN001
-    return pipeline.run_pooled(fn, items, raw_root) if pooled else fn(items, raw_root)
+def _run(fn: Callable, items: list, raw_root, thin: bool, pooled: bool) -> list:  # noqa: ANN001
+    return pipeline.run_pooled(fn, items, raw_root, thin) if pooled else fn(items, raw_root, thin)
 
 
 _TASKS = {pipeline.hash_chunk: hash_chunk, pipeline.describe_chunk: parse_chunk,
@@ -70,19 +71,15 @@ def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
     a third of the time of hashing 10,000 files); not on Dask, where the chunk is shipped to a worker anyway."""
     progress = settings.progress()
 
-    def map_chunks(fn: Callable, items: list, label: str, *args: object, keep: Callable | None = None) -> list:
+    def map_chunks(fn: Callable, items: list, label: str, *args: object) -> list:
         extra = (not distributed,) if fn is not pipeline.hash_chunk else ()
         size = pipeline.HASH_CHUNK if fn is pipeline.hash_chunk else pipeline.CHUNK
         wrap = quote if not distributed else list  # Prefect's Dask runner hands a quote over still wrapped
         futures = [_TASKS[fn].submit(wrap(chunk), *args, *extra) for chunk in pipeline.chunks(items, size)]
-        position = {id(future): i for i, future in enumerate(futures)}
-        kept: list[list | None] = [None] * len(futures)
-        for done, future in enumerate(as_completed(futures), start=1):
-            kept[position[id(future)]] = keep(future.result()) if keep else future.result()
+        for done, _ in enumerate(as_completed(futures), start=1):
             if progress:
                 progress(label, min(done * size, len(items)), len(items))
-        futures.clear()  # a large run keeps only what ``keep`` kept of each chunk
-        return [item for part in kept for item in part]
+        return [item for future in futures for item in future.result()]
 
     return map_chunks
 

@@ -134,7 +134,7 @@ def test_head_start_parses_only_what_the_warehouse_lacks(settings: RunSettings, 
     other = settings.inputs[0] / "other.txt"
     other.write_text(SEED.read_text(encoding="utf-8").replace("相城镇", "东湖镇"), encoding="utf-8")
     started: list[list] = []
-    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root: started.append(list(paths)) or 1)
+    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root, thin: started.append(list(paths)) or 1)
     assert stages.head_start(settings) == 1
     assert started == [[other]]
     other.unlink()

@@ -241,14 +241,17 @@ def _staged(described: list[Described], raw_root: Path | None) -> list[Described
     return [replace(d, cell_rows=None, cells_file=str(path)) for d in described]
 
 
-def describe_chunk(paths: list[Path], raw_root: Path | None) -> list[Described]:
-    """Parse a chunk of files and describe each report: the per-report work, done in a worker."""
-    return _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root)
+def describe_chunk(paths: list[Path], raw_root: Path | None, thin: bool = False) -> list[Described]:
+    """Parse a chunk of files and describe each report: the per-report work, done in a worker. ``thin``:
+    send back only what a large run keeps (``slim``)."""
+    described = _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root)
+    return slim(described) if thin else described
 
 
-def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path) -> list[Described]:
+def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path, thin: bool = False) -> list[Described]:
     """``describe_chunk`` for reports re-read from the raw archive (report id, original path)."""
-    return _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items], raw_root)
+    described = _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items], raw_root)
+    return slim(described) if thin else described
 
 
 _POOL = None
@@ -324,14 +327,14 @@ _HEAD_START: dict[tuple, Future] = {}
 _head_start_at: float | None = None  # when the pending head start began (time.time())
 
 
-def head_start(paths: list[Path], raw_root: Path) -> int:
+def head_start(paths: list[Path], raw_root: Path, thin: bool = False) -> int:
     """Begin parsing ``paths`` now, in chunks of ``CHUNK`` (the flow's own chunks), in the parser processes;
     the flow's parse tasks collect the results (``run_pooled``). Returns the number of chunks."""
     global _head_start_at
     _head_start_at = time.time()
     pool = process_pool()
     for part in chunks(paths, CHUNK):
-        _HEAD_START[_chunk_key(part, (raw_root,))] = pool.submit(describe_chunk, part, raw_root)
+        _HEAD_START[_chunk_key(part, (raw_root, thin))] = pool.submit(describe_chunk, part, raw_root, thin)
     return len(_HEAD_START)
 
 
@@ -361,27 +364,16 @@ def _chunk_key(paths: list, args: tuple) -> tuple:
     return tuple(map(str, paths)), tuple(map(str, args))
 
 
-def map_pooled(fn: Callable, items: list, *args: object, keep: Callable[[list], list] | None = None) -> list:
-    """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect); ``keep``:
-    what to keep of each chunk's results (applied as each chunk is collected, so that a large run never
-    holds every chunk's full results at once)."""
-    keep = keep or _all
+def map_pooled(fn: Callable, items: list, *args: object) -> list:
+    """``fn`` over chunks of ``items`` in the pool, results concatenated in order (no Prefect)."""
     if os.environ.get("XXGK_PARSE_WORKERS") == "0" or len(items) <= CHUNK:
-        return [out for part in chunks(items, CHUNK) for out in keep(run_pooled(fn, part, *args))]
+        return run_pooled(fn, items, *args) if items else []
     try:
-        futures: list[Future | None] = [process_pool().submit(fn, part, *args) for part in chunks(items, CHUNK)]
-        kept = []
-        for i, future in enumerate(futures):
-            kept += keep(future.result())
-            futures[i] = None  # its results are kept (or dropped) now
-        return kept
+        futures = [process_pool().submit(fn, part, *args) for part in chunks(items, CHUNK)]
+        return [out for future in futures for out in future.result()]
     except BrokenProcessPool:
         shutdown_pool()
-        return [out for part in chunks(items, CHUNK) for out in keep(fn(part, *args))]
-
-
-def _all(results: list) -> list:
-    return results
+        return [out for part in chunks(items, CHUNK) for out in fn(part, *args)]
 
 
 def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:

@@ -73,10 +73,9 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.ignored = found.ignored
     plan = store.plan_run(settings.db, state.sources, pipeline.parser_version(), settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
-    keep = pipeline.slim if len(new_paths) + len(plan.to_reparse) > incremental.BATCH else None
-    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root, keep=keep)
-    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root,
-                            keep=keep)
+    thin = len(new_paths) + len(plan.to_reparse) > incremental.BATCH  # judged in batches: facts decoded then
+    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root, thin)
+    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root, thin)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
     state.stored = [d.stored for d in described]
@@ -137,8 +136,10 @@ def head_start(settings: RunSettings) -> int:
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
+    from xxgk.incremental import BATCH
+
     paths = _to_parse(new, unreadable)
-    pipeline.head_start(paths, settings.raw_root)
+    pipeline.head_start(paths, settings.raw_root, len(paths) > BATCH)
     return len(paths)
 
 
@@ -282,13 +283,13 @@ def outcome(state: RunState, summarised: dict, settings: RunSettings | None = No
             **accounted, **summarised}
 
 
-def map_in_pool(fn: Callable, items: list, label: str, *args: object, keep: Callable | None = None) -> list:
+def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
     """Chunks of ``items`` through ``fn`` (plain Python, no Prefect): parsing in the parser pool, hashing
     in threads of this process (sha256 releases the GIL; no process start is worth it)."""
     if fn is pipeline.hash_chunk:
         with ThreadPoolExecutor(max_workers=4) as threads:
             return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.HASH_CHUNK)) for out in part]
-    return pipeline.map_pooled(fn, items, *args, keep=keep)
+    return pipeline.map_pooled(fn, items, *args)
 
 
 def run_plain(settings: RunSettings) -> dict:
