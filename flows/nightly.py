@@ -142,8 +142,9 @@ def nightly(inputs: list[str] | None = None, db: str = "warehouse/xxgk.duckdb", 
             years: list[int] | None = None, wait: float = 30.0, dask: str | None = None) -> dict:
     """The nightly run: ingest → validate → load → summary over the report folders ``inputs``.
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
-    ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
-    the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
+    ``dask``: run the ingest tasks (and the validation batches, when the run judges more than one batch)
+    on a Dask cluster — ``"local"`` starts one on this machine, otherwise the scheduler's address
+    (``tcp://host:8786``); the planning, REG-MISSING and the warehouse stay in this process."""
     return run_stages(run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait), dask)
 
 
@@ -228,7 +229,7 @@ def _nothing_to_validate(settings: RunSettings, state: RunState) -> None:
 def run_stages(settings: RunSettings, dask: str | None = None) -> dict:
     """The four stages as subflows (and tasks) of the calling flow. While the validation subflow runs, a task
     writes the run's new reports and cells into the load's transaction (left open; the load task adds the
-    findings and commits, or the run rolls it back). With no new or changed report there is nothing to
+    findings and commits, or the run rolls it back). When no change reaches any report there is nothing to
     validate, and no validation subflow (a flow run costs its API calls). The subflows send no heartbeats
     of their own: they run inside ``nightly``, whose heartbeat already tells the server the run is alive
     (and Prefect's heartbeat thread costs up to a second at the end of every flow run)."""
