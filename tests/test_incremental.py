@@ -93,9 +93,9 @@ def _section(text: str, heading: str) -> tuple[int, int]:
     return start, start + (following.start() if following else len(text) - start)
 
 
-@pytest.mark.parametrize("batch", [incremental.BATCH, 24], ids=["one-batch", "batches-of-12"])
+@pytest.mark.parametrize("batch", [incremental.BATCH, 24], ids=["one-batch", "batches-of-6"])
 def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scratch(city, tmp_path, monkeypatch, batch):
-    """With batches of 12 reports (``BATCH`` 24), every run judges in batches — each batch with what its
+    """With batches of 6 reports (``BATCH`` 24), every run judges in batches — each batch with what its
     reports read — and is still compared with a run from scratch that judges every report in one batch."""
     monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
     night = Night(city, tmp_path, batch, monkeypatch)
