@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from parsing import Report
-from rules.cross import BOILERPLATE_SHARE, body_key
+from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, body_key
 from rules.facts import Facts
 from warehouse import facts_store
 
@@ -199,8 +199,72 @@ def _affected(con: duckdb.DuckDBPyConnection, index: _Index, stored: dict, setti
         if key and year:
             affected.update(by_body_year.get((key, int(year) + 1), ()))
     if came or went:
-        affected.update(_sharing_a_sentence(con, index, previous, came | went, sentences))
+        sharing = _sharing_a_sentence(con, index, previous, came | went, sentences) - affected
+        keys = dict(index.keys)
+        for rid in went:
+            name = stored.get(rid, (None, None))[0]
+            keys[rid] = body_key(name, _body_id(settings, name))
+        affected.update(_peer_changed(con, index, previous, sharing, keys, sentences))
     return [rid for rid in index.order if rid in affected]
+
+
+def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], candidates: set[str],
+                  keys: dict[str, str | None], sentences: pd.DataFrame) -> set[str]:
+    """Of the reports sharing a sentence with a changed one, those whose copying check can come out
+    otherwise: their candidate peers (``rules.cross._best_peer``) computed from the stored sentences as
+    the last run saw them and as this run sees them — the same reports close enough to compare texts
+    with, or (none close) the same best share with the same peers — leave the result as it was."""
+    if not candidates:
+        return set()
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "previous_ids": _ids(previous),
+              "candidate_ids": _ids(candidates)}
+    sql = f"""
+        WITH s AS (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
+                   UNION ALL SELECT report_id, coalesce(year, -1), section, sentence, length FROM fresh_sentences),
+        own AS (SELECT DISTINCT * FROM s WHERE report_id IN (SELECT report_id FROM candidate_ids)),
+        k AS (SELECT DISTINCT y, section, sentence FROM own),
+        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence,
+                     s.report_id IN (SELECT report_id FROM present_ids) AS now,
+                     s.report_id IN (SELECT report_id FROM previous_ids) AS before
+              FROM s JOIN k USING (y, section, sentence)),
+        c AS (SELECT y, section, sentence, count(*) FILTER (WHERE now) AS n_now,
+                     count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL)
+        SELECT 'own', o.report_id, o.y, o.section, o.sentence, o.length, NULL, NULL FROM own o
+        UNION ALL
+        SELECT 'holder', h.report_id, h.y, h.section, h.sentence, NULL, h.now, h.before
+        FROM h JOIN c USING (y, section, sentence)
+        WHERE least(c.n_now, c.n_before) <= {BOILERPLATE_SHARE}"""
+    own: dict[tuple[str, int, int], dict[int, int]] = defaultdict(dict)
+    holders: dict[tuple[int, int, int], list[tuple[str, bool, bool]]] = defaultdict(list)
+    for kind, rid, year, section, sentence, length, now, before in _query(con, frames, sql):
+        if kind == "own":
+            own[(rid, year, section)][sentence] = length
+        else:
+            holders[(year, section, sentence)].append((rid, now, before))
+    return {rid for (rid, year, section), sents in own.items()
+            if _peer_outcome(rid, (year, section), sents, holders, keys, now=True)
+            != _peer_outcome(rid, (year, section), sents, holders, keys, now=False)}
+
+
+def _peer_outcome(rid: str, where: tuple[int, int], sents: dict[int, int], holders: dict,
+                  keys: dict[str, str | None], now: bool) -> tuple:
+    """What ``rules.cross._best_peer`` decides from, for one report and section, with the run's reports
+    (``now``) or the last run's: the reports close enough to compare texts with, else the best share and
+    the reports that have it."""
+    shared: dict[str, int] = defaultdict(int)
+    for sentence, length in sents.items():
+        found = [h for h, n, b in holders.get((*where, sentence), ()) if (n if now else b)]
+        if len(found) > BOILERPLATE_SHARE:
+            continue
+        for other in found:
+            if other != rid and keys.get(other) != keys.get(rid):
+                shared[other] += length
+    total = sum(sents.values()) or 1
+    close = frozenset(j for j, n in shared.items() if n / total >= CANDIDATE_SHARE)
+    if close:
+        return ("close", close)
+    best = max(shared.values(), default=None)
+    return ("best", best, frozenset(j for j, n in shared.items() if n == best))
 
 
 def _sentences_sql() -> str:
