@@ -85,6 +85,8 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.sentences = facts_store.sentences_frame(state.facts)  # before validation frees the texts
     state.new_ids = {s.sha256 for s in plan.to_parse}
     state.reparsed = {rid for rid, _ in plan.to_reparse}
+    if thin:  # a large run: the parser processes (each grown by thousands of reports) leave before judging
+        pipeline.shutdown_pool()
     state.timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     signature = settings.signature(pipeline.catalogue_version())
