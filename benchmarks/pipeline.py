@@ -11,6 +11,13 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   second; peak RSS of the whole process tree (this process, the parser workers, Prefect's server), sampled.
 * **rerun**: the same flow again in the same process with nothing changed (every file skipped by sha256).
 * **dask** (``--dask N``, at the sizes up to N): the flow with its ingest tasks on Prefect's Dask task runner over a local cluster.
+* **nights** (``--nights N``, at the sizes from N up): the warehouse as the cache. A first run over the city
+  with its last 40 reports held back (whole flow, peak RSS), then 20 new reports in a **fresh interpreter**
+  (as ``xxgk run`` runs each night: Prefect's temporary server and the imports included), 20 more in the
+  same process (the server up, as under ``xxgk serve``), then a run with **only the rules changed** (the
+  catalogue's version differs, the parser's does not: every report judged again from its stored facts).
+  Each with its wall seconds, its share of the first run, what it parsed and judged, and its peak RSS.
+* **workers** (``--workers-at N``): the first run at size N with 1 and with 2 parser processes.
 * **bare**: the very same stage functions (``xxgk.stages.run_plain``) with no Prefect and the plain-Python rule
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
@@ -143,6 +150,75 @@ def run_flow(folder: Path, work: Path) -> dict:
             "rerun_parsed": second["n_parsed"], "peak_rss_mb": round(memory.peak_mb, 1), "at_peak": memory.at_peak}
 
 
+HELD_BACK = 40  # reports left out of the first run of ``nights``, added 20 at a time
+
+
+def _link_tree(files: list[Path], source: Path, target: Path) -> None:
+    """Hard links of ``files`` (under ``source``) under ``target``: a copy of the city that costs nothing."""
+    for path in files:
+        linked = target / path.relative_to(source)
+        linked.parent.mkdir(parents=True, exist_ok=True)
+        if not linked.exists():
+            os.link(path, linked)
+
+
+def _night(args: dict) -> dict:
+    from flows.nightly import run_local
+
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        outcome = run_local(**args)
+        wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
+            "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1)}
+
+
+def run_nights(folder: Path, work: Path) -> dict:
+    """First run, 20 new (fresh interpreter), 20 new (same process), rules changed: see the module's text."""
+    from xxgk import offline, pipeline
+
+    offline.apply()
+    source = folder / "reports"
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    first, held = files[:-HELD_BACK], files[-HELD_BACK:]
+    inputs = work / "inputs"
+    _link_tree(first, source, inputs)
+    args = {**_settings_args(folder, work), "inputs": [str(inputs)]}
+    out = {"stored_before": len(first), "first": _night(args)}
+    _link_tree(held[:20], source, inputs)
+    out["new20_fresh"] = _child_night(args, work)
+    _link_tree(held[20:], source, inputs)
+    out["new20_same_process"] = _night(args)
+    pipeline.catalogue_version.cache_clear()
+    changed = pipeline.catalogue_version() + "+benchmark-rules-change"
+    pipeline.catalogue_version = lambda: changed  # what a changed rules/*.yaml does; the parser is the same
+    out["rules_changed"] = _night(args)
+    for name in ("new20_fresh", "new20_same_process", "rules_changed"):
+        out[name]["share_of_first"] = round(out[name]["wall_s"] / out["first"]["wall_s"], 3)
+    out["files"] = len(files)
+    return out
+
+
+def _child_night(args: dict, work: Path) -> dict:
+    """One night in a fresh interpreter (the whole ``xxgk run``: interpreter, imports, Prefect's server)."""
+    cmd = [sys.executable, "-m", "benchmarks.pipeline", "--one", "night", "--corpus", json.dumps(args),
+           "--work", str(work)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"night: {done.stderr[-2000:]}")
+    night = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**night, "in_flow_wall_s": night["wall_s"], "wall_s": round(wall, 2)}
+
+
+def run_one_night(args_json: str) -> dict:
+    from xxgk import offline
+
+    offline.apply()
+    return _night(json.loads(args_json))
+
+
 def run_dask(folder: Path, work: Path) -> dict:
     """The nightly flow with its ingest tasks on Prefect's Dask task runner over a local cluster."""
     from xxgk import offline
@@ -180,11 +256,12 @@ def _rounded(timings: dict) -> dict:
     return {k: round(v, 2) for k, v in timings.items()}
 
 
-def _child(mode: str, n: int, folder: Path) -> dict:
+def _child(mode: str, n: int, folder: Path, **env: str) -> dict:
     """Run one measurement in a fresh interpreter (clean memory figures, cold Prefect and GX)."""
     with tempfile.TemporaryDirectory() as work:
         cmd = [sys.executable, "-m", "benchmarks.pipeline", "--one", mode, "--corpus", str(folder), "--work", work]
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), **env})
         if done.returncode != 0:
             raise RuntimeError(f"{mode} at {n}: {done.stderr[-2000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -221,19 +298,59 @@ def _dicts() -> int:
     return len({r["t"][:3] for r in rows})
 
 
-def measure(n: int, root: Path, dask: bool = False) -> dict:
+def measure(n: int, root: Path, dask: bool = False, nights: bool = False, workers: bool = False,
+            only_nights: bool = False) -> dict:
     folder = corpus(n, root)
     probe = cpu_probe()
+    extra: dict = {}
+    if nights:
+        extra["nights"] = _child("nights", n, folder)
+        extra["cpu_probe_after_nights_s"] = cpu_probe()
+    if workers:
+        extra["workers"] = {k: _child("first", n, folder, XXGK_PARSE_WORKERS=str(k)) for k in (1, 2)}
+    if only_nights:
+        return {"reports": n, "cpu_probe_s": probe, **extra}
     flow = _child("flow", n, folder)
     bare = _child("bare", n, folder)
-    extra = {"dask": _child("dask", n, folder)} if dask else {}
+    if dask:
+        extra["dask"] = _child("dask", n, folder)
     return {"reports": flow["files"], "cpu_probe_s": probe, "flow": flow, "bare": bare, **extra,
             "flow_over_bare": round(flow["wall_s"] / bare["wall_s"], 2),
             "rerun_share_of_first": round(flow["rerun_wall_s"] / flow["wall_s"], 3),
             "reports_per_s": round(flow["files"] / flow["wall_s"], 1)}
 
 
+def nights_table(results: list[dict]) -> str:
+    lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
+             "+20 new, same process s (share) | rules changed s (share; judged) | peak RSS MB of each night | cpu probe"]
+    for r in results:
+        if "nights" not in r:
+            continue
+        n = r["nights"]
+        f, a, b, c = n["first"], n["new20_fresh"], n["new20_same_process"], n["rules_changed"]
+        lines.append(f"{n['stored_before']} | {f['wall_s']} ({f['peak_rss_mb']}) | {a['wall_s']} ({a['share_of_first']:.1%};"
+                     f" {a['in_flow_wall_s']}) | {b['wall_s']} ({b['share_of_first']:.1%}) | {c['wall_s']} "
+                     f"({c['share_of_first']:.1%}; {c['judged']}) | {a['peak_rss_mb']} / {b['peak_rss_mb']} / "
+                     f"{c['peak_rss_mb']} | {_probe_text(r.get('cpu_probe_s'))} then "
+                     f"{_probe_text(r.get('cpu_probe_after_nights_s'))}")
+    for r in results:
+        for k, w in r.get("workers", {}).items():
+            lines.append(f"{r['reports']} reports, first run with {k} parser process(es): {w['wall_s']} s "
+                         f"(parse {w['stages_s'].get('parse')}), peak RSS {w['peak_rss_mb']} MB")
+    return "\n".join(lines)
+
+
+def run_first(folder: Path, work: Path) -> dict:
+    """The first run only (the flow as ``xxgk run`` runs it), e.g. with ``XXGK_PARSE_WORKERS`` set."""
+    from xxgk import offline
+
+    offline.apply()
+    return _night(_settings_args(folder, work))
+
+
 def table(results: list[dict]) -> str:
+    if all("flow" not in r for r in results):
+        return nights_table(results)
     lines = ["reports | flow s | parse | validate | load | summary | rep/s | peak RSS MB | "
              "bare s (parse/rules/load/summary) | flow/bare | rerun s (share) | cpu probe s (loop/alloc)"]
     for r in results:
@@ -272,19 +389,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"))
     parser.add_argument("--dask", type=int, default=0, metavar="N",
                         help="also run the flow on a local Dask cluster at the sizes up to N reports")
-    parser.add_argument("--one", choices=("flow", "bare", "dask"), help=argparse.SUPPRESS)
+    parser.add_argument("--nights", type=int, default=0, metavar="N",
+                        help="also measure the nights (first run, +20 new, rules changed) at the sizes from N up")
+    parser.add_argument("--workers-at", type=int, default=0, metavar="N",
+                        help="also measure the first run at size N with 1 and 2 parser processes")
+    parser.add_argument("--only-nights", action="store_true", help="measure only the nights and workers figures")
+    parser.add_argument("--one", choices=("flow", "bare", "dask", "nights", "night", "first"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one == "night":
+        print(json.dumps(run_one_night(args.corpus)))
+        return 0
     if args.one:
-        run = {"flow": run_flow, "bare": run_bare, "dask": run_dask}[args.one]
+        run = {"flow": run_flow, "bare": run_bare, "dask": run_dask, "nights": run_nights, "first": run_first}[args.one]
         print(json.dumps(run(Path(args.corpus), Path(args.work))))
         return 0
     results = []
     for n in args.reports.split(","):
-        results.append(measure(int(n), Path(args.corpus_root), int(n) <= args.dask))
-        print(table(results[-1:]).splitlines()[1], flush=True)
+        results.append(measure(int(n), Path(args.corpus_root), int(n) <= args.dask,
+                               nights=bool(args.nights) and int(n) >= args.nights, workers=int(n) == args.workers_at,
+                               only_nights=args.only_nights))
+        print(table(results[-1:]).splitlines()[-1], flush=True)
     print(table(results))
+    if any("nights" in r or "workers" in r for r in results) and not args.only_nights:
+        print(nights_table(results))
     Path(args.json).write_text(json.dumps({"machine": machine(), "results": results}, ensure_ascii=False, indent=2))
     print(f"figures: {args.json}")
     return 0

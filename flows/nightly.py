@@ -26,6 +26,13 @@ __all__ = ["RunState", "begin_load", "ingest", "load", "nightly", "run_local", "
 _STATES: dict[str, RunState] = {}  # a run's in-memory state, handed between stages by run id
 
 
+def _state(run_id: str) -> RunState:
+    """The run's state. Flows and tasks reach it through this function, never by naming ``_STATES``: a flow
+    whose function is shipped to a Dask worker (pickled by value) would otherwise take the whole state
+    along, and its open warehouse connection cannot travel."""
+    return _STATES[run_id]
+
+
 # ---------------------------------------------------------------- tasks
 
 
@@ -36,20 +43,21 @@ def hash_chunk(paths: list) -> list:
 
 
 @task(name="parse reports", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def parse_chunk(paths: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
-    """Parse one chunk of files (with each report's own facts): in a worker of the run's parser pool, or
-    right here when the task itself runs on a Dask worker (``pooled=False``)."""
-    return _run(pipeline.describe_chunk, paths, raw_root, pooled)
+def parse_chunk(paths: list, raw_root, thin: bool = False, pooled: bool = True) -> list:  # noqa: ANN001
+    """Parse one chunk of files (with each report's own facts; ``thin``: only what a large run keeps): in
+    a worker of the run's parser pool, or right here when the task itself runs on a Dask worker
+    (``pooled=False``)."""
+    return _run(pipeline.describe_chunk, paths, raw_root, thin, pooled)
 
 
 @task(name="re-parse archived reports", retries=1, cache_policy=NO_CACHE)
-def reparse_chunk(items: list, raw_root, pooled: bool = True) -> list:  # noqa: ANN001
-    """Re-read one chunk of stored reports from the raw archive (the rules changed since they were checked)."""
-    return _run(pipeline.describe_archived_chunk, items, raw_root, pooled)
+def reparse_chunk(items: list, raw_root, thin: bool = False, pooled: bool = True) -> list:  # noqa: ANN001
+    """Re-read one chunk of stored reports from the raw archive (read by another parser version)."""
+    return _run(pipeline.describe_archived_chunk, items, raw_root, thin, pooled)
 
 
-def _run(fn: Callable, items: list, raw_root, pooled: bool) -> list:  # noqa: ANN001
-    return pipeline.run_pooled(fn, items, raw_root) if pooled else fn(items, raw_root)
+def _run(fn: Callable, items: list, raw_root, thin: bool, pooled: bool) -> list:  # noqa: ANN001
+    return pipeline.run_pooled(fn, items, raw_root, thin) if pooled else fn(items, raw_root, thin)
 
 
 _TASKS = {pipeline.hash_chunk: hash_chunk, pipeline.describe_chunk: parse_chunk,
@@ -82,35 +90,50 @@ def _map_tasks(settings: RunSettings, distributed: bool) -> stages.MapChunks:
 @flow(name="ingest", validate_parameters=False)
 def ingest(settings: RunSettings, run_id: str, distributed: bool = False) -> None:
     """Discover report files, hash them, parse (in chunks) those not yet in the warehouse."""
-    state = _STATES[run_id]
+    state = _state(run_id)
     stages.ingest(settings, state, _map_tasks(settings, distributed))
     get_run_logger().info("ingest: %d files, %d parsed, %d unchanged", len(state.sources) + len(state.unreadable),
                           len(state.reports), len(state.carried))
 
 
+@task(name="judge batch", retries=1, cache_policy=NO_CACHE)
+def judge_batch(settings: RunSettings, run_id: str, shipped, number: int) -> tuple:  # noqa: ANN001
+    """One batch of reports judged where the task runs (a worker of the Dask cluster): its findings as
+    warehouse rows, and where its Data Docs are."""
+    return stages.judge_shipped(settings, run_id, shipped, number)
+
+
 @flow(name="validate", validate_parameters=False)
-def validate(settings: RunSettings, run_id: str) -> None:
-    """All rules over the whole batch: one GX validation per suite, Data Docs into the run folder."""
-    stages.validate(settings, _STATES[run_id])
+def validate(settings: RunSettings, run_id: str, distributed: bool = False) -> None:
+    """The rules over the reports the run judges, batch by batch: one GX validation per suite and batch,
+    Data Docs into the run folder. On a Dask cluster (``distributed``) the batches are judged side by side
+    on its workers, when there are several."""
+    stages.validate(settings, _state(run_id), _map_batches if distributed else None)
+
+
+def _map_batches(fn, settings: RunSettings, run_id: str, shipped: list) -> list:  # noqa: ANN001
+    """The batches as ``judge batch`` tasks (on the flow's task runner), results in order."""
+    futures = [judge_batch.submit(settings, run_id, batch, number) for number, batch in enumerate(shipped, start=1)]
+    return [future.result() for future in futures]
 
 
 @task(name="write reports and cells", cache_policy=NO_CACHE)
 def begin_load(settings: RunSettings, run_id: str) -> None:
     """While validation runs: the run's new reports and cells, in the load's transaction (left open)."""
-    stages.begin_load(settings, _STATES[run_id])
+    stages.begin_load(settings, _state(run_id))
 
 
 @task(name="load warehouse", cache_policy=NO_CACHE)
 def load(settings: RunSettings, run_id: str, flow_run_id: str | None) -> None:
     """The one writer: the run, new reports and cells, and this run's findings, in one transaction."""
-    stages.load(settings, _STATES[run_id], flow_run_id)
+    stages.load(settings, _state(run_id), flow_run_id)
 
 
 @flow(name="summary", validate_parameters=False)
 def summary(settings: RunSettings, run_id: str, top: int = 10) -> dict:
     """Flag non-compliant bodies: the audit list as CSV and XLSX with Chinese headers, its top rows, the
     report site and the 整改通知 drafts."""
-    return stages.summary(settings, _STATES[run_id], top)
+    return stages.summary(settings, _state(run_id), top)
 
 
 @flow(name="nightly", validate_parameters=False)
@@ -122,8 +145,9 @@ def nightly(inputs: list[str] | None = None, db: str | None = None, register: st
     the reports harvested beside the warehouse (``<db dir>/harvested``). ``harvest``: first fetch the
     register's bodies' reports from their websites (the register's ``source_url`` column).
     Parameters are plain values so that a deployment (``xxgk serve``, ``prefect deploy``) can carry them.
-    ``dask``: run the ingest tasks on a Dask cluster — ``"local"`` starts one on this machine, otherwise
-    the scheduler's address (``tcp://host:8786``); validation and the warehouse stay in this process."""
+    ``dask``: run the ingest tasks (and the validation batches, when the run judges more than one batch)
+    on a Dask cluster — ``"local"`` starts one on this machine, otherwise the scheduler's address
+    (``tcp://host:8786``); the planning, REG-MISSING and the warehouse stay in this process."""
     settings = run_settings(inputs, db, register, docs, out, engine, show_progress, years, wait,
                             allow_shrink=allow_shrink, harvest=harvest)
     return run_stages(settings, dask, harvest=harvest)
@@ -211,8 +235,10 @@ def dask_runner(dask: str):  # noqa: ANN201 - prefect_dask.DaskTaskRunner
     return DaskTaskRunner(address=dask)
 
 
-def _nothing_to_validate(state: RunState) -> None:
-    state.timings["validate"] = 0.0
+def _nothing_to_validate(settings: RunSettings, state: RunState) -> None:
+    """No report any change can reach: no validation subflow (a flow run costs its API calls); only the
+    registered bodies' missing years are decided again, in plain Python."""
+    stages.validate(settings, state)
     get_run_logger().info("validate: no new or changed report%s", f"; the findings of run {state.carry_from} carry "
                           "over unchanged" if state.carry_from else "")
 
@@ -220,7 +246,7 @@ def _nothing_to_validate(state: RunState) -> None:
 def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = False) -> dict:
     """The four stages as subflows (and tasks) of the calling flow. While the validation subflow runs, a task
     writes the run's new reports and cells into the load's transaction (left open; the load task adds the
-    findings and commits, or the run rolls it back). With no new or changed report there is nothing to
+    findings and commits, or the run rolls it back). When no change reaches any report there is nothing to
     validate, and no validation subflow (a flow run costs its API calls). The subflows send no heartbeats
     of their own: they run inside ``nightly``, whose heartbeat already tells the server the run is alive
     (and Prefect's heartbeat thread costs up to a second at the end of every flow run)."""
@@ -240,10 +266,12 @@ def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = F
                 ingest(settings, state.run_id)
             begun = begin_load.submit(settings, state.run_id)
             try:
-                if state.reports:
+                if state.judging.n_judged and dask and len(state.judging.batches) > 1:
+                    validate.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)
+                elif state.judging.n_judged:
                     validate(settings, state.run_id)
                 else:
-                    _nothing_to_validate(state)
+                    _nothing_to_validate(settings, state)
             finally:
                 begun.wait()
             begun.result()

@@ -18,6 +18,19 @@ def test_threads_share_one_parser_pool() -> None:
         pipeline.shutdown_pool()
 
 
+def test_a_thin_chunk_sends_back_what_a_large_run_keeps_and_the_facts_as_stored(tmp_path) -> None:
+    from conftest import REPO
+    from warehouse import facts_store
+
+    seed = REPO / "examples" / "2020_xiangcheng_zhen.txt"
+    [full] = pipeline.describe_chunk([seed], tmp_path / "raw")
+    [thin] = pipeline.describe_chunk([seed], tmp_path / "raw", True)
+    assert set(thin.facts) <= set(pipeline.SLIM_FACTS) and thin.facts["year"] == full.facts["year"]
+    assert all(s.text == "" for s in thin.report.sections) and thin.report.sections
+    _, stored = facts_store.decode(thin.stored, str(seed))
+    assert stored == {k: v for k, v in full.facts.items() if not k.startswith(facts_store.NOT_STORED)}
+
+
 def test_described_report_travels_without_cells_but_keeps_where_they_were_printed(tmp_path) -> None:
     from conftest import REPO
 
@@ -60,10 +73,10 @@ def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monk
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
     try:
         assert pipeline.head_start(paths, raw) == 1
-        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw)
+        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert [d.report.file for d in described] == [str(p) for p in paths]
         assert len(pool.submitted) == 1, "the flow's task collected the head start's result"
-        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw)
+        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert len(pool.submitted) == 2, "collected once: a retry of the task parses again"
     finally:
         pipeline.drop_head_start()

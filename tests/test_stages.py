@@ -50,17 +50,37 @@ def test_a_rerun_with_nothing_changed_carries_every_finding_over(settings: RunSe
     assert _counts(settings)["findings"] == 2 * first_findings(settings)
 
 
-def test_a_rerun_after_the_rules_changed_reads_every_report_again(settings, monkeypatch) -> None:
-    """New rules: every stored report is re-read from the raw archive (its cells staged again by the
-    parser) and checked again; nothing is stored twice."""
+def test_a_rerun_after_the_rules_changed_judges_every_report_again_from_stored_facts(settings, monkeypatch) -> None:
+    """New rules: every stored report is checked again from its stored facts, not parsed again; nothing is
+    stored twice."""
     from xxgk import pipeline
 
     first = stages.run_plain(settings)
     monkeypatch.setattr(pipeline, "catalogue_version", lambda: "rules-changed")
     again = stages.run_plain(settings)
     counts = _counts(settings)
-    assert again["n_parsed"] == first["n_parsed"] == 1 and again["n_carried"] == 0
+    assert first["n_parsed"] == 1 and again["n_parsed"] == 0
+    assert again["n_judged"] == 1 and again["n_carried"] == 0
     assert counts["reports"] == 1 and counts["runs"] == 2 and counts["findings"] == 2 * first_findings(settings)
+
+
+def test_a_new_parser_parses_stored_reports_again_from_the_archive(settings, monkeypatch) -> None:
+    """Another parser version: the stored reports are read again from the raw archive, their rows, cells
+    and facts replaced (not doubled), and judged again."""
+    from xxgk import pipeline
+
+    stages.run_plain(settings)
+    cells_before = _counts(settings)["cells"]
+    monkeypatch.setattr(pipeline, "parser_version", lambda: "parser-changed")
+    again = stages.run_plain(settings)
+    counts = _counts(settings)
+    assert again["n_parsed"] == 1 and again["n_judged"] == 1 and again["n_carried"] == 0
+    assert counts["reports"] == 1 and counts["cells"] == cells_before
+    con = duckdb.connect(str(settings.db), read_only=True)
+    try:
+        assert con.execute("SELECT list(parser_version) FROM report_facts").fetchall()[0][0] == ["parser-changed"]
+    finally:
+        con.close()
 
 
 def first_findings(settings: RunSettings) -> int:
@@ -114,7 +134,7 @@ def test_head_start_parses_only_what_the_warehouse_lacks(settings: RunSettings, 
     other = settings.inputs[0] / "other.txt"
     other.write_text(SEED.read_text(encoding="utf-8").replace("相城镇", "东湖镇"), encoding="utf-8")
     started: list[list] = []
-    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root: started.append(list(paths)) or 1)
+    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root, thin: started.append(list(paths)) or 1)
     assert stages.head_start(settings) == 1
     assert started == [[other]]
     other.unlink()

@@ -21,34 +21,56 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class PreviousRun:
+    """The latest completed run: what its findings depend on besides the reports (``signature``), and the
+    reports it judged or carried (``present``)."""
+
+    run_id: str
+    signature: str
+    present: frozenset[str]
+
+
+@dataclass(frozen=True)
 class RunPlan:
-    """Which files to parse, which stored reports to re-parse, whose findings carry over unchanged."""
+    """Which files to parse (new bytes), which stored reports to parse again from the raw archive (read by
+    another parser version, or stored before facts were kept), and every report of the run in the order
+    its files were found (``present``: report id, path)."""
 
     to_parse: list["SourceFile"] = field(default_factory=list)
     to_reparse: list[tuple[str, str]] = field(default_factory=list)
-    carried: list[str] = field(default_factory=list)
-    carry_from: str | None = None
+    present: list[tuple[str, str]] = field(default_factory=list)
+    previous: PreviousRun | None = None
+
+    @property
+    def carry_from(self) -> str | None:
+        return self.previous.run_id if self.previous else None
 
 
-def plan_run(db_path: Path, sources: list["SourceFile"], catalogue: str, wait: float = 30.0) -> RunPlan:
-    """New bytes are parsed; known bytes keep their findings when the rules have not changed since the
-    last run that validated them, and are re-parsed from the raw archive when they have."""
+def plan_run(db_path: Path, sources: list["SourceFile"], parser: str, wait: float = 30.0) -> RunPlan:
+    """New bytes are parsed; known bytes are read from the warehouse (their stored facts), and parsed again
+    from the raw archive only when their facts were read by another parser version (``parser``)."""
+    from warehouse import facts_store
+
     con = db.connect(db_path, wait_seconds=wait)
     try:
         known = db.known_report_ids(con)
-        latest = db.latest_run(con)
-        validated = db.validated_in(con, latest[0]) if latest else set()
+        versions = facts_store.parser_versions(con)
+        previous = _previous_run(con)
     finally:
         con.close()
     unique = _unique(sources)
-    new = _lacking(unique, known)
-    same_rules = latest is not None and latest[1] == catalogue
-    unchanged = same_rules and not new and all(s.sha256 in validated for s in unique)
-    plan = RunPlan(to_parse=new, carry_from=latest[0] if unchanged else None)
-    for source in unique:
-        if source.sha256 in known:  # cross-report rules see the whole batch: re-read unless nothing changed
-            (plan.carried.append(source.sha256) if unchanged else plan.to_reparse.append((source.sha256, str(source.path))))
-    return plan
+    stale = [(s.sha256, str(s.path)) for s in unique if s.sha256 in known and versions.get(s.sha256) != parser]
+    return RunPlan(to_parse=_lacking(unique, known), to_reparse=stale,
+                   present=[(s.sha256, str(s.path)) for s in unique], previous=previous)
+
+
+def _previous_run(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
+    latest = db.latest_run(con)
+    if latest is None:
+        return None
+    present = {row[0] for row in con.execute("SELECT DISTINCT report_id FROM findings WHERE run_id = ? AND NOT "
+                                             "starts_with(report_id, 'missing:')", [latest[0]]).fetchall()}
+    return PreviousRun(latest[0], latest[1], frozenset(present))
 
 
 def _unique(sources: list["SourceFile"]) -> list["SourceFile"]:
@@ -104,29 +126,94 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
         if settings.bodies:
             db.upsert_bodies(con, bodies_frame(settings))
         cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
-        db.begin_run(con, _report_frame(settings, state, matches, body_ids), cells, cell_files=state.cell_files)
+        reports = _report_frame(settings, state, matches, body_ids)
+        db.begin_run(con, reports, cells, cell_files=state.cell_files)
+        with db._rolled_back_on_error(con):  # noqa: SLF001 - the transaction begin_run opened
+            _replace_reparsed(con, state, reports, cells)
+            _store_facts(con, state)
     except BaseException:
         con.close()
         raise
     return StagedLoad(con, body_ids)
 
 
+def _replace_reparsed(con: duckdb.DuckDBPyConnection, state: "RunState", reports: pd.DataFrame,
+                      cells: pd.DataFrame | None) -> None:
+    """Reports parsed again by a new parser version: their row and cells as that parser reads them."""
+    if not state.reparsed:
+        return
+    ids = pd.Series(sorted(state.reparsed), dtype="string")
+    with db._registered(con, "reparsed_ids", pd.DataFrame({"report_id": ids})):  # noqa: SLF001
+        for table in ("cells", "reports"):
+            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM reparsed_ids)")
+    db._insert(con, "reports", reports[reports["report_id"].isin(state.reparsed)])  # noqa: SLF001
+    if state.cell_files:
+        db._insert_cell_files(con, state.cell_files, ids)  # noqa: SLF001
+    elif cells is not None and not cells.empty:
+        db._insert(con, "cells", cells[cells["report_id"].isin(state.reparsed)])  # noqa: SLF001
+
+
+def _store_facts(con: duckdb.DuckDBPyConnection, state: "RunState") -> None:
+    """The parsed reports' own facts and sentences (``report_facts``, ``report_sentences``)."""
+    from warehouse import facts_store
+    from xxgk.pipeline import parser_version
+
+    kept = [(r.report_id, blob) for r, blob in zip(state.reports, state.stored) if blob is not None]
+    frame = facts_store.facts_frame([rid for rid, _ in kept], [blob for _, blob in kept], parser_version())
+    facts_store.write(con, frame.drop_duplicates("report_id"), state.sentences.drop_duplicates(
+        ["report_id", "section", "sentence"]) if state.sentences is not None else facts_store.sentences_frame([]))
+
+
 def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
     """The run's findings and its row, then the commit (``db.finish_run``); the snapshot is refreshed."""
     from xxgk.pipeline import catalogue_version
 
+    judged = state.judging.n_judged if state.judging is not None else len(state.reports)
     run = db.RunRecord(state.run_id, state.started_at, datetime.now(timezone.utc).replace(tzinfo=None),
-                       flow_run_id, len(state.reports) + len(state.carried), len(state.reports),
+                       flow_run_id, judged + len(state.carried), len(state.reports),
                        sum(r.parse_status == "failed" for r in state.reports),
                        str(state.docs_index) if state.docs_index else None,
                        settings.signature(catalogue_version()), files_frame(settings, state),
                        settings.years, str(settings.register) if settings.register else None)
     try:
-        db.finish_run(staged.con, run, finding_rows(state.run_id, state.findings, staged.body_ids),
-                      state.carry_from, state.carried)
+        with db._rolled_back_on_error(staged.con):  # noqa: SLF001 - the transaction begin_run opened
+            carry(staged.con, state.run_id, state.carry_from, state.carried)
+            if state.judging is not None:
+                mark_withdrawn(staged.con, state.run_id, run.finished_at, state.judging.withdrawn,
+                               state.judging.present)
+        findings = pd.concat([*state.finding_frames, finding_rows(state.run_id, state.findings, staged.body_ids)],
+                             ignore_index=True)
+        state.finding_frames = []
+        db.finish_run(staged.con, run, findings, state.carry_from)
     finally:
         staged.con.close()
     db.refresh_snapshot(settings.db)
+
+
+def carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str | None, report_ids: list[str]) -> None:
+    """Copy run ``from_run``'s findings of the reports no change reached into run ``run_id`` (not its
+    REG-MISSING findings: those are decided again by every run)."""
+    if not from_run or not report_ids:
+        return
+    cols = [c for c in db._columns(con, "findings") if c != "run_id"]  # noqa: SLF001
+    with db._registered(con, "carried_ids", pd.DataFrame({"report_id": pd.Series(report_ids, dtype="string")})):  # noqa: SLF001
+        con.execute(f"INSERT INTO findings (run_id, {', '.join(cols)}) SELECT ?, {', '.join('f.' + c for c in cols)} "
+                    "FROM findings f WHERE f.run_id = ? AND f.report_id IN (SELECT report_id FROM carried_ids)",
+                    [run_id, from_run])
+
+
+def mark_withdrawn(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, withdrawn: list[str],
+                   present: list[str]) -> None:
+    """Record the reports of the last run whose files this run no longer found as withdrawn by it, and
+    clear the mark of withdrawn reports whose files are back."""
+    frames = {"withdrawn_ids": pd.DataFrame({"report_id": pd.Series(withdrawn, dtype="string")}),
+              "present_ids": pd.DataFrame({"report_id": pd.Series(present, dtype="string")})}
+    with db._registered(con, "withdrawn_ids", frames["withdrawn_ids"]), \
+            db._registered(con, "present_ids", frames["present_ids"]):  # noqa: SLF001
+        con.execute("UPDATE reports SET withdrawn_at = ?, withdrawn_in_run = ? "
+                    "WHERE report_id IN (SELECT report_id FROM withdrawn_ids) AND withdrawn_at IS NULL", [at, run_id])
+        con.execute("UPDATE reports SET withdrawn_at = NULL, withdrawn_in_run = NULL "
+                    "WHERE withdrawn_at IS NOT NULL AND report_id IN (SELECT report_id FROM present_ids)")
 
 
 def abandon_load(staged: StagedLoad) -> None:

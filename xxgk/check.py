@@ -6,7 +6,7 @@ validation per suite) and builds Data Docs; ``engine="bare"`` decides the same s
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -48,29 +48,49 @@ def check_reports(reports: list[Report], run_dir: Path | None, engine: str = "gx
 def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path | None, engine: str = "gx",
                     register: list[Body] | None = None, today: date | None = None,
                     years: Iterable[int] | None = None, matches: dict[str, Match] | None = None,
+                    judged: Sequence[bool] | None = None, common: Collection | None = None,
+                    filed: list[Facts] | None = None, missing: bool = True,
                     harvest: Mapping[tuple[str, int], SiteOutcome] | None = None,
                     page_dates: Mapping[str, date] | None = None) -> CheckResult:
     """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
     were computed already, e.g. by the parser workers. ``own_facts`` is completed in place; ``matches``
-    (report id → match to the register) when the caller has them already. ``harvest`` (body id, year → what
-    the body's website showed) and ``page_dates`` (report id → the date on the page it was published on)
-    come from the harvests (``xxgk.harvest.evidence``): REG-MISSING and REG-LATE use them."""
+    (report id → match to the register) when the caller has them already. An incremental run passes a
+    batch of which only the ``judged`` reports get findings (the others are what they read: see
+    ``rules.cross.add_cross_facts`` for ``common``), and ``filed``: body id and year of every report of the
+    run, from which REG-MISSING is decided (``missing=False``: not here, the caller decides it once).
+    ``harvest`` (body id, year → what the body's website showed) and ``page_dates`` (report id → the date on
+    the page it was published on) come from the harvests (``xxgk.harvest.evidence``): REG-MISSING and
+    REG-LATE use them."""
     rules = list(catalogue().values())
-    facts = batch_facts(reports, register, own_facts, matches)
+    facts = batch_facts(reports, register, own_facts, matches, judged, common)
     if page_dates:  # after the register fixed each body's kind (its deadline)
         from xxgk.harvest.evidence import with_page_dates
 
         with_page_dates(facts, page_dates)
-    failed = {r.report_id for r in reports if r.parse_status == "failed"}
-    fails, docs = _engine(engine, facts, run_dir, failed)
-    checked = tuple(Checked(r, tuple(judge(rule, f, r, fails) for rule in rules)) for r, f in zip(reports, facts))
-    expected = set(years) if years else {int(f["year"]) for f in facts if f.get("year")}
-    missing = tuple(missing_filings(register, facts, expected, today, harvest=harvest)) if register else ()
-    return CheckResult(checked, docs, missing)
+    chosen = [i for i in range(len(facts)) if judged is None or judged[i]]
+    failed = {reports[i].report_id for i in chosen if reports[i].parse_status == "failed"}
+    fails, docs = _engine(engine, [facts[i] for i in chosen], run_dir, failed)
+    checked = tuple(Checked(reports[i], tuple(judge(rule, facts[i], reports[i], fails) for rule in rules))
+                    for i in chosen)
+    filed = filed if filed is not None else facts
+    return CheckResult(checked, docs, missing_of(register, filed, years, today, harvest) if missing else ())
+
+
+def missing_of(register: list[Body] | None, filed: list[Facts], years: Iterable[int] | None = None,
+               today: date | None = None,
+               harvest: Mapping[tuple[str, int], SiteOutcome] | None = None) -> tuple[Finding, ...]:
+    """REG-MISSING: the registered bodies' years with no report among ``filed`` (body id and year of each
+    report), for ``years`` (default: every year a report is for); ``harvest``: what each body's website
+    showed (an unreachable site makes a missing year not assessable)."""
+    if not register:
+        return ()
+    expected = set(years) if years else {int(f["year"]) for f in filed if f.get("year")}
+    return tuple(missing_filings(register, filed, expected, today, harvest=harvest))
 
 
 def batch_facts(reports: list[Report], register: list[Body] | None,
-                own_facts: list[Facts] | None = None, matches: dict[str, Match] | None = None) -> list[Facts]:
+                own_facts: list[Facts] | None = None, matches: dict[str, Match] | None = None,
+                judged: Sequence[bool] | None = None, common: Collection | None = None) -> list[Facts]:
     """Facts of every report, matched to the register, with the cross-report facts of the batch."""
     facts = own_facts if own_facts is not None else [report_facts(r) for r in reports]
     if register is not None:
@@ -82,7 +102,7 @@ def batch_facts(reports: list[Report], register: list[Body] | None,
         for report, own in zip(reports, facts):
             match = matches[report.report_id]
             with_register(own, report, kinds.get(match.body_id), match, kinds.get(parents.get(match.body_id)))
-    add_cross_facts(reports, facts)
+    add_cross_facts(reports, facts, judged, common)
     return facts
 
 

@@ -201,14 +201,29 @@ class Described:
     facts: Facts
     cell_rows: tuple[list, ...] | None = None
     cells_file: str | None = None
+    stored: bytes | None = None  # the facts as the warehouse keeps them (``warehouse.facts_store``)
 
 
 def describe(report: Report) -> Described:
+    """The per-report work: own facts, cell rows, and the facts encoded for the warehouse."""
+    from warehouse import facts_store
+
     facts = report_facts(report)
     facts.update(own_texts(report))
     facts["published_on"] = publication_date(report) if report.parse_status != "failed" else None
     facts[WHERE] = {cid: c.locator.where for cid, c in report.cells.items() if c.locator is not None}
-    return Described(replace(report, cells={}), facts, report_cell_rows(report))
+    return Described(replace(report, cells={}), facts, report_cell_rows(report), stored=facts_store.encode(facts, report))
+
+
+SLIM_FACTS = ("report_id", "body", "year", "published_on", "sents.s1", "sents.s5")
+
+
+def slim(described: list[Described]) -> list[Described]:
+    """A chunk's reports as a large run keeps them until they are judged (in batches, their facts decoded
+    from ``stored`` then): the report without its section texts, the facts the load and the planning read.
+    What stays per report is a few kB whatever the size of the run."""
+    return [replace(d, report=replace(d.report, preface="", sections=tuple(replace(s, text="") for s in d.report.sections)),
+                    facts={k: d.facts[k] for k in SLIM_FACTS if k in d.facts}) for d in described]
 
 
 def staging_dir(raw_root: Path) -> Path:
@@ -227,14 +242,17 @@ def _staged(described: list[Described], raw_root: Path | None) -> list[Described
     return [replace(d, cell_rows=None, cells_file=str(path)) for d in described]
 
 
-def describe_chunk(paths: list[Path], raw_root: Path | None) -> list[Described]:
-    """Parse a chunk of files and describe each report: the per-report work, done in a worker."""
-    return _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root)
+def describe_chunk(paths: list[Path], raw_root: Path | None, thin: bool = False) -> list[Described]:
+    """Parse a chunk of files and describe each report: the per-report work, done in a worker. ``thin``:
+    send back only what a large run keeps (``slim``)."""
+    described = _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root)
+    return slim(described) if thin else described
 
 
-def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path) -> list[Described]:
+def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path, thin: bool = False) -> list[Described]:
     """``describe_chunk`` for reports re-read from the raw archive (report id, original path)."""
-    return _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items], raw_root)
+    described = _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items], raw_root)
+    return slim(described) if thin else described
 
 
 _POOL = None
@@ -310,14 +328,14 @@ _HEAD_START: dict[tuple, Future] = {}
 _head_start_at: float | None = None  # when the pending head start began (time.time())
 
 
-def head_start(paths: list[Path], raw_root: Path) -> int:
+def head_start(paths: list[Path], raw_root: Path, thin: bool = False) -> int:
     """Begin parsing ``paths`` now, in chunks of ``CHUNK`` (the flow's own chunks), in the parser processes;
     the flow's parse tasks collect the results (``run_pooled``). Returns the number of chunks."""
     global _head_start_at
     _head_start_at = time.time()
     pool = process_pool()
     for part in chunks(paths, CHUNK):
-        _HEAD_START[_chunk_key(part, (raw_root,))] = pool.submit(describe_chunk, part, raw_root)
+        _HEAD_START[_chunk_key(part, (raw_root, thin))] = pool.submit(describe_chunk, part, raw_root, thin)
     return len(_HEAD_START)
 
 
@@ -363,6 +381,36 @@ def parse_archived(report_id: str, raw_root: Path, source_path: str) -> Report:
     """Re-parse a report from its archived bytes (re-derivation of every finding)."""
     data = (raw_root / report_id[:2] / report_id).read_bytes()
     return parse_bytes(data, source_path)
+
+
+# What a report's stored facts depend on (besides the catalogue parameters ``rules/facts.py`` names)
+PARSER_FILES = ("rules/layout.py", "rules/facts.py", "rules/prose.py", "rules/arithmetic.py", "rules/bodies.py",
+                "rules/cross.py", "warehouse/facts_store.py")
+
+
+@cache
+def parser_version() -> str:
+    """Changes whenever what the parser workers read of a report can change: the parser, the template
+    editions, the per-report facts and the parameters of the rules those read (keywords, deadlines), the
+    facts' storage. A report stored by another version is parsed again from the raw archive; a change of
+    anything else (the rules' checks, messages, thresholds; the register) only judges stored facts again."""
+    import json
+    import re
+
+    from rules.catalogue import catalogue
+    from xxgk import __version__
+
+    root = Path(layout.__file__).parents[1]
+    parsing_dir = Path(parse_bytes.__code__.co_filename).parent
+    files = sorted([*parsing_dir.glob("*.py"), *root.glob("rules/templates/*.yaml"), *(root / f for f in PARSER_FILES)])
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    named = set(re.findall(r'"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"', (root / "rules/facts.py").read_text(encoding="utf-8")))
+    rules = catalogue()
+    params = {rid: rules[rid].params for rid in sorted(named) if rid in rules}
+    digest.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()[:16]
 
 
 @cache

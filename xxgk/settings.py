@@ -10,6 +10,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -75,6 +76,7 @@ class RunSettings:
     lock_wait: float = 30.0
     years: tuple[int, ...] | None = None
     allow_shrink: bool = False
+    page_dates: Any = None  # report id → the date on its web page (harvests; REG-LATE when the document prints none)
 
     def signature(self, catalogue: str) -> str:
         """What a run's findings depend on besides the reports: rules, register and expected years."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,10 +38,15 @@ class RunState:
     facts: list[Facts] = field(default_factory=list)
     cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
     cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
+    stored: list[bytes | None] = field(default_factory=list)  # per parsed report: its facts as stored
+    sentences: Any = None  # pandas frame: the sentences of the parsed reports (``report_sentences``)
+    reparsed: set[str] = field(default_factory=set)  # stored reports parsed again (another parser version)
+    judging: Any = None  # xxgk.incremental.Judging: the reports validated, those carried
     carried: list[str] = field(default_factory=list)
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # REG-MISSING (the judged reports': finding_frames)
+    finding_frames: list[Any] = field(default_factory=list)  # pandas frames of warehouse rows, per batch
     docs_index: Path | None = None
     staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
     harvested: Any = None  # xxgk.harvest.evidence.HarvestEvidence: site outcomes and page dates
@@ -54,9 +59,11 @@ class RunState:
 
 
 def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> None:
-    """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose
-    findings cannot be carried over unchanged from the last run."""
-    from warehouse import store
+    """Discover report files, hash them, parse (in chunks, with each report's own facts) those whose bytes
+    the warehouse lacks (and those an older parser read), then plan what the run judges: the reports a
+    change can reach, with what they read of the others from the warehouse (``xxgk.incremental``)."""
+    from warehouse import facts_store, store
+    from xxgk import incremental
     from xxgk.harvest import evidence
 
     t0 = time.perf_counter()
@@ -67,21 +74,30 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
     state.ignored = found.ignored
     state.harvested = evidence.read(settings.db)  # what the harvests saw: REG-MISSING and REG-LATE use it
-    plan = store.plan_run(settings.db, state.sources,
-                          settings.signature(pipeline.catalogue_version() + state.harvested.signature),
-                          settings.lock_wait)
+    plan = store.plan_run(settings.db, state.sources, pipeline.parser_version(), settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
-    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root)
-    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root)
+    thin = len(new_paths) + len(plan.to_reparse) > incremental.BATCH  # judged in batches: facts decoded then
+    described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root, thin)
+    described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root, thin)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
     evidence.with_page_dates(state.facts, state.harvested.page_dates)  # the reports rows get the page's date
+    state.stored = [d.stored for d in described]
     state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
-    state.carried, state.carry_from = plan.carried, plan.carry_from
+    state.sentences = facts_store.sentences_frame(state.facts)  # before validation frees the texts
     state.new_ids = {s.sha256 for s in plan.to_parse}
+    state.reparsed = {rid for rid, _ in plan.to_reparse}
+    if thin:  # a large run: the parser processes (each grown by thousands of reports) leave before judging
+        pipeline.shutdown_pool()
     state.timings["parse"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    signature = settings.signature(pipeline.catalogue_version())
+    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored,
+                                             state.sentences, signature)
+    state.carried, state.carry_from = state.judging.carried, plan.carry_from
+    state.timings["plan"] = time.perf_counter() - t1
 
 
 def _hashed(paths: list[Path], map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
@@ -126,8 +142,10 @@ def head_start(settings: RunSettings) -> int:
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
+    from xxgk.incremental import BATCH
+
     paths = _to_parse(new, unreadable)
-    pipeline.head_start(paths, settings.raw_root)
+    pipeline.head_start(paths, settings.raw_root, len(paths) > BATCH)
     return len(paths)
 
 
@@ -153,29 +171,62 @@ def _import(names: list[str]) -> None:
             pass
 
 
-def validate(settings: RunSettings, state: RunState) -> None:
-    """All rules over the whole batch (GX: one validation per suite, Data Docs into the run folder)."""
-    from xxgk.check import check_described
+def validate(settings: RunSettings, state: RunState, map_batches: Callable | None = None) -> None:
+    """The rules over the reports the run judges, batch by batch (GX: one validation per suite and batch,
+    Data Docs into the run folder), reading the others they need; REG-MISSING over every report of the
+    run. Each batch's findings are kept as warehouse rows (a few hundred bytes each, not objects).
+    ``map_batches(judge_shipped, settings, run_id, shipped batches)``: judge the batches elsewhere (on a
+    Dask cluster), when there are several; each then has its own GX folder in the run folder."""
+    from xxgk.check import missing_of
 
     t0 = time.perf_counter()
-    if state.reports:  # else nothing new: every finding carries over from the last run
-        register = settings.bodies if settings.register else None
-        result = check_described(state.reports, state.facts, settings.run_dir(state.run_id), settings.engine,
-                                 register, years=settings.years, matches=settings.matches(state.reports),
-                                 harvest=state.harvested.outcomes if state.harvested else None,
-                                 page_dates=state.harvested.page_dates if state.harvested else None)
-        state.findings = [f for c in result.checked for f in c.findings] + list(result.missing)
-        state.docs_index = result.docs_index
-        release_bulky_facts(state.facts)
+    judging = state.judging
+    years = settings.years or judging.years
+    if state.harvested is not None and state.harvested.page_dates:  # REG-LATE by the page's date
+        settings = replace(settings, page_dates=state.harvested.page_dates)
+    if map_batches is not None and len(judging.batches) > 1:
+        judged = map_batches(judge_shipped, settings, state.run_id, [judging.shipped(b) for b in judging.batches])
+    else:
+        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common) for b in judging.batches]
+    state.finding_frames = [rows for rows, _ in judged]
+    state.docs_index = next((Path(docs) for _, docs in judged if docs), None)
+    register = settings.bodies if settings.register else None
+    state.findings = list(missing_of(register, judging.filed, years,
+                                     harvest=state.harvested.outcomes if state.harvested else None))
     state.timings["validate"] = time.perf_counter() - t0
 
 
-BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", WHERE)
+def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
+                common: Any, run_dir: Path | None = None) -> tuple[Any, str | None]:
+    """One batch's findings, as warehouse rows, and its Data Docs index (if built)."""
+    from warehouse.db import _refuse_duplicate_findings
+    from warehouse.rows import finding_rows
+    from xxgk.check import check_described
+
+    register = settings.bodies if settings.register else None
+    result = check_described(reports, facts, run_dir or settings.run_dir(run_id), settings.engine, register,
+                             matches=settings.matches(reports), judged=judged, common=common, missing=False,
+                             page_dates=settings.page_dates)
+    rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
+    _refuse_duplicate_findings(rows)
+    release_bulky_facts(facts)
+    return rows, str(result.docs_index) if result.docs_index else None
+
+
+def judge_shipped(settings: RunSettings, run_id: str, shipped: Any, number: int) -> tuple[Any, str | None]:
+    """``judge_batch`` of a batch shipped to a worker of a cluster (``incremental.Shipped``), with GX in a
+    folder of its own (``batch-<number>`` in the run folder: the workers validate side by side)."""
+    reports, facts, judged = shipped.materialise()
+    run_dir = settings.run_dir(run_id) / f"batch-{number:03d}"
+    return judge_batch(settings, run_id, reports, facts, judged, shipped.batch.common, run_dir)
+
+
+BULKY_FACTS = ("text.s1", "text.s5", "pieces.s1", "pieces.s5", "sents.s1", "sents.s5", WHERE)
 
 
 def release_bulky_facts(facts: list[Facts]) -> None:
-    """Drop what only the rules needed (section texts, their shingles, where each cell was printed) once
-    the findings exist: at 10,000 reports that is a few hundred MB the load does not need."""
+    """Drop what only the rules needed (section texts, their shingles and sentences, where each cell was
+    printed) once the findings exist: at 10,000 reports that is a few hundred MB the load does not need."""
     for f in facts:
         for name in BULKY_FACTS:
             f.pop(name, None)
@@ -236,6 +287,8 @@ def outcome(state: RunState, summarised: dict, settings: RunSettings | None = No
     accounted = store.run_accounting(settings.db, state.run_id) if settings is not None else {}
     return {"run_id": state.run_id, "n_files": len(state.sources) + len(state.unreadable) + len(state.unsupported),
             "n_parsed": len(state.reports), "n_carried": len(state.carried),
+            "n_judged": state.judging.n_judged if state.judging is not None else 0,
+            "n_withdrawn": len(state.judging.withdrawn) if state.judging is not None else 0,
             "docs": str(state.docs_index) if state.docs_index else None, "timings": state.timings,
             **accounted, **summarised}
 

@@ -1,0 +1,350 @@
+"""Which reports a run judges, and what it reads of the others: the nightly run costs what changed.
+
+A run's reports are those whose files it found (``present``, in the order their files were found). Most of
+them were judged by the last run under the same rules and register: their findings are copied (carried).
+Judged again are only the reports a change can reach:
+
+* the reports that are new to the run (new bytes, or known bytes the last run did not have);
+* for every report that came or went: the same body's reports of the next year (their ``prev.*`` facts,
+  X-CARRY, X-IN-FORCE, X-PREV-ITEMS, DUP-PREVIOUS read it);
+* the same year's reports sharing a sentence with it (DUP-PEER), unless that sentence is boilerplate before
+  and after the change (more than ``BOILERPLATE_SHARE`` reports hold it: then it counts for nobody).
+
+REG-MISSING is decided again every run for every registered body and year (it is cheap). When the rules or
+the register or the years changed, or the parser did (reports were read again), every report is judged —
+from its stored facts. The reports judged are checked together with what they read — the same body's
+reports of the previous year and the reports sharing a sentence that is not boilerplate — taken from the
+warehouse (``warehouse.facts_store``), in the run's order, so that the cross-report facts come out exactly
+as in a run over every report (the test compares the two night after night).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+import duckdb
+import pandas as pd
+
+from parsing import Report
+from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, body_key
+from rules.facts import Facts
+from warehouse import facts_store
+
+if TYPE_CHECKING:
+    from warehouse.store import RunPlan
+    from xxgk.settings import RunSettings
+
+
+BATCH = 10_000  # reports judged in one batch; a run judging more judges them in batches of BATCH // 4
+# (a batch also holds what its reports read: measured on a generated city, 2-3.7× the reports it judges)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Reports validated together, in the run's order: those ``judged`` and those they read."""
+
+    ids: list[str]
+    judged: frozenset[str]
+    common: set[tuple[int | None, int, int]] | None = None
+
+
+@dataclass
+class Judging:
+    """What a run validates: batches of reports (``materialise`` gives their reports and facts, parsed now
+    or stored); ``filed``: body id and year of every report of the run (REG-MISSING)."""
+
+    batches: list[Batch] = field(default_factory=list)
+    sources: dict[str, tuple[Report, Facts] | bytes] = field(default_factory=dict)  # parsed, or stored facts
+    blobs: dict[str, bytes] = field(default_factory=dict)  # the stored form of every report of a batch
+    paths: dict[str, str] = field(default_factory=dict)
+    filed: list[Facts] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    carried: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # reports of the last run whose files are gone
+    present: list[str] = field(default_factory=list)  # every report of the run, in its order
+    everything: bool = True
+
+    @property
+    def n_judged(self) -> int:
+        return sum(len(b.judged) for b in self.batches)
+
+    def shipped(self, batch: Batch) -> "Shipped":
+        """The batch as it travels to a worker of a cluster (stored facts, decoded there)."""
+        return Shipped(batch, {rid: self.blobs[rid] for rid in batch.ids}, {rid: self.paths[rid] for rid in batch.ids})
+
+    def materialise(self, batch: Batch) -> tuple[list[Report], list[Facts], list[bool]]:
+        """The batch's reports and facts (decoded from their stored form, unless this is the run's only
+        batch and the report was parsed by it: its facts are in memory already)."""
+        pairs = []
+        for rid in batch.ids:
+            parsed = self.sources.get(rid)
+            pairs.append(parsed if parsed is not None and len(self.batches) == 1
+                         else facts_store.decode(self.blobs[rid], self.paths[rid]))
+        return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A batch with the stored form of its reports' facts: all a worker elsewhere needs to judge it."""
+
+    batch: Batch
+    blobs: dict[str, bytes]
+    paths: dict[str, str]
+
+    def materialise(self) -> tuple[list[Report], list[Facts], list[bool]]:
+        pairs = [facts_store.decode(self.blobs[rid], self.paths[rid]) for rid in self.batch.ids]
+        return [r for r, _ in pairs], [f for _, f in pairs], [rid in self.batch.judged for rid in self.batch.ids]
+
+
+class _Named(NamedTuple):
+    report_id: str
+    body: str | None
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every report of the run: its position, printed name, year and body key."""
+
+    order: dict[str, int]
+    names: dict[str, str | None]
+    years: dict[str, int | None]
+    keys: dict[str, str | None]
+
+    def by_body_year(self) -> dict[tuple[str | None, int | None], list[str]]:
+        out: dict[tuple, list[str]] = defaultdict(list)
+        for rid in self.order:
+            if self.keys[rid] and self.years[rid]:
+                out[(self.keys[rid], int(self.years[rid]))].append(rid)
+        return out
+
+
+def plan_judging(settings: "RunSettings", plan: "RunPlan", parsed: list[Report], parsed_facts: list[Facts],
+                 parsed_blobs: list[bytes | None], sentences: pd.DataFrame, signature: str) -> Judging:
+    """The batch a run validates, and the reports whose findings it carries (see the module's text)."""
+    from warehouse import db
+
+    con = db.connect(settings.db, wait_seconds=settings.lock_wait)
+    try:
+        return _plan(con, settings, plan, parsed, parsed_facts, parsed_blobs, sentences, signature)
+    finally:
+        con.close()
+
+
+def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPlan", parsed: list[Report],
+          parsed_facts: list[Facts], parsed_blobs: list[bytes | None], sentences: pd.DataFrame,
+          signature: str) -> Judging:
+    fresh = {r.report_id: (r, f) for r, f in zip(parsed, parsed_facts)}
+    paths = dict(plan.present)
+    for r in parsed:
+        paths.setdefault(r.report_id, r.file)
+    stored = _stored_names(con)
+    index = _index(settings, paths, fresh, stored)
+    previous = plan.previous
+    everything = previous is None or previous.signature != signature or bool(plan.to_reparse)
+    if everything:
+        judged = list(index.order)
+    else:
+        judged = _affected(con, index, stored, settings, set(previous.present), fresh, sentences)
+    judging = Judging(_batches(con, index, judged, sentences, everything), everything=everything)
+    needed = {rid for b in judging.batches for rid in b.ids}
+    judging.paths = {rid: paths[rid] for rid in needed}
+    judging.blobs = {r.report_id: blob for r, blob in zip(parsed, parsed_blobs) if r.report_id in needed and blob}
+    judging.blobs.update(facts_store.read_blobs(con, needed - set(judging.blobs)))
+    lacking = needed - set(judging.blobs)
+    if lacking:
+        raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
+    if len(judging.batches) == 1:  # kept as parsed (a large run keeps them slim: decoded per batch)
+        judging.sources = {rid: fresh[rid] for rid in needed if rid in fresh and "text.s1" in fresh[rid][1]}
+    judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
+    judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
+                     for rid in index.order] if settings.register else []
+    judging.years = sorted({int(y) for y in index.years.values() if y})
+    judging.withdrawn = sorted(previous.present - set(index.order)) if previous else []
+    judging.present = list(index.order)
+    return judging
+
+
+def _stored_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, int | None]]:
+    return {rid: (name, year) for rid, name, year in con.execute("SELECT report_id, body_name, year FROM reports").fetchall()}
+
+
+def _index(settings: "RunSettings", paths: dict[str, str], fresh: dict, stored: dict) -> _Index:
+    names, years = {}, {}
+    for rid in paths:
+        if rid in fresh:
+            names[rid], years[rid] = fresh[rid][0].body, fresh[rid][0].year
+        else:
+            names[rid], years[rid] = stored.get(rid, (None, None))
+    keys = {rid: body_key(names[rid], _body_id(settings, names[rid])) for rid in paths}
+    return _Index({rid: i for i, rid in enumerate(paths)}, names, years, keys)
+
+
+def _body_id(settings: "RunSettings", name: str | None) -> str | None:
+    if not settings.register:
+        return None
+    return settings.matches([_Named("", name)])[""].body_id
+
+
+def _affected(con: duckdb.DuckDBPyConnection, index: _Index, stored: dict, settings: "RunSettings",
+              previous: set[str], fresh: dict, sentences: pd.DataFrame) -> list[str]:
+    """The reports of the run a change can reach (see the module's text), in the run's order."""
+    present = set(index.order)
+    came, went = present - previous, previous - present
+    affected = came | set(fresh)  # a file that could not be read is read (and judged) again every run
+    by_body_year = index.by_body_year()
+    for rid in came | went:
+        name, year = (index.names[rid], index.years[rid]) if rid in present else stored.get(rid, (None, None))
+        key = body_key(name, _body_id(settings, name))
+        if key and year:
+            affected.update(by_body_year.get((key, int(year) + 1), ()))
+    if came or went:
+        sharing = _sharing_a_sentence(con, index, previous, came | went, sentences) - affected
+        keys = dict(index.keys)
+        for rid in went:
+            name = stored.get(rid, (None, None))[0]
+            keys[rid] = body_key(name, _body_id(settings, name))
+        affected.update(_peer_changed(con, index, previous, sharing, keys, sentences))
+    return [rid for rid in index.order if rid in affected]
+
+
+def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], candidates: set[str],
+                  keys: dict[str, str | None], sentences: pd.DataFrame) -> set[str]:
+    """Of the reports sharing a sentence with a changed one, those whose copying check can come out
+    otherwise: their candidate peers (``rules.cross._best_peer``) computed from the stored sentences as
+    the last run saw them and as this run sees them — the same reports close enough to compare texts
+    with, or (none close) the same best share with the same peers — leave the result as it was."""
+    if not candidates:
+        return set()
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "previous_ids": _ids(previous),
+              "candidate_ids": _ids(candidates)}
+    sql = f"""
+        WITH s AS (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
+                   UNION ALL SELECT report_id, coalesce(year, -1), section, sentence, length FROM fresh_sentences),
+        own AS (SELECT DISTINCT * FROM s WHERE report_id IN (SELECT report_id FROM candidate_ids)),
+        k AS (SELECT DISTINCT y, section, sentence FROM own),
+        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence,
+                     s.report_id IN (SELECT report_id FROM present_ids) AS now,
+                     s.report_id IN (SELECT report_id FROM previous_ids) AS before
+              FROM s JOIN k USING (y, section, sentence)),
+        c AS (SELECT y, section, sentence, count(*) FILTER (WHERE now) AS n_now,
+                     count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL)
+        SELECT 'own', o.report_id, o.y, o.section, o.sentence, o.length, NULL, NULL FROM own o
+        UNION ALL
+        SELECT 'holder', h.report_id, h.y, h.section, h.sentence, NULL, h.now, h.before
+        FROM h JOIN c USING (y, section, sentence)
+        WHERE least(c.n_now, c.n_before) <= {BOILERPLATE_SHARE}"""
+    own: dict[tuple[str, int, int], dict[int, int]] = defaultdict(dict)
+    holders: dict[tuple[int, int, int], list[tuple[str, bool, bool]]] = defaultdict(list)
+    for kind, rid, year, section, sentence, length, now, before in _query(con, frames, sql):
+        if kind == "own":
+            own[(rid, year, section)][sentence] = length
+        else:
+            holders[(year, section, sentence)].append((rid, now, before))
+    return {rid for (rid, year, section), sents in own.items()
+            if _peer_outcome(rid, (year, section), sents, holders, keys, now=True)
+            != _peer_outcome(rid, (year, section), sents, holders, keys, now=False)}
+
+
+def _peer_outcome(rid: str, where: tuple[int, int], sents: dict[int, int], holders: dict,
+                  keys: dict[str, str | None], now: bool) -> tuple:
+    """What ``rules.cross._best_peer`` decides from, for one report and section, with the run's reports
+    (``now``) or the last run's: the reports close enough to compare texts with, else the best share and
+    the reports that have it."""
+    shared: dict[str, int] = defaultdict(int)
+    for sentence, length in sents.items():
+        found = [h for h, n, b in holders.get((*where, sentence), ()) if (n if now else b)]
+        if len(found) > BOILERPLATE_SHARE:
+            continue
+        for other in found:
+            if other != rid and keys.get(other) != keys.get(rid):
+                shared[other] += length
+    total = sum(sents.values()) or 1
+    close = frozenset(j for j, n in shared.items() if n / total >= CANDIDATE_SHARE)
+    if close:
+        return ("close", close)
+    best = max(shared.values(), default=None)
+    return ("best", best, frozenset(j for j, n in shared.items() if n == best))
+
+
+def _sentences_sql() -> str:
+    """Every report's sentences: stored ones and those of the reports parsed by this run."""
+    return ("(SELECT report_id, coalesce(year, -1) AS y, section, sentence FROM report_sentences "
+            "UNION ALL SELECT report_id, coalesce(year, -1) AS y, section, sentence FROM fresh_sentences)")
+
+
+def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], changed: set[str],
+                        sentences: pd.DataFrame) -> set[str]:
+    """Reports of the run holding a sentence of a changed report that was not boilerplate before or after."""
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "previous_ids": _ids(previous), "changed_ids": _ids(changed)}
+    sql = f"""
+        WITH s AS {_sentences_sql()},
+        d AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM changed_ids)),
+        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN d USING (y, section, sentence)),
+        c AS (SELECT y, section, sentence,
+                     count(*) FILTER (WHERE report_id IN (SELECT report_id FROM present_ids)) AS n_after,
+                     count(*) FILTER (WHERE report_id IN (SELECT report_id FROM previous_ids)) AS n_before
+              FROM h GROUP BY ALL)
+        SELECT DISTINCT h.report_id FROM h JOIN c USING (y, section, sentence)
+        WHERE least(c.n_after, c.n_before) <= {BOILERPLATE_SHARE}
+          AND h.report_id IN (SELECT report_id FROM present_ids)"""
+    return {row[0] for row in _query(con, frames, sql)}
+
+
+def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str],
+                sentences: pd.DataFrame) -> tuple[set[str], set[tuple[int | None, int, int]]]:
+    """What the judged reports' copying checks read: the reports of the run sharing one of their sentences
+    that is not boilerplate, and the sentences that are (``common``)."""
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": _ids(judged)}
+    sql = f"""
+        WITH s AS (SELECT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
+        k AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM judged_ids)),
+        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN k USING (y, section, sentence)),
+        c AS (SELECT y, section, sentence, count(*) AS n FROM h GROUP BY ALL)
+        SELECT h.report_id, NULL, NULL, NULL FROM h JOIN c USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
+        UNION ALL
+        SELECT NULL, y, section, sentence FROM c WHERE n > {BOILERPLATE_SHARE}"""
+    readers, common = set(), set()
+    for rid, y, section, sentence in _query(con, frames, sql):
+        if rid is not None:
+            readers.add(rid)
+        else:
+            common.add((None if y == -1 else y, section, sentence))
+    return readers, common
+
+
+def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql: str) -> list[tuple]:
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+def _ids(ids) -> pd.DataFrame:  # noqa: ANN001 - any iterable of report ids
+    return pd.DataFrame({"report_id": list(ids)}, dtype="string")
+
+
+def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], sentences: pd.DataFrame,
+             everything: bool) -> list[Batch]:
+    """The judged reports in batches of bounded size, each with what its reports read (the same body's
+    previous year, the reports sharing a sentence that is not boilerplate), in the run's order. A run that
+    judges every report, and no more than ``BATCH``, judges them in one batch that reads nothing else."""
+    if not judged:
+        return []
+    if everything and len(judged) <= BATCH:
+        return [Batch(judged, frozenset(judged))]
+    size = BATCH if len(judged) <= BATCH else max(BATCH // 4, 1)
+    by_body_year = index.by_body_year()
+    batches = []
+    for start in range(0, len(judged), size):
+        part = judged[start:start + size]
+        wanted = set(part)
+        for rid in part:
+            if index.keys[rid] and index.years[rid]:
+                wanted.update(by_body_year.get((index.keys[rid], int(index.years[rid]) - 1), ()))
+        readers, common = _readers_of(con, index, part, sentences)
+        batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common))
+    return batches
