@@ -45,6 +45,8 @@ class Snapshot:
     quiet_pairs: list[tuple[str, str]] = field(default_factory=list)   # (rule, severity) pairs of the run
     problem_files: list[ProblemFile] = field(default_factory=list)  # files of the run not read in full
     verdicts: dict[str, ReportVerdict] = field(default_factory=dict)   # report id → verdict (with files)
+    harvest: dict | None = None                                  # the latest harvest's summary (xxgk harvest)
+    withdrawn: list[dict] = field(default_factory=list)          # reports whose file is gone (withdrawn_reports)
 
     def read_details(self, bodies: Iterable[Body]) -> None:
         """Read the details of the reports of ``bodies`` not read yet (see ``Report``), in one query."""
@@ -153,7 +155,22 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     for key, body in bodies.items():
         body.slug = slugs[key]
     return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs,
-                    problem_files=problem_files, verdicts=verdicts)
+                    problem_files=problem_files, verdicts=verdicts, harvest=_latest_harvest(con),
+                    withdrawn=_withdrawn(con))
+
+
+def _latest_harvest(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The summary the latest harvest recorded (migration 008), or None when nothing was ever harvested."""
+    import json
+
+    row = con.execute("SELECT summary FROM harvests ORDER BY harvest_id DESC LIMIT 1").fetchall()
+    return json.loads(row[0][0]) if row and row[0][0] else None
+
+
+def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Reports whose file a later run no longer found (migration 010), with the report that replaced them."""
+    return _rows(con, "SELECT body_name, year, source_path, withdrawn_at, replaced_by FROM withdrawn_reports "
+                      "ORDER BY withdrawn_at DESC, body_name, year")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -29,7 +29,8 @@ def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, s
     counties = county_stats(snap)
     pending = pending_reports(snap)
     parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, pending, links),
-             _todo(chase, rules, rule_slugs, links), _pending(snap, pending), _files(snap),
+             _todo(chase, rules, rule_slugs, links), _pending(snap, pending), _files(snap), _withdrawn(snap),
+             _harvest(snap),
              _missing(snap, missing, links), _counties(counties),
              _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs),
              _bodies(snap, counties), _rule_list(rules, rule_slugs), _run(snap, links)]
@@ -155,6 +156,34 @@ def _files(snap: Snapshot) -> str:
                               "badge err" if f.outcome in ("failed", "unsupported") else "badge pending"),
              esc(brief(humanize(f.reason)))] for f in files]
     return section("files", head + table(["文件", "结果", "原因"], rows, "stack files"))
+
+
+def _withdrawn(snap: Snapshot) -> str:
+    """Reports whose file is gone since an earlier run: kept with their history, the year unpublished unless
+    a corrected version replaced them."""
+    if not snap.withdrawn:
+        return ""
+    rows = [[esc(w["body_name"] or "（未识别机关）"), esc(str(w["year"] or "—")), esc(_file_name(w["source_path"]) or "—"),
+             _when(w["withdrawn_at"]),
+             "已由更正版本替代" if w["replaced_by"] else tag("span", "年度视为未公布", "badge err")]
+            for w in snap.withdrawn]
+    head = tag("h2", f"已撤回的报告（{len(snap.withdrawn)} 份）")
+    return section("withdrawn", head + table(["机关", "年度", "文件", "撤回时间", "状态"], rows, "stack"))
+
+
+def _harvest(snap: Snapshot) -> str:
+    """The latest harvest of the bodies' websites: reached, found, new/changed/unchanged, unreachable sites."""
+    s = snap.harvest
+    if not s:
+        return ""
+    line = (f"采集 {esc(s.get('harvest_id', ''))}：机关 {s.get('bodies', 0)} 个（网站可访问 {s.get('bodies_reached', 0)}，"
+            f"无法访问 {s.get('bodies_unreachable', 0)}），找到年度报告 {s.get('reports_found', 0)} 份（新 {s.get('new', 0)}，"
+            f"网站上已更新 {s.get('changed', 0)}，未变化 {s.get('unchanged', 0)}）")
+    rows = [[esc(u.get("name", "")), esc(src.get("url", "")), esc(src.get("error", ""))]
+            for u in s.get("unreachable_sites", []) for src in u.get("sources", [])]
+    body = tag("p", line) + (tag("p", "无法访问的网站（相关机关列为待核实）：") +
+                             table(["机关", "网址", "原因"], rows, "stack") if rows else "")
+    return section("harvest", tag("h2", "网站采集") + body)
 
 
 def _missing(snap: Snapshot, missing: list[tuple[Body, Finding]], links: Links) -> str:

@@ -40,7 +40,8 @@ def harvested_run(tmp_path_factory):
         fetched = con.execute("SELECT count(*) FROM fetches").fetchall()[0][0]
     finally:
         con.close()
-    return {"code": code, "verdicts": verdicts, "fetched": fetched, "portal": portal}
+    site = (root / "out" / "portal" / "index.html").read_text(encoding="utf-8")
+    return {"code": code, "verdicts": verdicts, "fetched": fetched, "portal": portal, "site": site}
 
 
 def test_the_harvested_reports_are_checked_in_the_same_run(harvested_run) -> None:
@@ -55,3 +56,8 @@ def test_an_unreachable_site_is_pending_and_a_reached_site_without_the_report_fa
                if reasons and any("无法访问" in r or "robots" in r or "未发现" in r or "未找到" in r for r in reasons)}
     assert any(v == "needs_review" for v, _ in missing.values()), missing
     assert any(v == "non_compliant" for v, _ in missing.values()), missing
+
+
+def test_the_site_shows_the_harvest_and_its_unreachable_sites(harvested_run) -> None:
+    site = harvested_run["site"]
+    assert "网站采集" in site and "无法访问的网站" in site and "robots" in site

@@ -202,3 +202,13 @@ def test_check_json_gives_each_file_a_verdict_with_reasons(tmp_path) -> None:
     seed = next(line for line in lines if line["file"].endswith(SEED.name))
     assert any("T3-BALANCE" in reason for reason in seed["verdict_reasons"])
     assert out.returncode == 2  # a file could not be read
+
+
+def test_a_withdrawn_report_is_shown_on_the_site(mixed: RunSettings) -> None:
+    """Issue 18: a report whose file is gone keeps its history and the site says it was withdrawn."""
+    stages.run_plain(mixed)
+    (mixed.inputs[0] / "county01-street01.html").unlink()
+    again = stages.run_plain(mixed)
+    assert again.get("n_withdrawn") == 1
+    site = (mixed.out_dir / "portal" / "index.html").read_text(encoding="utf-8")
+    assert "已撤回的报告（1 份）" in site and "county01-street01.html" in site and "年度视为未公布" in site
