@@ -160,17 +160,12 @@ def _os_user() -> str:
 
 def _must_be_writable(folder: Path) -> None:
     """``UserError`` naming the output folder when it cannot be written (before anything is built)."""
-    import os
-
     from xxgk.errors import UserError
+    from xxgk.settings import unwritable
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".xxgk-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"无法写入输出文件夹 {folder}：{exc.strerror or exc}") from None
+    problem = unwritable(folder)
+    if problem:
+        raise UserError(f"无法写入输出文件夹 {folder}：{problem}")
 
 
 def report_command(args: argparse.Namespace) -> int:

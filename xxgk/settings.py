@@ -64,6 +64,18 @@ class OutputNotWritable(WarehouseError):
     """The warehouse, Data Docs or output folder cannot be written (permissions, disk full)."""
 
 
+def unwritable(folder: Path) -> str | None:
+    """Why ``folder`` cannot be written (created if need be, a probe file written and removed), or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".xxgk-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
+
+
 @dataclass(frozen=True)
 class RunSettings:
     inputs: tuple[Path, ...]
@@ -121,13 +133,9 @@ class RunSettings:
     def check_writable(self) -> None:
         """Fail before any work when an output folder cannot be written (clear message, nothing changed)."""
         for folder in (Path(self.db).parent, Path(self.docs), Path(self.out_dir)):
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                probe = folder / f".xxgk-write-test-{os.getpid()}"
-                probe.write_bytes(b"")
-                probe.unlink()
-            except OSError as exc:
-                raise OutputNotWritable(f"无法写入 {folder}：{exc.strerror or exc}") from None
+            problem = unwritable(folder)
+            if problem:
+                raise OutputNotWritable(f"无法写入 {folder}：{problem}")
 
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
