@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import REPO
+from test_incremental import _findings  # the latest run's findings, as the nights compare them
 
 distributed = pytest.importorskip("distributed", reason="a Dask cluster needs the 'distributed' package")
 
@@ -90,13 +90,6 @@ def _run(city: Path, work: Path, **extra) -> dict:
                    docs=str(work / "docs"), out=str(work / "out"), **extra)
 
 
-def _findings(db: Path) -> set[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return set(con.execute("SELECT rule_id, report_id, status, fingerprint, message FROM findings "
-                               "WHERE run_id = (SELECT run_id FROM latest_run)").fetchall())
-    finally:
-        con.close()
 
 
 def _done_on_cluster(address: str) -> dict[str, int]:
