@@ -10,6 +10,9 @@ import re
 
 BODY_KINDS = ("township", "street", "county_gov", "city_gov", "department", "zone")
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # an area's own administration (平潭…金井片区管理局, …园区管理委员会) runs a zone, it is not a 部门
+    ("zone", re.compile(r"(片区|园区|景区|开发区|高新区|新区|实验区|试验区|保税区|示范区|合作区)"
+                        r"(管理局|管理委员会|管委会|管理处|工作委员会)$")),
     ("department", re.compile(r"(办公厅|办公室|局|委员会|委|厅|中心|所|院|署|办)$")),
     ("street", re.compile(r"街道(办事处)?$")),
     ("township", re.compile(r"(乡|镇)(人民政府)?$")),

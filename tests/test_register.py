@@ -59,3 +59,13 @@ def test_register_files(tmp_path):
     bad.write_text("body_id,name,kind\n1,某地,village\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown kind"):
         load_register(bad)
+
+
+def test_an_area_administration_is_a_zone_not_a_department():
+    """平潭综合实验区金井片区管理局 runs an area (labels: zone); 淮安市教育局 stays a department."""
+    from rules.bodies import infer_kind
+
+    assert infer_kind("平潭综合实验区金井片区管理局") == "zone"
+    assert infer_kind("某市高新技术产业开发区管理委员会") == "zone"
+    assert infer_kind("淮安市教育局") == "department"
+    assert infer_kind("某县自然资源局") == "department"
