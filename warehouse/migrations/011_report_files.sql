@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS file_readings (
     sha256        VARCHAR PRIMARY KEY,
     file_type     VARCHAR,
     year          INTEGER,   -- the report year the parser read (NULL: none)
-    cells_read    INTEGER,   -- statutory cells read (not missing)
+    cells_read    INTEGER,   -- statutory cells read with a value (a number, 不适用, text; not blank or missing)
     sections_read INTEGER,   -- of the six parts, how many were found
     parse_status  VARCHAR,   -- ok / partial / failed
     read_at       TIMESTAMP

@@ -31,7 +31,7 @@ class Reading:
     """What the parser read of a file: enough to tell which file of an article is its report."""
 
     year: int | None
-    cells: int         # statutory cells read (not missing)
+    cells: int         # statutory cells read with a value (a number, 不适用 or text; not blank, not missing)
     sections: int      # of the six parts, how many were found
     status: str        # ok / partial / failed (parsing's parse_status)
 
@@ -43,7 +43,7 @@ class Reading:
     def describe(self) -> str:
         if not self.is_report:
             return "未读出年报的统计表和各部分"
-        return f"读出统计表 {self.cells} 格、六个部分中的 {self.sections} 个"
+        return f"统计表读出数值 {self.cells} 格，六个部分找到 {self.sections} 个"
 
 
 def read_file(data: bytes, file_type: str) -> Reading:
@@ -51,7 +51,7 @@ def read_file(data: bytes, file_type: str) -> Reading:
     from parsing import parse_bytes
 
     report = parse_bytes(data, f"article.{file_type or 'bin'}")
-    cells = sum(1 for c in report.cells.values() if c.state != "missing")
+    cells = sum(1 for c in report.cells.values() if c.state in ("number", "na", "text"))
     return Reading(report.year, cells, len({s.number for s in report.sections}), report.parse_status)
 
 
@@ -75,7 +75,7 @@ def judge(files: list, article_year: int | None, read: Reader) -> list:
             _judge_year([f for f in usable if f.year == year], article_year)
         for f in usable:
             if article_year is not None and f.year != article_year:  # the page dates the article's own report
-                f.page_date, f.date_source = None, None
+                f.page_date, f.date_source, f.foreign = None, None, True
     return [f for f in files if f.outcome != "report" or f.role == "report"]
 
 
@@ -95,8 +95,20 @@ def _judge_year(group: list, article_year: int | None) -> None:
         if f is not best:
             f.role = "duplicate" if f.reading.is_report else "annex"
             f.report = best
-            f.choice = (f"与{_what(best)}为同一份报告，{f.reading.describe()}，少于所选文件，存档不另行检查"
-                        if f.role == "duplicate" else f"{f.reading.describe()}，作为该报告的附件存档，不另行检查")
+            f.choice = (f"与{_what(best)}为同一份报告（{f.reading.describe()}），以{_what(best)}为准，本文件存档，"
+                        "不另行检查" if f.role == "duplicate" else f"{f.reading.describe()}，作为该报告的附件存档，不另行检查")
+
+
+def one_per_year(found: list) -> None:
+    """Across a body's articles: a year's report from its own article wins over a file of that year found
+    on another year's article (kept as a ``duplicate`` of it, not judged twice)."""
+    judged = [f for f in found if f.primary and f.got.usable and f.year is not None]
+    for f in judged:
+        own = [g for g in judged if g.year == f.year and not g.foreign]
+        if f.foreign and own and f.got.sha256 not in {g.got.sha256 for g in own}:
+            f.role, f.report = "duplicate", own[0]
+            f.choice = (f"另一年度文章的附件，本年度已有本年度文章中的报告（{own[0].got.fetched.url}），"
+                        "本文件存档，不另行检查")
 
 
 def _rank(f) -> tuple:  # noqa: ANN001 - a crawl.Found

@@ -106,6 +106,7 @@ class Found:
     report: Found | None = None  # for a duplicate or annex: the file judged as the report
     reading: Reading | None = None  # what the parser read (only when an article offered several files)
     choice: str | None = None  # why this file is (or is not) the report
+    foreign: bool = False      # read as another year's report than the article's
 
     @property
     def primary(self) -> bool:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from rules.register import Body, load_register
 from warehouse import fetches as evidence_store
 from warehouse.db import archive_raw
+from xxgk.harvest.article import one_per_year
 from xxgk.harvest.client import ClientSettings, Fetched, HarvestClient
 from xxgk.harvest.crawl import (BodyHarvest, Context, Found, Got, SourceResult, explore, fetch_candidate, names_of,
                                 pick)
@@ -161,6 +162,7 @@ def harvest_body(ctx: Context, body: Body, harvest_id: str, harvested_root: Path
         else:
             rows.append(_failed_candidate(harvest_id, body, cand, source, result))
     found = [f for f in found if not ctx.years or f.year is None or f.year in ctx.years]
+    one_per_year(found)
     rows.extend(_found_rows(ctx, harvest_id, body, found, harvested_root, listed))
     undated = [f.got.fetched.url for f in found if f.year is None and f.got.usable]
     rows.extend(_conclusions(harvest_id, body, sources, rows, _scope(ctx, found, picked), undated))
@@ -357,6 +359,7 @@ def summarise(harvest: Harvest, results: list[BodyHarvest]) -> dict:
         "bodies_unreachable": len(unreachable), "bodies_without_source": len(harvest.bodies) - len(with_sources),
         "reports_found": len({(r["body_id"], r["year"], r["sha256"]) for r in placed}),  # one per article
         "linked_files": sum(1 for r in rows if r["role"] in ("duplicate", "annex")),  # kept, not judged again
+        "files_read": len(harvest.ctx.fresh) if harvest.ctx else 0,  # parsed to tell an article's report
         "report_years": years,
         "new": sum(1 for r in placed if r["outcome"] in ("report", "attachment") and not r["republished"]),
         "changed": sum(1 for r in placed if r["republished"]),
