@@ -237,6 +237,10 @@ def test_an_article_and_its_files_are_one_report_judged_once(harvested):
     assert all(n == 1 for _, _, n in placed), placed
     assert h["first"]["reports_found"] == len(h["portal"].expected)
     assert h["first"]["linked_files"] == len(h["portal"].linked)
+    from xxgk.harvest.command import summary_lines
+
+    text = "\n".join(summary_lines(h["first"]))
+    assert f"找到年度报告 {len(h['portal'].expected)} 份" in text and f"另有 {len(h['portal'].linked)} 个文件" in text
 
 
 def test_the_page_of_an_attached_report_is_its_evidence(harvested):
