@@ -208,6 +208,8 @@ def test_page_dates_reach_reg_late_and_site_outcomes_reach_reg_missing(harvested
     result = check_described(reports, facts, None, "bare", register, date(2025, 6, 1), (2022, 2023))
     late = {(f["body_id"], f["year"]): f["published_on_time"] for f in facts}
     assert late[("B04", 2023)] is False and late[("B01", 2023)] is True
+    assert {key for key, on_time in late.items() if on_time is False} == h["portal"].late  # B15: an attachment,
+    assert late[("B15", 2022)] is None  # judged by its page's date; last year's report on that page: no date
     missing = {(m.body_id, m.year): m for m in missing_filings(register, facts, {2022, 2023}, date(2025, 6, 1),
                                                                harvest=site_outcomes(h["settings"].db))}
     expected_missing = {k for k, v in h["portal"].status.items() if v != "found"}
