@@ -382,3 +382,24 @@ def test_a_report_of_another_year_on_the_article_stays_but_yields_to_that_years_
     own = _file("http://h/nb2022.html", "report", "html", year=2022)  # the 2022 article found on the list
     one_per_year([this_year, last_year, own])
     assert (own.role, last_year.role, last_year.report) == ("report", "duplicate", own)
+
+
+def test_migration_011_keeps_the_evidence_of_earlier_harvests():
+    """A warehouse harvested before 011: its rows (no role) still count as reports, found, and dated."""
+    import duckdb
+
+    from warehouse import db
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for script in sorted(db.MIGRATIONS.glob("*.sql")):
+        if script.stem < "011":
+            con.execute(script.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.stem])
+    con.execute("INSERT INTO fetches (fetch_id, harvest_id, body_id, year, url, sha256, page_date, outcome, path, "
+                "fetched_at) VALUES ('H1-1', 'H1', 'T1', 2023, 'http://h/a.html', 'aa', DATE '2024-01-20', 'report', "
+                "'x/aa.html', now())")
+    assert "011_report_files" in db.migrate(con)
+    assert con.execute("SELECT report_id, page_date FROM report_sources").fetchall() == [("aa", date(2024, 1, 20))]
+    assert con.execute("SELECT status FROM harvest_outcomes").fetchall() == [("found",)]
+    assert con.execute("SELECT report_id, sha256, part FROM report_files").fetchall() == [("aa", "aa", "report")]

@@ -44,18 +44,20 @@ ORDER BY f.sha256, f.fetched_at DESC, f.fetch_id DESC;
 -- judged), page (the article page it was published on: URL, title, publication date), duplicate (the same
 -- report in another file, archived, not judged), annex (another file of the article, archived).
 -- report_id joins reports.report_id; sha256 is the file's bytes in raw/.
+-- (A row of a harvest before 011 has no role: the file it placed for ingest (path) was judged.)
 CREATE OR REPLACE VIEW report_files AS
-WITH files AS (
-    SELECT coalesce(f.report_sha256, f.sha256) AS report_id, f.sha256, f.role AS part, f.url, f.file_type,
-           f.title, f.choice, f.body_id, f.year, f.page_date, f.fetched_at, f.fetch_id
+WITH roled AS (
+    SELECT f.*, coalesce(f.role, CASE WHEN f.path IS NOT NULL THEN 'report' END) AS part
     FROM fetches f
     WHERE f.sha256 IS NOT NULL AND f.outcome IN ('report', 'attachment', 'unchanged')
-      AND f.role IN ('report', 'duplicate', 'annex')
+), files AS (
+    SELECT coalesce(report_sha256, sha256) AS report_id, sha256, part, url, file_type,
+           title, choice, body_id, year, page_date, fetched_at, fetch_id
+    FROM roled WHERE part IN ('report', 'duplicate', 'annex')
     UNION ALL
-    SELECT f.sha256, f.parent_sha256, 'page', f.parent_url, 'html', f.page_title,
-           NULL, f.body_id, f.year, f.page_date, f.fetched_at, f.fetch_id
-    FROM fetches f
-    WHERE f.role = 'report' AND f.parent_sha256 IS NOT NULL AND f.sha256 IS NOT NULL
+    SELECT sha256, parent_sha256, 'page', parent_url, 'html', page_title,
+           NULL, body_id, year, page_date, fetched_at, fetch_id
+    FROM roled WHERE part = 'report' AND parent_sha256 IS NOT NULL
 )
 SELECT DISTINCT ON (report_id, sha256, part)
     report_id, sha256, part, url, file_type, title, choice, body_id, year, page_date, fetched_at
