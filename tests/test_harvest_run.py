@@ -71,3 +71,5 @@ def test_an_unreachable_site_is_pending_and_a_reached_site_without_the_report_fa
 def test_the_site_shows_the_harvest_and_its_unreachable_sites(harvested_run) -> None:
     site = harvested_run["site"]
     assert "网站采集" in site and "无法访问的网站" in site and "robots" in site
+    portal = harvested_run["portal"]
+    assert f"找到年度报告 {len(portal.expected)} 份" in site and f"另有 {len(portal.linked)} 个文件" in site
