@@ -4,7 +4,9 @@ Each source is fetched: a document (PDF, Word …) is a report given directly; a
 links to reports (its further pages are followed), else an article when it is one. Per year in scope the
 best candidate is fetched — an article page (the report inline, or its attachments: when the page only says
 见附件, the attachment is the report) or a file linked straight from the list — and every outcome becomes a
-row for ``fetches``. Nothing here raises on what a website does.
+row for ``fetches``. An article and its files are one report: when it offers several, ``article.judge``
+reads them and picks the one judged (the others are kept and linked). Nothing here raises on what a website
+does.
 """
 from __future__ import annotations
 
