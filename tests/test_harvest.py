@@ -295,6 +295,8 @@ def test_the_choice_rests_on_what_the_parser_read_and_says_so(harvested):
     assert choices[("B13", 2023)].startswith("以附件（pdf）为准") and "网页统计表读出数值 0 格" in choices[("B13", 2023)]
     readings = dict(_rows(h["settings"], "SELECT file_type, count(*) FROM file_readings GROUP BY ALL"))
     assert readings.get("pdf") == 1 and readings.get("html") == 3
+    cells = dict(_rows(h["settings"], "SELECT part, cells_read FROM report_files WHERE body_id = 'B14' AND year = 2023"))
+    assert cells == {"page": 25, "report": 200}
 
 
 def test_a_second_harvest_reads_no_file_again(harvested):

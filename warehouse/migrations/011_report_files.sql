@@ -42,8 +42,9 @@ ORDER BY f.sha256, f.fetched_at DESC, f.fetch_id DESC;
 
 -- Every file of each harvested report, as the latest harvest that fetched it saw it: part = report (the file
 -- judged), page (the article page it was published on: URL, title, publication date), duplicate (the same
--- report in another file, archived, not judged), annex (another file of the article, archived).
--- report_id joins reports.report_id; sha256 is the file's bytes in raw/.
+-- report in another file, archived, not judged), annex (another file of the article, archived), with the
+-- cells the parser read of each when the harvest compared them. report_id joins reports.report_id; sha256 is
+-- the file's bytes in raw/.
 -- (A row of a harvest before 011 has no role: the file it placed for ingest (path) was judged.)
 CREATE OR REPLACE VIEW report_files AS
 WITH roled AS (
@@ -59,10 +60,12 @@ WITH roled AS (
            NULL, body_id, year, page_date, fetched_at, fetch_id
     FROM roled WHERE part = 'report' AND parent_sha256 IS NOT NULL
 )
-SELECT DISTINCT ON (report_id, sha256, part)
-    report_id, sha256, part, url, file_type, title, choice, body_id, year, page_date, fetched_at
-FROM files
-ORDER BY report_id, sha256, part, fetched_at DESC, fetch_id DESC;
+SELECT DISTINCT ON (files.report_id, files.sha256, files.part)
+    files.report_id, files.sha256, files.part, files.url, files.file_type, files.title, files.choice,
+    files.body_id, files.year, files.page_date, files.fetched_at,
+    r.cells_read, r.sections_read   -- what the harvest's parser read of it (NULL: it had nothing to compare)
+FROM files LEFT JOIN file_readings r ON r.sha256 = files.sha256
+ORDER BY files.report_id, files.sha256, files.part, files.fetched_at DESC, files.fetch_id DESC;
 
 -- harvest_outcomes as in 008, a year counting as found only through a file judged as a report.
 CREATE OR REPLACE VIEW harvest_outcomes AS
