@@ -9,6 +9,7 @@ read once at its start.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -97,7 +98,7 @@ def _readings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
 
 
 def record_harvest(path: Path, harvest: dict, fetch_rows: list[dict], log_rows: list[dict],
-                   wait_seconds: float = 30.0, readings: list[dict] = ()) -> None:
+                   wait_seconds: float = 30.0, readings: Iterable[dict] = ()) -> None:
     """The harvest's row, its evidence, its crawl log and what it read of new files, in one transaction
     (nothing on error)."""
     bad = {r["outcome"] for r in fetch_rows} - set(OUTCOMES)
