@@ -57,9 +57,10 @@ def harvest_stage(settings: stage.HarvestSettings, bodies: list[Body] | None = N
     finally:
         current.ctx.client.close()
         _HARVESTS.pop(current.harvest_id, None)
-    get_run_logger().info("harvest %s: %d bodies, %d reached, %d reports (%d new, %d changed, %d unchanged), "
-                          "%d unreachable", summary["harvest_id"], summary["bodies"], summary["bodies_reached"],
-                          summary["reports_found"], summary["new"], summary["changed"], summary["unchanged"],
+    get_run_logger().info("harvest %s: %d bodies, %d reached, %d reports (%d new, %d changed, %d unchanged; one per "
+                          "article, %d more files of theirs kept and linked), %d unreachable", summary["harvest_id"],
+                          summary["bodies"], summary["bodies_reached"], summary["reports_found"], summary["new"],
+                          summary["changed"], summary["unchanged"], summary.get("linked_files", 0),
                           summary["bodies_unreachable"])
     return summary
 

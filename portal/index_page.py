@@ -179,6 +179,8 @@ def _harvest(snap: Snapshot) -> str:
     line = (f"采集 {esc(s.get('harvest_id', ''))}：机关 {s.get('bodies', 0)} 个（网站可访问 {s.get('bodies_reached', 0)}，"
             f"无法访问 {s.get('bodies_unreachable', 0)}），找到年度报告 {s.get('reports_found', 0)} 份（新 {s.get('new', 0)}，"
             f"网站上已更新 {s.get('changed', 0)}，未变化 {s.get('unchanged', 0)}）")
+    if s.get("linked_files"):  # one report per article: the page's other files are kept, not judged again
+        line += f"；一篇文章的网页与附件算一份报告，另有 {int(s['linked_files'])} 个文件（副本、附表等）已存档并关联"
     rows = [[esc(u.get("name", "")), esc(src.get("url", "")), esc(src.get("error", ""))]
             for u in s.get("unreachable_sites", []) for src in u.get("sources", [])]
     body = tag("p", line) + (tag("p", "无法访问的网站（相关机关列为待核实）：") +

@@ -1,7 +1,7 @@
 """A generated mock of the bodies' government portals, with its ground truth, and a 127.0.0.1 server for it.
 
     portal = mock_portal()                    # sites, pages, faults, the register, what a harvest must find
-    with PortalServer(portal) as server:      # one HTTP server per site on 127.0.0.1 (ports chosen by the OS)
+    with PortalServer(portal) as server:      # one HTTP server per site on 127.0.0.1 (synth.mock_server)
         register_csv = portal.register_csv(server.bases)
 
 Three CMS styles: ``ul`` (``<ul><li><a title=…>…</a><span>2024-01-20</span>``, 下一页 paging, relative links,
@@ -11,7 +11,11 @@ links, 发布日期 and a ``PubDate`` meta on articles), ``cards`` (``<div class
 inline (HTML) or as a Word attachment ("见附件"); lists also hold 工作要点 and 解读 pages. Faults: a 404
 report link, 500 then success, a response slower than the client's timeout, a redirect loop, a truncated
 attachment, a Word file sent as ``text/html``, an oversized attachment, robots.txt forbidding a folder, a
-register URL that is the attachment itself, a county list shared by several townships.
+register URL that is the attachment itself, a county list shared by several townships. One report per
+article: a stub page (a preface naming the six parts, 详见附件) with the report as a PDF and a 解读 beside it;
+a full page whose table 3 is a picture and the whole report as a Word attachment; a full page and the same
+report as an attachment; a stub page with the report, its 附表 (a spreadsheet of the same tables) and the
+previous year's report (``MockPortal.linked``: the files kept and linked, not judged).
 
 The report bytes come from ``synth.render`` (same numbers back when parsed); none prints its own date, so
 the publication date on the page is the only one (REG-LATE reads it). Word attachments hold the report as
@@ -23,15 +27,13 @@ from __future__ import annotations
 import hashlib
 import html
 import random
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
+from synth.mock_server import PortalServer
 from synth.render import ReportSpec, consistent_cells, render_html, render_txt
+from synth.sheet import render_xlsx
 
 YEARS = (2022, 2023)
 
@@ -78,6 +80,19 @@ class Expected:
     page_date: date | None  # None: the register names the file itself (no page around it)
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A file of an article that is not judged as a report of its own: ``duplicate`` (the same report, read
+    less completely) or ``annex`` (not a report), linked to the file judged as ``report`` (site path)."""
+
+    body_id: str
+    year: int
+    site: str
+    path: str
+    role: str
+    report: str
+
+
 @dataclass
 class MockPortal:
     sites: dict[str, dict[str, Resource]] = field(default_factory=dict)
@@ -85,6 +100,8 @@ class MockPortal:
     expected: list[Expected] = field(default_factory=list)
     status: dict[tuple[str, int], str] = field(default_factory=dict)  # what REG-MISSING must see per body-year
     late: set[tuple[str, int]] = field(default_factory=set)           # body-years published after the deadline
+    linked: list[Linked] = field(default_factory=list)                # files kept beside a report, not judged
+    pages: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)  # attachment report → its page
     slow_seconds: float = 1.5
     oversize_bytes: int = 600_000
 
@@ -133,9 +150,11 @@ def _cards_list(title: str, items: list[tuple[str, str, str]], pages: list[str])
             f'<section class="cards">{cards}</section><nav class="pages">{pager}</nav></body></html>')
 
 
-def _article(style: str, title: str, published: date, content: str, attachment: tuple[str, str] | None = None) -> str:
-    attach = (f'<p>附件：<a href="{html.escape(attachment[0])}">{html.escape(attachment[1])}</a></p>'
-              if attachment else "")
+def _article(style: str, title: str, published: date, content: str,
+             attachment: tuple[str, str] | list[tuple[str, str]] | None = None) -> str:
+    files = [attachment] if isinstance(attachment, tuple) else attachment or []
+    attach = "".join(f'<p>附件{n if len(files) > 1 else ""}：<a href="{html.escape(href)}">{html.escape(text)}</a></p>'
+                     for n, (href, text) in enumerate(files, start=1))
     if style == "table":
         return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
                 f'<meta name="PubDate" content="{published.isoformat()} 09:30"><title>{html.escape(title)}</title></head>'
@@ -166,6 +185,15 @@ def word_file(spec: ReportSpec) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _stub(name: str, year: int) -> str:
+    """A page that only introduces the report (naming its six parts) and points to the attachment: long
+    enough, and with enough of the parts' names, to pass for the report at a glance."""
+    parts = "；".join(("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                      "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"))
+    return (f"<p>根据《中华人民共和国政府信息公开条例》规定，现公布{html.escape(name)}{year}年政府信息公开工作年度报告。"
+            f"报告包括：{parts}。</p><p>{''.join(_OVERVIEW)}</p><p>{''.join(_PROBLEMS)}</p><p>报告全文详见附件。</p>")
 
 
 def _inline(spec: ReportSpec) -> str:
@@ -229,6 +257,98 @@ class _Builder:
         if expect:
             self.portal.expected.append(Expected(body_id, year, site, file_path, "attachment", published))
         return title
+
+
+    def article(self, site: str, style: str, path: str, body_id: str, name: str, year: int, published: date,
+                content: str, files: list[tuple[str, str, bytes, str]], encoding: str = "utf-8") -> str:
+        """An article page with ``content`` and attachments ``files`` (site path, link text, bytes, type);
+        expectations are the caller's."""
+        title = f"{name}{year}年政府信息公开工作年度报告"
+        page = _article(style, title, published, content, [(f, text) for f, text, _, _ in files])
+        self.portal.add(site, path, Resource(page.encode(encoding), f"text/html; charset={encoding}"))
+        for file_path, _, data, content_type in files:
+            self.portal.add(site, file_path, Resource(data, content_type))
+        return title
+
+    def expect(self, body_id: str, year: int, site: str, path: str, outcome: str, published: date | None,
+               page: str | None = None) -> None:
+        self.portal.expected.append(Expected(body_id, year, site, path, outcome, published))
+        if page:
+            self.portal.pages[(body_id, year)] = (site, page)
+
+
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _one_report_per_article(b: _Builder) -> None:
+    """B13–B15: articles whose page and files are one report (see ``Linked``)."""
+    p = b.portal
+    # B13 司法局 (a, ul): a stub page naming the six parts, the report as a PDF, and a 解读 (prose only).
+    from synth.pdf import render_pdf
+
+    b.body("B13", "某县司法局", "department", ["a:/sfj/nb/"])
+    name, day = "某县司法局", date(2024, 1, 12)
+    title = b.article("a", "ul", "/sfj/nb/t1.html", "B13", name, 2023, day, _stub(name, 2023), [
+        ("/sfj/att/2023nb.pdf", f"{name}2023年政府信息公开工作年度报告.pdf", render_pdf(b.spec(name, 2023)),
+         "application/pdf"),
+        ("/sfj/att/jd.docx", f"{name}2023年政府信息公开工作年度报告解读.docx",
+         _prose_file("一图读懂年度报告。" + "".join(_PROBLEMS)), _DOCX)])
+    b.expect("B13", 2023, "a", "/sfj/att/2023nb.pdf", "attachment", day, "/sfj/nb/t1.html")
+    p.linked.append(Linked("B13", 2023, "a", "/sfj/att/jd.docx", "annex", "/sfj/att/2023nb.pdf"))
+    p.add("a", "/sfj/nb/", Resource(_ul_list("司法局年报", [("t1.html", title, "2024-01-12")], None).encode()))
+    p.status.update({("B13", 2022): "not_found", ("B13", 2023): "found"})
+
+    # B14 民政局 (c, cards): 2023 printed on the page with table 3 as a picture, the whole report attached
+    # (the attachment reads more: it is the report); 2022 printed whole and attached (a tie: the page).
+    b.body("B14", "某县民政局", "department", ["c:/mzj/nb/"])
+    name, items = "某县民政局", []
+    for year, day, path, file_path in ((2023, date(2024, 1, 26), "/mzj/nb/a23.html", "/mzj/att/2023.docx"),
+                                       (2022, date(2023, 1, 30), "/mzj/nb/a22.html", "/mzj/att/2022.docx")):
+        spec = b.spec(name, year)
+        shown = spec if year == 2022 else replace(spec, cells={k: v for k, v in spec.cells.items()
+                                                               if not k.startswith("t3.")})
+        title = b.article("c", "cards", path, "B14", name, year, day, _inline(shown), [
+            (file_path, f"{name}{year}年政府信息公开工作年度报告.docx", word_file(spec), _DOCX)])
+        items.append((path, title, day.strftime("%Y/%m/%d")))
+        if year == 2023:
+            b.expect("B14", year, "c", file_path, "attachment", day, path)
+        else:
+            b.expect("B14", year, "c", path, "report", day)
+            p.linked.append(Linked("B14", year, "c", file_path, "duplicate", path))
+    p.add("c", "/mzj/nb/", Resource(_cards_list("民政局年报", items, ["/mzj/nb/"]).encode()))
+    p.status.update({("B14", 2022): "found", ("B14", 2023): "found"})
+
+    # B15 财政局 (b, table, GBK): a stub page with the report, its 附表 (the same tables in a spreadsheet)
+    # and the previous year's report (a different report: it stays, without this page's date).
+    b.body("B15", "某县财政局", "department", ["b:/czj/nb/index.shtml"])
+    name, day = "某县财政局", date(2024, 2, 6)
+    spec = b.spec(name, 2023)
+    title = b.article("b", "table", "/czj/nb/t1.shtml", "B15", name, 2023, day, "<p>报告全文见附件。</p>", [
+        ("/czj/att/2023nb.docx", f"{name}2023年政府信息公开工作年度报告.docx", word_file(spec), _DOCX),
+        ("/czj/att/2023fb.xlsx", f"{name}2023年政府信息公开工作年度报告附表.xlsx", render_xlsx(spec),
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("/czj/att/2022nb.docx", f"{name}2022年政府信息公开工作年度报告.docx", word_file(b.spec(name, 2022)), _DOCX)],
+        encoding="gbk")
+    b.expect("B15", 2023, "b", "/czj/att/2023nb.docx", "attachment", day, "/czj/nb/t1.shtml")
+    b.expect("B15", 2022, "b", "/czj/att/2022nb.docx", "attachment", None, "/czj/nb/t1.shtml")
+    p.linked.append(Linked("B15", 2023, "b", "/czj/att/2023fb.xlsx", "duplicate", "/czj/att/2023nb.docx"))
+    p.add("b", "/czj/nb/index.shtml", Resource(_table_list("财政局年报", [
+        ("{b}/czj/nb/t1.shtml", title, "2024年02月06日")], 1, 0).encode("gbk"), "text/html; charset=gbk"))
+    p.status.update({("B15", 2022): "found", ("B15", 2023): "found"})
+    p.late.add(("B15", 2023))  # a department's deadline is 31 January: the page's date says late
+
+
+def _prose_file(text: str) -> bytes:
+    """A Word file of prose only (no report in it)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 def mock_portal(seed: int = 17) -> MockPortal:
@@ -341,106 +461,8 @@ def mock_portal(seed: int = 17) -> MockPortal:
     p.add("a", "/county/xznb/", Resource(_ul_list("乡镇年报", items, None).encode()))
     p.status.update({("B11", 2022): "found", ("B11", 2023): "found", ("B12", 2022): "not_found",
                      ("B12", 2023): "found"})
+    _one_report_per_article(b)
     return p
 
 
-# ---------------------------------------------------------------- the server
-
-
-class PortalServer:
-    """One HTTP server per site of ``portal`` on 127.0.0.1 (threads, stopped on exit). ``requests`` lists
-    every request as (site, path, headers); conditional GET (ETag, If-Modified-Since) is answered with 304."""
-
-    def __init__(self, portal: MockPortal) -> None:
-        self.portal = portal
-        self.servers: dict[str, ThreadingHTTPServer] = {}
-        self.bases: dict[str, str] = {}
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-        self.served: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-
-    def __enter__(self) -> PortalServer:
-        for site in self.portal.sites:
-            server = _Server(("127.0.0.1", 0), _handler(self, site))
-            self.servers[site] = server
-            self.bases[site] = f"http://127.0.0.1:{server.server_address[1]}"
-        for server in self.servers.values():
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for server in self.servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-    def url(self, site: str, path: str) -> str:
-        return self.bases[site] + path
-
-    def count(self, site: str, path: str) -> int:
-        return sum(1 for s, p, _ in self.requests if s == site and p == path)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - a client that gave up: not news
-        pass
-
-
-def _handler(server: PortalServer, site: str) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            path = self.path
-            with server._lock:
-                server.requests.append((site, path, dict(self.headers.items())))
-                seen = server.served[(site, path)] = server.served.get((site, path), 0) + 1
-            resource = server.portal.sites[site].get(path) or server.portal.sites[site].get(urlsplit(path).path)
-            if resource is None:
-                return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
-            self._serve(resource, seen)
-
-        def _serve(self, r: Resource, seen: int) -> None:
-            if r.fault == "slow":
-                time.sleep(server.portal.slow_seconds)
-            if r.fault == "always_500" or (r.fault == "fail_once" and seen == 1):
-                return self._send(500, b"Internal Server Error", "text/plain")
-            if r.fault == "redirect":
-                self.send_response(r.status)
-                self.send_header("Location", r.location or "/")
-                self.end_headers()
-                return None
-            if r.fresh_for(self.headers):
-                self.send_response(304)
-                self.send_header("ETag", r.etag)
-                self.end_headers()
-                return None
-            body = r.body  # "{b}" in a page stands for site b's address (absolute links)
-            for name, base in server.bases.items():
-                body = body.replace(b"{" + name.encode() + b"}", base.encode())
-            return self._send(r.status, body, r.content_type, r)
-
-        def _send(self, status: int, body: bytes, content_type: str, r: Resource | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            if r is not None:
-                self.send_header("ETag", r.etag)
-                self.send_header("Last-Modified", r.last_modified)
-            fault = r.fault if r is not None else None
-            if fault != "no_length":
-                self.send_header("Content-Length", str(len(body) + (5000 if fault == "truncated" else 0)))
-            self.end_headers()
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
+__all__ = ["Expected", "Linked", "MockPortal", "PortalServer", "Resource", "mock_portal", "word_file"]

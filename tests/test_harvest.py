@@ -1,5 +1,5 @@
 """The harvest end to end against real HTTP on 127.0.0.1: the mock portal (three CMS styles, GBK pages,
-paging, attachments, pages about reports) and its faults (404, 500 then success, a slow answer, a redirect
+paging, attachments, pages about reports, articles whose page and files are one report) and its faults (404, 500 then success, a slow answer, a redirect
 loop, a truncated body, a wrong Content-Type, an oversized file, robots.txt). One module fixture serves the
 portal and harvests it three times: first, again with nothing changed, and after a report changed."""
 from __future__ import annotations
@@ -172,13 +172,13 @@ def test_a_report_changed_on_the_site_is_recorded_as_republished_and_old_bytes_k
 
 
 def test_the_summary_counts_bodies_reports_and_unreachable_sites(harvested):
-    s = harvested["first"]
-    assert (s["bodies"], s["bodies_reached"], s["bodies_unreachable"]) == (12, 9, 3)
+    s, n_bodies = harvested["first"], len(harvested["portal"].bodies)
+    assert (s["bodies"], s["bodies_reached"], s["bodies_unreachable"]) == (n_bodies, n_bodies - 3, 3)
     assert {u["body_id"] for u in s["unreachable_sites"]} == {"B05", "B06", "B09"}
     assert set(s["hosts"]) == {base.removeprefix("http://") for base in harvested["server"].bases.values()}
     stored = _rows(harvested["settings"], "SELECT n_bodies, n_reached, n_reports, n_new FROM harvests "
                    "WHERE harvest_id = ?", [s["harvest_id"]])
-    assert stored == [(12, 9, s["reports_found"], s["new"])]
+    assert stored == [(n_bodies, n_bodies - 3, s["reports_found"], s["new"])]
 
 
 def test_progress_is_reported_per_host(harvested):
@@ -186,7 +186,7 @@ def test_progress_is_reported_per_host(harvested):
     finals = {host: (done, total) for host, done, total in calls if done == total}
     hosts = {b.source_urls[0].split("/")[2] for b in load_register(harvested["register"])}
     assert set(finals) == hosts
-    assert sum(total for _, total in finals.values()) == 12
+    assert sum(total for _, total in finals.values()) == len(harvested["portal"].bodies)
 
 
 def test_page_dates_reach_reg_late_and_site_outcomes_reach_reg_missing(harvested):
@@ -208,6 +208,8 @@ def test_page_dates_reach_reg_late_and_site_outcomes_reach_reg_missing(harvested
     result = check_described(reports, facts, None, "bare", register, date(2025, 6, 1), (2022, 2023))
     late = {(f["body_id"], f["year"]): f["published_on_time"] for f in facts}
     assert late[("B04", 2023)] is False and late[("B01", 2023)] is True
+    assert {key for key, on_time in late.items() if on_time is False} == h["portal"].late  # B15: an attachment,
+    assert late[("B15", 2022)] is None  # judged by its page's date; last year's report on that page: no date
     missing = {(m.body_id, m.year): m for m in missing_filings(register, facts, {2022, 2023}, date(2025, 6, 1),
                                                                harvest=site_outcomes(h["settings"].db))}
     expected_missing = {k for k, v in h["portal"].status.items() if v != "found"}
@@ -219,3 +221,86 @@ def test_page_dates_reach_reg_late_and_site_outcomes_reach_reg_missing(harvested
     assert missing_verdict(missing[("B03", 2022)]).verdict == "non_compliant"
     assert "网站未能访问" in missing[("B05", 2023)].message and "超时" in missing[("B05", 2023)].message
     assert len(result.checked) == len(paths)
+
+
+# ---------------------------------------------------------------- one report per article
+
+
+def _sha(portal, site: str, path: str) -> str:
+    return hashlib.sha256(portal.sites[site][path].body).hexdigest()
+
+
+def test_an_article_and_its_files_are_one_report_judged_once(harvested):
+    """Per body-year one file is placed for ingest (the judged report), whatever the article offered."""
+    h = harvested
+    placed = _rows(h["settings"], "SELECT body_id, year, count(*) FROM fetches WHERE harvest_id = ? AND path IS NOT "
+                   "NULL GROUP BY ALL", [_first_id(h)])
+    assert {(b, y) for b, y, _ in placed} == {(e.body_id, e.year) for e in h["portal"].expected}
+    assert all(n == 1 for _, _, n in placed), placed
+    assert h["first"]["reports_found"] == len(h["portal"].expected)
+    assert h["first"]["linked_files"] == len(h["portal"].linked)
+    from xxgk.harvest.command import summary_lines
+
+    text = "\n".join(summary_lines(h["first"]))
+    assert f"找到年度报告 {len(h['portal'].expected)} 份" in text and f"另有 {len(h['portal'].linked)} 个文件" in text
+
+
+def test_the_page_of_an_attached_report_is_its_evidence(harvested):
+    """A report that is an attachment: its row names the article page (URL, bytes, title) and the page's
+    publication date; the view ``report_files`` lists the page beside it. A report of another year found
+    on the article keeps no page date (the page dates the article's own report)."""
+    h, portal, server = harvested, harvested["portal"], harvested["server"]
+    for (body_id, year), (site, page) in portal.pages.items():
+        expected = next(e for e in portal.expected if (e.body_id, e.year) == (body_id, year))
+        report = _sha(portal, expected.site, expected.path)
+        [(parent, parent_sha, title, page_date)] = _rows(
+            h["settings"], "SELECT parent_url, parent_sha256, page_title, page_date FROM fetches WHERE harvest_id = ? "
+            "AND sha256 = ? AND role = 'report'", [_first_id(h), report])
+        assert (parent, parent_sha) == (server.url(site, page), _sha(portal, site, page))
+        name = next(b["name"] for b in portal.bodies if b["body_id"] == body_id)
+        assert title.startswith(name) and title.endswith("年度报告") and page_date == expected.page_date
+        parts = dict(_rows(h["settings"], "SELECT part, url FROM report_files WHERE report_id = ?", [report]))
+        assert parts["page"] == server.url(site, page) and parts["report"] == server.url(expected.site, expected.path)
+
+
+def test_files_beside_a_report_are_kept_and_linked_never_judged(harvested):
+    """A duplicate (the same report, read less completely) or an annex (not a report) is archived by sha256,
+    linked to the judged file, and neither placed for ingest nor a report source."""
+    h, portal = harvested, harvested["portal"]
+    sources = {r[0] for r in _rows(h["settings"], "SELECT report_id FROM report_sources")}
+    for linked in portal.linked:
+        sha = _sha(portal, linked.site, linked.path)
+        [(role, report_sha, path, choice)] = _rows(
+            h["settings"], "SELECT role, report_sha256, path, choice FROM fetches WHERE harvest_id = ? AND sha256 = ?",
+            [_first_id(h), sha])
+        assert (role, report_sha, path) == (linked.role, _sha(portal, linked.site, linked.report), None)
+        assert "不另行检查" in choice and sha not in sources
+        assert (h["settings"].raw_root / sha[:2] / sha).is_file()
+        assert not list(h["settings"].harvested_root.rglob(f"{sha}.*"))
+        parts = _rows(h["settings"], "SELECT part FROM report_files WHERE report_id = ? AND sha256 = ?",
+                      [report_sha, sha])
+        assert parts == [(linked.role,)]
+
+
+def test_the_choice_rests_on_what_the_parser_read_and_says_so(harvested):
+    """B14 2023: the page prints table 3 as a picture, the attachment reads more cells — it is the report;
+    B14 2022: page and attachment read alike — the page; B13: the stub page names the six parts but reads no
+    cell — the PDF. Each choice quotes the counts."""
+    h = harvested
+    choices = dict(((b, y), c) for b, y, c in _rows(
+        h["settings"], "SELECT body_id, year, choice FROM fetches WHERE harvest_id = ? AND role = 'report' "
+        "AND body_id IN ('B13', 'B14')", [_first_id(h)]))
+    assert choices[("B14", 2023)].startswith("以附件（docx）为准") and "数值 25 格" in choices[("B14", 2023)]
+    assert choices[("B14", 2022)].startswith("以网页为准")
+    assert choices[("B13", 2023)].startswith("以附件（pdf）为准") and "网页统计表读出数值 0 格" in choices[("B13", 2023)]
+    readings = dict(_rows(h["settings"], "SELECT file_type, count(*) FROM file_readings GROUP BY ALL"))
+    assert readings.get("pdf") == 1 and readings.get("html") == 3
+    cells = dict(_rows(h["settings"], "SELECT part, cells_read FROM report_files WHERE body_id = 'B14' AND year = 2023"))
+    assert cells == {"page": 25, "report": 200}
+
+
+def test_a_second_harvest_reads_no_file_again(harvested):
+    h = harvested
+    assert h["first"]["files_read"] >= 8 and h["second"]["files_read"] == 0 == h["third"]["files_read"]
+    assert h["second"]["reports_found"] == h["first"]["reports_found"]
+    assert h["second"]["linked_files"] == h["first"]["linked_files"]

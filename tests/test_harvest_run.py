@@ -51,6 +51,16 @@ def test_the_harvested_reports_are_checked_in_the_same_run(harvested_run) -> Non
     assert len(checked) >= 10
 
 
+def test_an_article_with_several_files_is_one_report_in_the_run(harvested_run) -> None:
+    """Every body-year the portal publishes is one report in the run's verdicts (a stub page and its
+    attachment, a page and the same report attached, a 附表 beside the report: judged once)."""
+    reports: dict[tuple[str, int], int] = {}
+    for body, year, _, _ in harvested_run["verdicts"]:
+        reports[(body, year)] = reports.get((body, year), 0) + 1
+    expected = {(e.body_id, e.year) for e in harvested_run["portal"].expected}
+    assert {key: n for key, n in reports.items() if key in expected} == dict.fromkeys(expected, 1)
+
+
 def test_an_unreachable_site_is_pending_and_a_reached_site_without_the_report_fails(harvested_run) -> None:
     missing = {(body, year): (verdict, reasons) for body, year, verdict, reasons in harvested_run["verdicts"]
                if reasons and any("无法访问" in r or "robots" in r or "未发现" in r or "未找到" in r for r in reasons)}
@@ -61,3 +71,5 @@ def test_an_unreachable_site_is_pending_and_a_reached_site_without_the_report_fa
 def test_the_site_shows_the_harvest_and_its_unreachable_sites(harvested_run) -> None:
     site = harvested_run["site"]
     assert "网站采集" in site and "无法访问的网站" in site and "robots" in site
+    portal = harvested_run["portal"]
+    assert f"找到年度报告 {len(portal.expected)} 份" in site and f"另有 {len(portal.linked)} 个文件" in site

@@ -324,3 +324,82 @@ def test_the_command_waits_for_a_run_holding_the_warehouse_then_exits_2(tmp_path
         with RunSettings(inputs=(), db=db, lock_wait=0).run_lock():
             code = main(_args(register, db, tmp_path / "out", wait="0"))
     assert code == 2 and "另一次运行" in capsys.readouterr().err and server.requests == []
+
+
+# ---------------------------------------------------------------- one report per article (no HTTP, no parser)
+
+
+def _file(url: str, outcome: str, file_type: str, year: int | None = 2023, data: bytes | None = b"x"):  # noqa: ANN202
+    from xxgk.harvest.client import Fetched
+    from xxgk.harvest.crawl import Found, Got
+
+    fetched = Fetched(url, url, "ok" if data is not None else "failed", 200 if data is not None else None, data)
+    got = Got(fetched, data, (url.encode().hex() * 4)[:64] if data is not None else None)
+    return Found(year, got, outcome, file_type, url, date(2024, 1, 20), "发布日期")
+
+
+def _reader(readings: dict):  # noqa: ANN202 - a stand-in for Context.read: the URL's reading, and a tally
+    from xxgk.harvest.article import Reading
+
+    asked: list[str] = []
+
+    def read(found) -> Reading:  # noqa: ANN001
+        asked.append(found.got.fetched.url)
+        return Reading(*readings[found.got.fetched.url])
+    return read, asked
+
+
+def test_one_file_is_the_report_without_reading_it():
+    from xxgk.harvest.article import judge
+
+    stub_and_file = [_file("http://h/a.docx", "attachment", "docx"), _file("http://h/b.pdf", "attachment", "", data=None)]
+    read, asked = _reader({})
+    kept = judge(stub_and_file, 2023, read)
+    assert asked == [] and kept == stub_and_file and kept[0].role == "report" and "附件即报告" in kept[0].choice
+
+
+def test_when_no_file_reads_as_a_report_an_attachment_is_judged_not_the_page():
+    """A stub page (read: no cells) and a .wps the converter could not open: the .wps is the report (it
+    will be 待核实 with the reader's reason), the page stays its evidence, the 附表 archive is linked."""
+    from xxgk.harvest.article import judge
+
+    page, wps, archive = (_file("http://h/p.html", "report", "html"), _file("http://h/r.wps", "attachment", "wps"),
+                          _file("http://h/t.zip", "attachment", "zip"))
+    read, asked = _reader({"http://h/p.html": (2023, 0, 1, "failed"), "http://h/r.wps": (None, 0, 0, "failed"),
+                           "http://h/t.zip": (None, 0, 0, "failed")})
+    kept = judge([page, wps, archive], 2023, read)
+    assert len(asked) == 3 and kept == [wps, archive]
+    assert (wps.role, archive.role, archive.report) == ("report", "annex", wps) and "人工核对" in wps.choice
+
+
+def test_a_report_of_another_year_on_the_article_stays_but_yields_to_that_years_own_article():
+    from xxgk.harvest.article import judge, one_per_year
+
+    this_year, last_year = _file("http://h/2023.pdf", "attachment", "pdf"), _file("http://h/2022.pdf", "attachment", "pdf")
+    read, _ = _reader({"http://h/2023.pdf": (2023, 180, 6, "ok"), "http://h/2022.pdf": (2022, 200, 6, "ok")})
+    judge([this_year, last_year], 2023, read)
+    assert (this_year.role, last_year.role, last_year.year, last_year.page_date) == ("report", "report", 2022, None)
+    own = _file("http://h/nb2022.html", "report", "html", year=2022)  # the 2022 article found on the list
+    one_per_year([this_year, last_year, own])
+    assert (own.role, last_year.role, last_year.report) == ("report", "duplicate", own)
+
+
+def test_migration_011_keeps_the_evidence_of_earlier_harvests():
+    """A warehouse harvested before 011: its rows (no role) still count as reports, found, and dated."""
+    import duckdb
+
+    from warehouse import db
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for script in sorted(db.MIGRATIONS.glob("*.sql")):
+        if script.stem < "011":
+            con.execute(script.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.stem])
+    con.execute("INSERT INTO fetches (fetch_id, harvest_id, body_id, year, url, sha256, page_date, outcome, path, "
+                "fetched_at) VALUES ('H1-1', 'H1', 'T1', 2023, 'http://h/a.html', 'aa', DATE '2024-01-20', 'report', "
+                "'x/aa.html', now())")
+    assert "011_report_files" in db.migrate(con)
+    assert con.execute("SELECT report_id, page_date FROM report_sources").fetchall() == [("aa", date(2024, 1, 20))]
+    assert con.execute("SELECT status FROM harvest_outcomes").fetchall() == [("found",)]
+    assert con.execute("SELECT report_id, sha256, part FROM report_files").fetchall() == [("aa", "aa", "report")]

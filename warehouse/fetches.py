@@ -1,5 +1,6 @@
 """Reads and writes of the harvest's evidence (migration 008: ``harvests``, ``fetches``, ``fetch_log``, views
-``report_sources`` and ``harvest_outcomes``).
+``report_sources`` and ``harvest_outcomes``; migration 011: one report per article — ``fetches.role``,
+``report_sha256``, ``page_title``, ``choice``, table ``file_readings``, view ``report_files``).
 
 A harvest is written in one transaction at its end (the warehouse has one writer); what a harvest needs
 from earlier ones (the validators of each URL for a conditional GET, the reports each body-year had) is
@@ -8,6 +9,7 @@ read once at its start.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,10 +22,12 @@ from warehouse import db
 FETCH_COLUMNS = ("fetch_id", "harvest_id", "body_id", "year", "url", "final_url", "http_status", "fetched_at",
                  "sha256", "page_date", "outcome", "content_type", "last_modified", "etag", "parent_url",
                  "parent_sha256", "source_url", "title", "date_source", "file_type", "size_bytes", "path",
-                 "republished", "previous_sha256", "error")
+                 "republished", "previous_sha256", "error", "role", "report_sha256", "page_title", "choice")
 LOG_COLUMNS = ("harvest_id", "body_id", "role", "url", "final_url", "http_status", "result", "fetched_at", "sha256",
                "content_type", "last_modified", "etag", "attempts", "error")
+READING_COLUMNS = ("sha256", "file_type", "year", "cells_read", "sections_read", "parse_status", "read_at")
 OUTCOMES = ("report", "attachment", "not_found", "unreachable", "skipped", "unchanged")
+ROLES = ("report", "duplicate", "annex")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class PreviousHarvests:
     urls: dict[str, KnownUrl] = field(default_factory=dict)
     reports: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     placed: dict[str, str] = field(default_factory=dict)
+    readings: dict[str, tuple] = field(default_factory=dict)  # sha256 → (year, cells, sections, parse_status)
 
 
 def _reader(path: Path) -> duckdb.DuckDBPyConnection | None:
@@ -76,18 +81,30 @@ def previous_harvests(path: Path) -> PreviousHarvests:
             GROUP BY f.body_id, f.year""").fetchall()
         placed = con.execute("SELECT DISTINCT ON (sha256) sha256, path FROM fetches WHERE path IS NOT NULL "
                              "ORDER BY sha256, fetched_at DESC").fetchall()
+        readings = _readings(con)
     finally:
         con.close()
     return PreviousHarvests({u: KnownUrl(e, lm, sha, ct) for u, e, lm, sha, ct in urls},
-                            {(b, y): set(shas) for b, y, shas in reports}, dict(placed))
+                            {(b, y): set(shas) for b, y, shas in reports}, dict(placed), readings)
+
+
+def _readings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """What earlier harvests read of the files they had to compare (empty before migration 011)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "file_readings" not in tables:
+        return {}
+    rows = con.execute("SELECT sha256, year, cells_read, sections_read, parse_status FROM file_readings").fetchall()
+    return {sha: tuple(rest) for sha, *rest in rows}
 
 
 def record_harvest(path: Path, harvest: dict, fetch_rows: list[dict], log_rows: list[dict],
-                   wait_seconds: float = 30.0) -> None:
-    """The harvest's row, its evidence and its crawl log, in one transaction (nothing on error)."""
+                   wait_seconds: float = 30.0, readings: Iterable[dict] = ()) -> None:
+    """The harvest's row, its evidence, its crawl log and what it read of new files, in one transaction
+    (nothing on error)."""
     bad = {r["outcome"] for r in fetch_rows} - set(OUTCOMES)
+    bad |= {f"role {r['role']}" for r in fetch_rows if r.get("role") is not None and r["role"] not in ROLES}
     if bad:
-        raise ValueError(f"unknown fetch outcomes {sorted(bad)}")
+        raise ValueError(f"unknown fetch outcomes or roles {sorted(bad)}")
     con = db.connect(Path(path), wait_seconds=wait_seconds)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -95,6 +112,7 @@ def record_harvest(path: Path, harvest: dict, fetch_rows: list[dict], log_rows: 
             _insert(con, "harvests", pd.DataFrame([_harvest_row(harvest)]))
             _insert(con, "fetches", pd.DataFrame(fetch_rows, columns=list(FETCH_COLUMNS)))
             _insert(con, "fetch_log", pd.DataFrame(log_rows, columns=list(LOG_COLUMNS)))
+            _insert_readings(con, list(readings))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -111,6 +129,13 @@ def _harvest_row(summary: dict) -> dict:
             "n_unreachable": summary["bodies_unreachable"], "n_reports": summary["reports_found"],
             "n_new": summary["new"], "n_changed": summary["changed"], "n_unchanged": summary["unchanged"],
             "n_requests": summary["requests"], "summary": json.dumps(summary, ensure_ascii=False, default=str)}
+
+
+def _insert_readings(con: duckdb.DuckDBPyConnection, readings: list[dict]) -> None:
+    """Readings of files not read before (a file's bytes are read once: its sha256 is the key)."""
+    known = {r[0] for r in con.execute("SELECT sha256 FROM file_readings").fetchall()}
+    fresh = list({r["sha256"]: r for r in readings if r["sha256"] not in known}.values())
+    _insert(con, "file_readings", pd.DataFrame(fresh, columns=list(READING_COLUMNS)))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -8,6 +8,7 @@ attempt as evidence (``fetches``, ``fetch_log``), and place the reports where ``
 
 Modules: ``client`` (a polite HTTP client: per-host limits, robots.txt, retries, size and redirect limits,
 conditional GET), ``decode`` (GB2312/GBK/GB18030/UTF-8 pages), ``pages`` (list and article pages),
-``years`` (which title is which year's report), ``stage`` (the harvest as plain functions), ``evidence``
+``years`` (which title is which year's report), ``article`` (an article's page and files are one report:
+which is judged), ``stage`` (the harvest as plain functions), ``evidence``
 (what the rest of the pipeline reads from a harvest), ``command`` (``xxgk harvest``).
 """

@@ -119,6 +119,9 @@ def summary_lines(s: dict) -> list[str]:
     lines = [f"采集 {s['harvest_id']}：机关 {s['bodies']} 个（网站可访问 {s['bodies_reached']}，无法访问 "
              f"{s['bodies_unreachable']}），找到年度报告 {s['reports_found']} 份（新 {s['new']}，网站上已更新 "
              f"{s['changed']}，未变化 {s['unchanged']}），请求 {s['requests']} 次（未修改 304：{s['conditional_hits']}）"]
+    if s.get("linked_files"):
+        lines.append(f"一篇文章的网页与附件算一份报告：另有 {s['linked_files']} 个文件（同一报告的副本、附表等）已存档并关联，"
+                     "不重复检查")
     if s["unreachable_sites"]:
         lines.append("无法访问的网站（这些机关列为待核实）：")
         lines += [f"  {u['name']}（{u['body_id']}）：{src['url']} — {src['error']}"

@@ -4,7 +4,9 @@ Each source is fetched: a document (PDF, Word …) is a report given directly; a
 links to reports (its further pages are followed), else an article when it is one. Per year in scope the
 best candidate is fetched — an article page (the report inline, or its attachments: when the page only says
 见附件, the attachment is the report) or a file linked straight from the list — and every outcome becomes a
-row for ``fetches``. Nothing here raises on what a website does.
+row for ``fetches``. An article and its files are one report: when it offers several, ``article.judge``
+reads them and picks the one judged (the others are kept and linked). Nothing here raises on what a website
+does.
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ from urllib.parse import urlsplit
 from rules.register import Body, normal_name
 from warehouse.db import archive_raw
 from warehouse.fetches import PreviousHarvests
+from xxgk.harvest.article import Reading, judge, read_file
 from xxgk.harvest.client import Fetched, HarvestClient, Validators
 from xxgk.harvest.decode import document_extension, sniff
 from xxgk.harvest.pages import Link, Page, read_page
 from xxgk.harvest.years import Candidate, candidate, normalise, title_year
 
-PRIMARY = ("pdf", "docx", "doc", "wps", "ofd", "txt")  # a report's own formats; xls/zip count when nothing else
 _REPORTISH = re.compile(r"年度报告|年报|报告")
 
 
@@ -54,7 +56,24 @@ class Context:
     names: dict[str, str]  # every registered name (normalised, and as printed) → body_id
     years: tuple[int, ...] | None
     max_list_pages: int = 30
+    readings: dict[str, Reading] = field(default_factory=dict)  # sha256 → what the parser read (earlier too)
+    fresh: dict[str, tuple[str, Reading]] = field(default_factory=dict)  # read in this harvest: (file type, reading)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def read(self, found: Found) -> Reading:
+        """What the parser reads of a fetched file (once per sha256, across harvests: ``file_readings``)."""
+        sha = found.got.sha256 or ""
+        known = self.readings.get(sha)
+        if known is None and sha in self.previous.readings:
+            known = Reading(*self.previous.readings[sha])
+        fresh = known is None
+        if fresh:
+            known = read_file(found.got.data or b"", found.file_type)
+        with self._lock:
+            self.readings[sha] = known
+            if fresh:
+                self.fresh[sha] = (found.file_type, known)
+        return known
 
     def get(self, url: str, body_id: str, role: str) -> Got:
         """Fetch ``url`` (conditionally when its last bytes are in the archive) and archive what came."""
@@ -84,7 +103,17 @@ class Found:
     page_date: date | None
     date_source: str | None
     parent: Got | None = None
-    primary: bool = True       # placed for ingest (False: an extra attachment beside an inline report)
+    page_title: str = ""       # the article page's title (the page is the report's evidence)
+    role: str = "report"       # report (judged, placed for ingest) | duplicate | annex (kept and linked)
+    report: Found | None = None  # for a duplicate or annex: the file judged as the report
+    reading: Reading | None = None  # what the parser read (only when an article offered several files)
+    choice: str | None = None  # why this file is (or is not) the report
+    foreign: bool = False      # read as another year's report than the article's
+
+    @property
+    def primary(self) -> bool:
+        """Placed for ingest and judged (one file per report)."""
+        return self.role == "report"
 
 
 @dataclass
@@ -239,24 +268,26 @@ def fetch_candidate(ctx: Context, body: Body, cand: Candidate, list_url: str) ->
 
 
 def article_reports(ctx: Context, body: Body, cand: Candidate, got: Got, page: Page) -> list[Found]:
-    """An article page's report: the page itself when the report is printed on it, and its attachments
-    (the report when the page only points to them)."""
+    """An article page's report: the page itself when the report is printed on it, or one of its attachments
+    (when the page only points to them), with the other files kept and linked (``article.judge``)."""
     page_date = page.page_date or cand.listed_on
     label = page.date_label if page.page_date else ("列表" if cand.listed_on else None)
     year = cand.year if cand.year is not None else title_year(page.title)
     out = []
     if page.holds_report:
-        out.append(Found(year, got, "report", "html", cand.title or page.title, page_date, label))
+        out.append(Found(year, got, "report", "html", cand.title or page.title, page_date, label,
+                         page_title=page.title))
     for link, attached in _attachments(ctx, body, page):
         if isinstance(attached, Got) and attached.usable:
             kind = sniff(attached.data, attached.fetched.content_type, link.url + " " + link.text)
             if kind == "html":
                 continue  # a page, not a file: a soft 404 or a viewer; the article is the evidence
-            out.append(Found(year, attached, "attachment", kind, link.text or cand.title, page_date, label, parent=got))
+            out.append(Found(year, attached, "attachment", kind, link.text or cand.title, page_date, label, parent=got,
+                             page_title=page.title))
         else:
-            out.append(Found(year, attached, "attachment", "", link.text, page_date, label, parent=got))
-    _mark_primary(out)
-    return out
+            out.append(Found(year, attached, "attachment", "", link.text, page_date, label, parent=got,
+                             page_title=page.title))
+    return judge(out, year, ctx.read)
 
 
 def _attachments(ctx: Context, body: Body, page: Page) -> list[tuple[Link, Got]]:
@@ -266,17 +297,6 @@ def _attachments(ctx: Context, body: Body, page: Page) -> list[tuple[Link, Got]]
     reportish = [a for a in links if _REPORTISH.search(normalise(a.text)) or title_year(a.text)]
     chosen = reportish or links
     return [(a, ctx.get(a.url, body.body_id, "attachment")) for a in chosen[:10]]
-
-
-def _mark_primary(found: list[Found]) -> None:
-    """Which files go to ingest: the inline report when there is one, else every attachment of a report's
-    own format (PDF, Word …), else every other attachment (a spreadsheet or archive is all there is)."""
-    fetched = [f for f in found if f.got.usable]
-    inline = [f for f in fetched if f.outcome == "report"]
-    documents = [f for f in fetched if f.file_type in PRIMARY]
-    keep = inline or documents or fetched
-    for f in found:
-        f.primary = any(f is k for k in keep)
 
 
 ProgressHook = Callable[[str], None]

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from rules.register import Body, load_register
 from warehouse import fetches as evidence_store
 from warehouse.db import archive_raw
+from xxgk.harvest.article import one_per_year
 from xxgk.harvest.client import ClientSettings, Fetched, HarvestClient
 from xxgk.harvest.crawl import (BodyHarvest, Context, Found, Got, SourceResult, explore, fetch_candidate, names_of,
                                 pick)
@@ -161,6 +162,7 @@ def harvest_body(ctx: Context, body: Body, harvest_id: str, harvested_root: Path
         else:
             rows.append(_failed_candidate(harvest_id, body, cand, source, result))
     found = [f for f in found if not ctx.years or f.year is None or f.year in ctx.years]
+    one_per_year(found)
     rows.extend(_found_rows(ctx, harvest_id, body, found, harvested_root, listed))
     undated = [f.got.fetched.url for f in found if f.year is None and f.got.usable]
     rows.extend(_conclusions(harvest_id, body, sources, rows, _scope(ctx, found, picked), undated))
@@ -229,8 +231,8 @@ def _found_rows(ctx: Context, harvest_id: str, body: Body, found: list[Found], r
         if not f.got.usable:
             rows.append(_row(harvest_id, body, f.year, f.got.fetched.url, _failure_outcome(f.got.fetched),
                              title=f.title, page_date=f.page_date, date_source=f.date_source,
-                             parent_url=f.parent.fetched.url if f.parent else None, **_http(f.got.fetched),
-                             error=_failure_text(f.got.fetched, "附件")))
+                             parent_url=f.parent.fetched.url if f.parent else None, page_title=f.page_title or None,
+                             **_http(f.got.fetched), error=_failure_text(f.got.fetched, "附件")))
             continue
         rows.append(_found_row(ctx, harvest_id, body, f, root))
         if f.primary and rows[-1]["path"]:
@@ -250,7 +252,9 @@ def _found_row(ctx: Context, harvest_id: str, body: Body, f: Found, root: Path) 
                 parent_url=f.parent.fetched.url if f.parent else None,
                 parent_sha256=f.parent.sha256 if f.parent else None, file_type=f.file_type,
                 size_bytes=len(f.got.data or b""), path=str(path) if path else None, republished=republished,
-                previous_sha256=sorted(before)[0] if republished else None, **_http(f.got.fetched))
+                previous_sha256=sorted(before)[0] if republished else None, **_http(f.got.fetched),
+                role=f.role, report_sha256=f.report.got.sha256 if f.report else f.got.sha256,
+                page_title=f.page_title or None, choice=f.choice)
 
 
 def _place(root: Path, body_id: str, f: Found) -> Path:
@@ -318,8 +322,16 @@ def finish(harvest: Harvest) -> dict:
     rows = [row for r in results for row in r.rows]
     _unique_ids(rows)
     summary = summarise(harvest, results)
-    evidence_store.record_harvest(harvest.settings.db, summary, rows, harvest.log_rows, harvest.settings.lock_wait)
+    evidence_store.record_harvest(harvest.settings.db, summary, rows, harvest.log_rows, harvest.settings.lock_wait,
+                                  readings=_readings(harvest))
     return summary
+
+
+def _readings(harvest: Harvest) -> list[dict]:
+    """What this harvest's parser read of new files (a later harvest does not read them again)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return [{"sha256": sha, "file_type": file_type, "year": r.year, "cells_read": r.cells, "sections_read": r.sections,
+             "parse_status": r.status, "read_at": now} for sha, (file_type, r) in sorted(harvest.ctx.fresh.items())]
 
 
 def _unique_ids(rows: list[dict]) -> None:
@@ -345,7 +357,9 @@ def summarise(harvest: Harvest, results: list[BodyHarvest]) -> dict:
         "user_agent": harvest.settings.client.user_agent,
         "bodies": len(with_sources), "bodies_reached": sum(1 for r in results if r.reached),
         "bodies_unreachable": len(unreachable), "bodies_without_source": len(harvest.bodies) - len(with_sources),
-        "reports_found": len({(r["body_id"], r["year"]) for r in placed}),
+        "reports_found": len({(r["body_id"], r["year"], r["sha256"]) for r in placed}),  # one per article
+        "linked_files": sum(1 for r in rows if r["role"] in ("duplicate", "annex")),  # kept, not judged again
+        "files_read": len(harvest.ctx.fresh) if harvest.ctx else 0,  # parsed to tell an article's report
         "report_years": years,
         "new": sum(1 for r in placed if r["outcome"] in ("report", "attachment") and not r["republished"]),
         "changed": sum(1 for r in placed if r["republished"]),
