@@ -273,16 +273,16 @@ def test_no_formula_in_the_spreadsheets(run: Run) -> None:
 
 # ---------------------------------------------------------------- direct bounds on parse_bytes
 
-TIME_BOUND = 5.0  # seconds for any single hostile file
+TIME_BOUND = 5.0  # CPU seconds for any single hostile file (CPU time: other processes on the machine do not count)
 
 
 def test_each_bomb_parses_quickly(corpus: tuple[Path, list[Sample]]) -> None:
     slow = {}
     for sample in (s for s in corpus[1] if s.bounded and s.path.stat().st_size <= parsing.readers.MAX_BYTES):
         data = sample.path.read_bytes()
-        started = time.perf_counter()
+        started = time.process_time()
         report = parse_bytes(data, sample.path.name)
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         assert report.parse_status in sample.expect, (sample.kind, report.problems)
         if seconds > TIME_BOUND:
             slow[sample.kind] = round(seconds, 1)
@@ -296,9 +296,9 @@ def test_zip_bomb_is_refused_within_memory_bounds(corpus: tuple[Path, list[Sampl
         assert archive.getinfo("word/document.xml").file_size > 100 * 1024 * 1024
     tracemalloc.start()
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         report = parse_bytes(data, "zip_bomb.docx")
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -321,9 +321,9 @@ def test_lying_zip_is_stopped_at_its_declared_size(corpus: tuple[Path, list[Samp
 
 def test_huge_pdf_is_refused_by_its_page_count(corpus: tuple[Path, list[Sample]]) -> None:
     data = _sample(corpus, "pdf-many-pages").path.read_bytes()
-    started = time.perf_counter()
+    started = time.process_time()
     report = parse_bytes(data, "5000_pages.pdf")
-    assert time.perf_counter() - started < TIME_BOUND
+    assert time.process_time() - started < TIME_BOUND
     assert report.parse_status == "failed" and "5000 页" in report.problems[0]
     assert str(parsing.readers.MAX_PDF_PAGES) in report.problems[0]
 
@@ -331,9 +331,9 @@ def test_huge_pdf_is_refused_by_its_page_count(corpus: tuple[Path, list[Sample]]
 def test_large_content_stream_is_refused_before_extraction(corpus: tuple[Path, list[Sample]]) -> None:
     data = _sample(corpus, "pdf-large-stream").path.read_bytes()
     assert len(data) < 200_000  # deflated: a 30 MB stream in a small file
-    started = time.perf_counter()
+    started = time.process_time()
     report = parse_bytes(data, "large_stream.pdf")
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert report.parse_status == "failed" and "解压后过大" in report.problems[0], report.problems
 
 
@@ -342,9 +342,9 @@ def test_text_extraction_stops_at_its_operator_budget(monkeypatch: pytest.Monkey
     monkeypatch.setattr(parsing.readers, "MAX_PDF_OPERATIONS", 20_000)
     data = pdf_form_flood()
     assert len(data) < 20_000
-    started = time.perf_counter()
+    started = time.process_time()
     report = parse_bytes(data, "form_flood.pdf")
-    assert time.perf_counter() - started < TIME_BOUND
+    assert time.process_time() - started < TIME_BOUND
     assert report.parse_status == "failed" and "绘制指令" in report.problems[0], report.problems
 
 
@@ -353,9 +353,9 @@ def test_50mb_report_is_refused_quickly_without_loading_it(corpus: tuple[Path, l
     assert path.stat().st_size > 50 * 1024 * 1024
     tracemalloc.start()
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         from_disk = parse_file(path)
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -364,9 +364,9 @@ def test_50mb_report_is_refused_quickly_without_loading_it(corpus: tuple[Path, l
     assert from_disk.parse_status == "failed" and from_disk.problems[0].startswith("文件过大"), from_disk.problems
     assert "上限 20.0 MB" in from_disk.problems[0]
     data = path.read_bytes()
-    started = time.perf_counter()
+    started = time.process_time()
     in_memory = parse_bytes(data, str(path))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert (in_memory.sha256, in_memory.problems) == (from_disk.sha256, from_disk.problems)
 
 

@@ -367,8 +367,8 @@ def test_arguments_are_checked(tmp_path):
 
 
 def test_generation_speed_txt(tmp_path):
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine does not make the generator look slow
     manifest = generate_city(tmp_path, bodies=200, years=range(2020, 2025), formats=["txt"], defect_rate=0.1, seed=2)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert manifest.counts["reports"] + manifest.counts["missing"] == 1000
     assert elapsed < 15, f"{elapsed:.1f} s for 1000 txt reports"
