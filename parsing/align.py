@@ -94,10 +94,24 @@ def fit(label: str, text: str, start: int, end: int) -> Fit | None:
     if found is None:
         return None
     distance, a, b = found
+    a, b = _without_stray_digits(pattern, folded, a, b)
     confidence = 1.0 - distance / len(pattern)
-    if confidence < WEAK:
+    if confidence < WEAK or b <= a:
         return None
     return Fit(offsets[a], offsets[b - 1] + 1, confidence)
+
+
+def _without_stray_digits(pattern: str, folded: str, a: int, b: int) -> tuple[int, int]:
+    """The stretch folded[a:b] without digits at an end where the label has none: a label whose last words
+    are missing (申 of 申请数量 at a cell's end) ties with a stretch that takes the next cell's value "23" as
+    substitutes, and a value must never be read as part of a label. The distance is kept (conservative)."""
+    if not pattern[-1].isdigit():
+        while b > a and folded[b - 1].isdigit():
+            b -= 1
+    if not pattern[0].isdigit():
+        while a < b and folded[a].isdigit():
+            a += 1
+    return a, b
 
 
 def _sellers(pattern: str, text: str) -> tuple[int, int, int] | None:

@@ -123,3 +123,16 @@ def test_glued_variant_invents_nothing(edition, seed):
     numbers = {c: cell.value for c, cell in report.cells.items() if cell.state == "number"}
     assert all(spec.cells[c] == v for c, v in numbers.items())
     assert len(numbers) >= 0.5 * len(spec.cells)
+
+
+def test_a_fit_never_takes_the_next_cells_value_into_the_label():
+    """A label cut at a cell's end (…公开申 | 23 | 0 …, the rest 请数量 on the next line) ties with a stretch that
+    takes the digits of the value cell as substitutes; the fit stops at the label, so 23 stays a value."""
+    from parsing.align import fit
+
+    text = "一、本年新收政府信息公开申\n23\n0\n0\n请数量\n"
+    got = fit("本年新收政府信息公开申请数量", text, 0, len(text))
+    assert got is not None and text[got.start:got.end] == "本年新收政府信息公开申"
+    numbered = "1.属于国家秘密 0 0"
+    got = fit("1.属于国家秘密", numbered, 0, len(numbered))
+    assert got is not None and numbered[got.start:got.end] == "1.属于国家秘密"
