@@ -513,7 +513,9 @@ def _pdf_layouts(data: bytes, pages: int) -> dict:
         from parsing.pdf_layout import layout_pages
     except ImportError:  # pypdfium2 absent: the text layer alone, as before
         return {}
-    return layout_pages(data, pages)
+    from parsing.pdf_rows import tidied
+
+    return tidied(layout_pages(data, pages))
 
 
 def _layout_lines(items: list, page: int) -> list[Line]:  # noqa: ANN001 - parsing.pdf_layout.PageItem
