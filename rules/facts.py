@@ -210,10 +210,15 @@ def _table_complete(report: Report, table_id: str) -> Fact:
     under a label too unlike the template's to place them (``unplaced``) or cells were lost in extraction."""
     cells = list(cells_by_table(report)[table_id].values())
     if not cells or all(c.reason == "table_absent" for c in cells):
-        return False, "整张表缺失"
+        return _absent_table(report, table_id)
     absent = sorted({c.id.split(".")[1] for c in cells if c.reason == "row_absent"})
     if absent:
-        return False, "、".join(_row_label(report, table_id, row_id) for row_id in absent)
+        shown = "、".join(_row_label(report, table_id, row_id) for row_id in absent)
+        read, total = _read_share([c for c in cells if c.id.split(".")[1] not in absent])
+        if read < total * MIN_READ_SHARE:
+            return None, (f"{shown}行未能识别，而该表其余各行的单元格也多数无法读取（读出 {read}/{total} 格），"
+                          f"可能是版式或文字提取问题而非缺行，需对照原件核实")
+        return False, shown
     unplaced = {c.id.split(".")[1]: c for c in cells if c.reason == "unplaced"}
     if unplaced:
         shown = "、".join(_row_label(report, table_id, row_id) for row_id in unplaced)
@@ -222,6 +227,32 @@ def _table_complete(report: Report, table_id: str) -> Fact:
     if any(c.reason == "lost" for c in cells):
         return None, "部分单元格在文本中丢失，无法判断"
     return True, ""
+
+
+# A row is called absent (不合规) only when the rest of its table was read: where most cells of the rows that
+# were found could not be read either, the text itself is scrambled (a PDF's text layer in another order, a
+# converter's damage) and "row absent" would be a claim about the document that rests on a failed reading.
+MIN_READ_SHARE = 0.5
+# A statutory table is called absent only when its part prints (almost) no numbers: a part that prints a
+# table's worth of numbers under headers the reader could not follow is for a person to check.
+MIN_NUMBERS_OF_A_TABLE = 5
+TABLE_PARTS = {"t2": 2, "t3": 3, "t4": 4}
+TABLE_TITLES = {"t2": "表二", "t3": "表三", "t4": "表四"}
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*\s*[年月日])")
+
+
+def _read_share(cells: list[Cell]) -> tuple[int, int]:
+    """(cells read — a number, a printed blank, 不适用 or text —, cells) of ``cells``."""
+    return sum(c.state != "missing" for c in cells), len(cells)
+
+
+def _absent_table(report: Report, table_id: str) -> Fact:
+    part = next((s for s in report.sections if s.number == TABLE_PARTS[table_id]), None)
+    numbers = len(_NUMBER.findall(part.text)) if part is not None else 0
+    if numbers >= MIN_NUMBERS_OF_A_TABLE:
+        return None, (f"第{NUMERALS[part.number - 1]}部分印有 {numbers} 个数字，但未能按格式识别出"
+                      f"{TABLE_TITLES[table_id]}（{part.where}），需对照原件核实")
+    return False, "整张表缺失"
 
 
 def _row_label(report: Report, table_id: str, row_id: str) -> str:
