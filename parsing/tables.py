@@ -178,8 +178,29 @@ def _header_walk(text: str, words: tuple[str, ...], pos: int, end: int) -> tuple
 
 def _row_tokens(textmap: TextMap, row: Row, cell_ids: tuple[str, ...], a: int, b: int,
                 glued: bool) -> tuple[RowTokens, list[Reading]]:
-    tokens = trim(region_tokens(textmap, a, b), len(row.cols))
+    tokens = trim(_own_line_values(textmap, region_tokens(textmap, a, b), a), len(row.cols))
     return RowTokens(row.id, cell_ids, tuple(tokens)), readings(tokens, len(row.cols), glued)
+
+
+_FLOATING = frozenset({"number", "na"})
+
+
+def _own_line_values(textmap: TextMap, tokens: list[Token], label_end: int) -> list[Token]:
+    """A row printed on its label's line (``行政许可   396   278``: a PDF's text laid out by position) keeps
+    only that line's tokens. Numbers on lines of their own between two such rows float: a value centred
+    higher or lower in its cell than the label (``442`` a line above, ``7`` a line below) cannot be told to
+    belong to this row or the next, so it is not taken — the row then has fewer values than columns and its
+    cells are missing, never filled from the next row. Cell lines (web and Word tables) and rows whose
+    values follow the label on lines of their own are unchanged."""
+    if any(t.cell for t in tokens):
+        return tokens
+    where = textmap.where(label_end)
+    inline = [t for t in tokens if t.where == where]
+    if not any(t.kind in _FLOATING for t in inline):
+        return tokens
+    if not any(t.kind in _FLOATING and t.where != where for t in tokens):
+        return tokens
+    return inline
 
 
 def _unless_values_in_label(textmap: TextMap, found: FoundRow,

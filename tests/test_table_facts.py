@@ -50,3 +50,28 @@ def test_a_table_not_recognised_in_a_part_that_prints_its_numbers_is_for_a_perso
     bare = dataclasses.replace(part, text="本年度未发生行政复议、行政诉讼案件。2022年无变化。")
     sections = tuple(bare if s.number == 4 else s for s in report.sections)
     assert table4_complete(dataclasses.replace(report, sections=sections), None) == (False, "整张表缺失")
+
+
+def test_a_value_floating_between_rows_of_a_laid_out_pdf_text_is_never_given_to_a_row():
+    """pdftotext -layout prints a value centred higher in its cell on a line of its own (本年增/减 above its
+    row): each row keeps only its own line's values, so no value lands in another row or column (before:
+    行政许可 本年增/减 took the 处理决定数量, and 处理决定数量 the next row's floating value)."""
+    cells = consistent_cells("2019", random.Random(5))
+    spec = ReportSpec(body="某县人民政府", year=2020, edition="2019", cells=cells)
+    text = render_txt(spec)
+    rows = {"licensing": "行政许可", "other_services": "其他对外管理服务事项"}
+    cut = [f"\t{label}\n" + "".join(f"\t{_printed(cells[f't2.{row}.{c}'])}\n" for c in ("prev_items", "change", "decisions"))
+           for row, label in rows.items()]
+    assert all(block in text for block in cut), "the renderer prints a row as a label and three cell lines"
+    laid = "".join(f"                    {_printed(cells[f't2.{row}.change'])}\n"
+                   f"{label}     {_printed(cells[f't2.{row}.prev_items'])}        {_printed(cells[f't2.{row}.decisions'])}\n"
+                   for row, label in rows.items())
+    shifted = text.replace(cut[0] + "\n" + cut[1], laid)
+    assert shifted != text
+    report = parse_bytes(shifted.encode("utf-8"), "r.txt")
+    got = {cid: report.cells[cid] for cid in report.cells if cid.startswith(("t2.licensing.", "t2.other_services."))}
+    assert got and all(cell.state == "missing" for cell in got.values()), got
+
+
+def _printed(value: float) -> str:
+    return f"{value:g}"
