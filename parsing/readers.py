@@ -513,7 +513,7 @@ def _pdf_layouts(data: bytes, pages: int) -> dict:
         from parsing.pdf_layout import layout_pages
     except ImportError:  # pypdfium2 absent: the text layer alone, as before
         return {}
-    from parsing.pdf_rows import tidied
+    from parsing.pdf_tidy import tidied
 
     return tidied(layout_pages(data, pages))
 

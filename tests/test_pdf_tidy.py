@@ -1,9 +1,9 @@
-"""parsing.pdf_rows: a ruled PDF's rows tidied before reading (empty grid rows, labels wrapped into a grid row of
+"""parsing.pdf_tidy: a ruled PDF's rows tidied before reading (empty grid rows, labels wrapped into a grid row of
 their own, a row cut by a page break)."""
 from __future__ import annotations
 
 from parsing.pdf_layout import PageItem
-from parsing.pdf_rows import tidied
+from parsing.pdf_tidy import tidied
 
 
 def _row(top: float, *cells: str) -> PageItem:
