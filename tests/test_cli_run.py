@@ -155,3 +155,9 @@ def test_prefect_records_of_expected_failures_are_dropped_and_others_kept():
     assert quiet.filter(record("Encountered exception during execution", ZeroDivisionError("bug")))
     assert quiet.filter(record("x", DuplicateFindings("a rule engine bug is not a user error")))
     assert quiet.filter(record("Finished in state Completed()"))
+
+
+def test_a_missing_filing_is_counted_apart_from_the_reports():
+    text = "\n".join(cli_run.outcome_lines(_outcome(missing_filings={"non_compliant": 2, "needs_review": 1})))
+    assert "合规 8 份；名录中未找到年报：不合规 2 个机关年度，待核实 1 个" in text
+    assert "名录中未找到年报" not in "\n".join(cli_run.outcome_lines(_outcome()))

@@ -155,6 +155,8 @@ def test_first_run_fills_the_contract_tables(first_run):
     assert not [r for r in rows if r[1] == "城关镇人民政府"], "the clean report is not on the audit list"
     missing = [r for r in rows if r[1] == "相城镇人民政府" and r[2] == 2022]
     assert missing and "REG-MISSING" in missing[0][4], "a registered body without a 2022 report is listed"
+    assert outcome["missing_filings"]["non_compliant"] >= 1, "a missing filing is counted as a body-year"
+    assert sum(outcome["verdicts"].values()) == 3, "份 counts the three reports, not the missing filings"
     assert (workdir / "out" / "portal" / "index.html").exists(), "the report site is built by the summary flow"
     assert outcome["docs"] and (workdir / "out" / "audit_list.xlsx").exists()
     header = (workdir / "out" / "audit_list.csv").read_text(encoding="utf-8-sig").splitlines()[0]

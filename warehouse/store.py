@@ -285,13 +285,17 @@ def run_accounting(db_path: Path, run_id: str) -> dict:
                             [run_id]).fetchall()
         problems = con.execute("SELECT path, outcome, reason FROM run_files WHERE run_id = ? AND outcome IN "
                                "('failed', 'partial', 'unsupported') ORDER BY outcome, path", [run_id]).fetchall()
-        verdicts = con.execute("SELECT verdict, count(*), count(DISTINCT coalesce(body_id, body_name, report_id)) "
+        verdicts = con.execute("SELECT verdict, count(*) FILTER (WHERE NOT report_id LIKE 'missing:%'), "
+                               "count(DISTINCT coalesce(body_id, body_name, report_id)), "
+                               "count(*) FILTER (WHERE report_id LIKE 'missing:%') "
                                "FROM report_verdicts GROUP BY verdict").fetchall()
     finally:
         con.close()
     return {"files": _file_counts(files), "problem_files": [{"path": p, "outcome": o, "reason": r} for p, o, r in problems],
-            "verdicts": {v: next((n for k, n, _ in verdicts if k == v), 0) for v in VERDICTS},
-            "bodies": {v: next((b for k, _, b in verdicts if k == v), 0) for v in ("non_compliant", "needs_review")}}
+            "verdicts": {v: next((n for k, n, _, _ in verdicts if k == v), 0) for v in VERDICTS},
+            "bodies": {v: next((b for k, _, b, _ in verdicts if k == v), 0) for v in ("non_compliant", "needs_review")},
+            "missing_filings": {v: next((m for k, _, _, m in verdicts if k == v), 0)
+                                for v in ("non_compliant", "needs_review")}}
 
 
 def _file_counts(rows: list[tuple]) -> dict[str, int]:

@@ -120,6 +120,10 @@ def _verdict_lines(outcome: dict) -> list[str]:
         return []
     line = (f"报告：不合规 {verdicts.get('non_compliant', 0)} 份，待核实 {verdicts.get('needs_review', 0)} 份，"
             f"合规 {verdicts.get('compliant', 0)} 份")
+    missing = outcome.get("missing_filings") or {}
+    if any(missing.values()):
+        line += (f"；名录中未找到年报：不合规 {missing.get('non_compliant', 0)} 个机关年度，"
+                 f"待核实 {missing.get('needs_review', 0)} 个")
     if bodies is not None:
         line += f"；机关：不合规 {bodies.get('non_compliant', 0)} 个，待核实 {bodies.get('needs_review', 0)} 个"
     return [line]
