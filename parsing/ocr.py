@@ -20,12 +20,14 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from parsing.errors import ReadError, TooLarge
 from parsing.pages import OcrUnavailable, render_page, write_pgm
+from parsing import ocr_cells
 from parsing.ruling import GridCell, TableGrid, find_tables
 
 OCR_DPI = int(os.environ.get("XXGK_OCR_DPI", "200"))
@@ -185,9 +187,12 @@ def page_lines(number: int, image: np.ndarray, tables: list[TableGrid], words: l
         spot = _cell_of(word, tables)
         (placed.setdefault(spot, []) if spot else free).append(word)
     blocks: list[tuple[float, list[Line]]] = []
-    digits = _digit_pass(program, image, tables, placed)
+    read = partial(recognise, program)
+    digits = ocr_cells.digit_pass(read, image, tables, placed, MIN_DIGIT_CONFIDENCE)
+    labels = ocr_cells.label_pass(read, image, tables, placed, skip=set(digits))
     for t, table in enumerate(tables):
-        cells = [_cell_line(number, t + 1, cell, placed.get((t, i), []), digits.get((t, i)), image, Line)
+        cells = [_cell_line(number, t + 1, cell, _surer(placed.get((t, i), []), labels.get((t, i), [])),
+                            digits.get((t, i)), image, Line)
                  for i, cell in enumerate(table.cells)]
         blocks.append((table.box[0], _with_row_ends(number, t + 1, table, cells, Line)))
     for n, line_words in enumerate(_tesseract_lines(free), start=1):
@@ -195,6 +200,13 @@ def page_lines(number: int, image: np.ndarray, tables: list[TableGrid], words: l
         blocks.append((line_words[0].top, [Line(_join(line_words), f"第{number}页 OCR第{n}行 置信度 {conf:.0f}")]))
     blocks.sort(key=lambda block: block[0])
     return [line for _, lines in blocks for line in lines]
+
+
+def _surer(page_words: list[Word], cell_words: list[Word]) -> list[Word]:
+    """The page pass's words of a cell, or the label pass's when they were read with more confidence."""
+    if cell_words and (not page_words or min(w.conf for w in cell_words) > min(w.conf for w in page_words)):
+        return cell_words
+    return page_words
 
 
 def _cell_of(word: Word, tables: list[TableGrid]) -> tuple[int, int] | None:
@@ -229,7 +241,7 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
             return line_type(UNREADABLE, f"{where} 置信度 {digits[1]:.0f}（低于 {MIN_DIGIT_CONFIDENCE:.0f}，"
                                          f"“{digits[0]}”未采用）", True)
     if not words:
-        if _has_ink(image, cell):
+        if ocr_cells.has_ink(image, cell):
             return line_type(UNREADABLE, f"{where} 有字迹但未能识别", True)
         return line_type("", f"{where} 置信度 100（空白）", True)
     if conf < MIN_DIGIT_CONFIDENCE and (len(_CJK.findall(text)) < 2 or _DIGIT.search(_ITEM_NUMBER.sub("", text))):
@@ -242,83 +254,6 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     if _DASHES.fullmatch(text):
         text = "—"  # a dash printed alone in a cell (OCR reads it as 一 or -): the n/a marker
     return line_type(text, f"{where} 置信度 {conf:.0f}", True)
-
-
-def _inner(image: np.ndarray, cell: GridCell) -> np.ndarray:
-    pad = 4  # the ruling lines are already erased: only their anti-aliased edge is left out
-    return image[cell.top + pad:cell.bottom - pad, cell.left + pad:cell.right - pad]
-
-
-def _has_ink(image: np.ndarray, cell: GridCell) -> bool:
-    inner = _inner(image, cell)
-    return inner.size > 0 and int((inner < 128).sum()) >= 12
-
-
-def _ink_box(image: np.ndarray, margin: int = 4) -> np.ndarray:
-    """The part of ``image`` that holds ink, with a small white margin kept."""
-    ys, xs = np.nonzero(image < 128)
-    if ys.size == 0:
-        return image
-    top, bottom = max(0, ys.min() - margin), min(image.shape[0], ys.max() + margin + 1)
-    left, right = max(0, xs.min() - margin), min(image.shape[1], xs.max() + margin + 1)
-    return image[top:bottom, left:right]
-
-
-def _value_like(words: list[Word]) -> bool:
-    """Whether the page pass read the cell as a value: no words, or no Chinese, or one or two characters read
-    with low confidence (Tesseract's Chinese model reads a lone 1 as 工 or 丨)."""
-    if not words:
-        return True
-    text = "".join(w.text for w in words)
-    return len(_CJK.findall(text)) < 2 or (len(text) == 2 and min(w.conf for w in words) < MIN_DIGIT_CONFIDENCE)
-
-
-_STRIP_GAP = 24
-DIGIT_CHARACTERS = "0123456789.-/%"
-
-
-def _digit_pass(program: str, image: np.ndarray, tables: list[TableGrid],
-                placed: dict[tuple[int, int], list[Word]]) -> dict[tuple[int, int], tuple[str, float]]:
-    """Every value-like cell with ink read again, all at once: the cells' insides stacked into one image, read
-    by Tesseract's English model limited to digits and n/a marks. (text, confidence) by (table, cell)."""
-    crops, keys = [], []
-    for t, table in enumerate(tables):
-        for i, cell in enumerate(table.cells):
-            if _has_ink(image, cell) and _value_like(placed.get((t, i), [])):
-                crops.append(_ink_box(_inner(image, cell)))
-                keys.append((t, i))
-    if not crops:
-        return {}
-    found = _read_strip(program, crops, vertical=True)
-    missed = [i for i in range(len(crops)) if i not in found]
-    if missed:  # a lone short number the block reading skipped: the missed cells again, side by side as one line
-        again = _read_strip(program, [crops[i] for i in missed], vertical=False)
-        found.update({missed[j]: words for j, words in again.items()})
-    return {keys[i]: (" ".join(w.text for w in sorted(ws, key=lambda w: w.left)), min(w.conf for w in ws))
-            for i, ws in found.items()}
-
-
-def _read_strip(program: str, crops: list[np.ndarray], vertical: bool) -> dict[int, list[Word]]:
-    """The crops on one white image (stacked, or side by side), read with digits only; words by crop index."""
-    along = [c.shape[0 if vertical else 1] for c in crops]
-    across = max(c.shape[1 if vertical else 0] for c in crops) + 2 * _STRIP_GAP
-    starts = np.cumsum([_STRIP_GAP] + [n + _STRIP_GAP for n in along[:-1]])
-    length = int(starts[-1] + along[-1] + _STRIP_GAP)
-    strip = np.full((length, across) if vertical else (across, length), 255, dtype=np.uint8)
-    for crop, start in zip(crops, starts.tolist()):
-        h, w = crop.shape
-        if vertical:
-            strip[start:start + h, _STRIP_GAP:_STRIP_GAP + w] = crop
-        else:
-            strip[_STRIP_GAP:_STRIP_GAP + h, start:start + w] = crop
-    words = recognise(program, strip, "单元格数字", psm=6 if vertical else 7, lang="eng",
-                      extra=("-c", f"tessedit_char_whitelist={DIGIT_CHARACTERS}"))
-    found: dict[int, list[Word]] = {}
-    for word in words:
-        index = int(np.searchsorted(starts, word.centre[1 if vertical else 0], side="right")) - 1
-        if index >= 0:
-            found.setdefault(index, []).append(word)
-    return found
 
 
 def _reading_order(words: list[Word]) -> list[Word]:
