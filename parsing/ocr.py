@@ -1,7 +1,8 @@
 """Scanned PDF pages → lines, through Tesseract OCR with its Chinese model (``chi_sim``, no network).
 
 A page is OCR'd when its text layer holds no Chinese character and the page draws an image (a scan), or has
-no text at all. The page is rendered (``parsing.pages``, ``OCR_DPI``), its ruling lines give the table grids
+no text at all. The page is rendered (``parsing.pages``, ``OCR_DPI``), straightened when it was scanned
+askew (``parsing.ocr_deskew``), its ruling lines give the table grids
 (``parsing.ruling``) and are erased, Tesseract reads the words with their boxes and confidences once per
 page, and each word goes to the cell its centre lies in. Every table cell becomes one cell line, like the
 Word reader's; text outside tables becomes ordinary lines.
@@ -28,6 +29,8 @@ import numpy as np
 from parsing.errors import ReadError, TooLarge
 from parsing.pages import OcrUnavailable, render_page, write_pgm
 from parsing import ocr_cells
+from parsing.ocr_deskew import deskew
+from parsing.ocr_split import join_split_rows
 from parsing.ruling import GridCell, TableGrid, find_tables
 
 OCR_DPI = int(os.environ.get("XXGK_OCR_DPI", "200"))
@@ -38,6 +41,7 @@ OCR_TIMEOUT = float(os.environ.get("XXGK_OCR_TIMEOUT", "120"))
 UNREADABLE = "〔OCR无法辨认〕"
 TESSERACT_MISSING = "文字识别程序未安装（Tesseract 及其中文模型 chi_sim），无法识别扫描件；请运行 scripts/install-system-deps 后重新检查"
 PAGE_SECONDS: list[float] = []  # OCR time of every page OCR'd in this process (for the benchmark)
+PAGE_SKEWS: list[float] = []  # the skew (degrees) every page OCR'd in this process was straightened by
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d{3,}")  # a number of three digits or more: never part of a statutory label
@@ -69,16 +73,19 @@ def with_scanned_pages(data: bytes, pages, per_page: list[list]) -> list:  # noq
         return [line for lines in per_page for line in lines]
     if len(scanned) > MAX_OCR_PAGES:
         raise TooLarge(f"扫描件共 {len(scanned)} 页需要文字识别，超过上限 {MAX_OCR_PAGES} 页")
-    out: list = []
+    out: list[list] = []
+    recognised_pages: set[int] = set()
     with tempfile.TemporaryDirectory(prefix="xxgk-ocr-") as work:
         path = Path(work, "input.pdf")
         path.write_bytes(data)
         for number, lines in enumerate(per_page, start=1):
             if number in scanned:
                 recognised = ocr_page(path, number)
-                lines = recognised if any(_CJK.search(ln.text) for ln in recognised) or not lines else lines
-            out.extend(lines)
-    return out
+                if any(_CJK.search(ln.text) for ln in recognised) or not lines:
+                    lines = recognised
+                    recognised_pages.add(number - 1)
+            out.append(lines)
+    return [line for lines in join_split_rows(out, recognised_pages) for line in lines]
 
 
 def _needs_ocr(page, lines: list) -> bool:  # noqa: ANN001
@@ -126,7 +133,8 @@ def ocr_page(pdf_path: Path, number: int, dpi: int = OCR_DPI) -> list:
     if program is None:
         raise OcrUnavailable(TESSERACT_MISSING)
     started = time.perf_counter()
-    gray = render_page(pdf_path, number, dpi)
+    gray, skew = deskew(render_page(pdf_path, number, dpi))
+    PAGE_SKEWS.append(skew)
     tables, rules = find_tables(gray, dpi)
     clean = np.where(_grow(rules), 255, gray).astype(np.uint8)
     words = recognise(program, clean, f"第{number}页", psm=3)
