@@ -39,7 +39,7 @@ def _best(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray, scale: float) -> f
     """The angle among ``angles`` whose shear makes the ink's row profile (binned at ``scale``) most peaked."""
     scores = []
     for angle in angles:
-        rows = ((ys + xs * math.tan(math.radians(angle))) * scale).round().astype(np.int64)
+        rows = np.floor((ys + xs * math.tan(math.radians(angle))) * scale).astype(np.int64)  # (round() would bin unevenly)
         counts = np.bincount(rows - rows.min())
         scores.append(float(np.dot(counts, counts)))
     return float(angles[int(np.argmax(scores))])
