@@ -243,11 +243,12 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     where = f"第{number}页 OCR表格{t}第{cell.row + 1}行第{cell.col + 1}格"
     text, conf = (_join(_reading_order(words)), min(w.conf for w in words)) if words else ("", 100.0)
     if digits is not None:
-        if digits[1] >= (MIN_DIGIT_CONFIDENCE if not _CJK.search(text) else MIN_OVERRIDE_CONFIDENCE):
+        contested = _contested(words, text, conf, image, cell)
+        needed = MIN_OVERRIDE_CONFIDENCE if contested else MIN_DIGIT_CONFIDENCE
+        if digits[1] >= needed:
             return line_type(digits[0], f"{where} 置信度 {digits[1]:.0f}", True)
-        if len(_CJK.findall(text)) < 2:
-            return line_type(UNREADABLE, f"{where} 置信度 {digits[1]:.0f}（低于 {MIN_DIGIT_CONFIDENCE:.0f}，"
-                                         f"“{digits[0]}”未采用）", True)
+        if len(_CJK.findall(text)) < 2 or not contested:
+            return line_type(UNREADABLE, f"{where} 置信度 {digits[1]:.0f}（低于 {needed:.0f}，“{digits[0]}”未采用）", True)
     if not words:
         if ocr_cells.has_ink(image, cell):
             return line_type(UNREADABLE, f"{where} 有字迹但未能识别", True)
@@ -262,6 +263,16 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     if _DASHES.fullmatch(text):
         text = "—"  # a dash printed alone in a cell (OCR reads it as 一 or -): the n/a marker
     return line_type(text, f"{where} 置信度 {conf:.0f}", True)
+
+
+def _contested(words: list[Word], text: str, conf: float, image: np.ndarray, cell: GridCell) -> bool:
+    """Whether the page pass's Chinese reading of a cell competes with its digit reading: Chinese read with
+    confidence, in ink wide enough to hold it (digits read as narrow Chinese glyphs compete with nothing)."""
+    n_chinese = len(_CJK.findall(text))
+    if not n_chinese or conf < MIN_DIGIT_CONFIDENCE:
+        return False
+    crop = ocr_cells.ink_box(ocr_cells.inner(image, cell))
+    return not ocr_cells.too_narrow_for_chinese(crop, n_chinese)
 
 
 def _reading_order(words: list[Word]) -> list[Word]:

@@ -27,6 +27,7 @@ MIN_LABEL_CONFIDENCE = 60.0
 DIGIT_CHARACTERS = "0123456789.-/%"
 INK = 128  # gray level below which a pixel is ink (the page has had its ruling lines erased)
 _STRIP_GAP = 24
+_LINE_CROPS = 12  # crops side by side on one line at most (Tesseract loses its way on a longer line)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_WIDTH = 0.7  # a printed Chinese character is at least this wide for its height (a digit is about 0.55)
 
@@ -99,19 +100,30 @@ def digit_pass(recognise: Recognise, image: np.ndarray, tables: list[TableGrid],
     crops, keys = [], []
     for t, table in enumerate(tables):
         for i, cell in enumerate(table.cells):
-            if has_ink(image, cell) and value_like(placed.get((t, i), []), inner(image, cell), min_confidence):
-                crops.append(ink_box(inner(image, cell)))
+            if not has_ink(image, cell) or not value_like(placed.get((t, i), []), inner(image, cell), min_confidence):
+                continue
+            crop = ink_box(inner(image, cell))
+            if len([r for r in text_rows(crop) if r[1] - r[0] >= 4]) == 1:  # a number is printed on one line
+                crops.append(crop)
                 keys.append((t, i))
     if not crops:
         return {}
     digits = ("-c", f"tessedit_char_whitelist={DIGIT_CHARACTERS}")
     found = read_strip(recognise, crops, vertical=True, lang="eng", extra=digits)
-    missed = [i for i in range(len(crops)) if i not in found]
-    if missed:  # a lone short number the block reading skipped: the missed cells again, side by side as one line
-        again = read_strip(recognise, [crops[i] for i in missed], vertical=False, lang="eng", extra=digits)
-        found.update({missed[j]: words for j, words in again.items()})
-    return {keys[i]: (" ".join(w.text for w in sorted(ws, key=lambda w: w.left)), min(w.conf for w in ws))
+    # a lone short number the block reading skipped, or read with a low confidence (the block reading now and
+    # then gives a clear 0 confidence 0): those cells again, side by side as one line; the surer reading kept
+    again = [i for i in range(len(crops)) if i not in found or _confidence(found[i]) < min_confidence]
+    for chunk in (again[k:k + _LINE_CROPS] for k in range(0, len(again), _LINE_CROPS)):
+        second = read_strip(recognise, [crops[i] for i in chunk], vertical=False, lang="eng", extra=digits)
+        for j, words in second.items():
+            if chunk[j] not in found or _confidence(words) > _confidence(found[chunk[j]]):
+                found[chunk[j]] = words
+    return {keys[i]: (" ".join(w.text for w in sorted(ws, key=lambda w: w.left)), _confidence(ws))
             for i, ws in found.items()}
+
+
+def _confidence(words: list) -> float:
+    return min(w.conf for w in words)
 
 
 def label_pass(recognise: Recognise, image: np.ndarray, tables: list[TableGrid], placed: dict[CellKey, list],
