@@ -197,7 +197,8 @@ def page_lines(number: int, image: np.ndarray, tables: list[TableGrid], words: l
     blocks: list[tuple[float, list[Line]]] = []
     read = partial(recognise, program)
     digits = ocr_cells.digit_pass(read, image, tables, placed, MIN_DIGIT_CONFIDENCE)
-    labels = ocr_cells.label_pass(read, image, tables, placed, skip=set(digits))
+    sure = {key for key, (_, conf) in digits.items() if conf >= MIN_DIGIT_CONFIDENCE}
+    labels = ocr_cells.label_pass(read, image, tables, placed, skip=sure)
     for t, table in enumerate(tables):
         cells = [_cell_line(number, t + 1, cell, _surer(placed.get((t, i), []), labels.get((t, i), [])),
                             digits.get((t, i)), image, Line)

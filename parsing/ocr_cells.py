@@ -28,6 +28,7 @@ DIGIT_CHARACTERS = "0123456789.-/%"
 DIGIT_HEIGHT = 36  # pixels: the height digits are enlarged to before they are read
 INK = 128  # gray level below which a pixel is ink (the page has had its ruling lines erased)
 _STRIP_GAP = 24
+_ALONE = 8  # at most this many cells of a page read one by one (each a Tesseract call)
 _LINE_CROPS = 12  # crops side by side on one line at most (Tesseract loses its way on a longer line)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_WIDTH = 0.7  # a printed Chinese character is at least this wide for its height (a digit is about 0.55)
@@ -120,6 +121,10 @@ def digit_pass(recognise: Recognise, image: np.ndarray, tables: list[TableGrid],
         for j, words in second.items():
             if chunk[j] not in found or _confidence(words) > _confidence(found[chunk[j]]):
                 found[chunk[j]] = words
+    for i in [i for i in range(len(crops)) if i not in found or _confidence(found[i]) < min_confidence][:_ALONE]:
+        alone = read_strip(recognise, [crops[i]], vertical=False, lang="eng", extra=digits).get(0)
+        if alone and (i not in found or _confidence(alone) > _confidence(found[i])):
+            found[i] = alone  # the last few still unsure: each on its own line
     return {keys[i]: (" ".join(w.text for w in sorted(ws, key=lambda w: w.left)), _confidence(ws))
             for i, ws in found.items()}
 
