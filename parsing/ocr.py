@@ -127,8 +127,10 @@ def _has_chinese(program: str) -> bool:
     return _LANGS[program]
 
 
-def ocr_page(pdf_path: Path, number: int, dpi: int = OCR_DPI) -> list:
-    """The lines of page ``number`` of a scanned PDF (see the module doc)."""
+def ocr_page(pdf_path: Path, number: int, dpi: int | None = None) -> list:
+    """The lines of page ``number`` of a scanned PDF (see the module doc), rendered at ``dpi`` (default
+    ``OCR_DPI``, read at call time)."""
+    dpi = dpi or OCR_DPI
     program = tesseract()
     if program is None:
         raise OcrUnavailable(TESSERACT_MISSING)
