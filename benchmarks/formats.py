@@ -34,7 +34,7 @@ class ScanCondition:
 
     def angles(self, pages: int = 5) -> list[float]:
         pattern = (1.0, -1.0, 0.6, -0.8)
-        return [round(self.skew * pattern[i % len(pattern)], 2) for i in range(pages)]
+        return [round(self.skew * pattern[i % len(pattern)], 2) + 0.0 for i in range(pages)]  # (no -0.0)
 
 
 SCANS = {

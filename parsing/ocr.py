@@ -2,15 +2,19 @@
 
 A page is OCR'd when its text layer holds no Chinese character and the page draws an image (a scan), or has
 no text at all. The page is rendered (``parsing.pages``, ``OCR_DPI``), straightened when it was scanned
-askew (``parsing.ocr_deskew``), its ruling lines give the table grids
-(``parsing.ruling``) and are erased, Tesseract reads the words with their boxes and confidences once per
-page, and each word goes to the cell its centre lies in. Every table cell becomes one cell line, like the
-Word reader's; text outside tables becomes ordinary lines.
+askew (``parsing.ocr_deskew``), its ruling lines give the table grids (``parsing.ruling``) and are erased,
+Tesseract reads the words with their boxes and confidences once per page, and each word goes to the cell
+its centre lies in. Cells whose page reading looks like a value, or is unsure, are read again from their own
+crop (``parsing.ocr_cells``: digits by the English model limited to digits, labels by the Chinese model);
+the surer reading is kept. Every table cell becomes one cell line, like the Word reader's; text outside
+tables becomes ordinary lines; a row a page break split in two is joined again (``parsing.ocr_split``).
 
 Honesty: every OCR'd line says so in its locator with its confidence ("第2页 OCR表格1第3行第2格 置信度 87").
-A cell holding digits read below ``MIN_DIGIT_CONFIDENCE``, or ink that no word was read from, is printed as
-``UNREADABLE`` — a text, never a number, never a blank (a blank may count as 0) — so its canonical cell can
-only be missing or not assessable. Nothing is guessed.
+A cell holding digits read below ``MIN_DIGIT_CONFIDENCE`` (``MIN_OVERRIDE_CONFIDENCE`` where the page pass
+surely read Chinese there), or ink that no word was read from, is printed as ``UNREADABLE`` — a text, never
+a number, never a blank (a blank may count as 0) — so its canonical cell can only be missing or not
+assessable. Nothing is guessed, and no value is derived from other values (the table's arithmetic is never
+used to read a cell).
 """
 from __future__ import annotations
 
