@@ -41,6 +41,7 @@ OCR_DPI = int(os.environ.get("XXGK_OCR_DPI", "200"))
 MIN_DIGIT_CONFIDENCE = 60.0
 MIN_OVERRIDE_CONFIDENCE = 85.0  # the digit pass replaces a Chinese character the page pass read (工 for 1)
 MAX_OCR_PAGES = 60
+BLANK_INK_PIXELS = 20  # a page with fewer ink pixels than this is blank
 OCR_TIMEOUT = float(os.environ.get("XXGK_OCR_TIMEOUT", "120"))
 UNREADABLE = "〔OCR无法辨认〕"
 TESSERACT_MISSING = "文字识别程序未安装（Tesseract 及其中文模型 chi_sim），无法识别扫描件；请运行 scripts/install-system-deps 后重新检查"
@@ -139,7 +140,12 @@ def ocr_page(pdf_path: Path, number: int, dpi: int | None = None) -> list:
     if program is None:
         raise OcrUnavailable(TESSERACT_MISSING)
     started = time.perf_counter()
-    gray, skew = deskew(render_page(pdf_path, number, dpi))
+    gray = render_page(pdf_path, number, dpi)
+    if int((gray < ocr_cells.INK).sum()) < BLANK_INK_PIXELS:
+        PAGE_SECONDS.append(time.perf_counter() - started)
+        PAGE_SKEWS.append(0.0)
+        return []  # a blank page: nothing to read (no Tesseract run)
+    gray, skew = deskew(gray)
     PAGE_SKEWS.append(skew)
     tables, rules = find_tables(gray, dpi)
     clean = np.where(_grow(rules), 255, gray).astype(np.uint8)
