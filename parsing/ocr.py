@@ -33,7 +33,7 @@ import numpy as np
 from parsing.errors import ReadError, TooLarge
 from parsing.pages import OcrUnavailable, render_page, write_pgm
 from parsing import ocr_cells
-from parsing.ocr_deskew import deskew
+from parsing.ocr_deskew import deskew, paper_level
 from parsing.ocr_split import join_split_rows
 from parsing.ruling import GridCell, TableGrid, find_tables
 
@@ -148,7 +148,7 @@ def ocr_page(pdf_path: Path, number: int, dpi: int | None = None) -> list:
     gray, skew = deskew(gray)
     PAGE_SKEWS.append(skew)
     tables, rules = find_tables(gray, dpi)
-    clean = np.where(_grow(rules), 255, gray).astype(np.uint8)
+    clean = np.where(_grow(rules) | (gray >= paper_level(gray)), 255, gray).astype(np.uint8)
     words = recognise(program, clean, f"第{number}页", psm=3)
     lines = page_lines(number, clean, tables, words, program)
     PAGE_SECONDS.append(time.perf_counter() - started)
