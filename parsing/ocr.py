@@ -304,20 +304,6 @@ def _tesseract_lines(words: list[Word]) -> list[list[Word]]:
     return sorted((sorted(ws, key=lambda w: w.left) for ws in lines.values()), key=lambda ws: min(w.top for w in ws))
 
 
-def _text_lines(words: list[Word]) -> list[tuple[float, list[Word]]]:
-    """Words grouped into printed lines by vertical overlap, top to bottom, each line left to right."""
-    lines: list[tuple[float, float, list[Word]]] = []
-    for word in sorted(words, key=lambda w: w.centre[1]):
-        y = word.centre[1]
-        if lines and abs(y - lines[-1][1]) <= max(8, (word.bottom - word.top) * 0.6):
-            top, centre, members = lines[-1]
-            members.append(word)
-            lines[-1] = (min(top, word.top), (centre * (len(members) - 1) + y) / len(members), members)
-        else:
-            lines.append((word.top, y, [word]))
-    return [(top, sorted(members, key=lambda w: w.left)) for top, _, members in lines]
-
-
 _QUOTES = str.maketrans("", "", "“”\"‘’'「」")
 
 
