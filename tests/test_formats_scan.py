@@ -24,8 +24,8 @@ SPEC = known_spec()
 SCAN_DPI = 150
 SKEWS = [0.0, 1.2, -1.5, 0.0, 0.0]  # the pages of 表二 and 表三 fed askew, turned each way
 TEMPLATE = default_template()  # the official 2021 layout (shared corpus); without it a narrow-column layout
-# whose wrapped labels OCR reads far worse (measured 0.405 exact against 0.895: see the issue-16 report)
-MIN_EXACT = 0.95 if TEMPLATE else 0.35
+# whose wrapped labels OCR reads worse (measured on a clean 150-dpi scan: 0.815 exact against 1.0)
+MIN_EXACT = 0.95 if TEMPLATE else 0.75
 
 
 @pytest.fixture(scope="module")
