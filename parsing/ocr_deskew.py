@@ -17,7 +17,7 @@ import numpy as np
 MAX_SKEW_DEGREES = 5.0  # a page more askew than this is not straightened (the search does not look further)
 MIN_SKEW_DEGREES = 0.1  # below this the page is left as it is (a straight scan is not resampled)
 DARK = 160
-_MAX_POINTS = 400_000
+_MAX_POINTS = 150_000
 
 
 def skew_angle(gray: np.ndarray, max_degrees: float = MAX_SKEW_DEGREES) -> float:

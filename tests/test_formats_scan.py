@@ -41,6 +41,12 @@ def scanned(printed: bytes) -> tuple[bytes, object, list[float]]:
     return data, report, list(ocr.PAGE_SKEWS)
 
 
+@pytest.fixture
+def cheap_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages rendered at the scan's own 150 dpi (not 200): for tests whose point is not how well digits read."""
+    monkeypatch.setattr(ocr, "OCR_DPI", SCAN_DPI)
+
+
 @needs_soffice
 @needs_ocr
 def test_scan_has_no_text_layer(scanned) -> None:  # noqa: ANN001
@@ -88,7 +94,7 @@ def test_text_pdf_keeps_its_text_layer(printed: bytes) -> None:
 
 @needs_soffice
 @needs_ocr
-def test_mixed_pdf_reads_text_pages_and_ocrs_scanned_ones(printed: bytes, scanned) -> None:  # noqa: ANN001
+def test_mixed_pdf_reads_text_pages_and_ocrs_scanned_ones(printed: bytes, scanned, cheap_ocr) -> None:  # noqa: ANN001
     from pypdf import PdfReader, PdfWriter
 
     text, scan = PdfReader(io.BytesIO(printed)), PdfReader(io.BytesIO(scanned[0]))
@@ -115,7 +121,7 @@ def test_blank_scanned_page_is_failed_not_empty_report() -> None:
 
 @needs_soffice
 @needs_ocr
-def test_scan_of_a_non_report_is_failed_with_no_numbers() -> None:
+def test_scan_of_a_non_report_is_failed_with_no_numbers(cheap_ocr) -> None:  # noqa: ANN001
     from synth.document import Para
     from synth.word import build_docx
 
