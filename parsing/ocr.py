@@ -1,15 +1,20 @@
 """Scanned PDF pages → lines, through Tesseract OCR with its Chinese model (``chi_sim``, no network).
 
 A page is OCR'd when its text layer holds no Chinese character and the page draws an image (a scan), or has
-no text at all. The page is rendered (``parsing.pages``, ``OCR_DPI``), its ruling lines give the table grids
-(``parsing.ruling``) and are erased, Tesseract reads the words with their boxes and confidences once per
-page, and each word goes to the cell its centre lies in. Every table cell becomes one cell line, like the
-Word reader's; text outside tables becomes ordinary lines.
+no text at all. The page is rendered (``parsing.pages``, ``OCR_DPI``), straightened when it was scanned
+askew (``parsing.ocr_deskew``), its ruling lines give the table grids (``parsing.ruling``) and are erased,
+Tesseract reads the words with their boxes and confidences once per page, and each word goes to the cell
+its centre lies in. Cells whose page reading looks like a value, or is unsure, are read again from their own
+crop (``parsing.ocr_cells``: digits by the English model limited to digits, labels by the Chinese model);
+the surer reading is kept. Every table cell becomes one cell line, like the Word reader's; text outside
+tables becomes ordinary lines; a row a page break split in two is joined again (``parsing.ocr_split``).
 
 Honesty: every OCR'd line says so in its locator with its confidence ("第2页 OCR表格1第3行第2格 置信度 87").
-A cell holding digits read below ``MIN_DIGIT_CONFIDENCE``, or ink that no word was read from, is printed as
-``UNREADABLE`` — a text, never a number, never a blank (a blank may count as 0) — so its canonical cell can
-only be missing or not assessable. Nothing is guessed.
+A cell holding digits read below ``MIN_DIGIT_CONFIDENCE`` (``MIN_OVERRIDE_CONFIDENCE`` where the page pass
+surely read Chinese there), or ink that no word was read from, is printed as ``UNREADABLE`` — a text, never
+a number, never a blank (a blank may count as 0) — so its canonical cell can only be missing or not
+assessable. Nothing is guessed, and no value is derived from other values (the table's arithmetic is never
+used to read a cell).
 """
 from __future__ import annotations
 
@@ -20,22 +25,28 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from parsing.errors import ReadError, TooLarge
 from parsing.pages import OcrUnavailable, render_page, write_pgm
+from parsing import ocr_cells
+from parsing.ocr_deskew import deskew, paper_level
+from parsing.ocr_split import join_split_rows
 from parsing.ruling import GridCell, TableGrid, find_tables
 
 OCR_DPI = int(os.environ.get("XXGK_OCR_DPI", "200"))
 MIN_DIGIT_CONFIDENCE = 60.0
 MIN_OVERRIDE_CONFIDENCE = 85.0  # the digit pass replaces a Chinese character the page pass read (工 for 1)
 MAX_OCR_PAGES = 60
+BLANK_INK_PIXELS = 20  # a page with fewer ink pixels than this is blank
 OCR_TIMEOUT = float(os.environ.get("XXGK_OCR_TIMEOUT", "120"))
 UNREADABLE = "〔OCR无法辨认〕"
 TESSERACT_MISSING = "文字识别程序未安装（Tesseract 及其中文模型 chi_sim），无法识别扫描件；请运行 scripts/install-system-deps 后重新检查"
 PAGE_SECONDS: list[float] = []  # OCR time of every page OCR'd in this process (for the benchmark)
+PAGE_SKEWS: list[float] = []  # the skew (degrees) every page OCR'd in this process was straightened by
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d{3,}")  # a number of three digits or more: never part of a statutory label
@@ -67,16 +78,19 @@ def with_scanned_pages(data: bytes, pages, per_page: list[list]) -> list:  # noq
         return [line for lines in per_page for line in lines]
     if len(scanned) > MAX_OCR_PAGES:
         raise TooLarge(f"扫描件共 {len(scanned)} 页需要文字识别，超过上限 {MAX_OCR_PAGES} 页")
-    out: list = []
+    out: list[list] = []
+    recognised_pages: set[int] = set()
     with tempfile.TemporaryDirectory(prefix="xxgk-ocr-") as work:
         path = Path(work, "input.pdf")
         path.write_bytes(data)
         for number, lines in enumerate(per_page, start=1):
             if number in scanned:
                 recognised = ocr_page(path, number)
-                lines = recognised if any(_CJK.search(ln.text) for ln in recognised) or not lines else lines
-            out.extend(lines)
-    return out
+                if any(_CJK.search(ln.text) for ln in recognised) or not lines:
+                    lines = recognised
+                    recognised_pages.add(number - 1)
+            out.append(lines)
+    return [line for lines in join_split_rows(out, recognised_pages) for line in lines]
 
 
 def _needs_ocr(page, lines: list) -> bool:  # noqa: ANN001
@@ -118,15 +132,23 @@ def _has_chinese(program: str) -> bool:
     return _LANGS[program]
 
 
-def ocr_page(pdf_path: Path, number: int, dpi: int = OCR_DPI) -> list:
-    """The lines of page ``number`` of a scanned PDF (see the module doc)."""
+def ocr_page(pdf_path: Path, number: int, dpi: int | None = None) -> list:
+    """The lines of page ``number`` of a scanned PDF (see the module doc), rendered at ``dpi`` (default
+    ``OCR_DPI``, read at call time)."""
+    dpi = dpi or OCR_DPI
     program = tesseract()
     if program is None:
         raise OcrUnavailable(TESSERACT_MISSING)
     started = time.perf_counter()
     gray = render_page(pdf_path, number, dpi)
+    if int((gray < ocr_cells.INK).sum()) < BLANK_INK_PIXELS:
+        PAGE_SECONDS.append(time.perf_counter() - started)
+        PAGE_SKEWS.append(0.0)
+        return []  # a blank page: nothing to read (no Tesseract run)
+    gray, skew = deskew(gray)
+    PAGE_SKEWS.append(skew)
     tables, rules = find_tables(gray, dpi)
-    clean = np.where(_grow(rules), 255, gray).astype(np.uint8)
+    clean = np.where(_grow(rules) | (gray >= paper_level(gray)), 255, gray).astype(np.uint8)
     words = recognise(program, clean, f"第{number}页", psm=3)
     lines = page_lines(number, clean, tables, words, program)
     PAGE_SECONDS.append(time.perf_counter() - started)
@@ -185,9 +207,13 @@ def page_lines(number: int, image: np.ndarray, tables: list[TableGrid], words: l
         spot = _cell_of(word, tables)
         (placed.setdefault(spot, []) if spot else free).append(word)
     blocks: list[tuple[float, list[Line]]] = []
-    digits = _digit_pass(program, image, tables, placed)
+    read = partial(recognise, program)
+    digits = ocr_cells.digit_pass(read, image, tables, placed, MIN_DIGIT_CONFIDENCE)
+    sure = {key for key, (_, conf) in digits.items() if conf >= MIN_DIGIT_CONFIDENCE}
+    labels = ocr_cells.label_pass(read, image, tables, placed, skip=sure)
     for t, table in enumerate(tables):
-        cells = [_cell_line(number, t + 1, cell, placed.get((t, i), []), digits.get((t, i)), image, Line)
+        cells = [_cell_line(number, t + 1, cell, _surer(placed.get((t, i), []), labels.get((t, i), [])),
+                            digits.get((t, i)), image, Line)
                  for i, cell in enumerate(table.cells)]
         blocks.append((table.box[0], _with_row_ends(number, t + 1, table, cells, Line)))
     for n, line_words in enumerate(_tesseract_lines(free), start=1):
@@ -195,6 +221,13 @@ def page_lines(number: int, image: np.ndarray, tables: list[TableGrid], words: l
         blocks.append((line_words[0].top, [Line(_join(line_words), f"第{number}页 OCR第{n}行 置信度 {conf:.0f}")]))
     blocks.sort(key=lambda block: block[0])
     return [line for _, lines in blocks for line in lines]
+
+
+def _surer(page_words: list[Word], cell_words: list[Word]) -> list[Word]:
+    """The page pass's words of a cell, or the label pass's when they were read with more confidence."""
+    if cell_words and (not page_words or min(w.conf for w in cell_words) > min(w.conf for w in page_words)):
+        return cell_words
+    return page_words
 
 
 def _cell_of(word: Word, tables: list[TableGrid]) -> tuple[int, int] | None:
@@ -223,13 +256,14 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     where = f"第{number}页 OCR表格{t}第{cell.row + 1}行第{cell.col + 1}格"
     text, conf = (_join(_reading_order(words)), min(w.conf for w in words)) if words else ("", 100.0)
     if digits is not None:
-        if digits[1] >= (MIN_DIGIT_CONFIDENCE if not _CJK.search(text) else MIN_OVERRIDE_CONFIDENCE):
+        contested = _contested(words, text, conf, image, cell)
+        needed = MIN_OVERRIDE_CONFIDENCE if contested else MIN_DIGIT_CONFIDENCE
+        if digits[1] >= needed:
             return line_type(digits[0], f"{where} 置信度 {digits[1]:.0f}", True)
-        if len(_CJK.findall(text)) < 2:
-            return line_type(UNREADABLE, f"{where} 置信度 {digits[1]:.0f}（低于 {MIN_DIGIT_CONFIDENCE:.0f}，"
-                                         f"“{digits[0]}”未采用）", True)
+        if len(_CJK.findall(text)) < 2 or not contested:
+            return line_type(UNREADABLE, f"{where} 置信度 {digits[1]:.0f}（低于 {needed:.0f}，“{digits[0]}”未采用）", True)
     if not words:
-        if _has_ink(image, cell):
+        if ocr_cells.has_ink(image, cell):
             return line_type(UNREADABLE, f"{where} 有字迹但未能识别", True)
         return line_type("", f"{where} 置信度 100（空白）", True)
     if conf < MIN_DIGIT_CONFIDENCE and (len(_CJK.findall(text)) < 2 or _DIGIT.search(_ITEM_NUMBER.sub("", text))):
@@ -244,81 +278,14 @@ def _cell_line(number: int, t: int, cell: GridCell, words: list[Word], digits: t
     return line_type(text, f"{where} 置信度 {conf:.0f}", True)
 
 
-def _inner(image: np.ndarray, cell: GridCell) -> np.ndarray:
-    pad = 4  # the ruling lines are already erased: only their anti-aliased edge is left out
-    return image[cell.top + pad:cell.bottom - pad, cell.left + pad:cell.right - pad]
-
-
-def _has_ink(image: np.ndarray, cell: GridCell) -> bool:
-    inner = _inner(image, cell)
-    return inner.size > 0 and int((inner < 128).sum()) >= 12
-
-
-def _ink_box(image: np.ndarray, margin: int = 4) -> np.ndarray:
-    """The part of ``image`` that holds ink, with a small white margin kept."""
-    ys, xs = np.nonzero(image < 128)
-    if ys.size == 0:
-        return image
-    top, bottom = max(0, ys.min() - margin), min(image.shape[0], ys.max() + margin + 1)
-    left, right = max(0, xs.min() - margin), min(image.shape[1], xs.max() + margin + 1)
-    return image[top:bottom, left:right]
-
-
-def _value_like(words: list[Word]) -> bool:
-    """Whether the page pass read the cell as a value: no words, or no Chinese, or one or two characters read
-    with low confidence (Tesseract's Chinese model reads a lone 1 as 工 or 丨)."""
-    if not words:
-        return True
-    text = "".join(w.text for w in words)
-    return len(_CJK.findall(text)) < 2 or (len(text) == 2 and min(w.conf for w in words) < MIN_DIGIT_CONFIDENCE)
-
-
-_STRIP_GAP = 24
-DIGIT_CHARACTERS = "0123456789.-/%"
-
-
-def _digit_pass(program: str, image: np.ndarray, tables: list[TableGrid],
-                placed: dict[tuple[int, int], list[Word]]) -> dict[tuple[int, int], tuple[str, float]]:
-    """Every value-like cell with ink read again, all at once: the cells' insides stacked into one image, read
-    by Tesseract's English model limited to digits and n/a marks. (text, confidence) by (table, cell)."""
-    crops, keys = [], []
-    for t, table in enumerate(tables):
-        for i, cell in enumerate(table.cells):
-            if _has_ink(image, cell) and _value_like(placed.get((t, i), [])):
-                crops.append(_ink_box(_inner(image, cell)))
-                keys.append((t, i))
-    if not crops:
-        return {}
-    found = _read_strip(program, crops, vertical=True)
-    missed = [i for i in range(len(crops)) if i not in found]
-    if missed:  # a lone short number the block reading skipped: the missed cells again, side by side as one line
-        again = _read_strip(program, [crops[i] for i in missed], vertical=False)
-        found.update({missed[j]: words for j, words in again.items()})
-    return {keys[i]: (" ".join(w.text for w in sorted(ws, key=lambda w: w.left)), min(w.conf for w in ws))
-            for i, ws in found.items()}
-
-
-def _read_strip(program: str, crops: list[np.ndarray], vertical: bool) -> dict[int, list[Word]]:
-    """The crops on one white image (stacked, or side by side), read with digits only; words by crop index."""
-    along = [c.shape[0 if vertical else 1] for c in crops]
-    across = max(c.shape[1 if vertical else 0] for c in crops) + 2 * _STRIP_GAP
-    starts = np.cumsum([_STRIP_GAP] + [n + _STRIP_GAP for n in along[:-1]])
-    length = int(starts[-1] + along[-1] + _STRIP_GAP)
-    strip = np.full((length, across) if vertical else (across, length), 255, dtype=np.uint8)
-    for crop, start in zip(crops, starts.tolist()):
-        h, w = crop.shape
-        if vertical:
-            strip[start:start + h, _STRIP_GAP:_STRIP_GAP + w] = crop
-        else:
-            strip[_STRIP_GAP:_STRIP_GAP + h, start:start + w] = crop
-    words = recognise(program, strip, "单元格数字", psm=6 if vertical else 7, lang="eng",
-                      extra=("-c", f"tessedit_char_whitelist={DIGIT_CHARACTERS}"))
-    found: dict[int, list[Word]] = {}
-    for word in words:
-        index = int(np.searchsorted(starts, word.centre[1 if vertical else 0], side="right")) - 1
-        if index >= 0:
-            found.setdefault(index, []).append(word)
-    return found
+def _contested(words: list[Word], text: str, conf: float, image: np.ndarray, cell: GridCell) -> bool:
+    """Whether the page pass's Chinese reading of a cell competes with its digit reading: Chinese read with
+    confidence, in ink wide enough to hold it (digits read as narrow Chinese glyphs compete with nothing)."""
+    n_chinese = len(_CJK.findall(text))
+    if not n_chinese or conf < MIN_DIGIT_CONFIDENCE:
+        return False
+    crop = ocr_cells.ink_box(ocr_cells.inner(image, cell))
+    return not ocr_cells.too_narrow_for_chinese(crop, n_chinese)
 
 
 def _reading_order(words: list[Word]) -> list[Word]:
@@ -335,20 +302,6 @@ def _tesseract_lines(words: list[Word]) -> list[list[Word]]:
     for word in words:
         lines.setdefault(word.line, []).append(word)
     return sorted((sorted(ws, key=lambda w: w.left) for ws in lines.values()), key=lambda ws: min(w.top for w in ws))
-
-
-def _text_lines(words: list[Word]) -> list[tuple[float, list[Word]]]:
-    """Words grouped into printed lines by vertical overlap, top to bottom, each line left to right."""
-    lines: list[tuple[float, float, list[Word]]] = []
-    for word in sorted(words, key=lambda w: w.centre[1]):
-        y = word.centre[1]
-        if lines and abs(y - lines[-1][1]) <= max(8, (word.bottom - word.top) * 0.6):
-            top, centre, members = lines[-1]
-            members.append(word)
-            lines[-1] = (min(top, word.top), (centre * (len(members) - 1) + y) / len(members), members)
-        else:
-            lines.append((word.top, y, [word]))
-    return [(top, sorted(members, key=lambda w: w.left)) for top, _, members in lines]
 
 
 _QUOTES = str.maketrans("", "", "“”\"‘’'「」")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DARK = 160  # gray level below which a pixel is ink
+DARK = 160  # gray level below which a pixel is ink (on white paper)
+PAPER_MARGIN = 45  # a ruling pixel is at least this much darker than the paper
 MERGE_GAP_INCH = 0.02  # line positions closer than this are one line
 
 
@@ -85,7 +86,7 @@ def _intervals(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
 
 def find_tables(gray: np.ndarray, dpi: int) -> tuple[list[TableGrid], np.ndarray]:
     """The tables of a page and a mask of its ruling-line pixels (to erase before OCR)."""
-    dark = gray < DARK
+    dark = gray < ruling_level(gray)
     min_length = max(20, int(dpi * 0.3))
     horizontal = find_segments(dark, min_length, 1)
     vertical = find_segments(dark, min_length, 0)
@@ -98,6 +99,14 @@ def find_tables(gray: np.ndarray, dpi: int) -> tuple[list[TableGrid], np.ndarray
         mask[s.start:s.end + 1, max(0, s.pos - s.thickness):s.pos + s.thickness + 1] = True
     tables = [_grid(h, v, slack, max(2, int(dpi * MERGE_GAP_INCH))) for h, v in _groups(horizontal, vertical, slack)]
     return [t for t in tables if t is not None], mask & dark
+
+
+def ruling_level(gray: np.ndarray) -> int:
+    """The gray level below which a pixel may belong to a ruling line: well below the paper (the page's
+    median: most of a page is paper), so that a thin line a scanner blurred to light gray is still found,
+    and a speck of noise is not (a ruling must also be a long unbroken run, and meet other rulings)."""
+    paper = int(np.median(gray))
+    return max(DARK - 60, min(paper - PAPER_MARGIN, DARK + 55))
 
 
 def _meets(h: Segment, v: Segment, slack: int) -> bool:

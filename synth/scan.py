@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from parsing import convert
+from parsing.ocr_deskew import rotate
 from parsing.pages import read_pgm
 
 
@@ -49,15 +50,36 @@ def rasterise(pdf: bytes, dpi: int) -> list[np.ndarray]:
         return [read_pgm(path.read_bytes()) for path in sorted(Path(work).glob("page*.pgm"))]
 
 
-def scan_pdf(pdf: bytes, dpi: int = 150, noise: float = 0.0, seed: int = 0) -> bytes:
-    """``pdf`` as a scan: its pages rasterised at ``dpi`` (plus, with ``noise`` > 0, grey speckle of that
-    standard deviation) and put back into a PDF with no text layer."""
+def scan_pdf(pdf: bytes, dpi: int = 150, noise: float = 0.0, seed: int = 0, skew: float | list[float] = 0.0,
+             blur: int = 0, pages: list[int] | None = None) -> bytes:
+    """``pdf`` as a scan: its pages rasterised at ``dpi`` and put back into a PDF with no text layer. Like a
+    real scanner: ``skew`` turns every page (or page i by ``skew[i]``) counter-clockwise by that many degrees,
+    ``blur`` > 0 softens it (a box blur of that radius in pixels), ``noise`` > 0 adds grey speckle of that
+    standard deviation. ``pages`` (1-based) keeps only those pages."""
     images = rasterise(pdf, dpi)
+    if pages is not None:
+        images = [images[p - 1] for p in pages]
+    angles = skew if isinstance(skew, list) else [skew] * len(images)
+    images = [rotate(img, angle) if angle else img for img, angle in zip(images, angles)]
+    if blur:
+        images = [box_blur(img, blur) for img in images]
     if noise:
         rng = np.random.default_rng(seed)
         images = [np.clip(img.astype(np.int16) + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
                   for img in images]
     return image_pdf(images, dpi)
+
+
+def box_blur(image: np.ndarray, radius: int) -> np.ndarray:
+    """Each pixel the mean of the (2·radius + 1)² square around it (edges repeated)."""
+    size = 2 * radius + 1
+    padded = np.pad(image.astype(np.float32), radius, mode="edge")
+    for axis in (0, 1):
+        sums = np.cumsum(padded, axis=axis, dtype=np.float32)
+        sums = np.concatenate([np.zeros_like(sums.take([0], axis=axis)), sums], axis=axis)
+        length = padded.shape[axis] - size + 1
+        padded = (sums.take(range(size, size + length), axis=axis) - sums.take(range(length), axis=axis)) / size
+    return (padded + 0.5).clip(0, 255).astype(np.uint8)
 
 
 def image_pdf(images: list[np.ndarray], dpi: int) -> bytes:
