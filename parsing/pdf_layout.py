@@ -377,8 +377,10 @@ def page_items(grid: Grid, chars: list[Box]) -> list[PageItem]:
 
 
 def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
-    """For each page (0-based, up to ``pages``) that draws a ruled table, its items; the other pages are not
-    in the result. A page pdfium cannot read is left out too (its text layer is read as before)."""
+    """For each page (0-based, up to ``pages``) that prints a table, its items: a ruled table's cells from
+    its grid, a table without rulings from the columns its values line up in (``parsing.pdf_columns``);
+    the other pages are not in the result. A page pdfium cannot read is left out too (its text layer is
+    read as before)."""
     import pypdfium2 as pdfium
 
     out: dict[int, list[PageItem]] = {}
@@ -386,9 +388,10 @@ def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
         return out
+    carried: list = []  # the columns of the table that ended the previous page (read without rulings)
     try:
         for number in range(min(len(document), pages)):
-            items = _page_layout(document, number)
+            items, carried = _page_layout(document, number, carried)
             if items is not None:
                 out[number] = items
     finally:
@@ -396,17 +399,34 @@ def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
     return out
 
 
-def _page_layout(document, number: int) -> list[PageItem] | None:  # noqa: ANN001
+def _page_layout(document, number: int, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
     import pypdfium2 as pdfium
 
     try:
         page = document[number]
     except pdfium.PdfiumError:
-        return None
+        return None, []
     try:
         found = rulings(page)
         grid = page_grid(*found) if found else None
-        chars = page_chars(page) if grid is not None else None
-        return page_items(grid, chars) if grid is not None and chars else None
+        if grid is not None:
+            chars = page_chars(page)
+            return (page_items(grid, chars) if chars else None), []
+        return _unruled(page, carried)
     finally:
         page.close()
+
+
+def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
+    """A page without a ruled table whose text looks like a table, read by columns (``pdf_columns``)."""
+    from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
+
+    textpage = page.get_textpage()
+    try:
+        if not looks_tabular(textpage.get_text_range()):
+            return None, []
+        glyphs = page_glyphs(textpage)
+    finally:
+        textpage.close()
+    found = unruled_items(glyphs, carried) if glyphs else None
+    return found if found is not None else (None, [])
