@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from parsing.pdf_layout import MAX_CHARS, Box, PageItem, line_text
 from parsing.text import NA_TEXTS
 
-CELL_GAP = 0.9      # ems: a gap this wide between two characters of a line separates two cells
+CELL_GAP = 0.6      # ems: a gap this wide between two characters of a line separates two cells
 NUMBER_GAP = 0.2    # ems: a gap this wide between two digits separates two numbers
 BASELINE = 0.15     # ems: characters whose baselines are this close are on one printed line
 LABEL_LINK = 0.6    # ems: label lines this close (vertically) and overlapping are one label block
@@ -287,12 +287,22 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
     pitch = _pitch(bands)
     over = [s for s in header if any(_overlaps(b, s.x0, s.x1) for b in bands)]
     for segment in sorted(header, key=lambda s: min(g.y0 for g in s.glyphs)):
-        if any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over):
-            continue
+        if (any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over)
+                or _continues(segment, over, bands)):
+            continue  # over a column already, or the next line of a header cell that is (业 under 商业企)
         if pitch is None or segment.x1 - segment.x0 <= 1.5 * pitch:
             bands.append((segment.x0, segment.x1))
             bands.sort()
     return bands
+
+
+def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:
+    """Whether a header segment is the next line of a header cell over one column: a segment over that
+    column just above it (at most 1.2 ems between them) that it overlaps."""
+    low, high = _extent(segment)
+    em = segment.glyphs[0].em
+    return any(_overlaps((o.x0, o.x1), segment.x0, segment.x1) and _only(bands, o.x0, o.x1)
+               and 0 <= _extent(o)[0] - high <= 1.2 * em for o in over)
 
 
 def _beside(segment: Segment, others: list[Segment]) -> bool:
@@ -377,15 +387,12 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[_Blo
             i = parent[i]
         return i
 
+    pitch = row_pitch(lines, table)
     for a, (line_a, seg_a) in enumerate(parts):
-        low_a, high_a = _extent(seg_a)
         for b in range(a + 1, len(parts)):
             line_b, seg_b = parts[b]
-            if line_b == line_a or not (seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1):
-                continue
-            low_b, high_b = _extent(seg_b)
-            gap = max(low_a - high_b, low_b - high_a)
-            if gap <= LABEL_LINK * lines[line_a].em:
+            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and \
+                    _linked(seg_a, seg_b, pitch, lines[line_a].em):
                 parent[find(b)] = find(a)
     groups: dict[int, list[tuple[int, Segment]]] = {}
     for i, part in enumerate(parts):
@@ -397,6 +404,22 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[_Blo
         on_line = {i for i, _ in block.parts}
         block.anchors = [i for i in table.anchors if i in on_line or low <= lines[i].cy <= high]
     return blocks
+
+
+def row_pitch(lines: list[Line], table: Table) -> float | None:
+    """The least distance between the baselines of two neighbouring value lines: a row's height at least
+    (two lines of one label are closer than that)."""
+    bases = [lines[i].glyphs[0].base for i in table.anchors]
+    return min((a - b for a, b in zip(bases, bases[1:])), default=None)
+
+
+def _linked(a: Segment, b: Segment, pitch: float | None, em: float) -> bool:
+    """Whether two label segments on different lines are lines of one label: their baselines closer than
+    the table's row pitch (less a quarter em), or — a table of one row — their boxes ``LABEL_LINK`` ems apart."""
+    if pitch is not None:
+        return abs(a.glyphs[0].base - b.glyphs[0].base) < pitch - 0.25 * em
+    (low_a, high_a), (low_b, high_b) = _extent(a), _extent(b)
+    return max(low_a - high_b, low_b - high_a) <= LABEL_LINK * em
 
 
 def _split_by_markers(block: _Block, lines: list[Line]) -> list[_Block] | None:
@@ -508,17 +531,18 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[_Block], bands: li
     for block in blocks:
         if len(block.anchors) == 1:
             by_anchor[block.anchors[0]].append(block)
-        elif len(block.anchors) > 1:
+    for block in blocks:
+        if len(block.anchors) > 1:
             pieces = _split_by_markers(block, lines)
-            if pieces is None:
-                doubtful.update(block.anchors)
-            else:
+            if pieces is not None:
                 for piece in pieces:
                     by_anchor[piece.anchors[0]].append(piece)
-    out = [_blank_row(block, blocks, bands) for block in blocks if _is_blank_row(block, blocks, lines, table)]
-    for block in blocks:
-        if _is_blank_row(block, blocks, lines, table):
-            used.update(id(g) for _, s in block.parts for g in s.glyphs)
+            elif not all(by_anchor[i] for i in block.anchors):
+                doubtful.update(block.anchors)
+            # else: a group label beside rows that have their own labels (三、本年度办理结果): a free line
+    blank_rows = [block for block in blocks if _is_blank_row(block, blocks, lines, table)]
+    out = [_blank_row(block, bands) for block in blank_rows]
+    used.update(id(g) for block in blank_rows for _, s in block.parts for g in s.glyphs)
     for index in table.anchors:
         line = lines[index]
         labels = sorted(by_anchor[index], key=lambda b: b.x0)
@@ -540,16 +564,32 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[_Block], bands: li
 
 
 def _is_blank_row(block: _Block, blocks: list[_Block], lines: list[Line], table: Table) -> bool:
-    """A label block beside no values, below the table's first value line, in the column of the labels
-    that have values (same left edge or same centre): a row whose cells are all blank."""
-    if block.anchors:
+    """A label block beside no values that is a row of blank cells: left-aligned with two row labels that
+    have values, within the table's rows, and a full row pitch away from every other label around it (a
+    wrapped label's line, a group label or a note is none of these)."""
+    if block.anchors or len({i for i, _ in block.parts}) != len(block.parts):
         return False
     em = block.parts[0][1].glyphs[0].em
-    centre = (block.x0 + block.x1) / 2
-    return any(abs(b.x0 - block.x0) <= 0.5 * em or abs((b.x0 + b.x1) / 2 - centre) <= 0.5 * em
-               for b in blocks if b.anchors)
+    if sum(abs(b.x0 - block.x0) <= 0.3 * em for b in blocks if len(b.anchors) == 1) < 2:
+        return False
+    pitch = row_pitch(lines, table)
+    if pitch is None:
+        return False
+    bases = [s.glyphs[0].base for _, s in block.parts]
+    top, bottom = max(bases), min(bases)
+    anchors = [lines[i].glyphs[0].base for i in table.anchors]
+    if not (min(anchors) - pitch * 1.5 < bottom and top < max(anchors) + pitch * 1.5):
+        return False
+    for other in blocks:
+        if other is block or not (other.x0 < block.x1 and block.x0 < other.x1):
+            continue
+        for _, segment in other.parts:
+            base = segment.glyphs[0].base
+            if bottom - pitch + 0.25 * em < base < top + pitch - 0.25 * em:
+                return False
+    return True
 
 
-def _blank_row(block: _Block, blocks: list[_Block], bands: list[Band]) -> PageItem:
+def _blank_row(block: _Block, bands: list[Band]) -> PageItem:
     top = max(g.y1 for _, s in block.parts for g in s.glyphs)
     return PageItem(top, "", (block.text(), *([""] * len(bands))))
