@@ -70,6 +70,7 @@ class Line:
     glyphs: list[Glyph]
     segments: list[Segment]
     em: float
+    size: float | None  # the em of its Chinese characters (digits may print in a taller Latin font)
 
     @property
     def top(self) -> float:
@@ -162,7 +163,8 @@ def printed_lines(glyphs: list[Glyph]) -> list[Line]:
         chars.sort(key=lambda g: g.x0)
         ems = sorted(g.em for g in chars)
         em = ems[len(ems) // 2]
-        out.append(Line(chars, _segments(chars, em), em))
+        cjk = sorted(g.em for g in chars if g.text >= "\u2e80")
+        out.append(Line(chars, _segments(chars, em), em, cjk[len(cjk) // 2] if cjk else None))
     return out
 
 
@@ -199,6 +201,15 @@ def _text(glyphs: list[Glyph]) -> str:
 # ---------------------------------------------------------------- tables
 
 
+def _same_size(line: Line, size: float | None) -> bool:
+    """Whether a line prints in the table's font size (as far as their Chinese characters tell)."""
+    return line.size is None or size is None or abs(line.size - size) <= SAME_SIZE * size
+
+
+def _size(lines: list[Line], indexes: list[int]) -> float | None:
+    return next((lines[i].size for i in indexes if lines[i].size is not None), None)
+
+
 def _is_anchor(line: Line) -> bool:
     """A line with values set apart from any text before them (and no text after them), or, without a
     label, at least three values (a table's only row of numbers, as in table 4)."""
@@ -228,7 +239,8 @@ def find_tables(lines: list[Line]) -> list[Table]:
             current.anchors.append(index)
         elif current is not None:
             em = lines[current.anchors[-1]].em
-            if (line.top < lines[current.anchors[-1]].bottom - ROW_GAP * em or abs(line.em - em) > SAME_SIZE * em
+            if (line.top < lines[current.anchors[-1]].bottom - ROW_GAP * em
+                    or not _same_size(line, _size(lines, current.anchors))
                     or any(s.x1 > value_left - 0.5 * em for s in line.segments)):
                 current = None
             else:
@@ -333,7 +345,7 @@ def header_segments(lines: list[Line], table: Table, previous_end: int, label_ri
     out = []
     for index in range(table.anchors[0] - 1, previous_end, -1):
         line = lines[index]
-        if line.bottom - first.top > HEADER_ZONE * first.em or abs(line.em - first.em) > SAME_SIZE * first.em:
+        if line.bottom - first.top > HEADER_ZONE * first.em or not _same_size(line, _size(lines, table.anchors)):
             break
         out.extend(s for s in line.segments if s.values is None and s.x0 >= label_right - EDGE * first.em)
     return out
@@ -517,7 +529,7 @@ def _label_lines_above(lines: list[Line], table: Table, previous_end: int, most:
     out: list[int] = []
     for index in range(table.anchors[0] - 1, max(previous_end, table.anchors[0] - 1 - most), -1):
         line = lines[index]
-        if abs(line.em - first.em) > SAME_SIZE * first.em or any(s.x1 > value_left - 0.5 * first.em
+        if not _same_size(line, _size(lines, table.anchors)) or any(s.x1 > value_left - 0.5 * first.em
                                                                  for s in line.segments):
             break
         out.append(index)
