@@ -228,7 +228,9 @@ def find_tables(lines: list[Line]) -> list[Table]:
     current: Table | None = None
     value_left = 0.0
     for index, line in enumerate(lines):
-        if _is_anchor(line):
+        values_only = bool(line.values) and not line.labels
+        if _is_anchor(line) or (current is not None and values_only
+                                and min(v[0].x0 for v in line.values) >= value_left - 0.5 * line.em):
             gap = current is not None and lines[current.anchors[-1]].bottom - line.top > ROW_GAP * line.em
             if current is None or gap:
                 current = Table(first=index)
@@ -295,7 +297,8 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
         bands = [b for b, n in zip(bands, support)
                  if n > 1 or any(_overlaps(b, c0, c1) and _only(bands, c0, c1) for c0, c1 in confirm)]
     if not header and carried and all(sum(_overlaps(c, *b) for c in carried) == 1 for b in bands):
-        return sorted(carried)
+        return sorted((min([c[0], *(b[0] for b in bands if _overlaps(c, *b))]),
+                       max([c[1], *(b[1] for b in bands if _overlaps(c, *b))])) for c in carried)
     pitch = _pitch(bands)
     over = [s for s in header if any(_overlaps(b, s.x0, s.x1) for b in bands)]
     for segment in sorted(header, key=lambda s: min(g.y0 for g in s.glyphs)):
@@ -582,9 +585,10 @@ def _is_blank_row(block: _Block, blocks: list[_Block], lines: list[Line], table:
     if block.anchors or len({i for i, _ in block.parts}) != len(block.parts):
         return False
     em = block.parts[0][1].glyphs[0].em
-    if sum(abs(b.x0 - block.x0) <= 0.3 * em for b in blocks if len(b.anchors) == 1) < 2:
+    labelled = [b for b in blocks if len(b.anchors) == 1]
+    if sum(abs(b.x0 - block.x0) <= 0.3 * em for b in labelled) < min(2, len(labelled)) or not labelled:
         return False
-    pitch = row_pitch(lines, table)
+    pitch = row_pitch(lines, table) or _header_pitch(lines, table)
     if pitch is None:
         return False
     bases = [s.glyphs[0].base for _, s in block.parts]
@@ -600,6 +604,16 @@ def _is_blank_row(block: _Block, blocks: list[_Block], lines: list[Line], table:
             if bottom - pitch + 0.25 * em < base < top + pitch - 0.25 * em:
                 return False
     return True
+
+
+def _header_pitch(lines: list[Line], table: Table) -> float | None:
+    """A table of one value line: the distance from the header line above it to the next line (a row)."""
+    first = table.anchors[0]
+    value_left = min(v[0].x0 for v in lines[first].values)
+    for index in range(first - 1, -1, -1):
+        if any(s.x1 > value_left for s in lines[index].segments):
+            return lines[index].glyphs[0].base - lines[index + 1].glyphs[0].base
+    return None
 
 
 def _blank_row(block: _Block, bands: list[Band]) -> PageItem:

@@ -16,6 +16,7 @@ positions can.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,15 +83,17 @@ class _Canvas:
 Ruling = bool | Literal["horizontal"]
 
 
-def render_pdf(spec: ReportSpec, ruled: Ruling = True, valign: Literal["middle", "top"] = "middle") -> bytes:
+def render_pdf(spec: ReportSpec, ruled: Ruling = True, valign: Literal["middle", "top"] = "middle",
+               nudge: Mapping[str, float] | None = None) -> bytes:
     """The report as a PDF; ``ruled=False`` draws the tables without borders (positions only),
-    ``ruled="horizontal"`` with horizontal rules only; ``valign`` places the cell text in its cell."""
+    ``ruled="horizontal"`` with horizontal rules only; ``valign`` places the cell text in its cell;
+    ``nudge`` moves the value of a cell id that many points to the right (a value printed off its column)."""
     canvas = _Canvas()
     for block in blocks(spec):
         if isinstance(block, Para):
             _paragraph(canvas, block)
         else:
-            _table(canvas, block, ruled, valign)
+            _table(canvas, block, ruled, valign, nudge or {})
     return _pdf_bytes(canvas.pages)
 
 
@@ -141,7 +144,7 @@ def _row_places(canvas: _Canvas, grid: Grid, placed: list[Placed], heights: list
     return places
 
 
-def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str) -> None:
+def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mapping[str, float]) -> None:
     placed = place(grid)
     xs = _columns(grid)
     heights = _row_heights(grid, placed, xs)
@@ -157,7 +160,8 @@ def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str) -> None:
             if ruled:
                 _borders(canvas, x0, x1, top, bottom, page, vertical=ruled is True)
         page, (top, bottom) = next(iter(parts.items()))
-        _cell_text(canvas, p.cell.text, x0, x1, top, bottom, page, valign)
+        shift = nudge.get(p.cell.cell_id or "", 0.0)
+        _cell_text(canvas, p.cell.text, x0 + shift, x1 + shift, top, bottom, page, valign)
     canvas.y -= BODY_SIZE / 2
 
 
