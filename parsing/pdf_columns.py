@@ -32,6 +32,7 @@ LABEL_LINK = 0.6    # ems: label lines this close (vertically) and overlapping a
 ROW_GAP = 10.0      # ems: value lines further apart than this are two tables
 HEADER_ZONE = 15.0  # ems above a table's first value line where its header is looked for
 EDGE = 0.3          # ems: how far a value may reach out of its column's extent
+SHORT_LABEL = 20     # characters: a row label before its only value is shorter than a line of prose
 SAME_SIZE = 0.2     # relative: label lines of one table print in one font size (±20 %)
 
 _VALUE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?[%％]?")
@@ -71,14 +72,12 @@ class Line:
     segments: list[Segment]
     em: float
     size: float | None  # the em of its Chinese characters (digits may print in a taller Latin font)
+    top: float = 0.0
+    bottom: float = 0.0
 
-    @property
-    def top(self) -> float:
-        return max(g.y1 for g in self.glyphs)
-
-    @property
-    def bottom(self) -> float:
-        return min(g.y0 for g in self.glyphs)
+    def __post_init__(self) -> None:
+        self.top = max(g.y1 for g in self.glyphs)
+        self.bottom = min(g.y0 for g in self.glyphs)
 
     @property
     def cy(self) -> float:
@@ -111,12 +110,14 @@ class Table:
 
 def looks_tabular(text: str) -> bool:
     """Whether a page's text (pdfium's: spaces where the gaps are) has a line with two numbers apart, or
-    two lines ending in a number set apart from the words before it: the cheap test before any position."""
+    two short lines ending in a number set apart from the words before it (a row label and its value; a
+    line of prose wrapped after a number is longer): the cheap test before any position."""
     hits = 0
     for line in text.splitlines():
         if _TWO_NUMBERS.search(line):
             return True
-        if _LAST_NUMBER.search(line):
+        match = _LAST_NUMBER.search(line)
+        if match and len(line[:match.start()].strip()) < SHORT_LABEL:  # not a line of prose ending in a number
             hits += 1
             if hits >= 2:
                 return True
@@ -403,9 +404,12 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[_Blo
         return i
 
     pitch = row_pitch(lines, table)
-    for a, (line_a, seg_a) in enumerate(parts):
+    for a, (line_a, seg_a) in enumerate(parts):  # parts run top to bottom (lines by falling baseline)
+        reach = pitch if pitch is not None else 3 * lines[line_a].em
         for b in range(a + 1, len(parts)):
             line_b, seg_b = parts[b]
+            if seg_a.glyphs[0].base - seg_b.glyphs[0].base > reach:
+                break
             if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and \
                     _linked(seg_a, seg_b, pitch, lines[line_a].em):
                 parent[find(b)] = find(a)
