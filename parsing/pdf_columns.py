@@ -287,12 +287,22 @@ def _overlaps(band: Band, x0: float, x1: float) -> bool:
     return x0 < band[1] and band[0] < x1
 
 
-def column_bands(lines: list[Line], table: Table, header: list[Segment], carried: list[Band]) -> list[Band]:
+def column_bands(lines: list[Line], table: Table, header: list[Segment], carried: list[Band],
+                 ruled: tuple[list[Band], float] | None = None, label_right: float = float("-inf")) -> list[Band]:
     """The table's columns: value clusters; a cluster of one value in a table of three rows or more only
     where a header cell (or the previous page's column) stands over it; then the header cells over no
-    cluster (columns blank in every row), lowest first; a table without header takes the carried columns."""
+    cluster (columns blank in every row), lowest first; a table without header takes the carried columns.
+    Columns ruled just above the table (``ruled``: a grid over its header only, and the grid's bottom) are
+    its columns when every cluster lies in one of them."""
     tokens = [(v[0].x0, v[-1].x1) for i in table.anchors for v in lines[i].values]
     bands, support = _bands_from_values(tokens)
+    first = lines[table.anchors[0]]
+    em = first.em
+    columns, bottom = ruled if ruled else ([], 0.0)
+    below = first.top <= bottom + 0.5 * em and bottom - first.top <= 3 * em  # the grid just above the table
+    ruled = [c for c in columns if c[0] >= label_right - EDGE * em] if below else []
+    if ruled and all(sum(c[0] - EDGE * em <= a and b <= c[1] + EDGE * em for c in ruled) == 1 for a, b in bands):
+        return ruled
     confirm = [(s.x0, s.x1) for s in header] + carried
     if len(table.anchors) >= 3:
         bands = [b for b, n in zip(bands, support)
@@ -503,9 +513,11 @@ def _cut(value: list[Glyph], bands: list[Band], em: float) -> list[tuple[int, li
 # ---------------------------------------------------------------- the page
 
 
-def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None) -> tuple[list[PageItem], list[Band]] | None:
+def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
+                  ruled: tuple[list[Band], float] | None = None) -> tuple[list[PageItem], list[Band]] | None:
     """The page in reading order (free lines, and each table row as its label cells and one cell per
-    column), and the columns of its last table (carried to the next page); None when the page has no table."""
+    column), and the columns of its last table (carried to the next page); None when the page has no table.
+    ``ruled``: the columns of a grid drawn over part of the page (a table's header), and its bottom."""
     lines = printed_lines(glyphs)
     tables = find_tables(lines)
     if not tables:
@@ -519,7 +531,7 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None) -> tup
         blocks = label_blocks(lines, table, above)
         label_right = max((b.x1 for b in blocks if b.anchors), default=float("-inf"))
         header = header_segments(lines, table, previous_end, label_right)
-        bands = column_bands(lines, table, header, carried if number == 0 and carried else [])
+        bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
         rows.extend(_table_rows(lines, table, blocks, bands, used))
         previous_end = max(table.anchors + table.label_lines)
     items = rows + [PageItem(max(g.y1 for g in free), _text(free)) for line in lines

@@ -7,8 +7,10 @@ every cell a box; a character belongs to the cell its centre lies in, so a value
 and a blank cell stays a blank cell. The page then reads like a web-page table: one cell line per cell (an
 empty one for a blank cell), a row-end line after each table row, and the text outside the grid as lines.
 
-Used only for pages that draw a grid (``page_grid``): a page of prose costs one pass over its drawing
-objects (a few ms), and keeps the text layer's reading.
+Used for pages that draw a grid (``page_grid``); a page without one whose text looks like a table is read
+by the columns its values line up in (``parsing.pdf_columns``), and so is the text outside a grid that
+covers only part of a table. A page of prose costs one pass over its drawing objects and a look at its text
+(a few ms), and keeps the text layer's reading.
 """
 from __future__ import annotations
 
@@ -411,7 +413,7 @@ def _page_layout(document, number: int, carried: list) -> tuple[list[PageItem] |
         grid = page_grid(*found) if found else None
         if grid is not None:
             chars = page_chars(page)
-            return (page_items(grid, chars) if chars else None), []
+            return _beside_grid(page, grid, page_items(grid, chars), carried) if chars else (None, [])
         return _unruled(page, carried)
     finally:
         page.close()
@@ -430,3 +432,25 @@ def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa
         textpage.close()
     found = unruled_items(glyphs, carried) if glyphs else None
     return found if found is not None else (None, [])
+
+
+def _beside_grid(page, grid: Grid, items: list[PageItem], carried: list) -> tuple[list[PageItem], list]:  # noqa: ANN001
+    """A grid that covers part of a table (a ruled header over rows drawn with horizontal rules only): the
+    text outside its cells, when it looks like a table, read by columns too (``pdf_columns``)."""
+    from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
+
+    if not looks_tabular("\n".join(item.text for item in items if not item.cells)):
+        return items, []
+    textpage = page.get_textpage()
+    try:
+        glyphs = page_glyphs(textpage) or []
+    finally:
+        textpage.close()
+    outside = [g for g in glyphs if grid.cell_of(g.cx, g.cy) is None]
+    columns = list(zip(grid.xs, grid.xs[1:]))
+    bottom = min(cell.y0 for cell in grid.cells)
+    found = unruled_items(outside, carried, (columns, bottom)) if outside else None
+    if found is None:
+        return items, []
+    unruled, columns = found
+    return sorted([item for item in items if item.cells] + unruled, key=lambda item: -item.top), columns

@@ -3,6 +3,7 @@
     data = render_pdf(spec)                       # ruled tables (borders drawn as lines), as Word exports
     data = render_pdf(spec, ruled=False)          # the same tables without any border
     data = render_pdf(spec, ruled="horizontal")   # horizontal rules only (booktabs style), no vertical ones
+    data = render_pdf(spec, ruled="header")       # a ruled header over rows with horizontal rules only
     data = render_pdf(spec, ruled=False, valign="top")  # cell text at the top of its cell (WPS's default)
 
 A small PDF writer, no dependency: one Type0 font (Adobe-GB1, not embedded, Identity-H with a ToUnicode
@@ -80,13 +81,14 @@ class _Canvas:
         self.pages[page].ops.append(f"{x0:.2f} {y0:.2f} m {x1:.2f} {y1:.2f} l S")
 
 
-Ruling = bool | Literal["horizontal"]
+Ruling = bool | Literal["horizontal", "header"]
 
 
 def render_pdf(spec: ReportSpec, ruled: Ruling = True, valign: Literal["middle", "top"] = "middle",
                nudge: Mapping[str, float] | None = None) -> bytes:
     """The report as a PDF; ``ruled=False`` draws the tables without borders (positions only),
-    ``ruled="horizontal"`` with horizontal rules only; ``valign`` places the cell text in its cell;
+    ``ruled="horizontal"`` with horizontal rules only, ``ruled="header"`` with vertical rules in the header
+    rows only (a partial grid); ``valign`` places the cell text in its cell;
     ``nudge`` moves the value of a cell id that many points to the right (a value printed off its column)."""
     canvas = _Canvas()
     for block in blocks(spec):
@@ -149,6 +151,7 @@ def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mappi
     xs = _columns(grid)
     heights = _row_heights(grid, placed, xs)
     places = _row_places(canvas, grid, placed, heights)
+    first_value = min((p.row for p in placed if p.cell.cell_id), default=0)
     for p in placed:
         x0, x1 = xs[p.col], xs[p.col + p.cell.colspan]
         parts: dict[int, list[float]] = {}  # page → [top, bottom] of the cell's part on that page
@@ -158,7 +161,8 @@ def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mappi
             part[1] = top - heights[row]
         for page, (top, bottom) in parts.items():
             if ruled:
-                _borders(canvas, x0, x1, top, bottom, page, vertical=ruled is True)
+                vertical = ruled is True or (ruled == "header" and p.row + p.cell.rowspan <= first_value)
+                _borders(canvas, x0, x1, top, bottom, page, vertical)
         page, (top, bottom) = next(iter(parts.items()))
         shift = nudge.get(p.cell.cell_id or "", 0.0)
         _cell_text(canvas, p.cell.text, x0 + shift, x1 + shift, top, bottom, page, valign)

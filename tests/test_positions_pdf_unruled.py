@@ -1,7 +1,7 @@
 """PDF tables without ruling lines: columns from the x-positions of the printed values.
 
-Synthetic reports drawn without borders (``synth.pdf``: no rules at all, horizontal rules only, cell text at
-the top of its cell) with random blank cells are read cell-exact: every printed value in its column, every
+Synthetic reports drawn without borders (``synth.pdf``: no rules at all, horizontal rules only, a ruled
+header over rows without vertical rules, cell text at the top of its cell) with random blank cells are read cell-exact: every printed value in its column, every
 blank cell blank, nothing invented. A value printed off its column, two values in one column, a label block
 beside two rows: the row keeps the text layer's rule (missing when the count does not settle it), never a
 guessed column. The real PDFs of the corpus, their rulings removed, still read every labelled cell.
@@ -33,7 +33,7 @@ def _spec(edition: str, seed: int, blanks: int) -> tuple[ReportSpec, set[str]]:
 
 @pytest.mark.parametrize(("edition", "seed", "ruled", "valign"), [
     ("2021", 1, False, "middle"), ("2019", 3, False, "middle"),
-    ("2021", 5, "horizontal", "middle"), ("2019", 6, False, "top")])
+    ("2021", 5, "horizontal", "middle"), ("2019", 6, False, "top"), ("2021", 2, "header", "middle")])
 def test_unruled_pdf_with_blank_cells_is_read_cell_exact(edition, seed, ruled, valign):
     spec, blank = _spec(edition, seed, blanks=30)
     data = render_pdf(spec, ruled=ruled, valign=valign)
