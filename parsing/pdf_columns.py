@@ -242,17 +242,18 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
         line = lines[index]
         labels = sorted(by_anchor[index], key=lambda b: b.x0)
         values = line.values
-        cells = None if index in doubtful or not bands else assign(values, bands, line.em)
-        if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] - EDGE * line.em:
-            cells = None
-        glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for v in values for g in v]
         if index in doubtful:
             continue  # its lines stay free text: which label goes with which values cannot be told
+        labelled = {id(s) for b in labels for _, s in b.parts}
+        rest = [s for s in line.segments if id(s) not in labelled]  # its values, and any text among them
+        cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
+        if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] - EDGE * line.em:
+            cells = None
+        glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for s in rest for g in s.glyphs]
         used.update(id(g) for g in glyphs)
         top = max(g.y1 for g in glyphs)
-        if cells is None:  # the text layer's rule: the label, then the values in printed order
-            text = " ".join([*(b.text() for b in labels), *("".join(g.text for g in v) for v in values)])
-            out.append(PageItem(top, text))
+        if cells is None:  # the text layer's rule: the label, then what follows it in printed order
+            out.append(PageItem(top, " ".join([*(b.text() for b in labels), *(text_of(s.glyphs) for s in rest)])))
         else:
             out.append(PageItem(top, "", (*(b.text() for b in labels), *cells)))
     return out

@@ -20,7 +20,7 @@ NUMBER_GAP = 0.2    # ems: a gap this wide between two digits separates two numb
 BASELINE = 0.15     # ems: characters whose baselines are this close are on one printed line
 SHORT_LABEL = 20    # characters: a row label before its only value is shorter than a line of prose
 
-VALUE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?[%％]?")
+VALUE = re.compile(r"[+\-−–]?\d+(?:,\d{3})*(?:\.\d+)?(?:万元|元|件|个|项|条|人次|%|％)?")  # a cell's number
 _TWO_NUMBERS = re.compile(r"(?:^|\s)[-+]?\d[\d,.]*[%％]?\s+[-+]?\d[\d,.]*[%％]?(?:\s|$)")
 _LAST_NUMBER = re.compile(r"[^\d\s]\s+[-+]?\d[\d,.]*[%％]?\s*$")
 

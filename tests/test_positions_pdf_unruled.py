@@ -180,3 +180,13 @@ def test_real_pdfs_without_their_rulings_read_every_labelled_cell(stem, stripped
     assert got == pytest.approx(label["cells"])
     doubtful = list(label["missing_cells"]) + list(label["uncertain_cells"])
     assert not [cid for cid in doubtful if cid in report.cells and report.cells[cid].state == "number"]
+
+
+def test_text_among_the_values_leaves_the_row_to_the_text_rule():
+    """A word in a value column (见附表) is no value and no blank: the row is not read as cells."""
+    rows = [[("规章", 72), ("10", 200), ("3", 262), ("126", 305)],
+            [("行政规范性文件", 72), ("1", 205), ("见附表", 250), ("45", 305)],
+            [("其他", 72), ("7", 205), ("2", 262), ("8", 310)]]
+    items, _ = unruled_items(_page(rows))
+    assert [item.cells[0] for item in items if item.cells] == ["规章", "其他"]
+    assert "行政规范性文件 1 见附表 45" in [item.text for item in items]
