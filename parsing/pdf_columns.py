@@ -29,6 +29,7 @@ __all__ = ["Glyph", "assign", "column_bands", "looks_tabular", "page_glyphs", "p
 
 HEADER_ZONE = 15.0  # ems above a table's first value line where its header is looked for
 EDGE = 0.3          # ems: how far a value may reach out of its column's extent
+MAX_VALUES = 2000   # values on one page: a statutory table prints a few hundred at most
 
 
 # ---------------------------------------------------------------- columns
@@ -199,8 +200,8 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
     ``ruled``: the columns of a grid drawn over part of the page (a table's header), and its bottom."""
     lines = printed_lines(glyphs)
     tables = find_tables(lines)
-    if not tables:
-        return None
+    if not tables or sum(len(lines[i].values) for t in tables for i in t.anchors) > MAX_VALUES:
+        return None  # no table; or more numbers than a report's tables print (left to the text layer)
     used: set[int] = set()  # ids of glyphs read into table rows
     rows: list[PageItem] = []
     previous_end = -1
