@@ -109,7 +109,7 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
 def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:
     """Whether a header segment is the next line of a header cell over one column: a segment over that
     column just above it (at most 1.2 ems between them) that it overlaps."""
-    low, high = extent(segment)
+    high = extent(segment)[1]
     em = segment.glyphs[0].em
     return any(_overlaps((o.x0, o.x1), segment.x0, segment.x1) and _only(bands, o.x0, o.x1)
                and 0 <= extent(o)[0] - high <= 1.2 * em for o in over)

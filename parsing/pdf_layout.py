@@ -423,6 +423,8 @@ def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa
     """A page without a ruled table whose text looks like a table, read by columns (``pdf_columns``)."""
     from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
 
+    if not _few_objects(page):
+        return None, []  # drawn text beyond a report's page (a form drawn thousands of times): text layer
     textpage = page.get_textpage()
     try:
         if not looks_tabular(textpage.get_text_range()):
@@ -454,3 +456,23 @@ def _beside_grid(page, grid: Grid, items: list[PageItem], carried: list) -> tupl
         return items, []
     unruled, columns = found
     return sorted([item for item in items if item.cells] + unruled, key=lambda item: -item.top), columns
+
+
+def _few_objects(page) -> bool:  # noqa: ANN001 - pypdfium2 PdfPage
+    """Whether the page draws at most ``MAX_OBJECTS`` objects, counting those inside the forms it draws (a
+    form drawn 2,000 times counts 2,000 times): pdfium's text page would otherwise lay out every one."""
+    import pypdfium2.raw as raw
+
+    budget = MAX_OBJECTS
+    stack = [raw.FPDFPage_GetObject(page.raw, i) for i in range(min(raw.FPDFPage_CountObjects(page.raw), budget + 1))]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return False
+        obj = stack.pop()
+        if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
+            count = raw.FPDFFormObj_CountObjects(obj)
+            if count > budget:
+                return False
+            stack.extend(raw.FPDFFormObj_GetObject(obj, i) for i in range(count))
+    return True
