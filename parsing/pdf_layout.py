@@ -7,8 +7,10 @@ every cell a box; a character belongs to the cell its centre lies in, so a value
 and a blank cell stays a blank cell. The page then reads like a web-page table: one cell line per cell (an
 empty one for a blank cell), a row-end line after each table row, and the text outside the grid as lines.
 
-Used only for pages that draw a grid (``page_grid``): a page of prose costs one pass over its drawing
-objects (a few ms), and keeps the text layer's reading.
+Used for pages that draw a grid (``page_grid``); a page without one whose text looks like a table is read
+by the columns its values line up in (``parsing.pdf_columns``), and so is the text outside a grid that
+covers only part of a table. A page of prose costs one pass over its drawing objects and a look at its text
+(a few ms), and keeps the text layer's reading.
 """
 from __future__ import annotations
 
@@ -377,8 +379,10 @@ def page_items(grid: Grid, chars: list[Box]) -> list[PageItem]:
 
 
 def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
-    """For each page (0-based, up to ``pages``) that draws a ruled table, its items; the other pages are not
-    in the result. A page pdfium cannot read is left out too (its text layer is read as before)."""
+    """For each page (0-based, up to ``pages``) that prints a table, its items: a ruled table's cells from
+    its grid, a table without rulings from the columns its values line up in (``parsing.pdf_columns``);
+    the other pages are not in the result. A page pdfium cannot read is left out too (its text layer is
+    read as before)."""
     import pypdfium2 as pdfium
 
     out: dict[int, list[PageItem]] = {}
@@ -386,9 +390,10 @@ def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
         return out
+    carried: list = []  # the columns of the table that ended the previous page (read without rulings)
     try:
         for number in range(min(len(document), pages)):
-            items = _page_layout(document, number)
+            items, carried = _page_layout(document, number, carried)
             if items is not None:
                 out[number] = items
     finally:
@@ -396,17 +401,78 @@ def layout_pages(data: bytes, pages: int) -> dict[int, list[PageItem]]:
     return out
 
 
-def _page_layout(document, number: int) -> list[PageItem] | None:  # noqa: ANN001
+def _page_layout(document, number: int, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
     import pypdfium2 as pdfium
 
     try:
         page = document[number]
     except pdfium.PdfiumError:
-        return None
+        return None, []
     try:
         found = rulings(page)
         grid = page_grid(*found) if found else None
-        chars = page_chars(page) if grid is not None else None
-        return page_items(grid, chars) if grid is not None and chars else None
+        if grid is not None:
+            chars = page_chars(page)
+            return _beside_grid(page, grid, page_items(grid, chars), carried) if chars else (None, [])
+        return _unruled(page, carried)
     finally:
         page.close()
+
+
+def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
+    """A page without a ruled table whose text looks like a table, read by columns (``pdf_columns``)."""
+    from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
+
+    if not _few_objects(page):
+        return None, []  # drawn text beyond a report's page (a form drawn thousands of times): text layer
+    textpage = page.get_textpage()
+    try:
+        if not looks_tabular(textpage.get_text_range()):
+            return None, []
+        glyphs = page_glyphs(textpage)
+    finally:
+        textpage.close()
+    found = unruled_items(glyphs, carried) if glyphs else None
+    return found if found is not None else (None, [])
+
+
+def _beside_grid(page, grid: Grid, items: list[PageItem], carried: list) -> tuple[list[PageItem], list]:  # noqa: ANN001
+    """A grid that covers part of a table (a ruled header over rows drawn with horizontal rules only): the
+    text outside its cells, when it looks like a table, read by columns too (``pdf_columns``)."""
+    from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
+
+    if not looks_tabular("\n".join(item.text for item in items if not item.cells)):
+        return items, []
+    textpage = page.get_textpage()
+    try:
+        glyphs = page_glyphs(textpage) or []
+    finally:
+        textpage.close()
+    outside = [g for g in glyphs if grid.cell_of(g.cx, g.cy) is None]
+    columns = list(zip(grid.xs, grid.xs[1:]))
+    bottom = min(cell.y0 for cell in grid.cells)
+    found = unruled_items(outside, carried, (columns, bottom)) if outside else None
+    if found is None:
+        return items, []
+    unruled, columns = found
+    return sorted([item for item in items if item.cells] + unruled, key=lambda item: -item.top), columns
+
+
+def _few_objects(page) -> bool:  # noqa: ANN001 - pypdfium2 PdfPage
+    """Whether the page draws at most ``MAX_OBJECTS`` objects, counting those inside the forms it draws (a
+    form drawn 2,000 times counts 2,000 times): pdfium's text page would otherwise lay out every one."""
+    import pypdfium2.raw as raw
+
+    budget = MAX_OBJECTS
+    stack = [raw.FPDFPage_GetObject(page.raw, i) for i in range(min(raw.FPDFPage_CountObjects(page.raw), budget + 1))]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return False
+        obj = stack.pop()
+        if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
+            count = raw.FPDFFormObj_CountObjects(obj)
+            if count > budget:
+                return False
+            stack.extend(raw.FPDFFormObj_GetObject(obj, i) for i in range(count))
+    return True

@@ -2,17 +2,24 @@
 
     data = render_pdf(spec)                       # ruled tables (borders drawn as lines), as Word exports
     data = render_pdf(spec, ruled=False)          # the same tables without any border
+    data = render_pdf(spec, ruled="horizontal")   # horizontal rules only (booktabs style), no vertical ones
+    data = render_pdf(spec, ruled="header")       # a ruled header over rows with horizontal rules only
+    data = render_pdf(spec, ruled=False, valign="top")  # cell text at the top of its cell (WPS's default)
 
 A small PDF writer, no dependency: one Type0 font (Adobe-GB1, not embedded, Identity-H with a ToUnicode
 map, so every PDF reader extracts the text exactly), A4 pages, prose wrapped at a fixed width, tables laid
 out from ``synth.grid`` (rowspan/colspan honoured, a label wrapped inside its cell, a table that does not fit
-the rest of the page starts a new one). A cell id absent from ``spec.cells`` is printed as an empty cell —
-the case a PDF's text layer cannot place and positions can.
+the rest of the page starts a new one, a table taller than a page goes on over the page break between two
+rows — the continuation without a header, a merged cell cut in two with its text in the first part). A cell
+id absent from ``spec.cells`` is printed as an empty cell — the case a PDF's text layer cannot place and
+positions can.
 """
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from synth.document import Para, blocks
 from synth.grid import Grid, Placed, place
@@ -64,24 +71,31 @@ class _Canvas:
         if self.y - height < MARGIN:
             self.new_page()
 
-    def text(self, x: float, baseline: float, text: str, size: float) -> None:
+    def text(self, x: float, baseline: float, text: str, size: float, page: int = -1) -> None:
         if text:
-            self.pages[-1].chars.update(text)
+            self.pages[page].chars.update(text)
             code = "".join(f"{ord(ch):04X}" for ch in text if ord(ch) <= 0xFFFF)
-            self.pages[-1].ops.append(f"BT /F1 {size:g} Tf {x:.2f} {baseline:.2f} Td <{code}> Tj ET")
+            self.pages[page].ops.append(f"BT /F1 {size:g} Tf {x:.2f} {baseline:.2f} Td <{code}> Tj ET")
 
-    def rule(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.pages[-1].ops.append(f"{x0:.2f} {y0:.2f} m {x1:.2f} {y1:.2f} l S")
+    def rule(self, x0: float, y0: float, x1: float, y1: float, page: int = -1) -> None:
+        self.pages[page].ops.append(f"{x0:.2f} {y0:.2f} m {x1:.2f} {y1:.2f} l S")
 
 
-def render_pdf(spec: ReportSpec, ruled: bool = True) -> bytes:
-    """The report as a PDF; ``ruled=False`` draws the tables without borders (positions only)."""
+Ruling = bool | Literal["horizontal", "header"]
+
+
+def render_pdf(spec: ReportSpec, ruled: Ruling = True, valign: Literal["middle", "top"] = "middle",
+               nudge: Mapping[str, float] | None = None) -> bytes:
+    """The report as a PDF; ``ruled=False`` draws the tables without borders (positions only),
+    ``ruled="horizontal"`` with horizontal rules only, ``ruled="header"`` with vertical rules in the header
+    rows only (a partial grid); ``valign`` places the cell text in its cell;
+    ``nudge`` moves the value of a cell id that many points to the right (a value printed off its column)."""
     canvas = _Canvas()
     for block in blocks(spec):
         if isinstance(block, Para):
             _paragraph(canvas, block)
         else:
-            _table(canvas, block, ruled)
+            _table(canvas, block, ruled, valign, nudge or {})
     return _pdf_bytes(canvas.pages)
 
 
@@ -115,34 +129,64 @@ def _row_heights(grid: Grid, placed: list[Placed], xs: list[float]) -> list[floa
     return heights
 
 
-def _table(canvas: _Canvas, grid: Grid, ruled: bool) -> None:
+def _row_places(canvas: _Canvas, grid: Grid, placed: list[Placed], heights: list[float]) -> list[tuple[int, float]]:
+    """Each row's page and top. A table that fits a page is kept on one; a taller one goes on over the page
+    break between two rows (not within its header: the rows down to the second row of values)."""
+    canvas.room(min(sum(heights), PAGE_H - 2 * MARGIN - BODY_SIZE) + BODY_SIZE)
+    first_value = min((p.row for p in placed if p.cell.cell_id), default=0)
+    canvas.y -= BODY_SIZE / 2
+    if sum(heights) > PAGE_H - 2 * MARGIN - BODY_SIZE and canvas.y - sum(heights[:first_value + 2]) < MARGIN:
+        canvas.new_page()
+    places = []
+    for row, height in enumerate(heights):
+        if canvas.y - height < MARGIN and row > first_value + 1:
+            canvas.new_page()
+        places.append((len(canvas.pages) - 1, canvas.y))
+        canvas.y -= height
+    return places
+
+
+def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mapping[str, float]) -> None:
     placed = place(grid)
     xs = _columns(grid)
     heights = _row_heights(grid, placed, xs)
-    canvas.room(sum(heights) + BODY_SIZE)
-    canvas.y -= BODY_SIZE / 2
-    tops = [canvas.y]
-    for h in heights:
-        tops.append(tops[-1] - h)
+    places = _row_places(canvas, grid, placed, heights)
+    first_value = min((p.row for p in placed if p.cell.cell_id), default=0)
     for p in placed:
         x0, x1 = xs[p.col], xs[p.col + p.cell.colspan]
-        top, bottom = tops[p.row], tops[p.row + p.cell.rowspan]
-        if ruled:
-            for a, b, c, d in ((x0, top, x1, top), (x0, bottom, x1, bottom), (x0, bottom, x0, top),
-                               (x1, bottom, x1, top)):
-                canvas.rule(a, b, c, d)
-        _cell_text(canvas, p.cell.text, x0, x1, top, bottom)
-    canvas.y = tops[-1] - BODY_SIZE / 2
+        parts: dict[int, list[float]] = {}  # page → [top, bottom] of the cell's part on that page
+        for row in range(p.row, p.row + p.cell.rowspan):
+            page, top = places[row]
+            part = parts.setdefault(page, [top, top])
+            part[1] = top - heights[row]
+        for page, (top, bottom) in parts.items():
+            if ruled:
+                vertical = ruled is True or (ruled == "header" and p.row + p.cell.rowspan <= first_value)
+                _borders(canvas, x0, x1, top, bottom, page, vertical)
+        page, (top, bottom) = next(iter(parts.items()))
+        shift = nudge.get(p.cell.cell_id or "", 0.0)
+        _cell_text(canvas, p.cell.text, x0 + shift, x1 + shift, top, bottom, page, valign)
+    canvas.y -= BODY_SIZE / 2
 
 
-def _cell_text(canvas: _Canvas, text: str, x0: float, x1: float, top: float, bottom: float) -> None:
-    """The cell's text centred in it, wrapped to its width."""
+def _borders(canvas: _Canvas, x0: float, x1: float, top: float, bottom: float, page: int, vertical: bool) -> None:
+    canvas.rule(x0, top, x1, top, page)
+    canvas.rule(x0, bottom, x1, bottom, page)
+    if vertical:
+        canvas.rule(x0, bottom, x0, top, page)
+        canvas.rule(x1, bottom, x1, top, page)
+
+
+def _cell_text(canvas: _Canvas, text: str, x0: float, x1: float, top: float, bottom: float, page: int,
+               valign: str) -> None:
+    """The cell's text centred in it (or at its top), wrapped to its width."""
     lines = _wrap(text, x1 - x0 - 2 * PAD, CELL_SIZE) if text else []
     block = len(lines) * CELL_SIZE * LEADING
-    baseline = (top + bottom) / 2 + block / 2 - CELL_SIZE * 1.1
+    middle = (top + bottom) / 2 + block / 2 if valign == "middle" else top - PAD
+    baseline = middle - CELL_SIZE * 1.1
     for line in lines:
         x = (x0 + x1) / 2 - _width(line, CELL_SIZE) / 2
-        canvas.text(x, baseline, line, CELL_SIZE)
+        canvas.text(x, baseline, line, CELL_SIZE, page)
         baseline -= CELL_SIZE * LEADING
 
 

@@ -65,14 +65,19 @@ def test_unruled_pdf_invents_nothing(seed):
     assert all(report.cells[cid].state != "number" for cid in blank)
 
 
-def test_only_pages_with_a_ruled_table_use_positions():
+@pytest.mark.parametrize("ruled", [True, False])
+def test_only_pages_with_a_table_use_positions(ruled):
+    """Ruled or not, the pages read from positions are the pages that print a table; prose pages keep the
+    text layer."""
     spec, _ = _spec("2021", 7, blanks=0)
-    data = render_pdf(spec)
-    ruled = layout_pages(data, 300)
-    assert ruled and layout_pages(render_pdf(spec, ruled=False), 300) == {}
+    data = render_pdf(spec, ruled=ruled)
+    layout = layout_pages(data, 300)
     lines = read_document(data, "x.pdf").lines
     table_pages = {int(line.where[1:line.where.index("页")]) - 1 for line in lines if line.cell}
-    assert table_pages == set(ruled)
+    assert layout and table_pages == set(layout)
+    if not ruled:  # every cell blank: no value lines, so nothing that looks like a table without rulings
+        blank = render_pdf(ReportSpec(spec.body, spec.year, spec.edition, {}), ruled=False)
+        assert not any(item.cells for items in layout_pages(blank, 300).values() for item in items)
 
 
 def test_garbage_is_no_layout():

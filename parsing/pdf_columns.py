@@ -1,0 +1,260 @@
+"""Table cells of a PDF page that draws no grid: columns from the x-positions of the printed values.
+
+A table without ruling lines (no borders, or only horizontal rules) still prints every value inside its
+column: the values of one column line up (right-, centre- or left-aligned), so the x-extents of the values
+of one column overlap one another and never those of the next. The columns of a table are the clusters of
+overlapping value extents across its rows, plus the header cells above columns no row prints a value in
+(a column blank in every row); a continued table without a header takes the previous page's columns.
+
+A table row is a printed line with values (``anchor``) together with its label: the text left of the
+columns, wrapped over lines above and below the anchor (a block of label lines close together). A value
+whose extent lies inside exactly one column goes to that column; two numbers printed closer than a space
+are cut where a column boundary falls between their characters. Anything else — a value between columns,
+two values in one column, a label reaching into the columns, a label block beside two anchors — leaves the
+whole row to the text layer's rule (fewer values than columns → ``missing``): never a guess.
+
+Used only for pages without a ruled grid (or for the text outside a grid that rules a table's header only)
+whose text looks like a table (``looks_tabular``: a cheap test on the page's text); other pages keep the
+text layer. ``parsing.pdf_glyphs`` gives the characters and lines, ``parsing.pdf_rows`` the tables and
+their rows' labels.
+"""
+from __future__ import annotations
+
+from parsing.pdf_glyphs import VALUE, Glyph, Line, Segment, looks_tabular, page_glyphs, printed_lines, text_of
+from parsing.pdf_layout import PageItem
+from parsing.pdf_rows import (Band, Block, Table, blank_row, extent, find_tables, is_blank_row, label_blocks,
+                              label_lines_above, same_size, split_by_markers, table_size)
+
+__all__ = ["Glyph", "assign", "column_bands", "looks_tabular", "page_glyphs", "printed_lines", "unruled_items"]
+
+HEADER_ZONE = 15.0  # ems above a table's first value line where its header is looked for
+EDGE = 0.3          # ems: how far a value may reach out of its column's extent
+MAX_VALUES = 2000   # values on one page: a statutory table prints a few hundred at most
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _bands_from_values(tokens: list[tuple[float, float]]) -> tuple[list[Band], list[int]]:
+    """Clusters of overlapping value extents (narrowest first; a value overlapping two clusters already
+    made is a bridge — two glued numbers — and joins none). Returns the bands and each band's support."""
+    bands: list[list[float]] = []
+    support: list[int] = []
+    for x0, x1 in sorted(tokens, key=lambda t: t[1] - t[0]):
+        hit = [i for i, (a, b) in enumerate(bands) if x0 < b and a < x1]
+        if len(hit) > 1:
+            continue
+        if hit:
+            band = bands[hit[0]]
+            band[0], band[1] = min(band[0], x0), max(band[1], x1)
+            support[hit[0]] += 1
+        else:
+            bands.append([x0, x1])
+            support.append(1)
+    merged = _merge(bands, support)
+    return [(a, b) for a, b, _ in merged], [n for _, _, n in merged]
+
+
+def _merge(bands: list[list[float]], support: list[int]) -> list[tuple[float, float, int]]:
+    """Bands grown into each other (a later, wider value) joined; sorted left to right."""
+    out: list[tuple[float, float, int]] = []
+    for (a, b), n in sorted(zip(map(tuple, bands), support)):
+        if out and a < out[-1][1]:
+            pa, pb, pn = out[-1]
+            out[-1] = (pa, max(pb, b), pn + n)
+        else:
+            out.append((a, b, n))
+    return out
+
+
+def _overlaps(band: Band, x0: float, x1: float) -> bool:
+    return x0 < band[1] and band[0] < x1
+
+
+def column_bands(lines: list[Line], table: Table, header: list[Segment], carried: list[Band],
+                 ruled: tuple[list[Band], float] | None = None, label_right: float = float("-inf")) -> list[Band]:
+    """The table's columns: value clusters; a cluster of one value in a table of three rows or more only
+    where a header cell (or the previous page's column) stands over it; then the header cells over no
+    cluster (columns blank in every row), lowest first; a table without header takes the carried columns.
+    Columns ruled just above the table (``ruled``: a grid over its header only, and the grid's bottom) are
+    its columns when every cluster lies in one of them."""
+    tokens = [(v[0].x0, v[-1].x1) for i in table.anchors for v in lines[i].values]
+    bands, support = _bands_from_values(tokens)
+    first = lines[table.anchors[0]]
+    em = first.em
+    columns, bottom = ruled if ruled else ([], 0.0)
+    below = first.top <= bottom + 0.5 * em and bottom - first.top <= 3 * em  # the grid just above the table
+    ruled = [c for c in columns if c[0] >= label_right - EDGE * em] if below else []
+    if ruled and all(sum(c[0] - EDGE * em <= a and b <= c[1] + EDGE * em for c in ruled) == 1 for a, b in bands):
+        return ruled
+    confirm = [(s.x0, s.x1) for s in header] + carried
+    if len(table.anchors) >= 3:
+        bands = [b for b, n in zip(bands, support)
+                 if n > 1 or any(_overlaps(b, c0, c1) and _only(bands, c0, c1) for c0, c1 in confirm)]
+    if not header and carried and all(sum(_overlaps(c, *b) for c in carried) == 1 for b in bands):
+        return sorted((min([c[0], *(b[0] for b in bands if _overlaps(c, *b))]),
+                       max([c[1], *(b[1] for b in bands if _overlaps(c, *b))])) for c in carried)
+    pitch = _pitch(bands)
+    over = [s for s in header if any(_overlaps(b, s.x0, s.x1) for b in bands)]
+    for segment in sorted(header, key=lambda s: min(g.y0 for g in s.glyphs)):
+        if (any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over)
+                or _continues(segment, over, bands)):
+            continue  # over a column already, or the next line of a header cell that is (业 under 商业企)
+        if pitch is None or segment.x1 - segment.x0 <= 1.5 * pitch:
+            bands.append((segment.x0, segment.x1))
+            bands.sort()
+    return bands
+
+
+def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:
+    """Whether a header segment is the next line of a header cell over one column: a segment over that
+    column just above it (at most 1.2 ems between them) that it overlaps."""
+    high = extent(segment)[1]
+    em = segment.glyphs[0].em
+    return any(_overlaps((o.x0, o.x1), segment.x0, segment.x1) and _only(bands, o.x0, o.x1)
+               and 0 <= extent(o)[0] - high <= 1.2 * em for o in over)
+
+
+def _beside(segment: Segment, others: list[Segment]) -> bool:
+    """Whether a header cell stands in a header row beside a cell over a value column (a title line over
+    the whole table does not: nothing beside it is over a column)."""
+    low, high = extent(segment)
+    em = segment.glyphs[0].em
+    return any(max(low - extent(o)[1], extent(o)[0] - high) <= em for o in others if o is not segment)
+
+
+def _only(bands: list[Band], x0: float, x1: float) -> bool:
+    """Whether a header cell stands over one band only (a leaf header, not a group over several)."""
+    return sum(_overlaps(b, x0, x1) for b in bands) == 1
+
+
+def _pitch(bands: list[Band]) -> float | None:
+    if len(bands) < 2:
+        return None
+    centres = [(a + b) / 2 for a, b in bands]
+    steps = sorted(b - a for a, b in zip(centres, centres[1:]))
+    return steps[len(steps) // 2]
+
+
+def header_segments(lines: list[Line], table: Table, previous_end: int, label_right: float) -> list[Segment]:
+    """The text segments above the table's first value line (within ``HEADER_ZONE`` ems, below the previous
+    table) right of its labels: the header cells over the value columns."""
+    first = lines[table.anchors[0]]
+    out = []
+    for index in range(table.anchors[0] - 1, previous_end, -1):
+        line = lines[index]
+        if line.bottom - first.top > HEADER_ZONE * first.em or not same_size(line, table_size(lines, table.anchors)):
+            break
+        out.extend(s for s in line.segments if s.values is None and s.x0 >= label_right - EDGE * first.em)
+    return out
+
+
+# ---------------------------------------------------------------- cells
+
+
+def assign(values: list[list[Glyph]], bands: list[Band], em: float) -> list[str] | None:
+    """Each band's value on one line ("" for a blank); None when a value lies in no band or in two, or two
+    values fall in one band. Two numbers printed closer than a space are cut at the band boundary between
+    their characters (each piece a number inside its band)."""
+    cells = [""] * len(bands)
+    for value in values:
+        x0, x1 = value[0].x0, value[-1].x1
+        inside = [i for i, (a, b) in enumerate(bands) if a - EDGE * em <= x0 and x1 <= b + EDGE * em]
+        pieces = [(inside[0], value)] if len(inside) == 1 else _cut(value, bands, em)
+        if pieces is None:
+            return None
+        for band, glyphs in pieces:
+            if cells[band]:
+                return None
+            cells[band] = "".join(g.text for g in glyphs)
+    return cells
+
+
+def _cut(value: list[Glyph], bands: list[Band], em: float) -> list[tuple[int, list[Glyph]]] | None:
+    pieces: list[tuple[int, list[Glyph]]] = []
+    for glyph in value:
+        band = next((i for i, (a, b) in enumerate(bands) if a <= glyph.cx <= b), None)
+        if band is None:
+            return None
+        if pieces and pieces[-1][0] == band:
+            pieces[-1][1].append(glyph)
+        else:
+            pieces.append((band, [glyph]))
+    if len(pieces) < 2:
+        return None
+    for band, glyphs in pieces:
+        a, b = bands[band]
+        if not (VALUE.fullmatch("".join(g.text for g in glyphs)) and a - EDGE * em <= glyphs[0].x0
+                and glyphs[-1].x1 <= b + EDGE * em):
+            return None
+    return pieces
+
+
+# ---------------------------------------------------------------- the page
+
+
+def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
+                  ruled: tuple[list[Band], float] | None = None) -> tuple[list[PageItem], list[Band]] | None:
+    """The page in reading order (free lines, and each table row as its label cells and one cell per
+    column), and the columns of its last table (carried to the next page); None when the page has no table.
+    ``ruled``: the columns of a grid drawn over part of the page (a table's header), and its bottom."""
+    lines = printed_lines(glyphs)
+    tables = find_tables(lines)
+    if not tables or sum(len(lines[i].values) for t in tables for i in t.anchors) > MAX_VALUES:
+        return None  # no table; or more numbers than a report's tables print (left to the text layer)
+    used: set[int] = set()  # ids of glyphs read into table rows
+    rows: list[PageItem] = []
+    previous_end = -1
+    bands: list[Band] = []
+    for number, table in enumerate(tables):
+        above = label_lines_above(lines, table, previous_end)
+        blocks = label_blocks(lines, table, above)
+        label_right = max((b.x1 for b in blocks if b.anchors), default=float("-inf"))
+        header = header_segments(lines, table, previous_end, label_right)
+        bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
+        rows.extend(_table_rows(lines, table, blocks, bands, used))
+        previous_end = max(table.anchors + table.label_lines)
+    items = rows + [PageItem(max(g.y1 for g in free), text_of(free)) for line in lines
+                    if (free := [g for g in line.glyphs if id(g) not in used])]
+    items.sort(key=lambda item: (-item.top, bool(item.cells)))
+    return items, bands
+
+
+def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: list[Band],
+                used: set[int]) -> list[PageItem]:
+    by_anchor: dict[int, list[Block]] = {i: [] for i in table.anchors}
+    doubtful: set[int] = set()
+    for block in blocks:
+        if len(block.anchors) == 1:
+            by_anchor[block.anchors[0]].append(block)
+    for block in blocks:
+        if len(block.anchors) > 1:
+            pieces = split_by_markers(block, lines)
+            if pieces is not None:
+                for piece in pieces:
+                    by_anchor[piece.anchors[0]].append(piece)
+            elif not all(by_anchor[i] for i in block.anchors):
+                doubtful.update(block.anchors)
+            # else: a group label beside rows that have their own labels (三、本年度办理结果): a free line
+    blank_rows = [block for block in blocks if is_blank_row(block, blocks, lines, table)]
+    out = [blank_row(block, bands) for block in blank_rows]
+    used.update(id(g) for block in blank_rows for _, s in block.parts for g in s.glyphs)
+    for index in table.anchors:
+        line = lines[index]
+        labels = sorted(by_anchor[index], key=lambda b: b.x0)
+        values = line.values
+        if index in doubtful:
+            continue  # its lines stay free text: which label goes with which values cannot be told
+        labelled = {id(s) for b in labels for _, s in b.parts}
+        rest = [s for s in line.segments if id(s) not in labelled]  # its values, and any text among them
+        cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
+        if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] - EDGE * line.em:
+            cells = None
+        glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for s in rest for g in s.glyphs]
+        used.update(id(g) for g in glyphs)
+        top = max(g.y1 for g in glyphs)
+        if cells is None:  # the text layer's rule: the label, then what follows it in printed order
+            out.append(PageItem(top, " ".join([*(b.text() for b in labels), *(text_of(s.glyphs) for s in rest)])))
+        else:
+            out.append(PageItem(top, "", (*(b.text() for b in labels), *cells)))
+    return out

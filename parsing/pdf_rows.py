@@ -1,0 +1,246 @@
+"""The tables of a PDF page without rulings, and each row's label (``parsing.pdf_columns`` gives the cells).
+
+A table is a run of value lines (``anchors``: a line with values set apart from any label) and the label
+lines between them; a line with text over the value columns (a header, a heading, prose), a line in
+another font size or a gap of ``ROW_GAP`` ems ends it. A row's label may wrap over lines above and below
+its values: label segments on neighbouring lines that overlap in x and are closer than the table's row
+pitch are one block, and a block goes with the value line that lies within its height. A block beside
+several value lines is cut at item numbers (1. （一） 一、), or is a group label (三、本年度办理结果) when
+every one of those rows has its own label; otherwise the rows cannot be told apart. A block beside no
+values, aligned with the row labels and a full row pitch from every other label, is a row of blank cells.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsing.pdf_glyphs import Line, Segment, text_of
+from parsing.pdf_layout import PageItem
+
+LABEL_LINK = 0.6    # ems: in a table of one row, label lines this close (vertically) are one label block
+ROW_GAP = 10.0      # ems: value lines further apart than this are two tables
+SAME_SIZE = 0.2     # relative: label lines of one table print in one font size (±20 %)
+
+_MARKER = re.compile(r"^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
+
+Band = tuple[float, float]
+
+
+@dataclass
+class Table:
+    """One table found on the page: its value lines (row anchors) and label lines (indexes of lines)."""
+
+    anchors: list[int] = field(default_factory=list)
+    label_lines: list[int] = field(default_factory=list)
+
+
+def same_size(line: Line, size: float | None) -> bool:
+    """Whether a line prints in the table's font size (as far as their Chinese characters tell)."""
+    return line.size is None or size is None or abs(line.size - size) <= SAME_SIZE * size
+
+
+def table_size(lines: list[Line], indexes: list[int]) -> float | None:
+    """The font size of a table: that of the first of its lines that prints Chinese characters."""
+    return next((lines[i].size for i in indexes if lines[i].size is not None), None)
+
+
+def _is_anchor(line: Line) -> bool:
+    """A line with values set apart from any text before them (and no text after them), or, without a
+    label, at least three values (a table's only row of numbers, as in table 4)."""
+    values = line.values
+    if not values:
+        return False
+    if line.labels:
+        return True
+    return len(values) >= 3 and sum(any(g.text.isdigit() for g in v) for v in values) >= 2
+
+
+def find_tables(lines: list[Line]) -> list[Table]:
+    """Runs of anchor lines, each run one table: a line with text reaching into the value columns (a
+    header, a heading, prose) or a gap of ``ROW_GAP`` ems ends a table."""
+    tables: list[Table] = []
+    current: Table | None = None
+    value_left = 0.0
+    for index, line in enumerate(lines):
+        values_only = bool(line.values) and not line.labels
+        if _is_anchor(line) or (current is not None and values_only
+                                and min(v[0].x0 for v in line.values) >= value_left - 0.5 * line.em):
+            gap = current is not None and lines[current.anchors[-1]].bottom - line.top > ROW_GAP * line.em
+            if current is None or gap:
+                current = Table()
+                tables.append(current)
+                value_left = min(v[0].x0 for v in line.values)
+            else:
+                value_left = min(value_left, min(v[0].x0 for v in line.values))
+            current.anchors.append(index)
+        elif current is not None:
+            em = lines[current.anchors[-1]].em
+            if (line.top < lines[current.anchors[-1]].bottom - ROW_GAP * em
+                    or not same_size(line, table_size(lines, current.anchors))
+                    or any(s.x1 > value_left - 0.5 * em for s in line.segments)):
+                current = None
+            else:
+                current.label_lines.append(index)
+    return tables
+
+
+@dataclass
+class Block:
+    """Label segments close together (a label wrapped over lines), with the anchors beside it."""
+
+    parts: list[tuple[int, Segment]]
+    anchors: list[int] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return min(s.x0 for _, s in self.parts)
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for _, s in self.parts)
+
+    def text(self) -> str:
+        out = ""
+        for _, segment in sorted(self.parts, key=lambda p: (-p[1].glyphs[0].base, p[1].x0)):
+            piece = text_of(segment.glyphs)
+            if out and out[-1].isascii() and out[-1].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+                out += " "
+            out += piece
+        return out
+
+
+def extent(segment: Segment) -> tuple[float, float]:
+    return min(g.y0 for g in segment.glyphs), max(g.y1 for g in segment.glyphs)
+
+
+def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Block]:
+    """The table's label segments (on its anchor and label lines, and the label side of the lines just above
+    it) joined into blocks: segments on neighbouring lines that overlap in x and are at most ``LABEL_LINK``
+    ems apart; each block with the anchors whose line lies within its height."""
+    value_left = min(v[0].x0 for i in table.anchors for v in lines[i].values)
+    parts: list[tuple[int, Segment]] = []
+    for index in sorted({*table.anchors, *table.label_lines, *above}):
+        parts.extend((index, s) for s in lines[index].segments if s.values is None and s.x1 < value_left)
+    parent = list(range(len(parts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pitch = row_pitch(lines, table)
+    for a, (line_a, seg_a) in enumerate(parts):  # parts run top to bottom (lines by falling baseline)
+        reach = pitch if pitch is not None else 3 * lines[line_a].em
+        for b in range(a + 1, len(parts)):
+            line_b, seg_b = parts[b]
+            if seg_a.glyphs[0].base - seg_b.glyphs[0].base > reach:
+                break
+            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and \
+                    _linked(seg_a, seg_b, pitch, lines[line_a].em):
+                parent[find(b)] = find(a)
+    groups: dict[int, list[tuple[int, Segment]]] = {}
+    for i, part in enumerate(parts):
+        groups.setdefault(find(i), []).append(part)
+    blocks = [Block(group) for group in groups.values()]
+    for block in blocks:
+        low = min(extent(s)[0] for _, s in block.parts)
+        high = max(extent(s)[1] for _, s in block.parts)
+        on_line = {i for i, _ in block.parts}
+        block.anchors = [i for i in table.anchors if i in on_line or low <= lines[i].cy <= high]
+    return blocks
+
+
+def row_pitch(lines: list[Line], table: Table) -> float | None:
+    """The least distance between the baselines of two neighbouring value lines: a row's height at least
+    (two lines of one label are closer than that)."""
+    bases = [lines[i].glyphs[0].base for i in table.anchors]
+    return min((a - b for a, b in zip(bases, bases[1:])), default=None)
+
+
+def _linked(a: Segment, b: Segment, pitch: float | None, em: float) -> bool:
+    """Whether two label segments on different lines are lines of one label: their baselines closer than
+    the table's row pitch (less a quarter em), or — a table of one row — their boxes ``LABEL_LINK`` ems apart."""
+    if pitch is not None:
+        return abs(a.glyphs[0].base - b.glyphs[0].base) < pitch - 0.25 * em
+    (low_a, high_a), (low_b, high_b) = extent(a), extent(b)
+    return max(low_a - high_b, low_b - high_a) <= LABEL_LINK * em
+
+
+def split_by_markers(block: Block, lines: list[Line]) -> list[Block] | None:
+    """A block beside several anchors (labels of neighbouring rows printed without a gap): cut where a
+    line opens with an item number (1. （一） 一、); kept only when each piece lies beside one anchor."""
+    pieces: list[list[tuple[int, Segment]]] = []
+    for part in sorted(block.parts, key=lambda p: (-p[1].glyphs[0].base, p[1].x0)):
+        if not pieces or _MARKER.match(text_of(part[1].glyphs)):
+            pieces.append([part])
+        else:
+            pieces[-1].append(part)
+    out = []
+    for piece in pieces:
+        low = min(extent(s)[0] for _, s in piece)
+        high = max(extent(s)[1] for _, s in piece)
+        on_line = {i for i, _ in piece}
+        anchors = [i for i in block.anchors if i in on_line or low <= lines[i].cy <= high]
+        if len(anchors) != 1:
+            return None
+        out.append(Block(piece, anchors))
+    return out
+
+
+def label_lines_above(lines: list[Line], table: Table, previous_end: int, most: int = 6) -> list[int]:
+    """The lines just above the table's first value line with text on the label side only (the first row's
+    label, or rows printed blank), up to its header (a line with text over the value columns)."""
+    first = lines[table.anchors[0]]
+    value_left = min(v[0].x0 for v in first.values)
+    out: list[int] = []
+    for index in range(table.anchors[0] - 1, max(previous_end, table.anchors[0] - 1 - most), -1):
+        line = lines[index]
+        if not same_size(line, table_size(lines, table.anchors)) or any(s.x1 > value_left - 0.5 * first.em
+                                                                 for s in line.segments):
+            break
+        out.append(index)
+    return out
+
+
+def is_blank_row(block: Block, blocks: list[Block], lines: list[Line], table: Table) -> bool:
+    """A label block beside no values that is a row of blank cells: left-aligned with two row labels that
+    have values, within the table's rows, and a full row pitch away from every other label around it (a
+    wrapped label's line, a group label or a note is none of these)."""
+    if block.anchors or len({i for i, _ in block.parts}) != len(block.parts):
+        return False
+    em = block.parts[0][1].glyphs[0].em
+    labelled = [b for b in blocks if len(b.anchors) == 1]
+    if sum(abs(b.x0 - block.x0) <= 0.3 * em for b in labelled) < min(2, len(labelled)) or not labelled:
+        return False
+    pitch = row_pitch(lines, table) or _header_pitch(lines, table)
+    if pitch is None:
+        return False
+    bases = [s.glyphs[0].base for _, s in block.parts]
+    top, bottom = max(bases), min(bases)
+    anchors = [lines[i].glyphs[0].base for i in table.anchors]
+    if not (min(anchors) - pitch * 1.5 < bottom and top < max(anchors) + pitch * 1.5):
+        return False
+    for other in blocks:
+        if other is block or not (other.x0 < block.x1 and block.x0 < other.x1):
+            continue
+        for _, segment in other.parts:
+            base = segment.glyphs[0].base
+            if bottom - pitch + 0.25 * em < base < top + pitch - 0.25 * em:
+                return False
+    return True
+
+
+def _header_pitch(lines: list[Line], table: Table) -> float | None:
+    """A table of one value line: the distance from the header line above it to the next line (a row)."""
+    first = table.anchors[0]
+    value_left = min(v[0].x0 for v in lines[first].values)
+    for index in range(first - 1, -1, -1):
+        if any(s.x1 > value_left for s in lines[index].segments):
+            return lines[index].glyphs[0].base - lines[index + 1].glyphs[0].base
+    return None
+
+
+def blank_row(block: Block, bands: list[Band]) -> PageItem:
+    top = max(g.y1 for _, s in block.parts for g in s.glyphs)
+    return PageItem(top, "", (block.text(), *([""] * len(bands))))
