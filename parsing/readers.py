@@ -507,8 +507,8 @@ def _read_pdf(data: bytes) -> list[Line]:
 
 
 def _pdf_layouts(data: bytes, pages: int) -> dict:
-    """The pages that draw a ruled table, read from positions (``parsing.pdf_layout``); {} when the layout
-    library is not installed."""
+    """The pages that print a table (ruled, or read by columns without rulings), read from positions
+    (``parsing.pdf_layout``) and tidied (``parsing.pdf_tidy``); {} when the layout library is not installed."""
     try:
         from parsing.pdf_layout import layout_pages
     except ImportError:  # pypdfium2 absent: the text layer alone, as before
