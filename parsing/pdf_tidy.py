@@ -37,13 +37,15 @@ def tidied(layouts: Mapping[int, Items]) -> dict[int, list]:
 
 
 def _joined_wraps(items: list) -> list:
-    """A label's next line that the grid put in a narrow row of its own (one or two cells, words only, right
-    under a row with values: the value cells span both grid rows) joined to that row's label."""
+    """A label's next line that the grid put in a narrow row of its own (one or two cells, every one printing
+    words, fewer cells than the row above; right under a row with values: the value cells span both grid rows)
+    joined to that row's label. A row with a blank cell is a row of its own (行政强制 | 〔blank〕 under 行政处罚 | 5)."""
     out: list = []
     for item in items:
         previous = out[-1] if out else None
         if (previous is not None and previous.cells and _has_values(previous.cells) and item.cells
-                and len(item.cells) <= MAX_WRAP_CELLS and _label_rest(item.cells)):
+                and len(item.cells) <= MAX_WRAP_CELLS and len(item.cells) < len(previous.cells)
+                and all(cell.strip() for cell in item.cells) and _label_rest(item.cells)):
             out[-1] = _with_label_rest(previous, item)
             continue
         out.append(item)

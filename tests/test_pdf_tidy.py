@@ -41,3 +41,10 @@ def test_words_with_numbers_are_never_moved_into_a_label():
     pages = {0: [_row(500, "（七）总计", *ZEROS), _row(490, "其中 12 件")]}
     got = tidied(pages)[0]
     assert [item.cells for item in got] == [("（七）总计", *ZEROS), ("其中 12 件",)]
+
+
+def test_a_two_column_row_with_a_blank_value_is_a_row_of_its_own():
+    """Table 2 (2021): 行政强制 printed with a blank 决定数量 under 行政处罚 | 5 is its own row, never a wrapped label."""
+    pages = {0: [_row(500, "行政处罚", "5"), _row(480, "行政强制", "")]}
+    got = tidied(pages)[0]
+    assert [item.cells for item in got] == [("行政处罚", "5"), ("行政强制", "")]
