@@ -138,19 +138,24 @@ def hash_file(path: Path) -> SourceFile | None:
     digest, size = hashlib.sha256(), 0
     try:
         with path.open("rb") as handle:
-            stamp = file_stamp(os.fstat(handle.fileno()))  # before reading: a later write changes it
+            before = os.fstat(handle.fileno())  # before reading: a later write changes the stamp
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
     except OSError:
         return None
-    return SourceFile(path, digest.hexdigest(), size, stamp)
+    settled = time.time_ns() - before.st_ctime_ns > SETTLED_NS  # not being written while it was read
+    return SourceFile(path, digest.hexdigest(), size, file_stamp(before) if settled else None)
+
+
+SETTLED_NS = 2_000_000_000  # a file changed less than 2 s before it was hashed gets no stamp: hashed next time
 
 
 def file_stamp(stat: os.stat_result) -> str:
     """What tells a file's bytes unchanged without reading them: size, modification and change times (ns)
     and inode. Every write changes the change time, which no program can set back (a copy that keeps the
-    modification time still gets a new change time)."""
+    modification time still gets a new change time). The clock behind these times is coarse (a few ms):
+    ``hash_file`` records no stamp for a file changed just before it was read."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
