@@ -166,11 +166,20 @@ def _night(args: dict) -> dict:
     from flows.nightly import run_local
 
     with PeakMemory() as memory:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         outcome = run_local(**args)
-        wall = time.perf_counter() - start
+        wall, used = time.perf_counter() - start, _cpu()
     return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
-            "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1)}
+            "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1),
+            "cpu_s": round(used[0] - cpu[0], 2), "children_cpu_s": round(used[1] - cpu[1], 2)}
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that ended (the parser processes of a run that
+    shut its pool down; not Prefect's server, which lives on): on a shared machine the wall clock says as
+    much about the other sessions as about the run."""
+    times = os.times()
+    return times.user + times.system, times.children_user + times.children_system
 
 
 def run_nights(folder: Path, work: Path) -> dict:
@@ -411,12 +420,17 @@ def main(argv: list[str] | None = None) -> int:
                                nights=bool(args.nights) and int(n) >= args.nights, workers=int(n) == args.workers_at,
                                only_nights=args.only_nights))
         print(table(results[-1:]).splitlines()[-1], flush=True)
+        _write(args.json, results)  # each size as soon as it is measured (a long run may be cut short)
     print(table(results))
     if any("nights" in r or "workers" in r for r in results) and not args.only_nights:
         print(nights_table(results))
-    Path(args.json).write_text(json.dumps({"machine": machine(), "results": results}, ensure_ascii=False, indent=2))
+    _write(args.json, results)
     print(f"figures: {args.json}")
     return 0
+
+
+def _write(path: str, results: list[dict]) -> None:
+    Path(path).write_text(json.dumps({"machine": machine(), "results": results}, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

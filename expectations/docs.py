@@ -67,13 +67,32 @@ def make_offline(site_dir: Path) -> int:
     css = site_dir / "static" / "styles" / "xxgk_offline.css"
     css.parent.mkdir(parents=True, exist_ok=True)
     css.write_text(OFFLINE_CSS, encoding="utf-8")
-    pages = sorted(site_dir.rglob("*.html"))
+    key = str(site_dir.resolve())
+    if key not in _WRITTEN:
+        _WRITTEN.clear()  # another run's site: its pages are done
+    written = _WRITTEN.setdefault(key, {})
+    pages = [page for page in sorted(site_dir.rglob("*.html")) if written.get(str(page)) != _stamp(page)]
     index = site_dir / "index.html"
     for page in pages:
         root = _parse(page.read_text(encoding="utf-8"))
         tidy(root, _relative(index, page))
         page.write_text(_serialize(_sanitize_root(root, _relative(css, page))), encoding="utf-8")
+        written[str(page)] = _stamp(page)
     return len(pages)
+
+
+# Pages this process rewrote, per site folder: page -> its stamp right after. A run judging in batches builds
+# its Data Docs once per batch into the same folder; the pages of the earlier batches (unchanged since: same
+# stamp) are not parsed and rewritten again. A page GX wrote again has another stamp and is rewritten.
+_WRITTEN: dict[str, dict[str, tuple[int, int, int]]] = {}
+
+
+def _stamp(page: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = page.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def tidy(root, home_href: str) -> None:  # noqa: ANN001 - an lxml document

@@ -67,23 +67,41 @@ def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True, facts: Se
 
     _quiet()
     planned = plan()
-    context = _context(gx, run_dir)
-    batch = _batch_definition(context)
+    context, definitions = _prepared(gx, run_dir, planned)
     run_id = RunIdentifier(run_name="xxgk", run_time=datetime.now(timezone.utc))
     wanted = suite_columns(planned)
     results = {}
-    for suite in build_suites(planned).values():
-        suite = _add_or_update(context.suites, suite)
-        definition = _add_or_update(context.validation_definitions, gx.ValidationDefinition(
-            data=batch, suite=suite, name=f"{suite.name}_batch"))
-        results[suite.name] = definition.run(batch_parameters={"dataframe": _columns(df, wanted[suite.name])},
-                                             result_format=RESULT_FORMAT, run_id=run_id)
+    for name, definition in definitions.items():
+        results[name] = definition.run(batch_parameters={"dataframe": _columns(df, wanted[name])},
+                                       result_format=RESULT_FORMAT, run_id=run_id)
     verdicts = read_verdicts(results.values(), planned)
     docs = None
     if build_docs:
         _describe(context, results, df, verdicts, facts, failed)
         docs = _build_docs(context, results, run_id, run_dir, len(df), assessed=facts is not None)
     return ValidationOutcome(verdicts, docs, len(planned))
+
+
+_PREPARED: dict[str, tuple] = {}  # the last run folder's context and validation definitions (one entry)
+
+
+def _prepared(gx, run_dir: Path, planned: list[Planned]):  # noqa: ANN001, ANN202 - GX module; (context, definitions)
+    """The run folder's context, with the suites and their validation definitions stored, made once per
+    run folder in this process: a run judging in batches validates each batch in the same folder, and
+    storing the suites again for every batch cost more than validating it."""
+    key = str(Path(run_dir).resolve())
+    if key in _PREPARED and (Path(run_dir) / "gx").is_dir():
+        return _PREPARED[key]
+    context = _context(gx, run_dir)
+    batch = _batch_definition(context)
+    definitions = {}
+    for suite in build_suites(planned).values():
+        suite = _add_or_update(context.suites, suite)
+        definitions[suite.name] = _add_or_update(context.validation_definitions, gx.ValidationDefinition(
+            data=batch, suite=suite, name=f"{suite.name}_batch"))
+    _PREPARED.clear()
+    _PREPARED[key] = (context, definitions)
+    return context, definitions
 
 
 def _describe(context, results: dict, df: pd.DataFrame, verdicts: Verdicts,  # noqa: ANN001

@@ -190,8 +190,8 @@ def run_local(**parameters: object) -> dict:
     local = not PREFECT_API_URL.value()
     waits_for_server = local_server.start() if local else False
     if waits_for_server and os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
-        pipeline.warm_pool()  # else the pool starts when a chunk needs parsing (none may: nothing changed)
-        _head_start(parameters)  # before the imports start: their thread would hold the GIL
+        _head_start(parameters)  # before the imports start: their thread would hold the GIL; the parser
+        # processes start only when a file is new (most nights: a few files, or none)
     stages.warm_up(str(parameters.get("engine", "gx")))
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, **(_local_client_settings() if local else {})}
     try:

@@ -247,11 +247,13 @@ def _insert_run_files(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.Dat
     """Every file the run found (``run_files``): the outcome of a report file is its stored parse status
     (written by ``begin_run`` in this transaction, or by an earlier run), with its first problem as the
     reason when it was not read completely; the run's row gets the counts."""
+    stamp = "f.stamp" if "stamp" in files.columns else "NULL"  # ``file_stamp`` (migration 012)
     with _registered(con, "found_files", files):
-        con.execute("""
-            INSERT INTO run_files (run_id, path, sha256, size_bytes, outcome, reason, is_new)
+        con.execute(f"""
+            INSERT INTO run_files (run_id, path, sha256, size_bytes, outcome, reason, is_new, stamp)
             SELECT ?, f.path, f.sha256, f.size_bytes, coalesce(f.outcome, r.parse_status, 'failed'),
-                   coalesce(f.reason, CASE WHEN r.parse_status <> 'ok' THEN r.problems[1] END), f.is_new
+                   coalesce(f.reason, CASE WHEN r.parse_status <> 'ok' THEN r.problems[1] END), f.is_new,
+                   {stamp}
             FROM found_files f LEFT JOIN reports r ON r.report_id = f.sha256 AND f.outcome IS NULL""", [run_id])
     con.execute("""
         UPDATE runs SET

@@ -177,7 +177,8 @@ def write_formatted_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
         sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False):
             sheet.append([_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in row])
-            _text_stays_text(sheet[sheet.max_row])
+        for cells in sheet.iter_rows(min_row=2):  # once at the end: ``sheet[sheet.max_row]`` per row was quadratic
+            _text_stays_text(cells)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for i, name in enumerate(frame.columns, start=1):

@@ -102,6 +102,33 @@ def new_sources(db_path: Path, sources: list["SourceFile"]) -> list["SourceFile"
     return _lacking(_unique(sources), known)
 
 
+def file_stamps(db_path: Path, wait: float = 30.0, read_only: bool = False) -> dict[str, tuple[str, str]]:
+    """path -> (stamp, sha256) of the report files the latest completed run found and hashed
+    (``run_files.stamp``, migration 012); empty when there is none or the warehouse cannot be read now
+    (``read_only``: without waiting and without writing — every file is then hashed)."""
+    if not Path(db_path).exists():
+        return {}
+    try:
+        con = db.connect(db_path, read_only=read_only, wait_seconds=wait)
+    except (db.WarehouseError, duckdb.Error):
+        if read_only:
+            return {}
+        raise
+    try:
+        latest = db.latest_run(con)
+        if latest is None or "stamp" not in db._columns(con, "run_files"):  # noqa: SLF001
+            return {}
+        rows = con.execute("SELECT path, stamp, sha256 FROM run_files WHERE run_id = ? AND stamp IS NOT NULL "
+                           "AND sha256 IS NOT NULL AND outcome <> 'unsupported'", [latest[0]]).fetchall()
+    except duckdb.Error:
+        if read_only:
+            return {}
+        raise
+    finally:
+        con.close()
+    return {path: (stamp, sha256) for path, stamp, sha256 in rows}
+
+
 @dataclass
 class StagedLoad:
     """A run's load begun before its findings exist: the open connection, whose transaction already holds
@@ -261,17 +288,17 @@ def files_frame(settings: "RunSettings", state: "RunState") -> pd.DataFrame:
     that are not documents."""
     from xxgk.pipeline import unsupported_reason
 
-    rows = [(s.path, s.sha256, s.size, None, None, s.sha256 in state.new_ids) for s in state.sources]
-    rows += [(p, None, None, "failed", NOT_READ, True) for p in state.unreadable]
+    rows = [(s.path, s.sha256, s.size, None, None, s.sha256 in state.new_ids, s.stamp) for s in state.sources]
+    rows += [(p, None, None, "failed", NOT_READ, True, None) for p in state.unreadable]
     for path, source in state.unsupported:
-        rows.append((path, source.sha256, source.size, "unsupported", storable(unsupported_reason(path)), True)
-                    if source else (path, None, None, "failed", NOT_READ, True))
-    rows += [(p, None, None, "ignored", storable(f"不是报告文档（{p.suffix.lower()}），未检查"), False)
+        rows.append((path, source.sha256, source.size, "unsupported", storable(unsupported_reason(path)), True, None)
+                    if source else (path, None, None, "failed", NOT_READ, True, None))
+    rows += [(p, None, None, "ignored", storable(f"不是报告文档（{p.suffix.lower()}），未检查"), False, None)
              for p in state.ignored]
     rows = [(storable(str(path)), *rest) for path, *rest in rows]
-    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new"])
+    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new", "stamp"])
     types = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
-             "is_new": "boolean"}
+             "is_new": "boolean", "stamp": "string"}
     return frame.astype(types)
 
 

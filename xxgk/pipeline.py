@@ -40,6 +40,7 @@ class SourceFile:
     path: Path
     sha256: str
     size: int
+    stamp: str | None = None  # ``file_stamp`` taken before the bytes were read (None: not known)
 
 
 # Files that are certainly not a report (a register, labels, scripts): counted as ignored, never as reports
@@ -137,12 +138,44 @@ def hash_file(path: Path) -> SourceFile | None:
     digest, size = hashlib.sha256(), 0
     try:
         with path.open("rb") as handle:
+            before = os.fstat(handle.fileno())  # before reading: a later write changes the stamp
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
     except OSError:
         return None
-    return SourceFile(path, digest.hexdigest(), size)
+    settled = time.time_ns() - before.st_ctime_ns > SETTLED_NS  # not being written while it was read
+    return SourceFile(path, digest.hexdigest(), size, file_stamp(before) if settled else None)
+
+
+SETTLED_NS = 2_000_000_000  # a file changed less than 2 s before it was hashed gets no stamp: hashed next time
+
+
+def file_stamp(stat: os.stat_result) -> str:
+    """What tells a file's bytes unchanged without reading them: size, modification and change times (ns)
+    and inode. Every write changes the change time, which no program can set back (a copy that keeps the
+    modification time still gets a new change time). The clock behind these times is coarse (a few ms):
+    ``hash_file`` records no stamp for a file changed just before it was read."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+def trusted(paths: list[Path], stamps: dict[str, tuple[str, str]]) -> tuple[dict[Path, SourceFile], list[Path]]:
+    """The files whose path and stamp are those the last run recorded (``stamps``: path -> (stamp, sha256)):
+    their sha256 is taken from that run, not computed again; and the files to hash."""
+    known: dict[Path, SourceFile] = {}
+    rest: list[Path] = []
+    for path in paths:
+        recorded = stamps.get(str(path))
+        if recorded is not None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                stat = None
+            if stat is not None and file_stamp(stat) == recorded[0]:
+                known[path] = SourceFile(path, recorded[1], stat.st_size, recorded[0])
+                continue
+        rest.append(path)
+    return known, rest
 
 
 def hash_chunk(paths: list[Path]) -> list[SourceFile | Path]:

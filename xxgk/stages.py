@@ -70,7 +70,8 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     warm_up(settings.engine)
     clear_staging(settings)
     found = pipeline.survey(settings.inputs)
-    state.sources, state.unreadable = _hashed(found.reports, map_chunks)
+    stamps = store.file_stamps(settings.db, settings.lock_wait)
+    state.sources, state.unreadable = _hashed(found.reports, map_chunks, stamps)
     state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
     state.ignored = found.ignored
     state.harvested = evidence.read(settings.db)  # what the harvests saw: REG-MISSING and REG-LATE use it
@@ -100,9 +101,13 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.timings["plan"] = time.perf_counter() - t1
 
 
-def _hashed(paths: list[Path], map_chunks: MapChunks) -> tuple[list[pipeline.SourceFile], list[Path]]:
-    """The report files, hashed; and those that could not be read."""
-    hashed = map_chunks(pipeline.hash_chunk, paths, "hash")
+def _hashed(paths: list[Path], map_chunks: MapChunks,
+            stamps: dict[str, tuple[str, str]]) -> tuple[list[pipeline.SourceFile], list[Path]]:
+    """The report files with their sha256, in order: taken from the last run for a file whose stamp it
+    recorded unchanged (``stamps``), computed for the others; and the files that could not be read."""
+    known, rest = pipeline.trusted(paths, stamps)
+    fresh = iter(map_chunks(pipeline.hash_chunk, rest, "hash") if rest else [])
+    hashed = [known.get(path) or next(fresh) for path in paths]
     return [h for h in hashed if isinstance(h, pipeline.SourceFile)], [h for h in hashed if isinstance(h, Path)]
 
 
@@ -138,7 +143,8 @@ def head_start(settings: RunSettings) -> int:
     warehouse cannot be read without waiting: the flow then parses as usual)."""
     from warehouse import store
 
-    sources, unreadable = _hashed(pipeline.discover(settings.inputs), map_in_pool)
+    stamps = store.file_stamps(settings.db, 0, read_only=True)
+    sources, unreadable = _hashed(pipeline.discover(settings.inputs), map_in_pool, stamps)
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
