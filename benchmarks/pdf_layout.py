@@ -46,27 +46,6 @@ def _synthetic(n: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def without_rulings(data: bytes) -> bytes:
-    """The PDF with every drawn path removed (in memory): its tables as if printed without rulings."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    document = pdfium.PdfDocument(data)
-    try:
-        for page in document:
-            paths = [obj for obj in (raw.FPDFPage_GetObject(page.raw, i)
-                                     for i in range(raw.FPDFPage_CountObjects(page.raw)))
-                     if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_PATH]
-            for obj in paths:
-                raw.FPDFPage_RemoveObject(page.raw, obj)
-                raw.FPDFPageObj_Destroy(obj)
-            if paths:
-                raw.FPDFPage_GenerateContent(page.raw)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
-    finally:
-        document.close()
 
 
 def page_kinds(data: bytes, repeat: int) -> dict[str, list[float]]:
@@ -142,6 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     inputs = [(p.name, p.read_bytes()) for p in args.files] or _synthetic(args.synthetic)
     if args.without_rulings:
+        from synth.pdf import without_rulings
+
         inputs += [(f"{name} (without rulings)", without_rulings(data)) for name, data in inputs]
     total: dict[str, list[float]] = {"ruled": [], "unruled": [], "prose": []}
     for name, data in inputs:

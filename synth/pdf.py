@@ -252,3 +252,28 @@ def serialise(objects: list[bytes], root: int, version: bytes = b"1.7") -> bytes
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
     return bytes(out)
+
+
+def without_rulings(data: bytes) -> bytes:
+    """The PDF with every drawn path removed (in memory): its tables as if printed without rulings."""
+    import io
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(data)
+    try:
+        for page in document:
+            paths = [obj for obj in (raw.FPDFPage_GetObject(page.raw, i)
+                                     for i in range(raw.FPDFPage_CountObjects(page.raw)))
+                     if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_PATH]
+            for obj in paths:
+                raw.FPDFPage_RemoveObject(page.raw, obj)
+                raw.FPDFPageObj_Destroy(obj)
+            if paths:
+                raw.FPDFPage_GenerateContent(page.raw)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+    finally:
+        document.close()

@@ -8,9 +8,7 @@ guessed column. The real PDFs of the corpus, their rulings removed, still read e
 """
 from __future__ import annotations
 
-import io
 import json
-import random
 
 import pytest
 
@@ -18,17 +16,13 @@ from conftest import CORPUS, need_shared
 from parsing import parse_bytes
 from parsing.pdf_columns import Glyph, assign, looks_tabular, printed_lines, unruled_items
 from parsing.pdf_layout import layout_pages
-from synth.pdf import render_pdf
-from synth.render import ReportSpec, consistent_cells
+from synth.pdf import render_pdf, without_rulings
+from synth.render import ReportSpec
+from test_positions_pdf import _spec
 
 pytest.importorskip("pypdfium2")
 
 
-def _spec(edition: str, seed: int, blanks: int) -> tuple[ReportSpec, set[str]]:
-    cells = consistent_cells(edition, random.Random(seed))
-    blank = set(random.Random(seed + 100).sample(sorted(cells), blanks))
-    year = 2022 if edition == "2021" else 2020
-    return ReportSpec("示例县人民政府", year, edition, {k: v for k, v in cells.items() if k not in blank}), blank
 
 
 @pytest.mark.parametrize(("edition", "seed", "ruled", "valign"), [
@@ -150,25 +144,8 @@ def test_a_header_cell_over_no_value_is_a_blank_column():
 def stripped():
     """The corpus's real PDFs with every drawn path removed (no ruling lines left), in memory."""
     need_shared()
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    out = {}
-    for stem in ("2023_hongze_qu", "2024_hongze_qu", "2024_huaian_shi"):
-        document = pdfium.PdfDocument((CORPUS / "originals" / f"{stem}.pdf").read_bytes())
-        for page in document:
-            paths = [obj for obj in (raw.FPDFPage_GetObject(page.raw, i)
-                                     for i in range(raw.FPDFPage_CountObjects(page.raw)))
-                     if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_PATH]
-            for obj in paths:
-                raw.FPDFPage_RemoveObject(page.raw, obj)
-                raw.FPDFPageObj_Destroy(obj)
-            if paths:
-                raw.FPDFPage_GenerateContent(page.raw)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        out[stem] = buffer.getvalue()
-    return out
+    stems = ("2023_hongze_qu", "2024_hongze_qu", "2024_huaian_shi")
+    return {stem: without_rulings((CORPUS / "originals" / f"{stem}.pdf").read_bytes()) for stem in stems}
 
 
 @pytest.mark.parametrize("stem", ["2023_hongze_qu", "2024_hongze_qu", "2024_huaian_shi"])
