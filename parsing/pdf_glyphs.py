@@ -140,25 +140,25 @@ def printed_lines(glyphs: list[Glyph]) -> list[Line]:
     return out
 
 
-def _segments(chars: list[Glyph], em: float) -> list[Segment]:
-    runs: list[list[Glyph]] = [[chars[0]]]
-    for glyph in chars[1:]:
-        if glyph.x0 - runs[-1][-1].x1 > CELL_GAP * em:
+def _split_at_gaps(glyphs: list[Glyph], gap: float) -> list[list[Glyph]]:
+    """``glyphs`` (left to right) cut wherever the space between two neighbours is wider than ``gap``."""
+    runs: list[list[Glyph]] = [[glyphs[0]]]
+    for glyph in glyphs[1:]:
+        if glyph.x0 - runs[-1][-1].x1 > gap:
             runs.append([glyph])
         else:
             runs[-1].append(glyph)
-    return [Segment(run, _values(run, em)) for run in runs]
+    return runs
+
+
+def _segments(chars: list[Glyph], em: float) -> list[Segment]:
+    return [Segment(run, _values(run, em)) for run in _split_at_gaps(chars, CELL_GAP * em)]
 
 
 def _values(run: list[Glyph], em: float) -> list[list[Glyph]] | None:
     """The numbers (or n/a marks) a segment is made of, split where two digits stand apart; None when
     the segment is text."""
-    parts: list[list[Glyph]] = [[run[0]]]
-    for glyph in run[1:]:
-        if glyph.x0 - parts[-1][-1].x1 > NUMBER_GAP * em:
-            parts.append([glyph])
-        else:
-            parts[-1].append(glyph)
+    parts = _split_at_gaps(run, NUMBER_GAP * em)
     texts = ["".join(g.text for g in part) for part in parts]
     if all(VALUE.fullmatch(t) for t in texts):
         return parts
