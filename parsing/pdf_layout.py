@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 SNAP = 2.0          # points: rulings this close are one line
 THIN = 3.0          # points: a filled rectangle this thin (or thinner) is a ruling
+MEET = SNAP         # points: a horizontal ruling ending this close to a vertical one meets it
 MAX_SEGMENTS = 4000  # per page: more drawing than a report's table has (a chart, a scan's vector trace)
 MAX_CHARS = 20_000   # per page
 MAX_OBJECTS = 20_000  # drawing objects per page looked at
@@ -78,11 +79,13 @@ class Grid:
 
 @dataclass(frozen=True)
 class PageItem:
-    """A piece of the page in reading order: a free line of text (``cells`` empty), or a table row."""
+    """A piece of the page in reading order: a free line of text (``cells`` empty), or a table row (``spans``:
+    each cell's left and right x on the page, when the row was read from a grid; empty otherwise)."""
 
     top: float
     text: str = ""
     cells: tuple[str, ...] = ()
+    spans: tuple[tuple[float, float], ...] = ()
 
 
 # ---------------------------------------------------------------- rulings
@@ -205,10 +208,34 @@ def _open_edges(horizontal: list[Segment], vertical: list[Segment]) -> list[Segm
             if len(xs) >= 2 and not any(abs(y - d) <= SNAP for d in drawn)]
 
 
+def _meeting_rulings(horizontal: list[Segment], vertical: list[Segment]) -> list[Segment]:
+    """The horizontal rulings that meet (touch or cross) at least two vertical rulings: a cell's border runs
+    from one column's ruling to another's. A line under a word (text printed underlined, as web pages pasted
+    from Word are) lies inside one cell and meets one ruling at most; kept, it would cut a merged cell (a
+    group label over several rows) into pieces that land among the row labels."""
+    if not vertical:
+        return horizontal
+    ordered = sorted(vertical)
+    xs = [v[0] for v in ordered]
+    out = []
+    for segment in horizontal:
+        y, x0, x1 = segment
+        start = bisect.bisect_left(xs, x0 - MEET)
+        met = 0
+        for x, low, high in ordered[start:bisect.bisect_right(xs, x1 + MEET)]:
+            if low - MEET <= y <= high + MEET:
+                met += 1
+                if met == 2:
+                    out.append(segment)
+                    break
+    return out
+
+
 def page_grid(horizontal: list[Segment], vertical: list[Segment]) -> Grid | None:
     """The cells of the ruled tables on a page: the elementary boxes between the grid lines, joined where no
     ruling separates them, kept when the joined region is a rectangle closed on all four sides. None when
     the page has no table of at least ``MIN_ROWS`` × ``MIN_COLUMNS`` cells."""
+    horizontal = _meeting_rulings(horizontal, vertical)
     horizontal = horizontal + _open_edges(horizontal, vertical)
     xs = _snap([v[0] for v in vertical])
     ys = sorted(_snap([h[0] for h in horizontal]), reverse=True)  # top to bottom
@@ -373,7 +400,8 @@ def page_items(grid: Grid, chars: list[Box]) -> list[PageItem]:
     items = [PageItem(max(c.y1 for c in line), line_text(line)) for line in visual_lines(free)]
     for row in rows.values():
         row.sort(key=lambda c: c.x0)
-        items.append(PageItem(row[0].y1, "", tuple(_cell_text(in_cell.get(c, [])) for c in row)))
+        items.append(PageItem(row[0].y1, "", tuple(_cell_text(in_cell.get(c, [])) for c in row),
+                              tuple((c.x0, c.x1) for c in row)))
     items.sort(key=lambda item: -item.top)
     return items
 

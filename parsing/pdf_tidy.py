@@ -60,6 +60,34 @@ def _with_label_rest(row: Any, rest_row: Any) -> Any:
     return replace(row, cells=tuple(cells))
 
 
+def _with_rest_by_column(row: Any, rest_row: Any) -> Any | None:
+    """The rest of a cut row joined cell by cell, each printed piece to the cell of ``row`` in its column (by
+    the cells' x on the page): a merged group label's rest (（五） ‖ 不予处理) to the group label, the row
+    label's rest (1.信访举报投 ‖ 诉类申请) to the row label. None when the rows carry no positions, or a piece
+    stands over no label cell of ``row`` (a group label begun on an earlier row): then the label takes it all."""
+    if not (row.spans and rest_row.spans):
+        return None
+    label_cells = next(i for i, cell in enumerate(row.cells) if i and _value(cell))
+    cells = list(row.cells)
+    for text, span in zip(rest_row.cells, rest_row.spans):
+        if not text.strip():
+            continue
+        column = _column_of(span, row.spans[:label_cells])
+        if column is None:
+            return None
+        cells[column] = f"{cells[column]} {text.strip()}".strip()
+    return replace(row, cells=tuple(cells))
+
+
+def _column_of(span: tuple[float, float], spans: Sequence[tuple[float, float]]) -> int | None:
+    """The cell whose x-extent holds more than half of ``span`` (the same grid column on the next page)."""
+    width = span[1] - span[0]
+    for index, (x0, x1) in enumerate(spans):
+        if min(x1, span[1]) - max(x0, span[0]) > width / 2:
+            return index
+    return None
+
+
 def _empty_row(item: Any) -> bool:
     return bool(item.cells) and not any(cell.strip() for cell in item.cells)
 
@@ -72,7 +100,7 @@ def _join_cut_row(items: list, following: list) -> None:
         return
     if _blank_cells(first.cells) < _value_cells(last.cells):  # not the same row's cells (a merged header)
         return
-    items[-1] = _with_label_rest(last, first)
+    items[-1] = _with_rest_by_column(last, first) or _with_label_rest(last, first)
     del following[0]
 
 
