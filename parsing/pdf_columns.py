@@ -23,7 +23,7 @@ from __future__ import annotations
 from parsing.pdf_glyphs import VALUE, Glyph, Line, Segment, looks_tabular, page_glyphs, printed_lines, text_of
 from parsing.pdf_layout import PageItem
 from parsing.pdf_rows import (Band, Block, Table, blank_row, extent, find_tables, is_blank_row, label_blocks,
-                              label_lines_above, same_size, split_by_markers, table_size)
+                              label_lines_above, recut_labels, same_size, split_by_markers, table_size, TOUCH)
 
 __all__ = ["Glyph", "assign", "column_bands", "looks_tabular", "page_glyphs", "printed_lines", "unruled_items"]
 
@@ -208,6 +208,7 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
     bands: list[Band] = []
     for number, table in enumerate(tables):
         above = label_lines_above(lines, table, previous_end)
+        recut_labels(lines, table, above)
         blocks = label_blocks(lines, table, above)
         label_right = max((b.x1 for b in blocks if b.anchors), default=float("-inf"))
         header = header_segments(lines, table, previous_end, label_right)
@@ -248,7 +249,7 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
         labelled = {id(s) for b in labels for _, s in b.parts}
         rest = [s for s in line.segments if id(s) not in labelled]  # its values, and any text among them
         cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
-        if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] - EDGE * line.em:
+        if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] + TOUCH * line.em:
             cells = None
         glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for s in rest for g in s.glyphs]
         used.update(id(g) for g in glyphs)

@@ -152,10 +152,10 @@ def _split_at_gaps(glyphs: list[Glyph], gap: float) -> list[list[Glyph]]:
 
 
 def _segments(chars: list[Glyph], em: float) -> list[Segment]:
-    return [Segment(run, _values(run, em)) for run in _split_at_gaps(chars, CELL_GAP * em)]
+    return [Segment(run, values_of(run, em)) for run in _split_at_gaps(chars, CELL_GAP * em)]
 
 
-def _values(run: list[Glyph], em: float) -> list[list[Glyph]] | None:
+def values_of(run: list[Glyph], em: float) -> list[list[Glyph]] | None:
     """The numbers (or n/a marks) a segment is made of, split where two digits stand apart; None when
     the segment is text."""
     parts = _split_at_gaps(run, NUMBER_GAP * em)

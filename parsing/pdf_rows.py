@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsing.pdf_glyphs import Line, Segment, text_of
+from parsing.pdf_glyphs import VALUE, Line, Segment, text_of, values_of
 from parsing.pdf_layout import PageItem
 
+EDGE_SNAP = 0.15    # ems: label lines starting this close together start at one column edge
+EDGE_LINES = 3      # a label column's left edge: where at least this many label lines start
 LABEL_LINK = 0.6    # ems: in a table of one row, label lines this close (vertically) are one label block
 ROW_GAP = 10.0      # ems: value lines further apart than this are two tables
 SAME_SIZE = 0.2     # relative: label lines of one table print in one font size (±20 %)
+TOUCH = 0.5         # ems: a label may run this far past the left of the value columns (a cell without padding
+                    # fills its line up to the next cell's left edge, where a left-aligned value starts)
 
 _MARKER = re.compile(r"^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
 
@@ -77,11 +81,77 @@ def find_tables(lines: list[Line]) -> list[Table]:
             em = lines[current.anchors[-1]].em
             if (line.top < lines[current.anchors[-1]].bottom - ROW_GAP * em
                     or not same_size(line, table_size(lines, current.anchors))
-                    or any(s.x1 > value_left - 0.5 * em for s in line.segments)):
+                    or any(s.x1 > value_left + TOUCH * em for s in line.segments)):
                 current = None
             else:
                 current.label_lines.append(index)
     return tables
+
+
+def recut_labels(lines: list[Line], table: Table, above: list[int]) -> None:
+    """Label text that a cell without padding glued to its neighbour, cut apart by position (in place): a
+    label segment running over the left edge of another label column (a group label's line glued to the row
+    label beside it: 年度办（二）部分公开…, （四）无2.没有现成信息需) is cut at that edge — an x where several label
+    lines of the table start — when an item number opens the label there (a label spanning both columns, as
+    （二）部分公开（区分处理… does, runs over the edge mid-word and stays whole); and on a value line, a number at a label's end that starts inside the value columns (认或重新出具已获0)
+    is a value, not part of the label."""
+    indexes = sorted({*table.anchors, *table.label_lines, *above})
+    value_left = min(v[0].x0 for i in table.anchors for v in lines[i].values)
+    edges = _label_edges([s for i in indexes for s in lines[i].segments if s.values is None and s.x0 < value_left])
+    anchors = set(table.anchors)
+    for index in indexes:
+        line = lines[index]
+        out: list[Segment] = []
+        for segment in line.segments:
+            pieces = _cut_at_edges(segment, edges, line.em) if segment.values is None else [segment]
+            if index in anchors:
+                pieces = [*pieces[:-1], *_glued_value(pieces[-1], value_left, line.em)]
+            out.extend(pieces)
+        line.segments = out
+
+
+def _label_edges(segments: list[Segment]) -> list[float]:
+    """The x where at least ``EDGE_LINES`` label segments start (within ``EDGE_SNAP`` ems): left-aligned
+    label columns."""
+    starts = sorted(s.x0 for s in segments)
+    edges: list[float] = []
+    run: list[float] = []
+    for x in starts:
+        if run and x - run[0] > EDGE_SNAP * segments[0].glyphs[0].em:
+            if len(run) >= EDGE_LINES:
+                edges.append(run[0])
+            run = []
+        run.append(x)
+    if len(run) >= EDGE_LINES:
+        edges.append(run[0])
+    return edges
+
+
+def _cut_at_edges(segment: Segment, edges: list[float], em: float) -> list[Segment]:
+    pieces: list[Segment] = []
+    start = 0
+    for k in range(1, len(segment.glyphs)):
+        x = segment.glyphs[k].x0
+        if (x - segment.glyphs[start].x0 >= em and any(abs(x - e) <= EDGE_SNAP * em for e in edges)
+                and _MARKER.match(text_of(segment.glyphs[k:k + 6]))):
+            pieces.append(Segment(segment.glyphs[start:k], None))
+            start = k
+    return [*pieces, Segment(segment.glyphs[start:], None)] if pieces else [segment]
+
+
+def _glued_value(segment: Segment, value_left: float, em: float) -> list[Segment]:
+    """A label segment whose trailing number starts inside the value columns, cut into label and value."""
+    glyphs = segment.glyphs
+    if segment.values is not None or not glyphs[-1].text.isdigit():
+        return [segment]
+    k = len(glyphs)
+    while k > 1 and (glyphs[k - 1].text.isdigit() or glyphs[k - 1].text in ",."):
+        k -= 1
+    tail = glyphs[k:]
+    if (glyphs[k - 1].text.isascii() or not VALUE.fullmatch("".join(g.text for g in tail))
+            or tail[0].x0 < value_left - TOUCH * em):
+        return [segment]
+    return [Segment(glyphs[:k], None), Segment(tail, values_of(tail, em))]
 
 
 @dataclass
@@ -120,7 +190,9 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
     value_left = min(v[0].x0 for i in table.anchors for v in lines[i].values)
     parts: list[tuple[int, Segment]] = []
     for index in sorted({*table.anchors, *table.label_lines, *above}):
-        parts.extend((index, s) for s in lines[index].segments if s.values is None and s.x1 < value_left)
+        em = lines[index].em
+        parts.extend((index, s) for s in lines[index].segments
+                     if s.values is None and s.x1 <= value_left + TOUCH * em and s.x0 < value_left)
     parent = list(range(len(parts)))
 
     def find(i: int) -> int:
@@ -169,23 +241,40 @@ def _linked(a: Segment, b: Segment, pitch: float | None, em: float) -> bool:
 
 def split_by_markers(block: Block, lines: list[Line]) -> list[Block] | None:
     """A block beside several anchors (labels of neighbouring rows printed without a gap): cut where a
-    line opens with an item number (1. （一） 一、); kept only when each piece lies beside one anchor."""
+    line opens with an item number (1. （一） 一、); each value line goes with the nearest piece (a label wrapped
+    in a cell whose values are centred may end just above them); kept only when each piece gets one."""
     pieces: list[list[tuple[int, Segment]]] = []
     for part in sorted(block.parts, key=lambda p: (-p[1].glyphs[0].base, p[1].x0)):
         if not pieces or _MARKER.match(text_of(part[1].glyphs)):
             pieces.append([part])
         else:
             pieces[-1].append(part)
-    out = []
-    for piece in pieces:
-        low = min(extent(s)[0] for _, s in piece)
-        high = max(extent(s)[1] for _, s in piece)
-        on_line = {i for i, _ in piece}
-        anchors = [i for i in block.anchors if i in on_line or low <= lines[i].cy <= high]
-        if len(anchors) != 1:
-            return None
-        out.append(Block(piece, anchors))
-    return out
+    pieces = _row_label_pieces(pieces)
+    owner: dict[int, list[int]] = {n: [] for n in range(len(pieces))}
+    for anchor in block.anchors:
+        owner[min(range(len(pieces)), key=lambda n: _distance(pieces[n], lines, anchor))].append(anchor)
+    if any(len(anchors) != 1 for anchors in owner.values()):
+        return None
+    return [Block(piece, owner[n]) for n, piece in enumerate(pieces)]
+
+
+def _row_label_pieces(pieces: list[list[tuple[int, Segment]]]) -> list[list[tuple[int, Segment]]]:
+    """The pieces that start at the row labels' left edge (where most pieces start): a piece starting left of it
+    is a group label's line glued over into the row-label column (（五）不版物), which labels no row of its own."""
+    starts = [piece[0][1].x0 for piece in pieces]
+    em = pieces[0][0][1].glyphs[0].em
+    edge = max(starts, key=lambda x: sum(abs(x - other) <= 0.3 * em for other in starts))
+    kept = [piece for piece, x in zip(pieces, starts) if abs(x - edge) <= 0.3 * em]
+    return kept if len(kept) >= 2 else pieces
+
+
+def _distance(piece: list[tuple[int, Segment]], lines: list[Line], anchor: int) -> float:
+    """How far a value line lies from a label's lines (0 when it is one of them or lies within their height)."""
+    if any(i == anchor for i, _ in piece):
+        return 0.0
+    low = min(extent(s)[0] for _, s in piece)
+    high = max(extent(s)[1] for _, s in piece)
+    return max(low - lines[anchor].cy, lines[anchor].cy - high, 0.0)
 
 
 def label_lines_above(lines: list[Line], table: Table, previous_end: int, most: int = 6) -> list[int]:
@@ -196,7 +285,7 @@ def label_lines_above(lines: list[Line], table: Table, previous_end: int, most: 
     out: list[int] = []
     for index in range(table.anchors[0] - 1, max(previous_end, table.anchors[0] - 1 - most), -1):
         line = lines[index]
-        if not same_size(line, table_size(lines, table.anchors)) or any(s.x1 > value_left - 0.5 * first.em
+        if not same_size(line, table_size(lines, table.anchors)) or any(s.x1 > value_left + TOUCH * first.em
                                                                  for s in line.segments):
             break
         out.append(index)
