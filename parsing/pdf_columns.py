@@ -91,6 +91,7 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
     if len(table.anchors) >= 3:
         bands = [b for b, n in zip(bands, support)
                  if n > 1 or any(_overlaps(b, c0, c1) and _only(bands, c0, c1) for c0, c1 in confirm)]
+    bands = _jitter_joined(bands, [[(v[0].x0, v[-1].x1) for v in lines[i].values] for i in table.anchors])
     if not header and carried and all(sum(_overlaps(c, *b) for c in carried) == 1 for b in bands):
         return sorted((min([c[0], *(b[0] for b in bands if _overlaps(c, *b))]),
                        max([c[1], *(b[1] for b in bands if _overlaps(c, *b))])) for c in carried)
@@ -100,10 +101,38 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
         if (any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over)
                 or _continues(segment, over, bands)):
             continue  # over a column already, or the next line of a header cell that is (业 under 商业企)
-        if pitch is None or segment.x1 - segment.x0 <= 1.5 * pitch:
+        if pitch is None or (segment.x1 - segment.x0 <= 1.5 * pitch and _room(bands, segment, pitch)):
             bands.append((segment.x0, segment.x1))
             bands.sort()
     return bands
+
+
+def _jitter_joined(bands: list[Band], rows: list[list[Band]]) -> list[Band]:
+    """Neighbouring value clusters joined into one column when no row prints a value in both and the gap
+    between them is under half the usual gap between columns: the values of one column printed a space
+    apart (a cell's text after a leading blank), not two columns."""
+    if len(bands) < 3:
+        return bands
+    gaps = sorted(b[0] - a[1] for a, b in zip(bands, bands[1:]))
+    usual = gaps[len(gaps) // 2]
+    out = [bands[0]]
+    for band in bands[1:]:
+        last = out[-1]
+        if band[0] - last[1] < 0.5 * usual and not any(
+                any(_overlaps(last, *v) for v in row) and any(_overlaps(band, *v) for v in row) for row in rows):
+            out[-1] = (last[0], max(last[1], band[1]))
+        else:
+            out.append(band)
+    return out
+
+
+def _room(bands: list[Band], segment: Segment, pitch: float) -> bool:
+    """Whether the value columns either side of a header cell stand far enough apart for a column between
+    them (a header word printed between two neighbouring columns, as glued header text is cut, is none)."""
+    middle = (segment.x0 + segment.x1) / 2
+    left = [(a + b) / 2 for a, b in bands if (a + b) / 2 < middle]
+    right = [(a + b) / 2 for a, b in bands if (a + b) / 2 > middle]
+    return not (left and right) or min(right) - max(left) >= 1.5 * pitch
 
 
 def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:
