@@ -101,7 +101,7 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
         if (any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over)
                 or _continues(segment, over, bands)):
             continue  # over a column already, or the next line of a header cell that is (业 under 商业企)
-        if pitch is None or (segment.x1 - segment.x0 <= 1.5 * pitch and _room(bands, segment, pitch)):
+        if pitch is None or (segment.x1 - segment.x0 <= 1.5 * pitch and _room(bands, segment)):
             bands.append((segment.x0, segment.x1))
             bands.sort()
     return bands
@@ -126,13 +126,17 @@ def _jitter_joined(bands: list[Band], rows: list[list[Band]]) -> list[Band]:
     return out
 
 
-def _room(bands: list[Band], segment: Segment, pitch: float) -> bool:
-    """Whether the value columns either side of a header cell stand far enough apart for a column between
-    them (a header word printed between two neighbouring columns, as glued header text is cut, is none)."""
+def _room(bands: list[Band], segment: Segment) -> bool:
+    """Whether a column fits between the value columns either side of a header cell: their gap holds the cell
+    and the usual gap between two columns (a header word printed between two neighbouring columns, as glued
+    header text is cut, does not)."""
     middle = (segment.x0 + segment.x1) / 2
-    left = [(a + b) / 2 for a, b in bands if (a + b) / 2 < middle]
-    right = [(a + b) / 2 for a, b in bands if (a + b) / 2 > middle]
-    return not (left and right) or min(right) - max(left) >= 1.5 * pitch
+    pairs = list(zip(bands, bands[1:]))
+    here = next(((a, b) for a, b in pairs if (a[0] + a[1]) / 2 < middle < (b[0] + b[1]) / 2), None)
+    others = sorted(b[0] - a[1] for a, b in pairs if (a, b) != here)
+    if here is None or not others:
+        return True
+    return here[1][0] - here[0][1] >= 1.5 * others[len(others) // 2] + (segment.x1 - segment.x0)
 
 
 def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:
