@@ -128,7 +128,7 @@ def _jitter_joined(bands: list[Band], rows: list[list[Band]]) -> list[Band]:
 
 def _room(bands: list[Band], segment: Segment) -> bool:
     """Whether a column fits between the value columns either side of a header cell: their gap holds the cell
-    and the usual gap between two columns (a header word printed between two neighbouring columns, as glued
+    and one and a half times the usual gap between two columns (a header word printed between two neighbouring columns, as glued
     header text is cut, does not)."""
     middle = (segment.x0 + segment.x1) / 2
     pairs = list(zip(bands, bands[1:]))
@@ -247,11 +247,47 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
         header = header_segments(lines, table, previous_end, label_right)
         bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
         rows.extend(_table_rows(lines, table, blocks, bands, used))
+        rows.extend(_stacked_header_cells(header, used))
         previous_end = max(table.anchors + table.label_lines)
     items = rows + [PageItem(max(g.y1 for g in free), text_of(free)) for line in lines
                     if (free := [g for g in line.glyphs if id(g) not in used])]
     items.sort(key=lambda item: (-item.top, bool(item.cells)))
     return items, bands
+
+
+STACK_CHARS = 3     # a header cell this narrow (characters a line) may wrap over several lines
+STACK_LINES = 2.0   # ems between the baselines of two lines of one stacked header cell
+
+
+def _stacked_header_cells(header: list[Segment], used: set[int]) -> list[PageItem]:
+    """Header cells printed a few characters a line over narrow columns (结/果/维/持, 商业企/业), each read
+    as one free line — top to bottom, its word whole — instead of the printed lines that cut across every
+    column (结结其尚 / 果果他未总 …). Wider header text (行政复议, 未经复议直接起诉) stays as printed."""
+    narrow = sorted((s for s in header if s.values is None and len(s.glyphs) <= STACK_CHARS),
+                    key=lambda s: (-s.glyphs[0].base, s.x0))
+    below: dict[int, Segment] = {}
+    has_above: set[int] = set()
+    for index, upper in enumerate(narrow):
+        em = upper.glyphs[0].em
+        for lower in narrow[index + 1:]:
+            step = upper.glyphs[0].base - lower.glyphs[0].base
+            if step > STACK_LINES * em:
+                break
+            if step > 0.5 * em and id(lower) not in has_above and upper.x0 < lower.x1 and lower.x0 < upper.x1:
+                below[id(upper)] = lower
+                has_above.add(id(lower))
+                break
+    out = []
+    for segment in narrow:
+        if id(segment) in has_above or id(segment) not in below:
+            continue
+        stack = [segment]
+        while id(stack[-1]) in below:
+            stack.append(below[id(stack[-1])])
+        glyphs = [g for part in stack for g in part.glyphs]
+        used.update(id(g) for g in glyphs)
+        out.append(PageItem(max(g.y1 for g in glyphs), "".join(text_of(part.glyphs) for part in stack)))
+    return out
 
 
 def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: list[Band],
@@ -284,6 +320,8 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
         cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
         if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] + TOUCH * line.em:
             cells = None
+        if cells is not None and _value_beside_blank(lines, index, cells, bands):
+            cells = None
         glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for s in rest for g in s.glyphs]
         used.update(id(g) for g in glyphs)
         top = max(g.y1 for g in glyphs)
@@ -292,3 +330,13 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
         else:
             out.append(PageItem(top, "", (*(b.text() for b in labels), *cells)))
     return out
+
+
+def _value_beside_blank(lines: list[Line], index: int, cells: list[str], bands: list[Band]) -> bool:
+    """Whether a number stands in a blank cell's column less than a line above or below the row (a value printed
+    raised or in a smaller font, on a line of its own): that cell is not blank, and which row the number
+    belongs to cannot be told, so the row keeps the text rule."""
+    line = lines[index]
+    near = [other for j, other in enumerate(lines) if j != index and abs(other.cy - line.cy) < line.em]
+    return any(not cell and any(_overlaps(band, v[0].x0, v[-1].x1) for other in near for v in other.values)
+               for cell, band in zip(cells, bands))
