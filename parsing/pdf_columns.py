@@ -21,8 +21,8 @@ their rows' labels.
 from __future__ import annotations
 
 from parsing.pdf_glyphs import VALUE, Glyph, Line, Segment, looks_tabular, page_glyphs, printed_lines, text_of
-from parsing.pdf_layout import PageItem
-from parsing.pdf_rows import (Band, Block, Table, blank_row, extent, find_tables, is_blank_row, label_blocks,
+from parsing.pdf_layout import CONTINUES, PageItem
+from parsing.pdf_rows import (_MARKER, Band, Block, Table, blank_row, extent, find_tables, is_blank_row, label_blocks,
                               label_lines_above, recut_labels, same_size, split_by_markers, table_size, TOUCH)
 
 __all__ = ["Glyph", "assign", "column_bands", "looks_tabular", "page_glyphs", "printed_lines", "unruled_items"]
@@ -247,12 +247,38 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
         header = header_segments(lines, table, previous_end, label_right)
         bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
         rows.extend(_table_rows(lines, table, blocks, bands, used))
+        if number == 0 and carried:
+            rows.extend(_label_rest_rows(lines, table, blocks, bands, used))
         rows.extend(_stacked_header_cells(header, used))
         previous_end = max(table.anchors + table.label_lines)
     items = rows + [PageItem(max(g.y1 for g in free), text_of(free)) for line in lines
                     if (free := [g for g in line.glyphs if id(g) not in used])]
     items.sort(key=lambda item: (-item.top, bool(item.cells)))
     return items, bands
+
+
+def _label_rest_rows(lines: list[Line], table: Table, blocks: list[Block], bands: list[Band],
+                     used: set[int]) -> list[PageItem]:
+    """A table continued from the previous page that opens with label lines beside no value, above every row,
+    in the row labels' column and without an item number: the rest of the previous page's last row label (a
+    row the page break cut). Returned as a row marked ``CONTINUES`` for ``parsing.pdf_tidy`` to join."""
+    labelled = [b for b in blocks if b.anchors]
+    if not labelled or not bands:
+        return []
+    top_row = max(max(s.glyphs[0].base for _, s in b.parts) for b in labelled)
+    out = []
+    for block in blocks:
+        lowest = min(s.glyphs[0].base for _, s in block.parts)
+        first = max(block.parts, key=lambda p: p[1].glyphs[0].base)[1]
+        em = first.glyphs[0].em
+        if (block.anchors or lowest <= top_row or _MARKER.match(block.text())
+                or not any(abs(block.x0 - b.x0) <= 0.3 * em for b in labelled)
+                or any(id(g) in used for _, s in block.parts for g in s.glyphs)):
+            continue
+        used.update(id(g) for _, s in block.parts for g in s.glyphs)
+        top = max(g.y1 for _, s in block.parts for g in s.glyphs)
+        out.append(PageItem(top, CONTINUES, (block.text(), *([""] * len(bands)))))
+    return out
 
 
 STACK_CHARS = 3     # a header cell this narrow (characters a line) may wrap over several lines

@@ -77,10 +77,15 @@ class Grid:
         return self.boxes.get((i, j))
 
 
+CONTINUES = "〔上页续〕"  # PageItem.text of a row that is the rest of the previous page's last row label
+
+
 @dataclass(frozen=True)
 class PageItem:
     """A piece of the page in reading order: a free line of text (``cells`` empty), or a table row (``spans``:
-    each cell's left and right x on the page, when the row was read from a grid; empty otherwise)."""
+    each cell's left and right x on the page, when the row was read from a grid; empty otherwise). A row whose
+    ``text`` is ``CONTINUES`` prints only the rest of a label begun on the previous page (``parsing.pdf_tidy``
+    joins it to that page's last row, or makes it a line of text)."""
 
     top: float
     text: str = ""

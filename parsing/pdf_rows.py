@@ -19,6 +19,7 @@ from parsing.pdf_layout import PageItem
 
 EDGE_SNAP = 0.15    # ems: label lines starting this close together start at one column edge
 EDGE_LINES = 3      # a label column's left edge: where at least this many label lines start
+WRAP_LEADING = 1.8  # ems: at most this between the baselines of two lines of one label (a line's leading)
 LABEL_LINK = 0.6    # ems: in a table of one row, label lines this close (vertically) are one label block
 ROW_GAP = 10.0      # ems: value lines further apart than this are two tables
 SAME_SIZE = 0.2     # relative: label lines of one table print in one font size (±20 %)
@@ -186,7 +187,9 @@ def extent(segment: Segment) -> tuple[float, float]:
 def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Block]:
     """The table's label segments (on its anchor and label lines, and the label side of the lines just above
     it) joined into blocks: segments on neighbouring lines that overlap in x and are at most ``LABEL_LINK``
-    ems apart; each block with the anchors whose line lies within its height."""
+    ems apart (closer than the row pitch); in a table whose labels carry item numbers, also a line without
+    one a line's leading under the line before it (rows printed as close as a label's lines, in cells without
+    padding); each block with the anchors whose line lies within its height."""
     value_left = min(v[0].x0 for i in table.anchors for v in lines[i].values)
     parts: list[tuple[int, Segment]] = []
     for index in sorted({*table.anchors, *table.label_lines, *above}):
@@ -202,14 +205,17 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
         return i
 
     pitch = row_pitch(lines, table)
+    marked = _marked(parts)
     for a, (line_a, seg_a) in enumerate(parts):  # parts run top to bottom (lines by falling baseline)
-        reach = pitch if pitch is not None else 3 * lines[line_a].em
+        em = lines[line_a].em
+        reach = max(pitch if pitch is not None else 3 * em, WRAP_LEADING * em)
         for b in range(a + 1, len(parts)):
             line_b, seg_b = parts[b]
-            if seg_a.glyphs[0].base - seg_b.glyphs[0].base > reach:
+            step = seg_a.glyphs[0].base - seg_b.glyphs[0].base
+            if step > reach:
                 break
-            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and \
-                    _linked(seg_a, seg_b, pitch, lines[line_a].em):
+            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and (
+                    _linked(seg_a, seg_b, pitch, em) or (marked and step <= WRAP_LEADING * em and not _opens(seg_b))):
                 parent[find(b)] = find(a)
     groups: dict[int, list[tuple[int, Segment]]] = {}
     for i, part in enumerate(parts):
@@ -221,6 +227,18 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
         on_line = {i for i, _ in block.parts}
         block.anchors = [i for i in table.anchors if i in on_line or low <= lines[i].cy <= high]
     return blocks
+
+
+def _opens(segment: Segment) -> bool:
+    """Whether a label line opens with an item number (1. （一） 一、)."""
+    return bool(_MARKER.match(text_of(segment.glyphs[:6])))
+
+
+def _marked(parts: list[tuple[int, Segment]]) -> bool:
+    """Whether the table's row labels carry item numbers (at least three, and a third of its label lines
+    open with one): then a label line without one is the line before it wrapped, however close the rows."""
+    opened = sum(_opens(s) for _, s in parts)
+    return opened >= 3 and 3 * opened >= len(parts)
 
 
 def row_pitch(lines: list[Line], table: Table) -> float | None:

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from parsing.pdf_layout import CONTINUES
+
 _DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -33,7 +35,13 @@ def tidied(layouts: Mapping[int, Items]) -> dict[int, list]:
         following = pages.get(page + 1)
         if following and pages[page]:
             _join_cut_row(pages[page], following)
-    return pages
+    return {page: [_as_text(item) if item.text == CONTINUES else item for item in items]
+            for page, items in pages.items()}
+
+
+def _as_text(item: Any) -> Any:
+    """A label's rest from a page break that joined no row: a line of text (never a row of blank cells)."""
+    return replace(item, text=" ".join(cell for cell in item.cells if cell.strip()), cells=())
 
 
 def _joined_wraps(items: list) -> list:
