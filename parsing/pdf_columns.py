@@ -320,6 +320,7 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
                 used: set[int]) -> list[PageItem]:
     by_anchor: dict[int, list[Block]] = {i: [] for i in table.anchors}
     doubtful: set[int] = set()
+    group: set[int] = set()  # the segments of group labels
     for block in blocks:
         if len(block.anchors) == 1:
             by_anchor[block.anchors[0]].append(block)
@@ -331,7 +332,8 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
                     by_anchor[piece.anchors[0]].append(piece)
             elif not all(by_anchor[i] for i in block.anchors):
                 doubtful.update(block.anchors)
-            # else: a group label beside rows that have their own labels (三、本年度办理结果): a free line
+            else:  # a group label beside rows that have their own labels (三、本年度办理结果): a free line
+                group.update(id(s) for _, s in block.parts)
     blank_rows = [block for block in blocks if is_blank_row(block, blocks, lines, table)]
     out = [blank_row(block, bands) for block in blank_rows]
     used.update(id(g) for block in blank_rows for _, s in block.parts for g in s.glyphs)
@@ -342,7 +344,7 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
         if index in doubtful:
             continue  # its lines stay free text: which label goes with which values cannot be told
         labelled = {id(s) for b in labels for _, s in b.parts}
-        rest = [s for s in line.segments if id(s) not in labelled]  # its values, and any text among them
+        rest = [s for s in line.segments if id(s) not in labelled and id(s) not in group]  # values, text among them
         cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
         if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] + TOUCH * line.em:
             cells = None

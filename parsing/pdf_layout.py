@@ -214,7 +214,7 @@ def _open_edges(horizontal: list[Segment], vertical: list[Segment]) -> list[Segm
 
 
 def _meeting_rulings(horizontal: list[Segment], vertical: list[Segment]) -> list[Segment]:
-    """The horizontal rulings that meet (touch or cross) at least two vertical rulings: a cell's border runs
+    """The horizontal rulings that meet (touch or cross) vertical rulings at two places at least: a cell's border runs
     from one column's ruling to another's. A line under a word (text printed underlined, as web pages pasted
     from Word are) lies inside one cell and meets one ruling at most; kept, it would cut a merged cell (a
     group label over several rows) into pieces that land among the row labels."""
@@ -226,13 +226,13 @@ def _meeting_rulings(horizontal: list[Segment], vertical: list[Segment]) -> list
     for segment in horizontal:
         y, x0, x1 = segment
         start = bisect.bisect_left(xs, x0 - MEET)
-        met = 0
+        first = None  # the x of the first vertical ruling met (two cells' borders drawn at one x are one)
         for x, low, high in ordered[start:bisect.bisect_right(xs, x1 + MEET)]:
             if low - MEET <= y <= high + MEET:
-                met += 1
-                if met == 2:
+                if first is not None and x - first > SNAP:
                     out.append(segment)
                     break
+                first = x if first is None else first
     return out
 
 

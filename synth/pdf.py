@@ -5,6 +5,10 @@
     data = render_pdf(spec, ruled="horizontal")   # horizontal rules only (booktabs style), no vertical ones
     data = render_pdf(spec, ruled="header")       # a ruled header over rows with horizontal rules only
     data = render_pdf(spec, ruled=False, valign="top")  # cell text at the top of its cell (WPS's default)
+    data = render_pdf(spec, ruled=False, halign="left", pad=0)  # text from each cell's left edge, no padding:
+                                                  # a label runs up to the value beside it (LibreOffice's print
+                                                  # of a web-page table)
+    data = render_pdf(spec, underline=True)       # every cell line underlined (web pages pasted from Word)
 
 A small PDF writer, no dependency: one Type0 font (Adobe-GB1, not embedded, Identity-H with a ToUnicode
 map, so every PDF reader extracts the text exactly), A4 pages, prose wrapped at a fixed width, tables laid
@@ -84,18 +88,31 @@ class _Canvas:
 Ruling = bool | Literal["horizontal", "header"]
 
 
+@dataclass(frozen=True)
+class _Style:
+    """How cell text is set: vertical and horizontal alignment, padding, underlined or not."""
+
+    valign: str = "middle"
+    halign: str = "center"
+    pad: float = PAD
+    underline: bool = False
+
+
 def render_pdf(spec: ReportSpec, ruled: Ruling = True, valign: Literal["middle", "top"] = "middle",
-               nudge: Mapping[str, float] | None = None) -> bytes:
+               nudge: Mapping[str, float] | None = None, halign: Literal["center", "left"] = "center",
+               pad: float = PAD, underline: bool = False) -> bytes:
     """The report as a PDF; ``ruled=False`` draws the tables without borders (positions only),
     ``ruled="horizontal"`` with horizontal rules only, ``ruled="header"`` with vertical rules in the header
-    rows only (a partial grid); ``valign`` places the cell text in its cell;
+    rows only (a partial grid); ``valign`` and ``halign`` place the cell text in its cell, ``pad`` points
+    from its edges; ``underline`` draws a line under every line of cell text;
     ``nudge`` moves the value of a cell id that many points to the right (a value printed off its column)."""
     canvas = _Canvas()
+    style = _Style(valign, halign, pad, underline)
     for block in blocks(spec):
         if isinstance(block, Para):
             _paragraph(canvas, block)
         else:
-            _table(canvas, block, ruled, valign, nudge or {})
+            _table(canvas, block, ruled, style, nudge or {})
     return _pdf_bytes(canvas.pages)
 
 
@@ -119,11 +136,11 @@ def _columns(grid: Grid) -> list[float]:
     return xs
 
 
-def _row_heights(grid: Grid, placed: list[Placed], xs: list[float]) -> list[float]:
-    heights = [CELL_SIZE * LEADING + 2 * PAD] * len(grid.rows)
+def _row_heights(grid: Grid, placed: list[Placed], xs: list[float], pad: float) -> list[float]:
+    heights = [CELL_SIZE * LEADING + 2 * pad] * len(grid.rows)
     for p in placed:
-        lines = _wrap(p.cell.text, xs[p.col + p.cell.colspan] - xs[p.col] - 2 * PAD, CELL_SIZE)
-        need = len(lines) * CELL_SIZE * LEADING + 2 * PAD
+        lines = _wrap(p.cell.text, xs[p.col + p.cell.colspan] - xs[p.col] - 2 * pad, CELL_SIZE)
+        need = len(lines) * CELL_SIZE * LEADING + 2 * pad
         if p.cell.rowspan == 1:
             heights[p.row] = max(heights[p.row], need)
     return heights
@@ -146,10 +163,10 @@ def _row_places(canvas: _Canvas, grid: Grid, placed: list[Placed], heights: list
     return places
 
 
-def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mapping[str, float]) -> None:
+def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, style: _Style, nudge: Mapping[str, float]) -> None:
     placed = place(grid)
     xs = _columns(grid)
-    heights = _row_heights(grid, placed, xs)
+    heights = _row_heights(grid, placed, xs, style.pad)
     places = _row_places(canvas, grid, placed, heights)
     first_value = min((p.row for p in placed if p.cell.cell_id), default=0)
     for p in placed:
@@ -165,7 +182,7 @@ def _table(canvas: _Canvas, grid: Grid, ruled: Ruling, valign: str, nudge: Mappi
                 _borders(canvas, x0, x1, top, bottom, page, vertical)
         page, (top, bottom) = next(iter(parts.items()))
         shift = nudge.get(p.cell.cell_id or "", 0.0)
-        _cell_text(canvas, p.cell.text, x0 + shift, x1 + shift, top, bottom, page, valign)
+        _cell_text(canvas, p.cell.text, (x0 + shift, x1 + shift, top, bottom), page, style)
     canvas.y -= BODY_SIZE / 2
 
 
@@ -177,16 +194,20 @@ def _borders(canvas: _Canvas, x0: float, x1: float, top: float, bottom: float, p
         canvas.rule(x1, bottom, x1, top, page)
 
 
-def _cell_text(canvas: _Canvas, text: str, x0: float, x1: float, top: float, bottom: float, page: int,
-               valign: str) -> None:
-    """The cell's text centred in it (or at its top), wrapped to its width."""
-    lines = _wrap(text, x1 - x0 - 2 * PAD, CELL_SIZE) if text else []
+def _cell_text(canvas: _Canvas, text: str, box: tuple[float, float, float, float], page: int,
+               style: _Style) -> None:
+    """The cell's text centred in it (or at its top, or from its left edge), wrapped to its width."""
+    x0, x1, top, bottom = box
+    lines = _wrap(text, x1 - x0 - 2 * style.pad, CELL_SIZE) if text else []
     block = len(lines) * CELL_SIZE * LEADING
-    middle = (top + bottom) / 2 + block / 2 if valign == "middle" else top - PAD
+    middle = (top + bottom) / 2 + block / 2 if style.valign == "middle" else top - style.pad
     baseline = middle - CELL_SIZE * 1.1
     for line in lines:
-        x = (x0 + x1) / 2 - _width(line, CELL_SIZE) / 2
+        width = _width(line, CELL_SIZE)
+        x = x0 + style.pad if style.halign == "left" else (x0 + x1) / 2 - width / 2
         canvas.text(x, baseline, line, CELL_SIZE, page)
+        if style.underline:
+            canvas.rule(x, baseline - 1.5, x + width, baseline - 1.5, page)
         baseline -= CELL_SIZE * LEADING
 
 
