@@ -246,9 +246,10 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
         label_right = max((b.x1 for b in blocks if b.anchors), default=float("-inf"))
         header = header_segments(lines, table, previous_end, label_right)
         bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
-        rows.extend(_table_rows(lines, table, blocks, bands, used))
+        rests: list[Block] = []
+        rows.extend(_table_rows(lines, table, blocks, bands, used, rests))
         if number == 0 and carried:
-            rows.extend(_label_rest_rows(lines, table, blocks, bands, used))
+            rows.extend(_label_rest_rows(lines, table, blocks + rests, bands, used))
         rows.extend(_stacked_header_cells(header, used))
         previous_end = max(table.anchors + table.label_lines)
     items = rows + [PageItem(max(g.y1 for g in free), text_of(free)) for line in lines
@@ -317,7 +318,9 @@ def _stacked_header_cells(header: list[Segment], used: set[int]) -> list[PageIte
 
 
 def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: list[Band],
-                used: set[int]) -> list[PageItem]:
+                used: set[int], rests: list[Block]) -> list[PageItem]:
+    """The table's rows; ``rests`` gets the label pieces above its first row that label none (a label's rest
+    from the page before)."""
     by_anchor: dict[int, list[Block]] = {i: [] for i in table.anchors}
     doubtful: set[int] = set()
     group: set[int] = set()  # the segments of group labels
@@ -329,7 +332,10 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
             pieces = split_by_markers(block, lines)
             if pieces is not None:
                 for piece in pieces:
-                    by_anchor[piece.anchors[0]].append(piece)
+                    if piece.anchors:
+                        by_anchor[piece.anchors[0]].append(piece)
+                    else:
+                        rests.append(piece)
             elif not all(by_anchor[i] for i in block.anchors):
                 doubtful.update(block.anchors)
             else:  # a group label beside rows that have their own labels (三、本年度办理结果): a free line

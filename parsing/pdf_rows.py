@@ -260,7 +260,9 @@ def _linked(a: Segment, b: Segment, pitch: float | None, em: float) -> bool:
 def split_by_markers(block: Block, lines: list[Line]) -> list[Block] | None:
     """A block beside several anchors (labels of neighbouring rows printed without a gap): cut where a
     line opens with an item number (1. （一） 一、); each value line goes with the nearest piece (a label wrapped
-    in a cell whose values are centred may end just above them); kept only when each piece gets one."""
+    in a cell whose values are centred may end just above them); kept only when each piece gets one — but a
+    first piece without an item number may get none (the rest of a label from the page before): it is
+    returned without anchors."""
     pieces: list[list[tuple[int, Segment]]] = []
     for part in sorted(block.parts, key=lambda p: (-p[1].glyphs[0].base, p[1].x0)):
         if not pieces or _MARKER.match(text_of(part[1].glyphs)):
@@ -271,7 +273,8 @@ def split_by_markers(block: Block, lines: list[Line]) -> list[Block] | None:
     owner: dict[int, list[int]] = {n: [] for n in range(len(pieces))}
     for anchor in block.anchors:
         owner[min(range(len(pieces)), key=lambda n: _distance(pieces[n], lines, anchor))].append(anchor)
-    if any(len(anchors) != 1 for anchors in owner.values()):
+    rest = not owner[0] and not _MARKER.match(text_of(pieces[0][0][1].glyphs))
+    if any(len(anchors) != 1 for n, anchors in owner.items() if not (n == 0 and rest)):
         return None
     return [Block(piece, owner[n]) for n, piece in enumerate(pieces)]
 
