@@ -187,8 +187,9 @@ def extent(segment: Segment) -> tuple[float, float]:
 def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Block]:
     """The table's label segments (on its anchor and label lines, and the label side of the lines just above
     it) joined into blocks: segments on neighbouring lines that overlap in x and are at most ``LABEL_LINK``
-    ems apart (closer than the row pitch); in a table whose labels carry item numbers, also a line without
-    one a line's leading under the line before it (rows printed as close as a label's lines, in cells without
+    ems apart (closer than the row pitch), unless the lower one opens with an item number (a label or a
+    heading of its own); in a table whose labels carry item numbers, also a line without one a line's
+    leading under the line before it (rows printed as close as a label's lines, in cells without
     padding); each block with the anchors whose line lies within its height."""
     value_left = min(v[0].x0 for i in table.anchors for v in lines[i].values)
     parts: list[tuple[int, Segment]] = []
@@ -214,8 +215,8 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
             step = seg_a.glyphs[0].base - seg_b.glyphs[0].base
             if step > reach:
                 break
-            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and (
-                    _linked(seg_a, seg_b, pitch, em) or (marked and step <= WRAP_LEADING * em and not _opens(seg_b))):
+            if line_b != line_a and seg_a.x0 < seg_b.x1 and seg_b.x0 < seg_a.x1 and not _opens(seg_b) and (
+                    _linked(seg_a, seg_b, pitch, em) or (marked and step <= WRAP_LEADING * em)):
                 parent[find(b)] = find(a)
     groups: dict[int, list[tuple[int, Segment]]] = {}
     for i, part in enumerate(parts):
