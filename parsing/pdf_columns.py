@@ -96,12 +96,14 @@ def column_bands(lines: list[Line], table: Table, header: list[Segment], carried
         return sorted((min([c[0], *(b[0] for b in bands if _overlaps(c, *b))]),
                        max([c[1], *(b[1] for b in bands if _overlaps(c, *b))])) for c in carried)
     pitch = _pitch(bands)
+    centres = [(a + b) / 2 for a, b in bands]
+    step = min((b - a for a, b in zip(centres, centres[1:])), default=None) if len(bands) >= 3 else None
     over = [s for s in header if any(_overlaps(b, s.x0, s.x1) for b in bands)]
     for segment in sorted(header, key=lambda s: min(g.y0 for g in s.glyphs)):
         if (any(_overlaps(b, segment.x0, segment.x1) for b in bands) or not _beside(segment, over)
                 or _continues(segment, over, bands)):
             continue  # over a column already, or the next line of a header cell that is (业 under 商业企)
-        if pitch is None or (segment.x1 - segment.x0 <= 1.5 * pitch and _room(bands, segment)):
+        if pitch is None or (segment.x1 - segment.x0 <= 1.5 * pitch and _room(bands, segment, step)):
             bands.append((segment.x0, segment.x1))
             bands.sort()
     return bands
@@ -126,17 +128,14 @@ def _jitter_joined(bands: list[Band], rows: list[list[Band]]) -> list[Band]:
     return out
 
 
-def _room(bands: list[Band], segment: Segment) -> bool:
-    """Whether a column fits between the value columns either side of a header cell: their gap holds the cell
-    and one and a half times the usual gap between two columns (a header word printed between two neighbouring columns, as glued
-    header text is cut, does not)."""
-    middle = (segment.x0 + segment.x1) / 2
-    pairs = list(zip(bands, bands[1:]))
-    here = next(((a, b) for a, b in pairs if (a[0] + a[1]) / 2 < middle < (b[0] + b[1]) / 2), None)
-    others = sorted(b[0] - a[1] for a, b in pairs if (a, b) != here)
-    if here is None or not others:
+def _room(bands: list[Band], segment: Segment, step: float | None) -> bool:
+    """Whether a column fits where a header cell stands: its centre at least three quarters of a column step
+    (``step``: the least distance between the centres of two value columns) from the columns either side.
+    A header word printed between two neighbouring columns (glued header text cut apart) is no column."""
+    if step is None:
         return True
-    return here[1][0] - here[0][1] >= 1.5 * others[len(others) // 2] + (segment.x1 - segment.x0)
+    middle = (segment.x0 + segment.x1) / 2
+    return all(abs((a + b) / 2 - middle) >= 0.75 * step for a, b in bands)
 
 
 def _continues(segment: Segment, over: list[Segment], bands: list[Band]) -> bool:

@@ -19,6 +19,8 @@ from parsing.pdf_layout import PageItem
 
 EDGE_SNAP = 0.15    # ems: label lines starting this close together start at one column edge
 EDGE_LINES = 3      # a label column's left edge: where at least this many label lines start
+FULL = 2.5          # ems: a wrapped label line ends at most this far before its column's edge (padding,
+                    # and a character or two a line break moved on)
 WRAP_LEADING = 1.8  # ems: at most this between the baselines of two lines of one label (a line's leading)
 LABEL_LINK = 0.6    # ems: in a table of one row, label lines this close (vertically) are one label block
 ROW_GAP = 10.0      # ems: value lines further apart than this are two tables
@@ -207,8 +209,11 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
 
     pitch = row_pitch(lines, table)
     marked = _marked(parts)
+    edges = sorted({*_label_edges([s for _, s in parts]), value_left})
     for a, (line_a, seg_a) in enumerate(parts):  # parts run top to bottom (lines by falling baseline)
         em = lines[line_a].em
+        if not _full(seg_a, edges, em):
+            continue  # a line that stops short of its column's edge was not wrapped: the next is another label
         reach = max(pitch if pitch is not None else 3 * em, WRAP_LEADING * em)
         for b in range(a + 1, len(parts)):
             line_b, seg_b = parts[b]
@@ -228,6 +233,14 @@ def label_blocks(lines: list[Line], table: Table, above: list[int]) -> list[Bloc
         on_line = {i for i, _ in block.parts}
         block.anchors = [i for i in table.anchors if i in on_line or low <= lines[i].cy <= high]
     return blocks
+
+
+def _full(segment: Segment, edges: list[float], em: float) -> bool:
+    """Whether a label line reaches (within ``FULL`` ems) the next column edge right of it — the value columns,
+    or another label column: text wraps only there. 行政处罚 over a wide empty cell did not wrap; the line under
+    it is a row of its own (行政强制), however close."""
+    limit = next((e for e in edges if e > segment.x0 + em), edges[-1])
+    return segment.x1 >= limit - FULL * em
 
 
 def _opens(segment: Segment) -> bool:
