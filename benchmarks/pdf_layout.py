@@ -1,7 +1,9 @@
 """Cost of reading PDF tables from positions, per page.
 
     python -m benchmarks.pdf_layout [file.pdf ...]     # default: synthetic reports (synth.pdf), ruled,
-                                                       # without rulings, and with horizontal rules only
+                                                       # without rulings, with horizontal rules only,
+                                                       # ruled with underlined cell text, and unruled
+                                                       # with labels set against their values (no padding)
     python -m benchmarks.pdf_layout --without-rulings file.pdf ...   # also each file with its drawn
                                                        # paths removed (in memory): its tables unruled
 
@@ -41,8 +43,11 @@ def _synthetic(n: int) -> list[tuple[str, bytes]]:
         cells = consistent_cells("2021", random.Random(seed))
         blank = set(random.Random(seed + 1).sample(sorted(cells), 30))
         spec = ReportSpec("示例县人民政府", 2022, "2021", {k: v for k, v in cells.items() if k not in blank})
-        for ruled, name in ((True, "ruled"), (False, "unruled"), ("horizontal", "horizontal")):
-            out.append((f"synthetic-{seed}-{name}.pdf", render_pdf(spec, ruled=ruled)))
+        for name, options in (("ruled", {"ruled": True}), ("unruled", {"ruled": False}),
+                              ("horizontal", {"ruled": "horizontal"}),
+                              ("underlined", {"ruled": True, "underline": True}),  # each cell line underlined
+                              ("unpadded", {"ruled": False, "halign": "left", "pad": 0})):  # labels touch values
+            out.append((f"synthetic-{seed}-{name}.pdf", render_pdf(spec, **options)))
     return out
 
 
