@@ -20,6 +20,9 @@ their rows' labels.
 """
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
+
 from parsing.pdf_glyphs import VALUE, Glyph, Line, Segment, looks_tabular, page_glyphs, printed_lines, text_of
 from parsing.pdf_layout import CONTINUES, PageItem
 from parsing.pdf_rows import (_MARKER, Band, Block, Table, blank_row, extent, find_tables, is_blank_row, label_blocks,
@@ -226,10 +229,12 @@ def _cut(value: list[Glyph], bands: list[Band], em: float) -> list[tuple[int, li
 
 
 def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
-                  ruled: tuple[list[Band], float] | None = None) -> tuple[list[PageItem], list[Band]] | None:
+                  ruled: tuple[list[Band], float] | None = None,
+                  rules: Sequence[tuple[float, float, float]] = ()) -> tuple[list[PageItem], list[Band]] | None:
     """The page in reading order (free lines, and each table row as its label cells and one cell per
     column), and the columns of its last table (carried to the next page); None when the page has no table.
-    ``ruled``: the columns of a grid drawn over part of the page (a table's header), and its bottom."""
+    ``ruled``: the columns of a grid drawn over part of the page (a table's header), and its bottom;
+    ``rules``: its horizontal rulings (y, x0, x1), which rule rows off one another."""
     lines = printed_lines(glyphs)
     tables = find_tables(lines)
     if not tables or sum(len(lines[i].values) for t in tables for i in t.anchors) > MAX_VALUES:
@@ -246,7 +251,7 @@ def unruled_items(glyphs: list[Glyph], carried: list[Band] | None = None,
         header = header_segments(lines, table, previous_end, label_right)
         bands = column_bands(lines, table, header, carried if number == 0 and carried else [], ruled, label_right)
         rests: list[Block] = []
-        rows.extend(_table_rows(lines, table, blocks, bands, used, rests))
+        rows.extend(_table_rows(lines, table, blocks, bands, used, rests, _row_rules(rules, bands)))
         if number == 0 and carried:
             rows.extend(_label_rest_rows(lines, table, blocks + rests, bands, used))
         rows.extend(_stacked_header_cells(header, used))
@@ -316,10 +321,56 @@ def _stacked_header_cells(header: list[Segment], used: set[int]) -> list[PageIte
     return out
 
 
+def _row_rules(rules: Sequence[tuple[float, float, float]], bands: list[Band]) -> list[float]:
+    """The y of the horizontal rulings drawn across every value column (row borders; not an underline)."""
+    if not bands:
+        return []
+    return sorted(y for y, x0, x1 in rules if x0 <= bands[0][0] and x1 >= bands[-1][1])
+
+
+def _ruled_band(rules: list[float], y: float) -> int | None:
+    """Between which two row rulings ``y`` lies (None outside them, or when there are none)."""
+    index = bisect.bisect_left(rules, y)
+    return index if 0 < index < len(rules) else None
+
+
+def _stray_values(lines: list[Line], index: int, labelled: set[int], rules: list[float],
+                  used: set[int]) -> tuple[list[list[Glyph]], list[int]]:
+    """Numbers printed between the same two row rulings as a row's value line but on a line of their own (a
+    value raised, or in a smaller font): the row's too, when no other labelled row lies between those rulings.
+    Returns them and the lines they are on."""
+    band = _ruled_band(rules, lines[index].cy)
+    if band is None or any(_ruled_band(rules, lines[j].cy) == band for j in labelled if j != index):
+        return [], []
+    found = [(j, v) for j, other in enumerate(lines) if j != index and j not in labelled
+             and _ruled_band(rules, other.cy) == band for v in other.values if id(v[0]) not in used]
+    return [v for _, v in found], sorted({j for j, _ in found})
+
+
+def _own_ruled_row(block: Block, lines: list[Line], rules: list[float]) -> int | None:
+    """A label beside several value lines that all lie between the same two row rulings: the one value line
+    the label is printed on (the others are its row's numbers printed raised or lowered); None otherwise."""
+    bands = {_ruled_band(rules, lines[i].cy) for i in block.anchors}
+    on_line = [i for i in block.anchors if any(j == i for j, _ in block.parts)]
+    return on_line[0] if rules and len(bands) == 1 and None not in bands and len(on_line) == 1 else None
+
+
+def _widened(bands: list[Band], values: list[list[Glyph]]) -> list[Band]:
+    """The columns grown to hold values that overlap exactly one of them (a number printed raised, wider than
+    the column's other values)."""
+    out = list(bands)
+    for value in values:
+        hits = [i for i, band in enumerate(out) if _overlaps(band, value[0].x0, value[-1].x1)]
+        if len(hits) == 1:
+            a, b = out[hits[0]]
+            out[hits[0]] = (min(a, value[0].x0), max(b, value[-1].x1))
+    return out
+
+
 def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: list[Band],
-                used: set[int], rests: list[Block]) -> list[PageItem]:
+                used: set[int], rests: list[Block], rules: list[float]) -> list[PageItem]:
     """The table's rows; ``rests`` gets the label pieces above its first row that label none (a label's rest
-    from the page before)."""
+    from the page before); ``rules``: the y of the row rulings, if any."""
     by_anchor: dict[int, list[Block]] = {i: [] for i in table.anchors}
     doubtful: set[int] = set()
     group: set[int] = set()  # the segments of group labels
@@ -335,6 +386,8 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
                         by_anchor[piece.anchors[0]].append(piece)
                     else:
                         rests.append(piece)
+            elif (own := _own_ruled_row(block, lines, rules)) is not None:
+                by_anchor[own].append(block)  # the other value lines are strays between its rulings
             elif not all(by_anchor[i] for i in block.anchors):
                 doubtful.update(block.anchors)
             else:  # a group label beside rows that have their own labels (三、本年度办理结果): a free line
@@ -342,20 +395,28 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
     blank_rows = [block for block in blocks if is_blank_row(block, blocks, lines, table)]
     out = [blank_row(block, bands) for block in blank_rows]
     used.update(id(g) for block in blank_rows for _, s in block.parts for g in s.glyphs)
+    labelled_anchors = {i for i in table.anchors if by_anchor[i] and i not in doubtful}
+    strays: dict[int, tuple[list[list[Glyph]], list[int]]] = {
+        i: _stray_values(lines, i, labelled_anchors, rules, used) for i in labelled_anchors} if rules else {}
+    taken = {j for _, on in strays.values() for j in on}
     for index in table.anchors:
         line = lines[index]
         labels = sorted(by_anchor[index], key=lambda b: b.x0)
-        values = line.values
-        if index in doubtful:
+        stray, on = strays.get(index, ([], []))
+        values = sorted(line.values + stray, key=lambda v: v[0].x0)
+        if index in doubtful or (index in taken and not labels):
             continue  # its lines stay free text: which label goes with which values cannot be told
         labelled = {id(s) for b in labels for _, s in b.parts}
         rest = [s for s in line.segments if id(s) not in labelled and id(s) not in group]  # values, text among them
-        cells = None if not bands or any(s.values is None for s in rest) else assign(values, bands, line.em)
+        row_bands = _widened(bands, stray)
+        cells = None if not bands or any(s.values is None for s in rest) else assign(values, row_bands, line.em)
         if cells is not None and labels and max(b.x1 for b in labels) > bands[0][0] + TOUCH * line.em:
             cells = None
-        if cells is not None and _value_beside_blank(lines, index, cells, bands):
+        if cells is not None and _value_beside_blank(lines, index, cells, bands, on):
             cells = None
         glyphs = [g for b in labels for _, s in b.parts for g in s.glyphs] + [g for s in rest for g in s.glyphs]
+        if cells is not None:
+            glyphs += [g for v in stray for g in v]
         used.update(id(g) for g in glyphs)
         top = max(g.y1 for g in glyphs)
         if cells is None:  # the text layer's rule: the label, then what follows it in printed order
@@ -365,11 +426,13 @@ def _table_rows(lines: list[Line], table: Table, blocks: list[Block], bands: lis
     return out
 
 
-def _value_beside_blank(lines: list[Line], index: int, cells: list[str], bands: list[Band]) -> bool:
+def _value_beside_blank(lines: list[Line], index: int, cells: list[str], bands: list[Band],
+                        ruled_in: Sequence[int] = ()) -> bool:
     """Whether a number stands in a blank cell's column less than a line above or below the row (a value printed
     raised or in a smaller font, on a line of its own): that cell is not blank, and which row the number
     belongs to cannot be told, so the row keeps the text rule."""
     line = lines[index]
-    near = [other for j, other in enumerate(lines) if j != index and abs(other.cy - line.cy) < line.em]
+    near = [other for j, other in enumerate(lines)
+            if j != index and j not in ruled_in and abs(other.cy - line.cy) < line.em]
     return any(not cell and any(_overlaps(band, v[0].x0, v[-1].x1) for other in near for v in other.values)
                for cell, band in zip(cells, bands))

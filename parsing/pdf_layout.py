@@ -447,13 +447,14 @@ def _page_layout(document, number: int, carried: list) -> tuple[list[PageItem] |
         if grid is not None:
             chars = page_chars(page)
             return _beside_grid(page, grid, page_items(grid, chars), carried) if chars else (None, [])
-        return _unruled(page, carried)
+        return _unruled(page, carried, found[0] if found else [])
     finally:
         page.close()
 
 
-def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
-    """A page without a ruled table whose text looks like a table, read by columns (``pdf_columns``)."""
+def _unruled(page, carried: list, rules: list[Segment]) -> tuple[list[PageItem] | None, list]:  # noqa: ANN001
+    """A page without a ruled table whose text looks like a table, read by columns (``pdf_columns``);
+    ``rules``: its horizontal rulings (rows ruled off one another without vertical rulings)."""
     from parsing.pdf_columns import looks_tabular, page_glyphs, unruled_items
 
     if not _few_objects(page):
@@ -465,7 +466,7 @@ def _unruled(page, carried: list) -> tuple[list[PageItem] | None, list]:  # noqa
         glyphs = page_glyphs(textpage)
     finally:
         textpage.close()
-    found = unruled_items(glyphs, carried) if glyphs else None
+    found = unruled_items(glyphs, carried, rules=rules) if glyphs else None
     return found if found is not None else (None, [])
 
 

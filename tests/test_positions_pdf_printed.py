@@ -98,6 +98,19 @@ def test_a_number_printed_a_line_above_a_blank_cell_is_not_a_blank():
     assert [item.cells for item in items if item.cells and item.cells[0] == "其他"] == [("其他", "1", "2", "3")]
 
 
+def test_a_number_raised_between_the_rulings_of_its_row_is_the_rows():
+    """Rows ruled off one another by horizontal rules (no vertical ones): ``442`` printed raised in 行政许可's
+    blank column lies between that row's rulings, so it is that row's value, in the column its x is in."""
+    rows = [[("规章", 72), ("0", 200), ("0", 260), ("7", 320)], [("行政许可", 72), ("396", 195), ("278", 315)],
+            [("其他", 72), ("1", 200), ("2", 260), ("3", 320)]]
+    glyphs = _page(rows) + _word("442", 255, 700 - 20 + 6, size=6.0)
+    rules = [(y, 60.0, 400.0) for y in (712.0, 692.0, 672.0, 652.0)]
+    items, _ = unruled_items(glyphs, rules=rules)
+    assert [item.cells for item in items if item.cells and item.cells[0] == "行政许可"] == [("行政许可", "396", "442", "278")]
+    items, _ = unruled_items(glyphs, rules=[(y, 60.0, 400.0) for y in (712.0, 684.0, 672.0, 652.0)])
+    assert not any(item.cells and item.cells[0] == "行政许可" for item in items)  # a rule between: not its row
+
+
 def test_header_cells_printed_a_character_a_line_read_as_words():
     header = [[("结", 200), ("其", 260)], [("果", 200), ("他", 260)], [("维", 200), ("结", 260)],
               [("持", 200), ("果", 260)]]
