@@ -90,7 +90,13 @@ def read_document(data: bytes, name: str) -> Document:
         lines, fmt = read_office(data, name, fmt)
         lines = _drop_footers(lines)
     elif fmt == "txt":
-        lines = _read_text(data)  # footers already blanked, line by line
+        text = decode_text(data)
+        lines = _text_lines(text)  # footers already blanked, line by line
+        if _TWO_APART.search(text) is not None:  # numbers set apart by spaces: maybe a laid-out table
+            from parsing.layout_text import looks_laid_out, relaid
+
+            if looks_laid_out(text):
+                lines = relaid(text, lines)
     else:
         lines = _drop_footers({"html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data))
     if not any(line.text.strip() for line in lines):
@@ -189,7 +195,14 @@ def _reject_binary(text: str) -> None:
 
 def _read_text(data: bytes) -> list[Line]:
     """The lines of a text file, page footers blanked out (by ``_drop_footers``, when there can be any)."""
-    text = decode_text(data)
+    return _text_lines(decode_text(data))
+
+
+_TWO_APART = re.compile(r"\d {2,}[+\-−–]?\d")  # two numbers set apart by spaces (``parsing.layout_text``)
+
+
+def _text_lines(text: str) -> list[Line]:
+    """``_read_text`` of the decoded text."""
     raws = text.splitlines()
     lines: list[Line] = []
     append = lines.append

@@ -1,0 +1,376 @@
+"""Tables of a *laid-out* text (``pdftotext -layout``, pypdf's layout mode): rows from positions.
+
+Such a text prints a table as a monospace picture: each value in its column (character positions), a row's
+label wrapped over lines above and below its values, group labels (三、本年度办理结果) in a column of their own
+and cut into pieces beside the rows they span, a value vertically centred on a line of its own. Read as running
+text, a wrapped label is cut by its values and by the group column's pieces, so the row is not found.
+
+Here each table becomes what a web page's table becomes (``parsing.readers``): one label cell, one cell per
+value column and a row end. The rules (those of ``parsing.pdf_rows``, in character positions):
+
+* a value line (*anchor*) is a line ending in numbers set apart (two spaces or more) from any text, or a line
+  of three numbers or more; a table is a run of anchors with label lines (text left of the values only)
+  between them; a line with text over the value columns (a header, a heading, prose) ends it;
+* label pieces on lines with no blank line between them that overlap in position are one block (a label
+  wrapped over lines); a block goes with the anchor whose line lies within its lines; a block beside several
+  anchors is cut at item numbers (1. （一） 一、), else is a group label when each of those anchors has a label
+  of its own (it is kept as a line of text), else the rows cannot be told apart and stay text;
+* a row's label is its blocks, left to right, each top to bottom;
+* one or two numbers on a line of their own (a value centred higher in its cell) join the anchor of their
+  paragraph (lines with no blank line between) when it is the only one and they fall between its values'
+  positions without touching them; otherwise the rows around them stay text (never a guessed row);
+* values: a row with as many values as the table's fullest row is read in order; a shorter row is read by
+  position — each value inside exactly one column (the extents of that column's values in the full rows,
+  which must not overlap one another), at most one per column, the others blank — or stays text (fewer
+  values than columns → ``missing``).
+
+Only a text that looks laid out (``looks_laid_out``: lines with numbers set apart by runs of spaces) comes
+here; any other text is read exactly as before.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsing.readers import Line
+
+_WORD = re.compile(r"\S+")
+_VALUE = re.compile(r"[+\-−–]?\d+(?:,\d{3})*(?:\.\d+)?(?:万元|元|件|个|项|条|人次|%|％)?")
+_UNIT = frozenset({"万元", "元", "件", "个", "项", "条", "人次", "%", "％"})
+_NA = frozenset({"/", "／", "—", "——", "-", "--", "－", "–"})
+_SET_APART = re.compile(r"\S {2,}[+\-−–]?\d")
+_TWO_APART = re.compile(r"\d {2,}[+\-−–]?\d")
+_MARKER = re.compile(r"^(?:\d{1,2}\s*[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)]?|[一二三四五六七八九十]{1,3}、)")
+MIN_LAID_OUT = 3  # lines with two numbers set apart by spaces: fewer, and the text is not a laid-out table
+FLOATING = 2      # values on a line of their own, without a label, that float (more make an anchor)
+LOOKBACK = 8      # lines above a table's first anchor searched for its label
+
+
+def looks_laid_out(text: str) -> bool:
+    """Whether the text prints tables as a monospace picture: at least ``MIN_LAID_OUT`` lines with two numbers
+    set apart by two spaces or more (a cheap look; tab-per-cell and crawler text have none)."""
+    if _TWO_APART.search(text) is None:
+        return False
+    return sum(1 for _ in zip(range(MIN_LAID_OUT), _TWO_APART.finditer(text))) >= MIN_LAID_OUT
+
+
+@dataclass
+class _Word:
+    c0: int
+    c1: int
+    text: str
+
+
+@dataclass
+class _Line:
+    index: int
+    labels: list[_Word]
+    values: list[_Word]
+    blank: bool
+    page: int
+    page_break: bool = False  # the line is where a page ends (a form feed, nothing else)
+
+    @property
+    def value_left(self) -> int:
+        return self.values[0].c0
+
+
+@dataclass
+class _Block:
+    parts: list[tuple[int, _Word]]  # (line index, word)
+    anchors: list[int] = field(default_factory=list)
+
+    @property
+    def x0(self) -> int:
+        return min(w.c0 for _, w in self.parts)
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        return min(i for i, _ in self.parts), max(i for i, _ in self.parts)
+
+    def text(self) -> str:
+        return "".join(w.text for _, w in sorted(self.parts, key=lambda p: (p[0], p[1].c0)))
+
+
+def _parse_line(index: int, raw: str, page: int) -> _Line:
+    words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(raw)]
+    merged: list[_Word] = []
+    for word in words:  # a unit printed a space after its number (73802895.90 元)
+        if merged and word.text in _UNIT and _VALUE.fullmatch(merged[-1].text) and word.c0 - merged[-1].c1 == 1:
+            merged[-1] = _Word(merged[-1].c0, word.c1, merged[-1].text + word.text)
+        else:
+            merged.append(word)
+    start = len(merged)
+    while start > 0 and (_VALUE.fullmatch(merged[start - 1].text) or merged[start - 1].text in _NA):
+        start -= 1
+    if start < len(merged) and start > 0 and merged[start].c0 - merged[start - 1].c1 < 2:
+        start = len(merged)  # a number glued to the words before it (prose: 共 1000 条) is no value
+    values = merged[start:]
+    if values and not any(any(ch.isdigit() for ch in v.text) for v in values):
+        values, start = [], len(merged)
+    return _Line(index, merged[:start], values, not merged, page, raw.endswith("\x0c") and not merged)
+
+
+def _pages(raws: list[str]) -> list[int]:
+    page, out = 0, []
+    for raw in raws:
+        out.append(page)
+        if raw.endswith("\x0c"):
+            page += 1
+    return out
+
+
+def relaid(text: str, lines: list[Line]) -> list[Line]:
+    """``lines`` (the text's lines as the text reader made them) with each table row found by position
+    replaced by its cell lines; everything else unchanged. ``text`` gives the page breaks (form feeds)."""
+    raws = text.splitlines(keepends=True)
+    if len(raws) != len(lines):
+        return lines
+    pages = _pages(raws)
+    parsed = [_parse_line(i, raws[i].rstrip("\r\n") if not ln.cell else "", pages[i]) for i, ln in enumerate(lines)]
+    replace: dict[int, list[Line]] = {}
+    consumed: set[int] = set()
+    for table in _tables(parsed):
+        _read_table(parsed, table, lines, replace, consumed)
+    if not replace:
+        return lines
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        if i in replace:
+            out.extend(replace[i])
+        elif i not in consumed:
+            out.append(line)
+    return out
+
+
+def _is_anchor(line: _Line) -> bool:
+    if not line.values:
+        return False
+    return bool(line.labels) or len(line.values) > FLOATING
+
+
+def _tables(lines: list[_Line]) -> list[list[int]]:
+    """Runs of lines that make one table: anchors, floating values, label lines and blank lines between a first
+    and a last anchor (plus the label lines just above the first). A table goes on over a page break."""
+    tables: list[list[int]] = []
+    current: list[int] | None = None
+    left = 0
+    for line in lines:
+        if current is not None and line.page != lines[current[-1]].page:
+            left = _next_left(lines, line.index)  # another page: its columns may stand elsewhere
+        if _is_anchor(line):
+            if current is None:
+                current = _above(lines, line)
+                tables.append(current)
+                left = line.value_left
+            left = min(left, line.value_left)
+            current.append(line.index)
+        elif current is None:
+            continue
+        elif line.blank or (line.values and not line.labels):
+            current.append(line.index)
+        elif all(w.c1 < left - 1 for w in line.labels) and not line.values:
+            current.append(line.index)
+        else:
+            current = None
+    out = []
+    for table in tables:
+        while table and not _is_anchor(lines[table[-1]]):
+            table.pop()
+        if sum(_is_anchor(lines[i]) for i in table) >= 2:
+            out.append(table)
+    return out
+
+
+def _next_left(lines: list[_Line], start: int) -> int:
+    """Where the values of the first anchor within ``LOOKBACK`` lines from ``start`` begin (0: none)."""
+    for line in lines[start:start + LOOKBACK]:
+        if _is_anchor(line):
+            return line.value_left
+    return 0
+
+
+def _above(lines: list[_Line], first: _Line) -> list[int]:
+    """Label lines (and blank lines) just above a table's first anchor, up to a line over its values."""
+    out: list[int] = []
+    for index in range(first.index - 1, max(-1, first.index - 1 - LOOKBACK), -1):
+        line = lines[index]
+        if line.page != first.page or (line.values and line.labels) or len(line.values) > FLOATING \
+                or not all(w.c1 < first.value_left - 1 for w in line.labels):
+            break
+        out.append(index)
+    while out and lines[out[-1]].blank:
+        out.pop()
+    return sorted(out)
+
+
+def _blocks(lines: list[_Line], table: list[int], anchors: list[int]) -> list[_Block]:
+    """Label pieces linked into blocks: overlapping in position, on lines with no blank line between them."""
+    parts = [(i, w) for i in table for w in lines[i].labels]
+    parent = list(range(len(parts)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, (line_a, word_a) in enumerate(parts):
+        for b in range(a + 1, len(parts)):
+            line_b, word_b = parts[b]
+            if line_b == line_a:
+                continue
+            if any(lines[k].blank and not lines[k].page_break for k in range(line_a + 1, line_b)):
+                break
+            if word_a.c0 < word_b.c1 and word_b.c0 < word_a.c1:
+                parent[find(b)] = find(a)
+    groups: dict[int, list[tuple[int, _Word]]] = {}
+    for k, part in enumerate(parts):
+        groups.setdefault(find(k), []).append(part)
+    blocks = [_Block(group) for group in groups.values()]
+    for block in blocks:
+        low, high = block.lines
+        block.anchors = [i for i in anchors if low <= i <= high]
+    return blocks
+
+
+def _split(block: _Block) -> list[_Block] | None:
+    """A block beside several anchors cut at item numbers, or (no item numbers) one piece per line when
+    each of its pieces lies on an anchor line; None when a piece is not beside exactly one anchor."""
+    ordered = sorted(block.parts, key=lambda p: (p[0], p[1].c0))
+    pieces: list[list[tuple[int, _Word]]] = []
+    for part in ordered:
+        if not pieces or _MARKER.match(part[1].text):
+            pieces.append([part])
+        else:
+            pieces[-1].append(part)
+    if len(pieces) == 1 and all(i in block.anchors for i, _ in ordered):
+        pieces = [[p for p in ordered if p[0] == i] for i in sorted({i for i, _ in ordered})]
+    out = []
+    for piece in pieces:
+        low, high = min(i for i, _ in piece), max(i for i, _ in piece)
+        anchors = [i for i in block.anchors if low <= i <= high]
+        if len(anchors) != 1:
+            return None
+        out.append(_Block(piece, anchors))
+    return out
+
+
+def _read_table(lines: list[_Line], table: list[int], originals: list[Line], replace: dict[int, list[Line]],
+                consumed: set[int]) -> None:
+    anchors = [i for i in table if _is_anchor(lines[i])]
+    values = {i: list(lines[i].values) for i in anchors}
+    doubtful: set[int] = set()
+    merged: set[int] = set()
+    _float_values(lines, table, anchors, values, doubtful, merged)
+    by_anchor: dict[int, list[_Block]] = {i: [] for i in anchors}
+    blocks = _blocks(lines, table, anchors)
+    group_blocks: list[_Block] = []
+    for block in blocks:
+        if len(block.anchors) == 1:
+            by_anchor[block.anchors[0]].append(block)
+    unsplit = []
+    for block in blocks:
+        if len(block.anchors) > 1:
+            pieces = _split(block)
+            if pieces is None:
+                unsplit.append(block)
+            for piece in pieces or ():
+                by_anchor[piece.anchors[0]].append(piece)
+    for block in unsplit:
+        if all(by_anchor[i] for i in block.anchors):
+            group_blocks.append(block)
+        else:
+            doubtful.update(block.anchors)
+    pages = {lines[i].page for i in anchors}
+    columns = {page: _columns([values[i] for i in anchors if i not in doubtful and lines[i].page == page])
+               for page in pages}
+    for index in anchors:
+        if index in doubtful:
+            continue
+        labels = sorted(by_anchor[index], key=lambda b: b.x0)
+        label = "".join(b.text() for b in labels)
+        cells = _cells(values[index], columns[lines[index].page])
+        where = originals[index].where
+        if cells is None:
+            text = " ".join([label, *(v.text for v in values[index])]).strip()
+            replace[index] = [Line(text, where)]
+        else:
+            replace[index] = [Line(label, where, True), *(Line(c, where, True) for c in cells), Line("", where)]
+        for block in labels:
+            consumed.update(i for i, _ in block.parts if i != index)
+        consumed.update(i for i in merged if _paragraph(lines, i)[0] <= index <= _paragraph(lines, i)[1])
+    for block in group_blocks:  # a group label: one line of text before the first row it spans
+        first = block.lines[0]
+        consumed.update(i for i, _ in block.parts)
+        row = replace.get(first)
+        if row is not None:
+            replace[first] = [Line(block.text(), originals[first].where), *row]
+        else:
+            consumed.discard(first)
+            replace[first] = [Line(block.text(), originals[first].where)]
+
+
+def _float_values(lines: list[_Line], table: list[int], anchors: list[int], values: dict[int, list[_Word]],
+                  doubtful: set[int], merged: set[int]) -> None:
+    """Values on a line of their own (no label, at most ``FLOATING``) join the only anchor of their paragraph
+    when they fall between its values without touching them; else the anchors around them are doubtful."""
+    for index in table:
+        line = lines[index]
+        if not line.values or _is_anchor(line):
+            continue
+        low, high = _paragraph(lines, index)
+        near = [i for i in anchors if low <= i <= high]
+        if len(near) == 1 and _fits(line.values, values[near[0]]):
+            values[near[0]] = sorted(values[near[0]] + line.values, key=lambda w: w.c0)
+            merged.add(index)
+            continue
+        before = [i for i in anchors if i < index][-1:]
+        after = [i for i in anchors if i > index][:1]
+        doubtful.update(near or before + after)
+
+
+def _paragraph(lines: list[_Line], index: int) -> tuple[int, int]:
+    """The first and last line of the run of non-blank lines around line ``index``."""
+    low, high = index, index
+    while low - 1 >= 0 and not lines[low - 1].blank:
+        low -= 1
+    while high + 1 < len(lines) and not lines[high + 1].blank:
+        high += 1
+    return low, high
+
+
+def _fits(floating: list[_Word], row: list[_Word]) -> bool:
+    return all(not (f.c0 <= v.c1 and v.c0 <= f.c1) for f in floating for v in row)
+
+
+def _columns(rows: list[list[_Word]]) -> list[tuple[int, int]] | None:
+    """Each column's extent from the rows with the most values; None when those extents overlap."""
+    if not rows:
+        return None
+    n = max(len(r) for r in rows)
+    full = [r for r in rows if len(r) == n]
+    if len(full) < 2:
+        return [(0, 0)] * n if n else None
+    bands = [(min(r[k].c0 for r in full), max(r[k].c1 for r in full)) for k in range(n)]
+    if any(a[1] >= b[0] for a, b in zip(bands, bands[1:])):
+        return [(0, 0)] * n  # order only: a full row is still read in order
+    return bands
+
+
+def _cells(values: list[_Word], columns: list[tuple[int, int]] | None) -> list[str] | None:
+    """The row's cells: in order when it has a value for every column; by position when the columns are known
+    and each value lies inside exactly one of them (the others blank); else None."""
+    if columns is None:
+        return None
+    if len(values) == len(columns):
+        return [v.text for v in values]
+    if not values or len(values) > len(columns) or columns[0] == (0, 0):
+        return None
+    cells = [""] * len(columns)
+    for value in values:
+        inside = [k for k, (a, b) in enumerate(columns) if a - 1 <= value.c0 and value.c1 <= b + 1]
+        if len(inside) != 1 or cells[inside[0]]:
+            return None
+        cells[inside[0]] = value.text
+    return cells
