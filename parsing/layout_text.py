@@ -40,18 +40,22 @@ _UNIT = frozenset({"万元", "元", "件", "个", "项", "条", "人次", "%", "
 _NA = frozenset({"/", "／", "—", "——", "-", "--", "－", "–"})
 _SET_APART = re.compile(r"\S {2,}[+\-−–]?\d")
 _TWO_APART = re.compile(r"\d {2,}[+\-−–]?\d")
+_ONE_APART = re.compile(r"\d [+\-−–]?\d")
 _MARKER = re.compile(r"^(?:\d{1,2}\s*[.、．]|[（(][一二三四五六七八九十\d]{1,3}[）)]?|[一二三四五六七八九十]{1,3}、)")
+_ITEM = re.compile(r"^\d{1,2}\s*[.、．]")
+_DIGIT = re.compile(r"\d")
+_GLUED = re.compile(r"[+\-−–]?0\d")
 MIN_LAID_OUT = 3  # lines with two numbers set apart by spaces: fewer, and the text is not a laid-out table
 FLOATING = 2      # values on a line of their own, without a label, that float (more make an anchor)
 LOOKBACK = 8      # lines above a table's first anchor searched for its label
 
 
 def looks_laid_out(text: str) -> bool:
-    """Whether the text prints tables as a monospace picture: at least ``MIN_LAID_OUT`` lines with two numbers
-    set apart by two spaces or more (a cheap look; tab-per-cell and crawler text have none)."""
-    if _TWO_APART.search(text) is None:
-        return False
-    return sum(1 for _ in zip(range(MIN_LAID_OUT), _TWO_APART.finditer(text))) >= MIN_LAID_OUT
+    """Whether the text prints tables as a monospace picture: at least ``MIN_LAID_OUT`` places where two numbers
+    stand two spaces apart or more, and no more places where they stand one space apart (a text layer that
+    prints a row's values one space apart, with a wider gap here and there, is not laid out)."""
+    apart = sum(1 for _ in _TWO_APART.finditer(text))
+    return apart >= MIN_LAID_OUT and apart >= sum(1 for _ in _ONE_APART.finditer(text))
 
 
 @dataclass
@@ -103,8 +107,8 @@ def _parse_line(index: int, raw: str, page: int) -> _Line:
     start = len(merged)
     while start > 0 and (_VALUE.fullmatch(merged[start - 1].text) or merged[start - 1].text in _NA):
         start -= 1
-    if start < len(merged) and start > 0 and merged[start].c0 - merged[start - 1].c1 < 2:
-        start = len(merged)  # a number glued to the words before it (prose: 共 1000 条) is no value
+    if 0 < start < len(merged) and merged[start].c0 - merged[start - 1].c1 < (2 if start == len(merged) - 1 else 1):
+        start = len(merged)  # a lone number a space after words (prose: 共 1000 条) is no value
     values = merged[start:]
     if values and not any(any(ch.isdigit() for ch in v.text) for v in values):
         values, start = [], len(merged)
@@ -132,6 +136,9 @@ def relaid(text: str, lines: list[Line]) -> list[Line]:
     consumed: set[int] = set()
     for table in _tables(parsed):
         _read_table(parsed, table, lines, replace, consumed)
+    for line in parsed:
+        if len(line.values) >= MIN_STACKED and not line.labels and line.index not in replace:
+            _unstack_header(parsed, line, lines, replace, consumed)
     if not replace:
         return lines
     out: list[Line] = []
@@ -141,6 +148,42 @@ def relaid(text: str, lines: list[Line]) -> list[Line]:
         elif i not in consumed:
             out.append(line)
     return out
+
+
+MIN_STACKED = 5  # values under a header printed one character per line (table 4: 15)
+
+
+def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], replace: dict[int, list[Line]],
+                    consumed: set[int]) -> None:
+    """A header printed one character per line over a row of values (结/果/维/持 stacked in each column): its
+    lines read column by column, each character to the value nearest below it, as one line of header words
+    (结果维持 结果纠正 …) in place of the stacked lines."""
+    index = values.index - 1
+    while index >= 0 and lines[index].blank and values.index - index <= 3:
+        index -= 1
+    stacked: list[int] = []
+    while index >= 0 and _stacked(lines[index]) and index not in consumed and index not in replace:
+        stacked.append(index)
+        index -= 1
+    if len(stacked) < 2:
+        return
+    centres = [(v.c0 + v.c1 - 1) / 2 for v in values.values]
+    columns: list[list[str]] = [[] for _ in centres]
+    for i in sorted(stacked):
+        for word in lines[i].labels:
+            for offset, char in enumerate(word.text):
+                column = word.c0 + offset
+                nearest = min(range(len(centres)), key=lambda k: (abs(centres[k] - column), k))
+                columns[nearest].append(char)
+    first = min(stacked)
+    consumed.update(stacked)
+    consumed.discard(first)
+    replace[first] = [Line(" ".join("".join(c) for c in columns if c), originals[first].where)]
+
+
+def _stacked(line: _Line) -> bool:
+    """A line of a header printed one character per line: three words or more, none longer than two."""
+    return not line.values and len(line.labels) >= 3 and all(w.c1 - w.c0 <= 2 for w in line.labels)
 
 
 def _is_anchor(line: _Line) -> bool:
@@ -169,7 +212,7 @@ def _tables(lines: list[_Line]) -> list[list[int]]:
             continue
         elif line.blank or (line.values and not line.labels):
             current.append(line.index)
-        elif all(w.c1 < left - 1 for w in line.labels) and not line.values:
+        elif all(w.c1 < left for w in line.labels) and not line.values:
             current.append(line.index)
         else:
             current = None
@@ -196,7 +239,7 @@ def _above(lines: list[_Line], first: _Line) -> list[int]:
     for index in range(first.index - 1, max(-1, first.index - 1 - LOOKBACK), -1):
         line = lines[index]
         if line.page != first.page or (line.values and line.labels) or len(line.values) > FLOATING \
-                or not all(w.c1 < first.value_left - 1 for w in line.labels):
+                or not all(w.c1 < first.value_left for w in line.labels):
             break
         out.append(index)
     while out and lines[out[-1]].blank:
@@ -290,6 +333,8 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], rep
             continue
         labels = sorted(by_anchor[index], key=lambda b: b.x0)
         label = "".join(b.text() for b in labels)
+        if any(_DIGIT.search(_ITEM.sub("", w.text)) for b in labels for _, w in b.parts):
+            continue  # a value glued to its label (安全一稳0): the row's values cannot all be told
         cells = _cells(values[index], columns[lines[index].page])
         where = originals[index].where
         if cells is None:
@@ -321,8 +366,9 @@ def _float_values(lines: list[_Line], table: list[int], anchors: list[int], valu
             continue
         low, high = _paragraph(lines, index)
         near = [i for i in anchors if low <= i <= high]
-        if len(near) == 1 and _fits(line.values, values[near[0]]):
-            values[near[0]] = sorted(values[near[0]] + line.values, key=lambda w: w.c0)
+        free = [i for i in near if _fits(line.values, values[i])]
+        if len(free) == 1 and all(_blocked(line.values, values[i]) for i in near if i != free[0]):
+            values[free[0]] = sorted(values[free[0]] + line.values, key=lambda w: w.c0)
             merged.add(index)
             continue
         before = [i for i in anchors if i < index][-1:]
@@ -338,6 +384,11 @@ def _paragraph(lines: list[_Line], index: int) -> tuple[int, int]:
     while high + 1 < len(lines) and not lines[high + 1].blank:
         high += 1
     return low, high
+
+
+def _blocked(floating: list[_Word], row: list[_Word]) -> bool:
+    """Whether every floating value stands where the row already prints a value (it cannot be the row's)."""
+    return all(any(f.c0 < v.c1 and v.c0 < f.c1 for v in row) for f in floating)
 
 
 def _fits(floating: list[_Word], row: list[_Word]) -> bool:
@@ -367,6 +418,8 @@ def _cells(values: list[_Word], columns: list[tuple[int, int]] | None) -> list[s
         return [v.text for v in values]
     if not values or len(values) > len(columns) or columns[0] == (0, 0):
         return None
+    if any(_GLUED.match(v.text) for v in values):
+        return None  # digits of several cells printed together (000121): left to the text's rule
     cells = [""] * len(columns)
     for value in values:
         inside = [k for k, (a, b) in enumerate(columns) if a - 1 <= value.c0 and value.c1 <= b + 1]
