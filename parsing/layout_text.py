@@ -132,29 +132,51 @@ def relaid(text: str, lines: list[Line]) -> list[Line]:
         return lines
     pages = _pages(raws)
     parsed = [_parse_line(i, raws[i].rstrip("\r\n") if not ln.cell else "", pages[i]) for i, ln in enumerate(lines)]
-    replace: dict[int, list[Line]] = {}
-    consumed: set[int] = set()
+    out = _Output()
     for table in _tables(parsed):
-        _read_table(parsed, table, lines, replace, consumed)
+        _read_table(parsed, table, lines, out)
     for line in parsed:
-        if len(line.values) >= MIN_STACKED and not line.labels and line.index not in replace:
-            _unstack_header(parsed, line, lines, replace, consumed)
-    if not replace:
+        if len(line.values) >= MIN_STACKED and not line.labels and line.index not in out.touched:
+            _unstack_header(parsed, line, lines, out)
+    if not out.touched:
         return lines
-    out: list[Line] = []
+    result: list[Line] = []
     for i, line in enumerate(lines):
-        if i in replace:
-            out.extend(replace[i])
-        elif i not in consumed:
-            out.append(line)
-    return out
+        if i not in out.touched:
+            result.append(line)
+            continue
+        result.extend(out.before.get(i, ()))
+        rest = [w.text for w in (*parsed[i].labels, *parsed[i].values) if id(w) not in out.used]
+        if rest:
+            result.append(Line(" ".join(rest), line.where))
+        result.extend(out.rows.get(i, ()))
+    return result
+
+
+@dataclass
+class _Output:
+    """What the table rows found make of the text's lines: the lines whose words were (partly) read
+    (``touched``), the words read (``used``: ids), the row read at an anchor's line and the group labels
+    printed before a line. An untouched line stays as it was; a touched one keeps its unread words."""
+
+    touched: set[int] = field(default_factory=set)
+    used: set[int] = field(default_factory=set)
+    rows: dict[int, list[Line]] = field(default_factory=dict)
+    before: dict[int, list[Line]] = field(default_factory=dict)
+
+    def take(self, parts: list[tuple[int, _Word]]) -> None:
+        for index, word in parts:
+            self.touched.add(index)
+            self.used.add(id(word))
+
+    def take_line(self, line: _Line) -> None:
+        self.take([(line.index, w) for w in (*line.labels, *line.values)])
 
 
 MIN_STACKED = 5  # values under a header printed one character per line (table 4: 15)
 
 
-def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], replace: dict[int, list[Line]],
-                    consumed: set[int]) -> None:
+def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], out: _Output) -> None:
     """A header printed one character per line over a row of values (结/果/维/持 stacked in each column): its
     lines read column by column, each character to the value nearest below it, as one line of header words
     (结果维持 结果纠正 …) in place of the stacked lines."""
@@ -162,7 +184,7 @@ def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], re
     while index >= 0 and lines[index].blank and values.index - index <= 3:
         index -= 1
     stacked: list[int] = []
-    while index >= 0 and _stacked(lines[index]) and index not in consumed and index not in replace:
+    while index >= 0 and _stacked(lines[index]) and index not in out.touched:
         stacked.append(index)
         index -= 1
     if len(stacked) < 2:
@@ -176,9 +198,9 @@ def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], re
                 nearest = min(range(len(centres)), key=lambda k: (abs(centres[k] - column), k))
                 columns[nearest].append(char)
     first = min(stacked)
-    consumed.update(stacked)
-    consumed.discard(first)
-    replace[first] = [Line(" ".join("".join(c) for c in columns if c), originals[first].where)]
+    for i in stacked:
+        out.take_line(lines[i])
+    out.before[first] = [Line(" ".join("".join(c) for c in columns if c), originals[first].where)]
 
 
 def _stacked(line: _Line) -> bool:
@@ -299,12 +321,11 @@ def _split(block: _Block) -> list[_Block] | None:
     return out
 
 
-def _read_table(lines: list[_Line], table: list[int], originals: list[Line], replace: dict[int, list[Line]],
-                consumed: set[int]) -> None:
+def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out: _Output) -> None:
     anchors = [i for i in table if _is_anchor(lines[i])]
     values = {i: list(lines[i].values) for i in anchors}
     doubtful: set[int] = set()
-    merged: set[int] = set()
+    merged: dict[int, int] = {}  # a line of floating values → the anchor whose row took them
     _float_values(lines, table, anchors, values, doubtful, merged)
     by_anchor: dict[int, list[_Block]] = {i: [] for i in anchors}
     blocks = _blocks(lines, table, anchors)
@@ -339,25 +360,21 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], rep
         where = originals[index].where
         if cells is None:
             text = " ".join([label, *(v.text for v in values[index])]).strip()
-            replace[index] = [Line(text, where)]
+            out.rows[index] = [Line(text, where)]
         else:
-            replace[index] = [Line(label, where, True), *(Line(c, where, True) for c in cells), Line("", where)]
+            out.rows[index] = [Line(label, where, True), *(Line(c, where, True) for c in cells), Line("", where)]
         for block in labels:
-            consumed.update(i for i, _ in block.parts if i != index)
-        consumed.update(i for i in merged if _paragraph(lines, i)[0] <= index <= _paragraph(lines, i)[1])
+            out.take(block.parts)
+        out.take([(i, v) for i, row in merged.items() if row == index for v in lines[i].values])
+        out.take([(index, v) for v in lines[index].values])
     for block in group_blocks:  # a group label: one line of text before the first row it spans
         first = block.lines[0]
-        consumed.update(i for i, _ in block.parts)
-        row = replace.get(first)
-        if row is not None:
-            replace[first] = [Line(block.text(), originals[first].where), *row]
-        else:
-            consumed.discard(first)
-            replace[first] = [Line(block.text(), originals[first].where)]
+        out.take(block.parts)
+        out.before.setdefault(first, []).append(Line(block.text(), originals[first].where))
 
 
 def _float_values(lines: list[_Line], table: list[int], anchors: list[int], values: dict[int, list[_Word]],
-                  doubtful: set[int], merged: set[int]) -> None:
+                  doubtful: set[int], merged: dict[int, int]) -> None:
     """Values on a line of their own (no label, at most ``FLOATING``) join the only anchor of their paragraph
     when they fall between its values without touching them; else the anchors around them are doubtful."""
     for index in table:
@@ -369,7 +386,7 @@ def _float_values(lines: list[_Line], table: list[int], anchors: list[int], valu
         free = [i for i in near if _fits(line.values, values[i])]
         if len(free) == 1 and all(_blocked(line.values, values[i]) for i in near if i != free[0]):
             values[free[0]] = sorted(values[free[0]] + line.values, key=lambda w: w.c0)
-            merged.add(index)
+            merged[index] = free[0]
             continue
         before = [i for i in anchors if i < index][-1:]
         after = [i for i in anchors if i > index][:1]
