@@ -80,10 +80,39 @@ def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:
     if len(tokens) > n:
         if math.comb(len(tokens), n) > MAX_READINGS:
             return []
-        return [tuple(c) for c in itertools.combinations(tokens, n)]
+        return [tuple(c) for c in itertools.combinations(tokens, n)] + _joined_readings(tokens, n)
     if not tokens or any(t.kind != "number" or not _GLUE.fullmatch(_digits(t)) for t in tokens):
         return []
     return _glued_readings(tokens, n, glued)
+
+
+def _joined_readings(tokens: list[Token], n: int) -> list[Reading]:
+    """Readings that join neighbouring one-digit tokens into one number: the digits of one cell printed apart
+    (a page flattened with a separator between the pieces of a cell, ``2 0`` for 20). Only joins that make a
+    number as printed (no leading zero); the table's identities decide, as for glued digits."""
+    out: list[Reading] = []
+
+    def walk(start: int, left: int, done: tuple[Token, ...]) -> None:
+        if len(out) > MAX_READINGS:
+            return
+        rest = len(tokens) - start
+        if left == 0 or rest == left:
+            if rest == left:
+                out.append(done + tuple(tokens[start:]))
+            return
+        for stop in range(start + 2, start + 2 + rest - left):
+            piece = tokens[start:stop]
+            digits = "".join(t.raw for t in piece)
+            if not (all(t.kind == "number" and len(t.raw) == 1 and t.raw.isdigit() for t in piece)
+                    and _PIECE.fullmatch(digits)):
+                break
+            walk(stop, left - 1, done + (replace(piece[0], raw=digits, value=int(digits), glued=" ".join(
+                t.raw for t in piece)),))
+        walk(start + 1, left - 1, done + (tokens[start],))
+
+    if n > 0:
+        walk(0, n, ())
+    return [r for r in out if len(r) == n and any(t.glued for t in r)] if len(out) <= MAX_READINGS else []
 
 
 def _digits(token: Token) -> str:
