@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
+from unicodedata import east_asian_width
 
 from parsing.readers import Line
 
@@ -89,6 +91,10 @@ class _Block:
         return min(w.c0 for _, w in self.parts)
 
     @property
+    def x1(self) -> int:
+        return max(w.c1 for _, w in self.parts)
+
+    @property
     def lines(self) -> tuple[int, int]:
         return min(i for i, _ in self.parts), max(i for i, _ in self.parts)
 
@@ -96,8 +102,14 @@ class _Block:
         return "".join(w.text for _, w in sorted(self.parts, key=lambda p: (p[0], p[1].c0)))
 
 
-def _parse_line(index: int, raw: str, page: int) -> _Line:
-    words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(raw)]
+def _parse_line(index: int, raw: str, page: int, wide: bool = False) -> _Line:
+    """A line's words with their positions (a Chinese character one position wide, or two when ``wide``),
+    cut into label words and the values set apart at its end."""
+    if wide and not raw.isascii():
+        cols = list(accumulate((2 if east_asian_width(ch) in "WF" else 1 for ch in raw), initial=0))
+        words = [_Word(cols[m.start()], cols[m.end()], m.group()) for m in _WORD.finditer(raw)]
+    else:
+        words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(raw)]
     merged: list[_Word] = []
     for word in words:  # a unit printed a space after its number (73802895.90 元)
         if merged and word.text in _UNIT and _VALUE.fullmatch(merged[-1].text) and word.c0 - merged[-1].c1 == 1:
@@ -113,6 +125,11 @@ def _parse_line(index: int, raw: str, page: int) -> _Line:
     if values and not any(any(ch.isdigit() for ch in v.text) for v in values):
         values, start = [], len(merged)
     return _Line(index, merged[:start], values, not merged, page, raw.endswith("\x0c") and not merged)
+
+
+def _spread(lines: list[_Line]) -> int:
+    """How many different positions the values of lines with a label stand at (fewer: better aligned)."""
+    return len({(v.c0 + v.c1) // 2 for line in lines if line.labels for v in line.values})
 
 
 def _pages(raws: list[str]) -> list[int]:
@@ -131,7 +148,11 @@ def relaid(text: str, lines: list[Line]) -> list[Line]:
     if len(raws) != len(lines):
         return lines
     pages = _pages(raws)
-    parsed = [_parse_line(i, raws[i].rstrip("\r\n") if not ln.cell else "", pages[i]) for i, ln in enumerate(lines)]
+    texts = [raws[i].rstrip("\r\n") if not ln.cell else "" for i, ln in enumerate(lines)]
+    parsed = [_parse_line(i, t, pages[i]) for i, t in enumerate(texts)]
+    wide = [_parse_line(i, t, pages[i], True) for i, t in enumerate(texts)]
+    if _spread(wide) < _spread(parsed):  # Chinese characters laid out two positions wide
+        parsed = wide
     out = _Output()
     for table in _tables(parsed):
         _read_table(parsed, table, lines, out)
@@ -299,9 +320,11 @@ def _blocks(lines: list[_Line], table: list[int], anchors: list[int]) -> list[_B
     return blocks
 
 
-def _split(block: _Block) -> list[_Block] | None:
+def _split(block: _Block, full: set[int]) -> list[_Block] | None:
     """A block beside several anchors cut at item numbers, or (no item numbers) one piece per line when
-    each of its pieces lies on an anchor line; None when a piece is not beside exactly one anchor."""
+    each of its pieces lies on an anchor line that prints a value in every column (``full``: rows of their
+    own, not a label wrapped over two lines with its values shared between them); None when a piece is
+    not beside exactly one anchor."""
     ordered = sorted(block.parts, key=lambda p: (p[0], p[1].c0))
     pieces: list[list[tuple[int, _Word]]] = []
     for part in ordered:
@@ -309,7 +332,7 @@ def _split(block: _Block) -> list[_Block] | None:
             pieces.append([part])
         else:
             pieces[-1].append(part)
-    if len(pieces) == 1 and all(i in block.anchors for i, _ in ordered):
+    if len(pieces) == 1 and all(i in full for i, _ in ordered):
         pieces = [[p for p in ordered if p[0] == i] for i in sorted({i for i, _ in ordered})]
     out = []
     for piece in pieces:
@@ -329,6 +352,8 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
     _float_values(lines, table, anchors, values, doubtful, merged)
     by_anchor: dict[int, list[_Block]] = {i: [] for i in anchors}
     blocks = _blocks(lines, table, anchors)
+    most = max(len(v) for v in values.values())
+    full = {i for i in anchors if len(values[i]) == most}
     group_blocks: list[_Block] = []
     for block in blocks:
         if len(block.anchors) == 1:
@@ -336,13 +361,13 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
     unsplit = []
     for block in blocks:
         if len(block.anchors) > 1:
-            pieces = _split(block)
+            pieces = _split(block, full)
             if pieces is None:
                 unsplit.append(block)
             for piece in pieces or ():
                 by_anchor[piece.anchors[0]].append(piece)
-    for block in unsplit:
-        if all(by_anchor[i] for i in block.anchors):
+    for block in unsplit:  # a group label stands left of the labels of the rows it spans
+        if all(by_anchor[i] and block.x1 <= min(b.x0 for b in by_anchor[i]) for i in block.anchors):
             group_blocks.append(block)
         else:
             doubtful.update(block.anchors)

@@ -11,7 +11,7 @@ from parsing.align import Alignment
 from parsing.model import Cell, Locator
 from parsing.readings import RowTokens, Reading, agreed, readings, resolve_split, trim
 from parsing.rowalign import align_rows, needs_alignment
-from parsing.text import LabelWalk, TextMap, Token, compact, find_label, label_body, region_tokens
+from parsing.text import ITEM_PREFIX, LabelWalk, TextMap, Token, compact, find_label, label_body, region_tokens
 from rules.arithmetic import Identity, identities
 from rules.layout import Row, Table
 
@@ -126,7 +126,8 @@ def broken_label(text: str, labels: tuple[str, ...], start: int, end: int) -> tu
 
 @cache
 def _first_part(head: str) -> re.Pattern[str]:
-    return re.compile(label_body(head) + rf"(?={_VALUE_RUN}\n)")
+    """The first part with the item number printed before it (2.其他法律), followed by values and a line end."""
+    return re.compile(ITEM_PREFIX + label_body(head) + rf"(?={_VALUE_RUN}\n)")
 
 
 @cache
