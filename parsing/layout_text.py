@@ -263,7 +263,7 @@ def _tables(lines: list[_Line]) -> list[list[int]]:
     for table in tables:
         while table and not _is_anchor(lines[table[-1]]):
             table.pop()
-        if sum(_is_anchor(lines[i]) for i in table) >= 2:
+        if table:
             out.append(table)
     return out
 
@@ -346,6 +346,9 @@ def _split(block: _Block, full: set[int]) -> list[_Block] | None:
 
 def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out: _Output) -> None:
     anchors = [i for i in table if _is_anchor(lines[i])]
+    header = _header(lines, table[0], min(lines[i].value_left for i in anchors))
+    if len(anchors) < 2 and (len(header) < 2 or not lines[anchors[0]].labels):
+        return  # one line of values, without a header over them or a label: nothing tells its columns
     values = {i: list(lines[i].values) for i in anchors}
     doubtful: set[int] = set()
     merged: dict[int, int] = {}  # a line of floating values → the anchor whose row took them
@@ -372,7 +375,8 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
         else:
             doubtful.update(block.anchors)
     pages = {lines[i].page for i in anchors}
-    columns = {page: _columns([values[i] for i in anchors if i not in doubtful and lines[i].page == page])
+    columns = {page: _columns([values[i] for i in anchors if i not in doubtful and lines[i].page == page], most,
+                              header if page == lines[table[0]].page else [])
                for page in pages}
     for index in anchors:
         if index in doubtful:
@@ -437,18 +441,51 @@ def _fits(floating: list[_Word], row: list[_Word]) -> bool:
     return all(not (f.c0 <= v.c1 and v.c0 <= f.c1) for f in floating for v in row)
 
 
-def _columns(rows: list[list[_Word]]) -> list[tuple[int, int]] | None:
-    """Each column's extent from the rows with the most values; None when those extents overlap."""
-    if not rows:
+def _columns(rows: list[list[_Word]], n: int, header: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+    """Each column's extent: from the rows with a value in every column (``n``), when two or more do and
+    their extents do not overlap; else from the header cells over the values (``header``, one per column),
+    each widened by the full row's value under it; else none known — a full row is still read in order."""
+    if not rows or not n:
         return None
-    n = max(len(r) for r in rows)
     full = [r for r in rows if len(r) == n]
-    if len(full) < 2:
-        return [(0, 0)] * n if n else None
-    bands = [(min(r[k].c0 for r in full), max(r[k].c1 for r in full)) for k in range(n)]
-    if any(a[1] >= b[0] for a, b in zip(bands, bands[1:])):
-        return [(0, 0)] * n  # order only: a full row is still read in order
-    return bands
+    if len(full) >= 2:
+        bands = [(min(r[k].c0 for r in full), max(r[k].c1 for r in full)) for k in range(n)]
+        if all(a[1] < b[0] for a, b in zip(bands, bands[1:])):
+            return bands
+    if len(header) > n and all(any(_only(header, k, v) for k in range(len(header))) for r in rows for v in r):
+        return header  # no row prints every column: the header cells are the columns
+    if len(header) == n and all(_only(header, k, v) for r in full for k, v in enumerate(r)):
+        bands = [(min([h[0], *(r[k].c0 for r in full)]), max([h[1], *(r[k].c1 for r in full)]))
+                 for k, h in enumerate(header)]
+        if all(a[1] < b[0] for a, b in zip(bands, bands[1:])):
+            return bands
+    return [(0, 0)] * n  # order only
+
+
+def _only(header: list[tuple[int, int]], k: int, value: _Word) -> bool:
+    """Whether a value stands under header cell ``k`` and under no other."""
+    return [i for i, (a, b) in enumerate(header) if value.c0 < b and a < value.c1] == [k]
+
+
+HEADER_LINES = 6  # lines above a table searched for its column headers
+
+
+def _header(lines: list[_Line], first: int, value_left: int) -> list[tuple[int, int]]:
+    """The extents of the header cells over a table's values: the words right of its labels on the lines just
+    above it (a header cell wrapped over lines is one extent), left to right; [] when a line there prints
+    values or nothing is found."""
+    spans: list[list[int]] = []
+    for line in lines[max(0, first - HEADER_LINES):first]:
+        if line.values:
+            return []
+        spans.extend([w.c0, w.c1] for w in line.labels if w.c1 > value_left)
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
 
 
 def _cells(values: list[_Word], columns: list[tuple[int, int]] | None) -> list[str] | None:
