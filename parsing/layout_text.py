@@ -471,13 +471,13 @@ HEADER_LINES = 6  # lines above a table searched for its column headers
 
 
 def _header(lines: list[_Line], first: int, value_left: int) -> list[tuple[int, int]]:
-    """The extents of the header cells over a table's values: the words right of its labels on the lines just
-    above it (a header cell wrapped over lines is one extent), left to right; [] when a line there prints
-    values or nothing is found."""
+    """The extents of the header cells over a table's values: the words reaching right of its labels on the
+    lines just above it, up to a line with values (a header cell wrapped over lines is one extent), left to
+    right."""
     spans: list[list[int]] = []
-    for line in lines[max(0, first - HEADER_LINES):first]:
+    for line in reversed(lines[max(0, first - HEADER_LINES):first]):
         if line.values:
-            return []
+            break  # the table above
         spans.extend([w.c0, w.c1] for w in line.labels if w.c1 > value_left)
     merged: list[list[int]] = []
     for a, b in sorted(spans):
