@@ -391,7 +391,8 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
             text = " ".join([label, *(v.text for v in values[index])]).strip()
             out.rows[index] = [Line(text, where)]
         else:
-            out.rows[index] = [Line(label, where, True), *(Line(c, where, True) for c in cells), Line("", where)]
+            out.rows[index] = [Line(label, where, True), *(Line(c, where, True) for c in cells),
+                               Line("", f"{where}末")]
         for block in labels:
             out.take(block.parts)
         out.take([(i, v) for i, row in merged.items() if row == index for v in lines[i].values])

@@ -40,7 +40,8 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     """Drop label fragments before the values and text after them; drop edge blanks beyond ``n``.
     The row ends at the first break after its last value (number or n/a): the cells after it belong to the
     next row's label columns (empty cells, group headers such as （三）不予公开). Breaks before the last value,
-    or before any other token, are skipped."""
+    or before any other token, are skipped — except a grid's row end after cells followed by words or numbers
+    that are not cells (``_free_after``)."""
     last = len(tokens) - 1  # the last value
     while last >= 0 and tokens[last].kind not in _VALUE_KINDS:
         last -= 1
@@ -50,7 +51,8 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     for index, token in enumerate(tokens):
         kind = token.kind
         if kind == "break":
-            if begun and index > last:
+            if begun and (index > last or (valued and out[-1].cell and token.where.endswith(ROW_END)
+                                           and _free_after(tokens, index))):
                 break
             continue
         begun = True
@@ -69,6 +71,19 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     while len(out) > n and out[-1].kind == "blank":
         out.pop()
     return out
+
+
+ROW_END = "行末"  # how a grid reader names the line that ends a table row (网页表格1第3行末, 第2页第5行末)
+
+
+def _free_after(tokens: list[Token], index: int) -> bool:
+    """Whether the first token after the row end at ``index`` is not a table cell: a row of a grid (a web or
+    Word table, a table read from positions) ends at its row end, and numbers printed as text after it (a
+    value on a line of its own that no row could take) are not this row's."""
+    for token in tokens[index + 1:]:
+        if token.kind != "break":
+            return not token.cell
+    return False
 
 
 def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:

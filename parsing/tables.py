@@ -92,7 +92,7 @@ def find_rows(text: str, table: Table, start: int, end: int, broken: list[FoundR
             cursor = match.end()
         elif (split := broken_label(text, labels, cursor, end)) is not None:
             first, rest = split
-            found.append(FoundRow(row, first.start(), first.end(), compact(first.group(0) + rest.group(0))))
+            found.append(FoundRow(row, first.start(), first.end(), compact(first.group(0) + rest["tail"])))
             if broken is not None:
                 broken.append(found[-1])
             cursor = rest.end()
@@ -132,7 +132,7 @@ def _first_part(head: str) -> re.Pattern[str]:
 
 @cache
 def _rest_part(tail: str) -> re.Pattern[str]:
-    return re.compile(rf"{_VALUE_RUN}{_SHORT_LINES}[\s\u00a0\u3000]*" + label_body(tail))
+    return re.compile(rf"{_VALUE_RUN}{_SHORT_LINES}[\s\u00a0\u3000]*(?P<tail>{label_body(tail)})")
 
 
 def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:
