@@ -92,7 +92,7 @@ def read_document(data: bytes, name: str) -> Document:
     elif fmt == "txt":
         text = decode_text(data)
         lines = _text_lines(text)  # footers already blanked, line by line
-        if _TWO_APART.search(text) is not None:  # numbers set apart by spaces: maybe a laid-out table
+        if "  " in text and _TWO_APART.search(text) is not None:  # numbers spaces apart: maybe laid out
             from parsing.layout_text import looks_laid_out, relaid
 
             if looks_laid_out(text):
