@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from unicodedata import east_asian_width
 
-from parsing.readers import Line
+from parsing.lines import Line
 
 _WORD = re.compile(r"\S+")
 _VALUE = re.compile(r"[+\-−–]?\d+(?:,\d{3})*(?:\.\d+)?(?:万元|元|件|个|项|条|人次|%|％)?")
