@@ -50,6 +50,7 @@ _GLUED = re.compile(r"[+\-−–]?0\d")
 MIN_LAID_OUT = 3  # lines with two numbers set apart by spaces: fewer, and the text is not a laid-out table
 FLOATING = 2      # values on a line of their own, without a label, that float (more make an anchor)
 LOOKBACK = 8      # lines above a table's first anchor searched for its label
+TOUCH = 1         # positions a label line may reach into the first value column (a tight layout rounds)
 
 
 def looks_laid_out(text: str) -> bool:
@@ -255,7 +256,7 @@ def _tables(lines: list[_Line]) -> list[list[int]]:
             continue
         elif line.blank or (line.values and not line.labels):
             current.append(line.index)
-        elif all(w.c1 < left for w in line.labels) and not line.values:
+        elif all(w.c1 <= left + TOUCH for w in line.labels) and not line.values:
             current.append(line.index)
         else:
             current = None
@@ -282,7 +283,7 @@ def _above(lines: list[_Line], first: _Line) -> list[int]:
     for index in range(first.index - 1, max(-1, first.index - 1 - LOOKBACK), -1):
         line = lines[index]
         if line.page != first.page or (line.values and line.labels) or len(line.values) > FLOATING \
-                or not all(w.c1 < first.value_left for w in line.labels):
+                or not all(w.c1 <= first.value_left + TOUCH for w in line.labels):
             break
         out.append(index)
     while out and lines[out[-1]].blank:
