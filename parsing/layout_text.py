@@ -237,8 +237,9 @@ def _is_anchor(line: _Line) -> bool:
 
 
 def _tables(lines: list[_Line]) -> list[list[int]]:
-    """Runs of lines that make one table: anchors, floating values, label lines and blank lines between a first
-    and a last anchor (plus the label lines just above the first). A table goes on over a page break."""
+    """Runs of lines that make one table: anchors, floating values, label lines (left of the values of the row
+    above or of the row below: a laid-out text places each line's values on its own) and blank lines between
+    a first and a last anchor (plus the label lines just above the first). A table goes on over a page break."""
     tables: list[list[int]] = []
     current: list[int] | None = None
     left = 0
@@ -249,15 +250,14 @@ def _tables(lines: list[_Line]) -> list[list[int]]:
             if current is None:
                 current = _above(lines, line)
                 tables.append(current)
-                left = line.value_left
-            left = min(left, line.value_left)
+            left = line.value_left
             current.append(line.index)
         elif current is None:
             continue
         elif line.blank or (line.values and not line.labels):
             current.append(line.index)
-        elif all(w.c1 <= left + TOUCH for w in line.labels) and not line.values:
-            current.append(line.index)
+        elif not line.values and (_left_of(line, left) or _left_of(line, _next_left(lines, line.index))):
+            current.append(line.index)  # a label line: left of the values of the row above or below it
         else:
             current = None
     out = []
@@ -267,6 +267,11 @@ def _tables(lines: list[_Line]) -> list[list[int]]:
         if table:
             out.append(table)
     return out
+
+
+def _left_of(line: _Line, left: int) -> bool:
+    """Whether every word of the line ends before position ``left`` (give or take ``TOUCH``)."""
+    return all(w.c1 <= left + TOUCH for w in line.labels)
 
 
 def _next_left(lines: list[_Line], start: int) -> int:
