@@ -200,8 +200,9 @@ MIN_STACKED = 5  # values under a header printed one character per line (table 4
 
 def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], out: _Output) -> None:
     """A header printed one character per line over a row of values (结/果/维/持 stacked in each column): its
-    lines read column by column, each character to the value nearest below it, as one line of header words
-    (结果维持 结果纠正 …) in place of the stacked lines."""
+    lines read column by column — the characters at one position, top to bottom — as one line of header
+    words (结果维持 结果纠正 …) in place of the stacked lines. Only the header's words change: the values
+    stay a line of their own, read in order."""
     index = values.index - 1
     while index >= 0 and lines[index].blank and values.index - index <= 3:
         index -= 1
@@ -209,20 +210,19 @@ def _unstack_header(lines: list[_Line], values: _Line, originals: list[Line], ou
     while index >= 0 and _stacked(lines[index]) and index not in out.touched:
         stacked.append(index)
         index -= 1
+        if index > 0 and lines[index].blank and _stacked(lines[index - 1]):
+            index -= 1  # a blank line inside the header
     if len(stacked) < 2:
         return
-    centres = [(v.c0 + v.c1 - 1) / 2 for v in values.values]
-    columns: list[list[str]] = [[] for _ in centres]
+    columns: dict[int, list[str]] = {}  # position → the characters stacked there, top to bottom
     for i in sorted(stacked):
         for word in lines[i].labels:
             for offset, char in enumerate(word.text):
-                column = word.c0 + offset
-                nearest = min(range(len(centres)), key=lambda k: (abs(centres[k] - column), k))
-                columns[nearest].append(char)
+                columns.setdefault(word.c0 + offset, []).append(char)
     first = min(stacked)
     for i in stacked:
         out.take_line(lines[i])
-    out.before[first] = [Line(" ".join("".join(c) for c in columns if c), originals[first].where)]
+    out.before[first] = [Line(" ".join("".join(columns[x]) for x in sorted(columns)), originals[first].where)]
 
 
 def _stacked(line: _Line) -> bool:
