@@ -9,20 +9,25 @@ Here each table becomes what a web page's table becomes (``parsing.readers``): o
 value column and a row end. The rules (those of ``parsing.pdf_rows``, in character positions):
 
 * a value line (*anchor*) is a line ending in numbers set apart (two spaces or more) from any text, or a line
-  of three numbers or more; a table is a run of anchors with label lines (text left of the values only)
-  between them; a line with text over the value columns (a header, a heading, prose) ends it;
+  of three numbers or more; a table is a run of anchors with label lines (text left of the values of the row
+  above or below) between them, over page breaks (form feeds); a line with text over the value columns (a
+  header, a heading, prose) ends it;
 * label pieces on lines with no blank line between them that overlap in position are one block (a label
   wrapped over lines); a block goes with the anchor whose line lies within its lines; a block beside several
-  anchors is cut at item numbers (1. （一） 一、), else is a group label when each of those anchors has a label
-  of its own (it is kept as a line of text), else the rows cannot be told apart and stay text;
+  anchors is cut at item numbers (1. （一） 一、), or line by line when each line is a full row; else it is a
+  group label when it stands left of the labels of each of those rows (kept as a line of text before the
+  first), else the rows cannot be told apart and stay text; a label with a digit glued to it (稳0) stays text;
 * a row's label is its blocks, left to right, each top to bottom;
-* one or two numbers on a line of their own (a value centred higher in its cell) join the anchor of their
-  paragraph (lines with no blank line between) when it is the only one and they fall between its values'
-  positions without touching them; otherwise the rows around them stay text (never a guessed row);
+* one or two numbers on a line of their own (a value centred higher in its cell) join the one anchor of their
+  paragraph (lines with no blank line between) whose columns there are free while every other one prints a
+  value there; otherwise the rows around them stay text (never a guessed row);
 * values: a row with as many values as the table's fullest row is read in order; a shorter row is read by
-  position — each value inside exactly one column (the extents of that column's values in the full rows,
-  which must not overlap one another), at most one per column, the others blank — or stays text (fewer
-  values than columns → ``missing``).
+  position — each value inside exactly one column (per page: the extents of that column's values in two
+  full rows or more, else the header cells over the values), at most one per column, the others blank — or
+  stays text (fewer values than columns → ``missing``); a glued run (000121) is never placed by position;
+* a header printed one character per line (table 4's 结/果/维/持) is read column by column into its words;
+* a Chinese character takes one position (pdftotext) or two (a monospace picture): the reading under which
+  the values of labelled lines stand at fewer positions is taken.
 
 Only a text that looks laid out (``looks_laid_out``: lines with numbers set apart by runs of spaces) comes
 here; any other text is read exactly as before. This module finds the words, the pages and the tables;
