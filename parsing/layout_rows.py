@@ -8,6 +8,7 @@ the row stays text) — written into ``_Output``, which ``parsing.layout_text.re
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from parsing.lines import Line
@@ -16,6 +17,7 @@ _MARKER = re.compile(r"^(?:\d{1,2}\s*[.、．]|[（(][一二三四五六七八�
 _ITEM = re.compile(r"^\d{1,2}\s*[.、．]")
 _DIGIT = re.compile(r"\d")
 _GLUED = re.compile(r"[+\-−–]?0\d")
+MAX_WRAP = 12  # lines a label (or a paragraph of a row) may stand over: a bound on the work, far above real rows
 FLOATING = 2      # values on a line of their own, without a label, that float (more make an anchor)
 
 
@@ -98,12 +100,18 @@ def _blocks(lines: list[_Line], table: list[int], anchors: list[int]) -> list[_B
             k = parent[k]
         return k
 
+    gap_after: dict[int, int] = {}  # line → the first blank line (not a page break) after it, in the table
+    gap = len(lines)
+    for i in reversed(table):
+        gap_after[i] = gap
+        if lines[i].blank and not lines[i].page_break:
+            gap = i
     for a, (line_a, word_a) in enumerate(parts):
         for b in range(a + 1, len(parts)):
             line_b, word_b = parts[b]
             if line_b == line_a:
                 continue
-            if any(lines[k].blank and not lines[k].page_break for k in range(line_a + 1, line_b)):
+            if line_b - line_a > MAX_WRAP or gap_after[line_a] < line_b:
                 break
             if word_a.c0 < word_b.c1 and word_b.c0 < word_a.c1:
                 parent[find(b)] = find(a)
@@ -112,9 +120,13 @@ def _blocks(lines: list[_Line], table: list[int], anchors: list[int]) -> list[_B
         groups.setdefault(find(k), []).append(part)
     blocks = [_Block(group) for group in groups.values()]
     for block in blocks:
-        low, high = block.lines
-        block.anchors = [i for i in anchors if low <= i <= high]
+        block.anchors = within(anchors, *block.lines)
     return blocks
+
+
+def within(anchors: list[int], low: int, high: int) -> list[int]:
+    """The anchors (sorted line numbers) from line ``low`` to line ``high``."""
+    return anchors[bisect_left(anchors, low):bisect_right(anchors, high)]
 
 
 def _split(block: _Block, full: set[int]) -> list[_Block] | None:
@@ -130,11 +142,13 @@ def _split(block: _Block, full: set[int]) -> list[_Block] | None:
         else:
             pieces[-1].append(part)
     if len(pieces) == 1 and all(i in full for i, _ in ordered):
-        pieces = [[p for p in ordered if p[0] == i] for i in sorted({i for i, _ in ordered})]
+        by_line: dict[int, list[tuple[int, _Word]]] = {}
+        for part in ordered:
+            by_line.setdefault(part[0], []).append(part)
+        pieces = list(by_line.values())
     out = []
     for piece in pieces:
-        low, high = min(i for i, _ in piece), max(i for i, _ in piece)
-        anchors = [i for i in block.anchors if low <= i <= high]
+        anchors = within(block.anchors, min(i for i, _ in piece), max(i for i, _ in piece))
         if len(anchors) != 1:
             return None
         out.append(_Block(piece, anchors))
@@ -150,6 +164,9 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
     doubtful: set[int] = set()
     merged: dict[int, int] = {}  # a line of floating values → the anchor whose row took them
     _float_values(lines, table, anchors, values, doubtful, merged)
+    taken: dict[int, list[int]] = {}  # an anchor → the lines of floating values its row took
+    for line, row in merged.items():
+        taken.setdefault(row, []).append(line)
     by_anchor: dict[int, list[_Block]] = {i: [] for i in anchors}
     blocks = _blocks(lines, table, anchors)
     most = max(len(v) for v in values.values())
@@ -192,7 +209,7 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
                                Line("", f"{where}末")]
         for block in labels:
             out.take(block.parts)
-        out.take([(i, v) for i, row in merged.items() if row == index for v in lines[i].values])
+        out.take([(i, v) for i in taken.get(index, ()) for v in lines[i].values])
         out.take([(index, v) for v in lines[index].values])
     for block in group_blocks:  # a group label: one line of text before the first row it spans
         first = block.lines[0]
@@ -209,23 +226,22 @@ def _float_values(lines: list[_Line], table: list[int], anchors: list[int], valu
         if not line.values or _is_anchor(line):
             continue
         low, high = _paragraph(lines, index)
-        near = [i for i in anchors if low <= i <= high]
+        near = within(anchors, low, high)
         free = [i for i in near if _fits(line.values, values[i])]
         if len(free) == 1 and all(_blocked(line.values, values[i]) for i in near if i != free[0]):
             values[free[0]] = sorted(values[free[0]] + line.values, key=lambda w: w.c0)
             merged[index] = free[0]
             continue
-        before = [i for i in anchors if i < index][-1:]
-        after = [i for i in anchors if i > index][:1]
-        doubtful.update(near or before + after)
+        at = bisect_left(anchors, index)
+        doubtful.update(near or anchors[max(0, at - 1):at + 1])  # the rows just before and after it
 
 
 def _paragraph(lines: list[_Line], index: int) -> tuple[int, int]:
     """The first and last line of the run of non-blank lines around line ``index``."""
     low, high = index, index
-    while low - 1 >= 0 and not lines[low - 1].blank:
+    while low - 1 >= 0 and not lines[low - 1].blank and index - low < MAX_WRAP:
         low -= 1
-    while high + 1 < len(lines) and not lines[high + 1].blank:
+    while high + 1 < len(lines) and not lines[high + 1].blank and high - index < MAX_WRAP:
         high += 1
     return low, high
 

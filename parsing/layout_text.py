@@ -48,6 +48,7 @@ _UNIT = frozenset({"万元", "元", "件", "个", "项", "条", "人次", "%", "
 _NA = frozenset({"/", "／", "—", "——", "-", "--", "－", "–"})
 _TWO_APART = re.compile(r"\d {2,}[+\-−–]?\d")
 _ONE_APART = re.compile(r"\d [+\-−–]?\d")
+MAX_LINES = 10_000  # lines of a text read by position (a report printed by pdftotext: ~100 a page)
 MIN_LAID_OUT = 3  # lines with two numbers set apart by spaces: fewer, and the text is not a laid-out table
 LOOKBACK = 8      # lines above a table's first anchor searched for its label
 TOUCH = 1         # positions a label line may reach into the first value column (a tight layout rounds)
@@ -104,14 +105,15 @@ def relaid(text: str, lines: list[Line]) -> list[Line]:
     """``lines`` (the text's lines as the text reader made them) with each table row found by position
     replaced by its cell lines; everything else unchanged. ``text`` gives the page breaks (form feeds)."""
     raws = text.splitlines(keepends=True)
-    if len(raws) != len(lines):
-        return lines
+    if len(raws) != len(lines) or len(lines) > MAX_LINES:
+        return lines  # (a report has a few thousand lines at most: a longer text keeps the text's rules)
     pages = _pages(raws)
     texts = [raws[i].rstrip("\r\n") if not ln.cell else "" for i, ln in enumerate(lines)]
     parsed = [_parse_line(i, t, pages[i]) for i, t in enumerate(texts)]
-    wide = [_parse_line(i, t, pages[i], True) for i, t in enumerate(texts)]
-    if _spread(wide) < _spread(parsed):  # Chinese characters laid out two positions wide
-        parsed = wide
+    mixed = [line.index for line in parsed if line.labels and line.values]  # where the two readings differ
+    wide = [_parse_line(i, texts[i], pages[i], True) for i in mixed]
+    if _spread(wide) < _spread([parsed[i] for i in mixed]):  # Chinese characters laid out two positions wide
+        parsed = [_parse_line(i, t, pages[i], True) for i, t in enumerate(texts)]
     out = _Output()
     for table in _tables(parsed):
         _read_table(parsed, table, lines, out)

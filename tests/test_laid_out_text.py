@@ -130,3 +130,15 @@ def test_digits_of_a_cell_printed_apart_are_joined_only_when_unique():
         cell = report.cells[cid]
         assert cell.state == "missing" or cell.value == value  # joined when unique, else missing
     assert report.cells["t3.new.natural"].value == natural or report.cells["t3.new.natural"].state == "missing"
+
+
+@pytest.mark.parametrize("row", ["标签名称  1  2  3\n", "  1\n标签  2  3  4\n", "一、本年新收\n   1   2   3\n申请数量\n"])
+def test_a_long_laid_out_text_costs_linear_time(row):
+    """A text of thousands of laid-out rows in one table (no blank line anywhere): the reader's work grows
+    with the lines (a label links only to the lines just below it), not with their square."""
+    import time
+
+    data = ("一、总体情况\n二、主动公开\n三、收到和处理\n" + row * (9000 // row.count("\n"))).encode()
+    start = time.process_time()
+    read_document(data, "x.txt")
+    assert time.process_time() - start < 3.0
