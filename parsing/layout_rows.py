@@ -196,6 +196,8 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
         if index in doubtful:
             continue
         labels = sorted(by_anchor[index], key=lambda b: b.x0)
+        if not labels:
+            continue  # values without a label beside them: as text, the row above never takes them
         label = "".join(b.text() for b in labels)
         if any(_DIGIT.search(_ITEM.sub("", w.text)) for b in labels for _, w in b.parts):
             continue  # a value glued to its label (安全一稳0): the row's values cannot all be told
