@@ -11,11 +11,15 @@ import re
 import zipfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from pathlib import PurePath
 
 from parsing.errors import EmptyDocument, EncryptedDocument, NoTextLayer, NotADocument, ReadError, TooLarge
+from parsing.html_reader import MAX_MARKUP_TAGS, MERGED, RowSpans, _read_html, decode_html
+from parsing.lines import Document, Line, _drop_footers
+from parsing.text_reader import _read_text, _text_line, _text_lines, decode_text, read_txt
+
+__all__ = ["Document", "Line", "MERGED", "RowSpans", "decode_html", "decode_text", "detect_format", "read_document",
+           "too_large", "_read_text", "_text_line", "_text_lines"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
@@ -24,35 +28,11 @@ MAX_PDF_PAGES = 300
 # and python-docx build one object per element, ~30 µs and ~400 bytes each; a real report has < 50,000), the
 # decoded page content of a PDF (a real report page holds ~25 KB) and the content-stream operators interpreted
 # while extracting its text (~3,000 a page, form XObjects included).
-MAX_MARKUP_TAGS = 250_000
 MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
 MAX_PDF_OPERATIONS = 400_000
 FORMATS = ("txt", "html", "docx", "pdf")
 _EXTENSIONS = {".txt": "txt", ".md": "txt", ".text": "txt", ".html": "html", ".htm": "html",
                ".xhtml": "html", ".docx": "docx", ".pdf": "pdf"}
-_FOOTER = re.compile(r"^\s*(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?)\s*$")
-
-
-@dataclass(frozen=True, init=False)
-class Line:
-    """One line of a document. ``cell`` is true when the line is exactly one table cell."""
-
-    text: str
-    where: str
-    cell: bool = False
-
-    def __init__(self, text: str, where: str, cell: bool = False) -> None:
-        # Written out (see ``parsing.model.Cell.__init__``): the fields in order, nothing else.
-        fields = self.__dict__
-        fields["text"] = text
-        fields["where"] = where
-        fields["cell"] = cell
-
-
-@dataclass(frozen=True)
-class Document:
-    lines: tuple[Line, ...]
-    source_format: str
 
 
 def detect_format(data: bytes, name: str) -> str:
@@ -90,7 +70,7 @@ def read_document(data: bytes, name: str) -> Document:
         lines, fmt = read_office(data, name, fmt)
         lines = _drop_footers(lines)
     elif fmt == "txt":
-        lines = _read_text(data)  # footers already blanked, line by line
+        lines = read_txt(data)  # footers already blanked, line by line
     else:
         lines = _drop_footers({"html": _read_html, "docx": _read_docx, "pdf": _read_pdf}[fmt](data))
     if not any(line.text.strip() for line in lines):
@@ -108,278 +88,6 @@ def _size(n: int) -> str:
     if n >= 1048576:
         return f"{n / 1048576:.1f} MB"
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} 字节"
-
-
-_FOOTER_FIRST = frozenset("-－—–第")  # what a footer's first printed character is
-
-
-def _is_footer(text: str) -> bool:
-    """``_FOOTER.match(text)``, skipping the regex for a line whose first character cannot begin one."""
-    first = text[:1]
-    return (first in _FOOTER_FIRST or first.isspace()) and _FOOTER.match(text) is not None
-
-
-def _drop_footers(lines: list[Line]) -> list[Line]:
-    """Page footers such as "- 4 -" are printed inside tables by PDF extraction; blank them out."""
-    return [Line("", ln.where, False) if _is_footer(ln.text) else ln for ln in lines]
-
-
-# A footer's last printed character (a dash, or 页) followed by what may follow a line's text, or a cell's, in
-# the text it was cut from: whitespace (line separators and tabs among it), a markdown "|", or the end. One
-# pattern for each character: a pattern that begins with a given character is searched for quickly.
-_FOOTER_ENDS = tuple(re.compile(rf"{re.escape(last)}(?=\s|\||$)") for last in "-－—–页")
-
-
-def _may_have_footers(text: str) -> bool:
-    """Whether a line cut from ``text`` can be a footer: a few searches of the whole text instead of a look at
-    each line. A footer ends with a dash or 页 and then only whitespace, so its end is found by ``_FOOTER_ENDS``."""
-    for footer_end in _FOOTER_ENDS:
-        if footer_end.search(text) is not None:
-            return True
-    return False
-
-
-# ---------------------------------------------------------------- text
-
-
-def decode_text(data: bytes) -> str:
-    """Decode UTF-8/UTF-16 (with BOM) or GBK/GB18030; reject binary junk.
-
-    A few stray undecodable bytes (a damaged copy) do not make a whole report unreadable: they become
-    U+FFFD and the rest of the text is kept.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-        _reject_binary(text)
-        return text
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        _reject_binary(text)
-        return text
-    for encoding in ("utf-8-sig", "gb18030"):
-        text = data.decode(encoding, errors="replace")
-        if text and text.count("\ufffd") / len(text) <= _MAX_REPLACED:
-            _reject_binary(text)
-            return text
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
-        raise NotADocument("无法识别文件的字符编码，内容可能是二进制数据，不是文字报告")
-    text = data.decode(best.encoding, errors="replace")
-    _reject_binary(text)
-    return text
-
-
-_MAX_REPLACED = 0.005  # share of undecodable characters tolerated in an otherwise UTF-8/GB18030 text
-
-
-_BINARY = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
-
-
-def _reject_binary(text: str) -> None:
-    sample = text[:20000]
-    bad = len(_BINARY.findall(sample))
-    if sample and bad / len(sample) > 0.02:
-        raise NotADocument("文件内容是二进制数据，不是文字报告")
-
-
-def _read_text(data: bytes) -> list[Line]:
-    """The lines of a text file, page footers blanked out (by ``_drop_footers``, when there can be any)."""
-    text = decode_text(data)
-    raws = text.splitlines()
-    lines: list[Line] = []
-    append = lines.append
-    for raw, where in zip(raws, _line_names(len(raws))):
-        if "|" not in raw:  # the common cases of ``_text_line``, inlined
-            if "\t" not in raw:
-                append(Line(raw, where, False))
-                continue
-            if raw[0] == "\t" and "\t" not in (cell := raw[1:]):
-                append(Line(cell, where, True))
-                continue
-        lines.extend(_text_line(raw, where))
-    return _drop_footers(lines) if _may_have_footers(text) else lines
-
-
-_NAMED_LINES = 5000  # the names of the first lines are made once (a report has a few hundred lines)
-
-
-def _line_names(count: int) -> Sequence[str]:
-    """``第1行``, ``第2行`` … for ``count`` lines."""
-    if count <= _NAMED_LINES:
-        return _first_line_names()
-    return [f"第{number}行" for number in range(1, count + 1)]
-
-
-@cache
-def _first_line_names() -> tuple[str, ...]:
-    return tuple(f"第{number}行" for number in range(1, _NAMED_LINES + 1))
-
-
-def _text_line(raw: str, where: str) -> list[Line]:
-    if "\t" not in raw and "|" not in raw:
-        return [Line(raw, where, False)]
-    stripped = raw.strip()
-    if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
-        if re.fullmatch(r"[|:\-\s]+", stripped):
-            return []
-        cells = [Line(cell.strip(), where, True) for cell in stripped.strip("|").split("|")]
-        return [*cells, Line("", where)]  # one markdown line is one table row
-    if raw.startswith("\t"):
-        return [Line(cell, where, True) for cell in raw[1:].split("\t")]
-    if "\t" in raw.strip(" \u00a0\u3000"):
-        return [*(Line(cell, where, True) for cell in raw.split("\t")), Line("", where)]
-    return [Line(raw, where, False)]
-
-
-# ---------------------------------------------------------------- html
-
-_BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
-               "header", "footer", "blockquote", "pre", "title", "ul", "ol", "dd", "dt", "center", "form"}
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
-# ``<embed>`` is a void element, but libxml2's HTML parser nests everything after an unclosed one inside it (and
-# likewise after an unclosed ``<object>``, whose content is the fallback a browser without the plugin shows):
-# the tag goes, its content stays — dropping it would drop the rest of the page (a Flash video above a report).
-_UNWRAP_TAGS = ("object", "embed")
-
-
-def decode_html(data: bytes) -> str:
-    """Decode an HTML page, honouring a declared GB charset (GB2312 pages routinely use GBK characters)."""
-    declared = re.search(rb"charset\s*=\s*[\"']?\s*([\w-]+)", data[:4096], re.I)
-    name = declared.group(1).decode("ascii", "ignore").lower() if declared else ""
-    if name in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
-        try:  # a page re-saved as UTF-8 under its old GB declaration: GBK text is practically never valid UTF-8
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return data.decode("gb18030", errors="replace")
-    return decode_text(data)
-
-
-def _read_html(data: bytes) -> list[Line]:
-    from bs4 import BeautifulSoup
-
-    text = decode_html(data)
-    tags = text.count("<")
-    if tags > MAX_MARKUP_TAGS:
-        raise TooLarge(f"网页标记过多（{tags} 个“<”，上限 {MAX_MARKUP_TAGS}），不像一份年度报告")
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup(list(_DROP_TAGS)):
-        tag.decompose()
-    for tag in soup(list(_UNWRAP_TAGS)):
-        tag.unwrap()
-    walker = _HtmlWalker()
-    walker.walk(soup.body or soup)
-    walker.flush()
-    return walker.lines
-
-
-_FLUSH = object()  # stack marker of ``_HtmlWalker.walk``: end of a block element
-
-
-class _HtmlWalker:
-    """Depth-first walk that emits running text as lines and every table cell as one cell line.
-    Iterative (an explicit stack): a page nested thousands of levels deep cannot exhaust Python's stack."""
-
-    def __init__(self) -> None:
-        self.lines: list[Line] = []
-        self.buffer: list[str] = []
-        self.paragraph = 0
-        self.table = 0
-
-    def flush(self) -> None:
-        text = "".join(self.buffer).strip()
-        self.buffer = []
-        if text:
-            self.paragraph += 1
-            for part in text.split("\n"):
-                self.lines.append(Line(part, f"网页第{self.paragraph}段"))
-
-    def walk(self, node) -> None:  # noqa: ANN001 - bs4 node
-        from bs4 import NavigableString, Tag
-
-        stack: list = list(reversed(node.contents))
-        while stack:
-            child = stack.pop()
-            if child is _FLUSH:
-                self.flush()
-            elif isinstance(child, NavigableString):
-                if type(child).__name__ in ("Comment", "Doctype", "ProcessingInstruction", "Declaration"):
-                    continue
-                self.buffer.append(re.sub(r"[ \t\r\n]+", " ", str(child)))
-            elif isinstance(child, Tag):
-                if child.name == "table":
-                    self.flush()
-                    self._table(child)
-                elif child.name in _BLOCK_TAGS:
-                    self.flush()
-                    stack.append(_FLUSH)  # after the block's children
-                    stack.extend(reversed(child.contents))
-                else:
-                    stack.extend(reversed(child.contents))
-
-    def _table(self, table) -> None:  # noqa: ANN001
-        self.table += 1
-        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-        spans = RowSpans()
-        for r, tr in enumerate(rows, start=1):
-            cells = [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
-            spans.next_row()
-            for c, td in enumerate(cells, start=1):
-                for _ in range(spans.covered_before()):
-                    self.lines.append(Line(MERGED, f"网页表格{self.table}第{r}行（上方合并单元格）", True))
-                text = td.get_text("", strip=False)
-                text = re.sub(r"\s+", " ", text).strip(" \u00a0\u3000")
-                self.lines.append(Line(text, f"网页表格{self.table}第{r}行第{c}格", True))
-                spans.place(_span(td.get("rowspan")), _span(td.get("colspan")))
-            self.lines.append(Line("", f"网页表格{self.table}第{r}行末"))
-
-
-MAX_SPAN = 1000  # a declared rowspan/colspan above this is read as this (a table of a report is far smaller)
-MERGED = "〔与上方单元格合并〕"  # the cell line of a grid position a cell from a row above covers
-
-
-def _span(value: object) -> int:
-    """A rowspan/colspan attribute as a count (1 when absent or not a number)."""
-    try:
-        return min(max(int(str(value).strip()), 1), MAX_SPAN) if value is not None else 1
-    except ValueError:
-        return 1
-
-
-class RowSpans:
-    """Which grid positions of the current row are covered by a cell of a row above (rowspan / vMerge), so
-    that a row's cells keep their columns: a covered position between two cells becomes one ``MERGED`` cell
-    line (the cells after it are not moved one column left). A position covered after the row's last cell
-    gets none (a row that is short at its end is short, as printed)."""
-
-    def __init__(self) -> None:
-        self._below: dict[int, int] = {}  # column → rows still covered below the current one
-        self._covered: dict[int, int] = {}
-        self._col = 0
-
-    def next_row(self) -> None:
-        self._covered = {c: n for c, n in self._below.items() if n > 0}
-        self._below = {c: n - 1 for c, n in self._covered.items() if n > 1}
-        self._col = 0
-
-    def covered_before(self) -> int:
-        """How many covered positions come before the next cell of this row (and skips them)."""
-        count = 0
-        while self._col in self._covered:
-            self._col += 1
-            count += 1
-        return count
-
-    def place(self, rowspan: int, colspan: int) -> None:
-        """The next cell of this row, spanning ``rowspan`` rows and ``colspan`` columns."""
-        if rowspan > 1:
-            for c in range(self._col, self._col + colspan):
-                self._below[c] = max(self._below.get(c, 0), rowspan - 1)
-        self._col += colspan
 
 
 # ---------------------------------------------------------------- docx

@@ -40,7 +40,8 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     """Drop label fragments before the values and text after them; drop edge blanks beyond ``n``.
     The row ends at the first break after its last value (number or n/a): the cells after it belong to the
     next row's label columns (empty cells, group headers such as （三）不予公开). Breaks before the last value,
-    or before any other token, are skipped."""
+    or before any other token, are skipped — except a grid's row end after cells followed by words or numbers
+    that are not cells (``_free_after``)."""
     last = len(tokens) - 1  # the last value
     while last >= 0 and tokens[last].kind not in _VALUE_KINDS:
         last -= 1
@@ -50,7 +51,8 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     for index, token in enumerate(tokens):
         kind = token.kind
         if kind == "break":
-            if begun and index > last:
+            if begun and (index > last or (valued and out[-1].cell and token.where.endswith(ROW_END)
+                                           and _free_after(tokens, index))):
                 break
             continue
         begun = True
@@ -71,6 +73,19 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
     return out
 
 
+ROW_END = "行末"  # how a grid reader names the line that ends a table row (网页表格1第3行末, 第2页第5行末)
+
+
+def _free_after(tokens: list[Token], index: int) -> bool:
+    """Whether the first token after the row end at ``index`` is not a table cell: a row of a grid (a web or
+    Word table, a table read from positions) ends at its row end, and numbers printed as text after it (a
+    value on a line of its own that no row could take) are not this row's."""
+    for token in tokens[index + 1:]:
+        if token.kind != "break":
+            return not token.cell
+    return False
+
+
 def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:
     """Every way to read ``tokens`` as ``n`` cells (empty when there is none, or too many to try).
     Fewer tokens than cells are split into glued numbers only in a glued document (``glued``), except a
@@ -80,10 +95,39 @@ def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:
     if len(tokens) > n:
         if math.comb(len(tokens), n) > MAX_READINGS:
             return []
-        return [tuple(c) for c in itertools.combinations(tokens, n)]
+        return [tuple(c) for c in itertools.combinations(tokens, n)] + _joined_readings(tokens, n)
     if not tokens or any(t.kind != "number" or not _GLUE.fullmatch(_digits(t)) for t in tokens):
         return []
     return _glued_readings(tokens, n, glued)
+
+
+def _joined_readings(tokens: list[Token], n: int) -> list[Reading]:
+    """Readings that join neighbouring one-digit tokens into one number: the digits of one cell printed apart
+    (a page flattened with a separator between the pieces of a cell, ``2 0`` for 20). Only joins that make a
+    number as printed (no leading zero); the table's identities decide, as for glued digits."""
+    out: list[Reading] = []
+
+    def walk(start: int, left: int, done: tuple[Token, ...]) -> None:
+        if len(out) > MAX_READINGS:
+            return
+        rest = len(tokens) - start
+        if left == 0 or rest == left:
+            if rest == left:
+                out.append(done + tuple(tokens[start:]))
+            return
+        for stop in range(start + 2, start + 2 + rest - left):
+            piece = tokens[start:stop]
+            digits = "".join(t.raw for t in piece)
+            if not (all(t.kind == "number" and len(t.raw) == 1 and t.raw.isdigit() for t in piece)
+                    and _PIECE.fullmatch(digits)):
+                break
+            walk(stop, left - 1, done + (replace(piece[0], raw=digits, value=int(digits), glued=" ".join(
+                t.raw for t in piece)),))
+        walk(start + 1, left - 1, done + (tokens[start],))
+
+    if n > 0:
+        walk(0, n, ())
+    return [r for r in out if len(r) == n and any(t.glued for t in r)] if len(out) <= MAX_READINGS else []
 
 
 def _digits(token: Token) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -10,7 +11,7 @@ from parsing.align import Alignment
 from parsing.model import Cell, Locator
 from parsing.readings import RowTokens, Reading, agreed, readings, resolve_split, trim
 from parsing.rowalign import align_rows, needs_alignment
-from parsing.text import LabelWalk, TextMap, Token, compact, find_label, region_tokens
+from parsing.text import ITEM_PREFIX, LabelWalk, TextMap, Token, compact, find_label, label_body, region_tokens
 from rules.arithmetic import Identity, identities
 from rules.layout import Row, Table
 
@@ -79,8 +80,9 @@ def table_start(textmap: TextMap, table: Table, start: int, end: int) -> int | N
     return match.start() if match else None
 
 
-def find_rows(text: str, table: Table, start: int, end: int) -> list[FoundRow]:
-    """Each row's label, searched in printed order; a row whose label is absent is skipped."""
+def find_rows(text: str, table: Table, start: int, end: int, broken: list[FoundRow] | None = None) -> list[FoundRow]:
+    """Each row's label, searched in printed order; a row whose label is absent is skipped. A label printed
+    in two parts around its row's values (``broken_label``) is found too, and listed in ``broken``."""
     found: list[FoundRow] = []
     cursor = start
     for row, labels, numbered in _plan(table).labels:
@@ -88,13 +90,56 @@ def find_rows(text: str, table: Table, start: int, end: int) -> list[FoundRow]:
         if match:
             found.append(FoundRow(row, match.start(), match.end(), compact(match.group(0))))
             cursor = match.end()
+        elif (split := broken_label(text, labels, cursor, end)) is not None:
+            first, rest = split
+            found.append(FoundRow(row, first.start(), first.end(), compact(first.group(0) + rest["tail"])))
+            if broken is not None:
+                broken.append(found[-1])
+            cursor = rest.end()
     return found
+
+
+MIN_PART = 2  # characters of a label printed on each side of its values (a shorter part could be anything)
+_VALUE_RUN = r"[\s\u00a0\u3000]*(?:[+\-−–]?\d+(?:\.\d+)?[\s\u00a0\u3000]*)+"
+_SHORT_LINES = r"(?:[^\d\n]{1,4}\n)*"  # pieces of a group label's column (不予处 / 理) between the two parts
+_BROKEN_REACH = 240  # characters after the search start where a broken label's first part may begin
+
+
+def broken_label(text: str, labels: tuple[str, ...], start: int, end: int) -> tuple[re.Match[str], re.Match[str]] | None:
+    """A row label printed in two parts with the row's values between them, as a text layer prints a label
+    wrapped over lines beside values centred in its cell (``2.其他法律 0 0 0 0 0 0 0`` / ``公开`` /
+    ``行政法规禁止公开``): the first part, then the values (digits glued to it included), then at most a few
+    short lines of a group label's column, then the rest — together exactly the label (any whitespace). Each
+    part has at least ``MIN_PART`` characters. Returns the matches of the first part and of the rest."""
+    limit = min(end, start + _BROKEN_REACH)
+    for label in labels:
+        chars = compact(label)
+        for cut in range(MIN_PART, len(chars) - MIN_PART + 1):
+            first = _first_part(chars[:cut]).search(text, start, limit)
+            if first is None:
+                continue
+            rest = _rest_part(chars[cut:]).match(text, first.end(), end)
+            if rest is not None:
+                return first, rest
+    return None
+
+
+@cache
+def _first_part(head: str) -> re.Pattern[str]:
+    """The first part with the item number printed before it (2.其他法律), followed by values and a line end."""
+    return re.compile(ITEM_PREFIX + label_body(head) + rf"(?={_VALUE_RUN}\n)")
+
+
+@cache
+def _rest_part(tail: str) -> re.Pattern[str]:
+    return re.compile(rf"{_VALUE_RUN}{_SHORT_LINES}[\s\u00a0\u3000]*(?P<tail>{label_body(tail)})")
 
 
 def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bool = False) -> TableResult:
     """Table 2 or 3: one labelled row after another. Rows the exact pass misses (or cuts short) are
     aligned to the template by similarity (``parsing.rowalign``)."""
-    found = find_rows(textmap.text, table, start, end)
+    broken: list[FoundRow] = []
+    found = find_rows(textmap.text, table, start, end, broken)
     if not found:
         return _absent(table)
     aligned = None
@@ -108,8 +153,14 @@ def extract_rows(textmap: TextMap, table: Table, start: int, end: int, glued: bo
             for f, a, b in spans]
     printed = {f.row.id: f.printed for f in found}
     if aligned is None:
-        return _cells(table, rows, printed)
-    return _aligned_cells(textmap, table, rows, printed, aligned)
+        result = _cells(table, rows, printed)
+    else:
+        result = _aligned_cells(textmap, table, rows, printed, aligned)
+    if not broken:
+        return result
+    split = tuple(Alignment("row", f"{table.id}.{f.row.id}", f.row.label.text, f.printed, 1.0, "标签被数值隔开",
+                            textmap.where(f.label_start)) for f in broken)
+    return TableResult(result.cells, result.problems, result.found, result.alignments + split)
 
 
 def _aligned_cells(textmap: TextMap, table: Table, rows: list[tuple[RowTokens, list[Reading]]],

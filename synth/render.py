@@ -26,13 +26,18 @@ TEMPLATE_2021 = Path("corpus") / "originals" / "template_2021_blank.docx"
 # ---------------------------------------------------------------- txt
 
 
-def render_txt(spec: ReportSpec, style: Literal["tabs", "spaces", "markdown"] = "tabs") -> str:
+def render_txt(spec: ReportSpec, style: Literal["tabs", "spaces", "markdown", "layout"] = "tabs") -> str:
     """Plain text. ``tabs``: every table cell on its own tab-prefixed line, an empty line after each
     table row, merged cells printed once and empty in the rows they cover (like Word-to-text output);
     ``spaces``: one table row per line, cells separated by spaces (like PDF text);
-    ``markdown``: pipe tables, one table row per line."""
-    if style not in ("tabs", "spaces", "markdown"):
+    ``markdown``: pipe tables, one table row per line;
+    ``layout``: tables as monospace pictures, like ``pdftotext -layout`` (``synth.laidout``, default options)."""
+    if style not in ("tabs", "spaces", "markdown", "layout"):
         raise ValueError(f"unknown txt style {style!r}")
+    if style == "layout":
+        from synth.laidout import render_laid_out
+
+        return render_laid_out(spec)
     table = {"tabs": _tab_table, "spaces": _space_table, "markdown": _markdown_table}[style]
     lines: list[str] = []
     for block in blocks(spec):

@@ -258,6 +258,13 @@ def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
     while last >= first and tokens[last].kind not in ("number", "na", "missing"):
         last -= 1
     cut = next((i for i in range(last + 1, len(tokens)) if tokens[i].kind == "break"), len(tokens))
+    for i in range(first, cut):  # a grid's row end after a cell, the next token not a cell: the row ends there
+        after = next((t for t in tokens[i + 1:] if t.kind != "break"), None)
+        before = [t for t in tokens[first:i] if t.kind != "break"]
+        if (tokens[i].kind == "break" and tokens[i].where.endswith("行末") and after is not None and not after.cell
+                and any(t.kind != "text" for t in before) and _kept_last_is_cell(before)):
+            cut = i
+            break
     out: list[text.Token] = []
     for token in (t for t in tokens[first:cut] if t.kind != "break"):
         if token.kind == "text":
@@ -275,8 +282,15 @@ def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
     return out
 
 
-TOKENS = st.lists(st.builds(lambda kind, cell: text.Token(kind, kind, "第1行", cell),
-                            st.sampled_from(["number", "na", "blank", "text", "break", "missing"]), st.booleans()), max_size=12)
+def _kept_last_is_cell(before: list[text.Token]) -> bool:
+    """Whether the last token trim keeps of ``before`` (text before any value is dropped) is a cell."""
+    kept = [t for i, t in enumerate(before) if t.kind != "text" or any(u.kind != "text" for u in before[:i])]
+    return bool(kept) and kept[-1].cell
+
+
+TOKENS = st.lists(st.builds(lambda kind, cell, where: text.Token(kind, kind, where, cell),
+                            st.sampled_from(["number", "na", "blank", "text", "break", "missing"]), st.booleans(),
+                            st.sampled_from(["第1行", "第1行末"])), max_size=12)
 
 
 @FAST
