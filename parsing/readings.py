@@ -59,7 +59,7 @@ def trim(tokens: list[Token], n: int) -> list[Token]:
         if kind == "text":
             if not valued:
                 continue
-            if not token.cell:
+            if not token.cell or index > last:  # words after the last value: the next label or header
                 break
         else:
             valued = True
@@ -93,12 +93,26 @@ def readings(tokens: list[Token], n: int, glued: bool = False) -> list[Reading]:
     if len(tokens) == n:
         return [tuple(tokens)]
     if len(tokens) > n:
+        values = _without_blanks(tokens, n)
+        if values is not None:
+            return readings(values, n, glued)
         if math.comb(len(tokens), n) > MAX_READINGS:
             return []
         return [tuple(c) for c in itertools.combinations(tokens, n)] + _joined_readings(tokens, n)
     if not tokens or any(t.kind != "number" or not _GLUE.fullmatch(_digits(t)) for t in tokens):
         return []
     return _glued_readings(tokens, n, glued)
+
+
+def _without_blanks(tokens: list[Token], n: int) -> list[Token] | None:
+    """The values of a row that prints at least ``n`` values and, beside them, only empty fields — text
+    flattened with a separator between every piece of a page (a web page's ``&nbsp;`` spans inside a cell
+    become fields of their own) has more fields than cells, but no empty field takes a cell while the
+    values fill the row. ``None`` when the row holds no empty field, any text, or fewer values than cells."""
+    values = [t for t in tokens if t.kind != "blank"]
+    if len(values) == len(tokens) or len(values) < n or any(t.kind not in _VALUE_KINDS for t in values):
+        return None
+    return values
 
 
 def _joined_readings(tokens: list[Token], n: int) -> list[Reading]:

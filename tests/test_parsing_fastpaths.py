@@ -266,11 +266,12 @@ def ref_trim(tokens: list[text.Token], n: int) -> list[text.Token]:
             cut = i
             break
     out: list[text.Token] = []
-    for token in (t for t in tokens[first:cut] if t.kind != "break"):
+    for index in (i for i in range(first, cut) if tokens[i].kind != "break"):
+        token = tokens[index]
         if token.kind == "text":
             if not any(t.kind != "text" for t in out):
                 continue
-            if not token.cell:
+            if not token.cell or index > last:  # words after the last value end the row
                 break
         out.append(token)
     while out and out[-1].kind == "text":
