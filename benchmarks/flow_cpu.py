@@ -9,7 +9,7 @@ Each pass runs in a fresh interpreter, on a new warehouse, the flow as ``xxgk ru
 * per stage, wall seconds and the CPU seconds of the run's own process (all its threads) — the stages'
   ``timings`` as the benchmark prints them, plus what lies outside them (start-up, Prefect);
 * the CPU seconds of every process of the tree (the run, its parser processes, Prefect's server), read from
-  ``/proc`` every 0.2 s and at the end, by role.
+  ``/proc`` every 0.5 s and at the end, by role.
 
 ``--profile``: a cProfile of the run's own process (its main thread) written to that file.
 """
@@ -66,7 +66,7 @@ class TreeCpu:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.sample()
-            self._stop.wait(0.2)
+            self._stop.wait(0.5)
 
     def __enter__(self) -> TreeCpu:
         self._thread.start()
