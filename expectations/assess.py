@@ -76,6 +76,8 @@ def tally(df: pd.DataFrame, facts: Sequence[Mapping], verdicts: Verdicts,
     cases ``judge`` decides from more than that (optional statements; a range rule's cells that may be left
     blank) go through ``status_of`` itself; ``tests/test_data_docs.py`` holds the result equal to ``judge``."""
     ids = [f["report_id"] for f in facts]
+    id_array = np.empty(len(ids), dtype=object)
+    id_array[:] = ids
     row_of = {report_id: i for i, report_id in enumerate(ids)}
     known = df.notna().to_numpy()
     column = {name: i for i, name in enumerate(df.columns)}
@@ -94,7 +96,7 @@ def tally(df: pd.DataFrame, facts: Sequence[Mapping], verdicts: Verdicts,
             for rows in groups.values():
                 codes[rows] = _group_codes(rule, [facts[i] for i in rows], np.asarray(rows), known, column, row_of,
                                            verdicts)
-        out[rule.id] = RuleTally(rule.id, {s: [ids[i] for i in np.flatnonzero(codes == _CODE[s])] for s in STATUSES})
+        out[rule.id] = RuleTally(rule.id, {s: id_array[codes == _CODE[s]].tolist() for s in STATUSES})
     return out
 
 

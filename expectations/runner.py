@@ -43,8 +43,7 @@ def frame(facts: list) -> pd.DataFrame:
     expectation reads (object: True / False / None)."""
     planned = plan()
     cell_ids, fact_ids = columns(planned), fact_columns(planned)
-    values = np.array([[f.get(cid) for cid in cell_ids] for f in facts], dtype=float).reshape(len(facts),
-                                                                                               len(cell_ids))
+    values = np.array([list(map(f.get, cell_ids)) for f in facts], dtype=float).reshape(len(facts), len(cell_ids))
     df = pd.DataFrame(values, columns=cell_ids)
     df.insert(0, ID_COLUMN, [f["report_id"] for f in facts])
     for name in fact_ids:

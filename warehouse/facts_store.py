@@ -32,10 +32,18 @@ _AS_IS = frozenset({str, int, bool, type(None)})
 
 def encode(facts: Facts, report: Report) -> bytes:
     """One report's own facts (and what a finding needs of the report itself) as compressed JSON."""
-    plain = {k: v if type(v) in _AS_IS else _plain(v) for k, v in facts.items() if not k.startswith(NOT_STORED)}
+    plain = dict(facts)  # the same keys in the same order; only the few values JSON has no type for change
+    for key in [k for k, v in facts.items() if type(v) not in _JSON or v != v]:
+        if key.startswith(NOT_STORED):
+            del plain[key]
+        else:
+            plain[key] = _plain(plain[key])
     plain[_REPORT] = {"parse_status": report.parse_status, "problems": list(report.problems),
                       "source_format": report.source_format}
     return zlib.compress(orjson.dumps(plain), 1)
+
+
+_JSON = frozenset({str, int, bool, float, type(None)})  # written by JSON as they are (but a float NaN)
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +56,7 @@ def _plain(value: Any) -> Any:
     if kind is tuple:
         return {_TUPLE: [_plain(v) for v in value]}
     if kind is dict:
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if kind is list:
         return [_plain(v) for v in value]
     if isinstance(value, date):

@@ -372,6 +372,21 @@ def head_start(paths: list[Path], raw_root: Path, thin: bool = False) -> int:
     return len(_HEAD_START)
 
 
+# path -> (stamp, sha256) of the files the head start hashed: the flow's ingest takes a file's sha256 from here
+# (as from the last run's record, ``trusted``) when its stamp is still the same, instead of hashing it again
+_HASHED: dict[str, tuple[str, str]] = {}
+
+
+def remember_hashed(sources: Iterable[SourceFile]) -> None:
+    """Keep the sha256 of the files hashed before the flow (those with a stamp: settled when read)."""
+    _HASHED.update({str(s.path): (s.stamp, s.sha256) for s in sources if s.stamp is not None})
+
+
+def hashed_before() -> dict[str, tuple[str, str]]:
+    """What ``remember_hashed`` kept: path -> (stamp, sha256), as ``trusted`` takes them."""
+    return dict(_HASHED)
+
+
 def head_started_at() -> float | None:
     """When the pending head start began (its cell files are newer), or None."""
     return _head_start_at
@@ -379,8 +394,10 @@ def head_started_at() -> float | None:
 
 def drop_head_start() -> None:
     """Forget the chunks no parse task collected (the run failed, or its files changed since): cancel those
-    not begun, and remove the cell files of those done (their raw bytes stay archived: content-addressed)."""
+    not begun, and remove the cell files of those done (their raw bytes stay archived: content-addressed);
+    forget the hashes taken before the flow."""
     global _head_start_at
+    _HASHED.clear()
     while _HEAD_START:
         _, future = _HEAD_START.popitem()
         if future.cancel():
