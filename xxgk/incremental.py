@@ -422,26 +422,31 @@ def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous:
     return {row[0] for row in _query(con, frames, sql)}
 
 
-def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str],
-                sentences: pd.DataFrame) -> tuple[set[str], set[tuple[int | None, int, int]]]:
-    """What the judged reports' copying checks read: the reports of the run sharing one of their sentences
-    that is not boilerplate, and the sentences that are (``common``)."""
-    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": _ids(judged)}
+def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[str]],
+                sentences: pd.DataFrame) -> list[tuple[set[str], set[tuple[int | None, int, int]]]]:
+    """Per part (the judged reports of a batch), what their copying checks read: the reports of the run
+    sharing one of their sentences that is not boilerplate, and the sentences that are (``common``); all
+    parts in one query over the run's sentences."""
+    numbered = pd.DataFrame({"report_id": pd.Series([rid for part in parts for rid in part], dtype="string"),
+                             "part": [n for n, part in enumerate(parts) for _ in part]})
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": numbered}
     sql = f"""
-        WITH s AS (SELECT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
-        k AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM judged_ids)),
-        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN k USING (y, section, sentence)),
-        c AS (SELECT y, section, sentence, count(*) AS n FROM h GROUP BY ALL)
-        SELECT h.report_id, NULL, NULL, NULL FROM h JOIN c USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
+        WITH s AS (SELECT DISTINCT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
+        k AS (SELECT DISTINCT j.part, s.y, s.section, s.sentence FROM s JOIN judged_ids j USING (report_id)),
+        c AS (SELECT y, section, sentence, count(*) AS n
+              FROM s JOIN (SELECT DISTINCT y, section, sentence FROM k) USING (y, section, sentence) GROUP BY ALL)
+        SELECT DISTINCT k.part, s.report_id, NULL, NULL, NULL
+        FROM k JOIN c USING (y, section, sentence) JOIN s USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
         UNION ALL
-        SELECT NULL, y, section, sentence FROM c WHERE n > {BOILERPLATE_SHARE}"""
-    readers, common = set(), set()
-    for rid, y, section, sentence in _query(con, frames, sql):
+        SELECT k.part, NULL, k.y, k.section, k.sentence FROM k JOIN c USING (y, section, sentence)
+        WHERE c.n > {BOILERPLATE_SHARE}"""
+    out: list[tuple[set[str], set[tuple[int | None, int, int]]]] = [(set(), set()) for _ in parts]
+    for part, rid, y, section, sentence in _query(con, frames, sql):
         if rid is not None:
-            readers.add(rid)
+            out[part][0].add(rid)
         else:
-            common.add((None if y == -1 else y, section, sentence))
-    return readers, common
+            out[part][1].add((None if y == -1 else y, section, sentence))
+    return out
 
 
 def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql: str) -> list[tuple]:
@@ -469,14 +474,13 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
         return [Batch(judged, frozenset(judged))]
     size = BATCH if len(judged) <= BATCH else max(BATCH // 4, 1)
     by_body_year = index.by_body_year()
+    parts = [judged[start:start + size] for start in range(0, len(judged), size)]
     batches = []
-    for start in range(0, len(judged), size):
-        part = judged[start:start + size]
+    for part, (readers, common) in zip(parts, _readers_of(con, index, parts, sentences)):
         wanted = set(part)
         for rid in part:
             if index.keys[rid] and index.years[rid]:
                 wanted.update(by_body_year.get((index.keys[rid], int(index.years[rid]) - 1), ()))
-        readers, common = _readers_of(con, index, part, sentences)
         batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common,
                              frozenset(readers - wanted)))
     return batches
