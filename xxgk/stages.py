@@ -46,7 +46,8 @@ class RunState:
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)  # REG-MISSING (the judged reports': finding_frames)
-    finding_frames: list[Any] = field(default_factory=list)  # pandas frames of warehouse rows, per batch
+    finding_frames: list[Any] = field(default_factory=list)  # per batch: its warehouse rows (a pandas frame),
+    # or the Parquet file a large batch left them in (``warehouse.store.StagedFindings``)
     docs_index: Path | None = None
     staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
     harvested: Any = None  # xxgk.harvest.evidence.HarvestEvidence: site outcomes and page dates
