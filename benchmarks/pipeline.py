@@ -18,6 +18,8 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   catalogue's version differs, the parser's does not: every report judged again from its stored facts).
   Each with its wall seconds, its share of the first run, what it parsed and judged, and its peak RSS.
 * **workers** (``--workers-at N``): the first run at size N with 1 and with 2 parser processes.
+* **large** (``--large N``, opt-in, e.g. 100000): the first run only at size N (its city generated once, an
+  hour or more on a 2-core machine), for its peak RSS and whether the cost stays linear.
 * **bare**: the very same stage functions (``xxgk.stages.run_plain``) with no Prefect and the plain-Python rule
   engine instead of GX: same parse, same per-report work in the same worker pool, same warehouse load, same
   summary. ``flow / bare`` is therefore what Prefect and GX cost, measured in the same run.
@@ -329,9 +331,28 @@ def measure(n: int, root: Path, dask: bool = False, nights: bool = False, worker
             "reports_per_s": round(flow["files"] / flow["wall_s"], 1)}
 
 
+def measure_large(n: int, root: Path) -> dict:
+    """The first run only at a large size (``--large``): wall and CPU seconds, stage times, peak RSS."""
+    folder = corpus(n, root)
+    probe = cpu_probe()
+    return {"reports": n, "cpu_probe_s": probe, "first_only": _child("first", n, folder)}
+
+
+def large_table(results: list[dict]) -> str:
+    lines = []
+    for r in results:
+        if "first_only" in r:
+            f = r["first_only"]
+            lines.append(f"{r['reports']} reports, first run only: {f['wall_s']} s (CPU {f['cpu_s']} s + parser "
+                         f"processes {f['children_cpu_s']} s), peak RSS {f['peak_rss_mb']} MB; stages "
+                         f"{f['stages_s']}; cpu probe {_probe_text(r.get('cpu_probe_s'))}")
+    return "\n".join(lines)
+
+
 def nights_table(results: list[dict]) -> str:
     lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
-             "+20 new, same process s (share) | rules changed s (share; judged) | peak RSS MB of each night | cpu probe"]
+             "+20 new, same process s (share) | rules changed s (share; judged) | peak RSS MB of each night | "
+             "CPU s: first / +20 fresh / +20 same / rules | cpu probe"]
     for r in results:
         if "nights" not in r:
             continue
@@ -340,7 +361,8 @@ def nights_table(results: list[dict]) -> str:
         lines.append(f"{n['stored_before']} | {f['wall_s']} ({f['peak_rss_mb']}) | {a['wall_s']} ({a['share_of_first']:.1%};"
                      f" {a['in_flow_wall_s']}) | {b['wall_s']} ({b['share_of_first']:.1%}) | {c['wall_s']} "
                      f"({c['share_of_first']:.1%}; {c['judged']}) | {a['peak_rss_mb']} / {b['peak_rss_mb']} / "
-                     f"{c['peak_rss_mb']} | {_probe_text(r.get('cpu_probe_s'))} then "
+                     f"{c['peak_rss_mb']} | {' / '.join(_cpu_text(x) for x in (f, a, b, c))} | "
+                     f"{_probe_text(r.get('cpu_probe_s'))} then "
                      f"{_probe_text(r.get('cpu_probe_after_nights_s'))}")
     for r in results:
         for k, w in r.get("workers", {}).items():
@@ -381,6 +403,13 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _cpu_text(night: dict) -> str:
+    """CPU seconds of a night: its process and the parser processes that ended within it."""
+    if "cpu_s" not in night:
+        return "-"
+    return f"{night['cpu_s'] + night.get('children_cpu_s', 0):.1f}"
+
+
 def _probe_text(probe: dict | None) -> str:
     return f"{probe['loop']}/{probe['alloc']}" if probe else "-"
 
@@ -403,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers-at", type=int, default=0, metavar="N",
                         help="also measure the first run at size N with 1 and 2 parser processes")
     parser.add_argument("--only-nights", action="store_true", help="measure only the nights and workers figures")
+    parser.add_argument("--large", type=int, default=0, metavar="N",
+                        help="opt-in: also measure the first run alone at N reports (e.g. 100000: peak RSS, linearity)")
     parser.add_argument("--one", choices=("flow", "bare", "dask", "nights", "night", "first"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -421,9 +452,15 @@ def main(argv: list[str] | None = None) -> int:
                                only_nights=args.only_nights))
         print(table(results[-1:]).splitlines()[-1], flush=True)
         _write(args.json, results)  # each size as soon as it is measured (a long run may be cut short)
-    print(table(results))
-    if any("nights" in r or "workers" in r for r in results) and not args.only_nights:
-        print(nights_table(results))
+    if args.large:
+        results.append(measure_large(args.large, Path(args.corpus_root)))
+        _write(args.json, results)
+    sized = [r for r in results if "first_only" not in r]
+    print(table(sized))
+    if any("nights" in r or "workers" in r for r in sized) and not args.only_nights:
+        print(nights_table(sized))
+    if args.large:
+        print(large_table(results))
     _write(args.json, results)
     print(f"figures: {args.json}")
     return 0

@@ -210,10 +210,12 @@ def _add_peer_similarity(texts: dict[int, list[str | None]], facts: list[Facts],
 
 
 def _sentences_of(facts: Facts, text: str | None, number: int) -> dict[int, int]:
-    if not text:
-        return {}
+    """The report's sentences of section ``number``: as the parser (or the warehouse, ``report_sentences``)
+    gave them — none for an empty text —, else from its text."""
     found = facts.get(f"sents.s{number}")
-    return found if found is not None else sentence_keys(text)
+    if found is not None:
+        return found
+    return sentence_keys(text) if text else {}
 
 
 class _Boilerplate:
@@ -254,6 +256,9 @@ def _best_peer(i: int, texts: list, sents: list, shared_by: _Boilerplate, facts:
 
 
 def _pieces(i: int, texts: list, pieces: dict[int, np.ndarray]) -> np.ndarray:
+    """The shingles of report ``i``'s text (a text may come as a callable: read from the warehouse only
+    when wanted, ``xxgk.incremental.LazyText``)."""
     if i not in pieces:
-        pieces[i] = shingles(texts[i])
+        text = texts[i]
+        pieces[i] = shingles((text() if callable(text) else text) or "")
     return pieces[i]

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from synth.city import generate_city
+from warehouse import store
 from xxgk import incremental, stages
 from xxgk.settings import RunSettings
 
@@ -74,6 +75,8 @@ class Night:
         register = self.city / "register.csv"
         with self.monkeypatch.context() as patch:
             patch.setattr(incremental, "BATCH", self.batch)
+            if self.batch < incremental.BATCH:  # each batch's findings wait for the load in a Parquet file
+                patch.setattr(store, "SPILL_ROWS", 1)
             outcome = stages.run_plain(_settings(self.db, self.inputs, register))
         scratch = self.tmp / f"scratch{self.n}" / "xxgk.duckdb"
         scratch.parent.mkdir()

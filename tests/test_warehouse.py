@@ -188,3 +188,39 @@ def test_migration_006_keeps_the_findings(tmp_path):
     assert not con.execute("SELECT * FROM duckdb_constraints() WHERE table_name = 'findings' "
                            "AND constraint_type = 'PRIMARY KEY'").fetchall()
     assert con.execute("SELECT count(*) FROM audit_list").fetchall()[0][0] == 1
+
+
+def _verdicts(con, relation: str = "report_verdicts") -> list[tuple]:
+    return sorted(con.execute(f"SELECT report_id, verdict, reasons FROM {relation}").fetchall())
+
+
+def test_stored_verdicts_are_those_of_the_findings_and_follow_every_review(tmp_path):
+    """Migration 013: the load stores each run's verdicts once; ``report_verdicts`` reads them, and gives
+    what the findings and reviews say (``report_verdicts_computed``) after a review however it was made."""
+    con = db.connect(tmp_path / "w.duckdb")
+    db.load_run(con, _run("r1"), *_frames("a" * 64, "r1"))
+    assert con.execute("SELECT count(*) FROM run_verdicts WHERE run_id = 'r1'").fetchall() == [(1,)]
+    assert _verdicts(con) == _verdicts(con, "report_verdicts_computed") == [("a" * 64, "non_compliant", ["T4-SUMS x"])]
+    db.add_review(con, "fp1", "waived", "已核实为排版问题", "张三")
+    assert _verdicts(con) == _verdicts(con, "report_verdicts_computed") == [("a" * 64, "compliant", [])]
+    con.execute("INSERT INTO reviews VALUES ('fp1', 'confirmed', '复核撤销豁免', '李四', now() + INTERVAL 1 SECOND)")
+    assert _verdicts(con) == _verdicts(con, "report_verdicts_computed") == [("a" * 64, "non_compliant", ["T4-SUMS x"])]
+
+
+def test_findings_staged_in_parquet_load_as_they_were(tmp_path):
+    """A large batch's findings wait for the load in a Parquet file (``store.stage_findings``) and arrive in
+    ``findings`` exactly as a frame loaded directly would (lists, NULLs, empty lists)."""
+    from warehouse import store
+
+    reports, cells, findings = _frames("a" * 64, "r1")
+    more = findings.assign(rule_id="T3-BALANCE", status="pass", cell_ids=[[]], fingerprint="fp2", body_name=None,
+                           expected=[[1.5, 2.0]], observed=[[]], locators=[["第1页"]])
+    frame = pd.concat([findings, more], ignore_index=True)
+    direct, staged = db.connect(tmp_path / "direct.duckdb"), db.connect(tmp_path / "staged.duckdb")
+    db.load_run(direct, _run("r1"), reports, cells, frame)
+    path = db.write_findings_parquet(frame, tmp_path / "findings-x.parquet")
+    db.begin_run(staged, reports, cells)
+    db.finish_run(staged, _run("r1"), frame.iloc[0:0], finding_files=[str(path)])
+    query = "SELECT * FROM findings ORDER BY rule_id"
+    assert staged.execute(query).fetchall() == direct.execute(query).fetchall()
+    assert isinstance(store.stage_findings(frame, tmp_path / "staging"), pd.DataFrame)  # few rows: kept as they are

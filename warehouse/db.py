@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0) -> 
     """Open (and migrate, when writable) the warehouse; wait at most ``wait_seconds`` for a lock."""
     path = Path(path)
     if not read_only:
+        wait_for_snapshot(path)  # a copy of this process still reading the file (``refresh_snapshot``)
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait_seconds)
     if not read_only:
@@ -80,6 +82,7 @@ def probe_writable(path: Path, wait_seconds: float = 30.0) -> None:
     """Fail now, with ``WarehouseBusy``, when another process holds an existing warehouse (a run checks
     this before it starts any work); the file is opened and closed, nothing is written."""
     if Path(path).exists():
+        wait_for_snapshot(path)
         _open(Path(path), False, wait_seconds).close()
 
 
@@ -140,14 +143,66 @@ def snapshot_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}_snapshot{path.suffix}")
 
 
-def refresh_snapshot(path: Path) -> Path:
+def refresh_snapshot(path: Path, background: bool = False) -> Path:
     """Copy the closed warehouse to its snapshot atomically: analysts query the snapshot and never hold
-    the lock the nightly run needs."""
+    the lock the nightly run needs. ``background``: copy in a thread (the run's summary reads the warehouse
+    meanwhile), holding a read-only connection so that no other process writes the file while it is
+    copied; ``wait_for_snapshot`` (and any writer of this process, ``connect``) waits for it."""
+    target = snapshot_path(path)
+    if not background:
+        _copy_snapshot(Path(path))
+        return target
+    wait_for_snapshot(path)
+    copy = _SnapshotCopy(Path(path))
+    _COPYING[_key(path)] = copy
+    copy.thread.start()
+    return target
+
+
+class _SnapshotCopy:
+    def __init__(self, path: Path) -> None:
+        self.path, self.error = path, None
+        self.thread = threading.Thread(target=self._run, name="snapshot-copy")
+
+    def _run(self) -> None:
+        try:
+            guard = _open(self.path, True, 0.0)
+        except (WarehouseError, duckdb.Error):
+            guard = None  # copied all the same, as a copy after the run always was
+        try:
+            _copy_snapshot(self.path)
+        except BaseException as exc:  # noqa: BLE001 - raised again by ``wait_for_snapshot``
+            self.error = exc
+        finally:
+            if guard is not None:
+                guard.close()
+
+
+_COPYING: dict[str, _SnapshotCopy] = {}
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).absolute())
+
+
+def wait_for_snapshot(path: Path) -> None:
+    """Wait for a snapshot copy of ``path`` begun in the background (``refresh_snapshot``); raise its error."""
+    copy = _COPYING.pop(_key(path), None)
+    if copy is None:
+        return
+    copy.thread.join()
+    if copy.error is not None:
+        raise copy.error
+
+
+def _copy_snapshot(path: Path) -> None:
     target = snapshot_path(path)
     partial = target.with_name(target.name + f".part{os.getpid()}")
-    shutil.copyfile(path, partial)
-    os.replace(partial, target)
-    return target
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- raw archive
@@ -217,7 +272,8 @@ def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cell
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.DataFrame,
-               carry_from: str | None = None, carry_ids: list[str] | None = None) -> None:
+               carry_from: str | None = None, carry_ids: list[str] | None = None,
+               finding_files: list[str] | None = None) -> None:
     """``load_run``'s second half, in the transaction ``begin_run`` opened: the run row (whose primary key
     refuses a run loaded twice), the findings (new and carried over), then the commit; on any error the
     whole transaction is rolled back. A batch with two findings for one report and rule is refused."""
@@ -229,7 +285,26 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.Data
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
+        if finding_files:  # findings the batches kept on disk (``write_findings_parquet``)
+            con.execute("INSERT INTO findings BY NAME SELECT * FROM read_parquet(?)", [list(finding_files)])
+        store_verdicts(con, run.run_id)
         con.execute("COMMIT")
+
+
+def store_verdicts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Work out the verdicts of run ``run_id`` — the latest completed run, in the transaction that wrote it
+    or after a review — once, into ``run_verdicts`` (migration 013): ``report_verdicts`` reads them from there
+    for as long as no review came since, instead of going through every finding of the run each time."""
+    if "run_verdicts" not in _tables(con):
+        return
+    con.execute("DELETE FROM run_verdicts WHERE run_id = ?", [run_id])
+    con.execute("DELETE FROM run_verdicts_made WHERE run_id = ?", [run_id])
+    con.execute("INSERT INTO run_verdicts SELECT ?, * FROM report_verdicts_computed", [run_id])
+    con.execute("INSERT INTO run_verdicts_made SELECT ?, (SELECT max(decided_at) FROM reviews)", [run_id])
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 
 
 def _insert_run_row(con: duckdb.DuckDBPyConnection, run: RunRecord, carry_from: str | None) -> None:
@@ -339,6 +414,31 @@ def _json_list(value: object) -> str | None:
     return json.dumps(list(value), ensure_ascii=False) if len(value) else "[]"
 
 
+FINDING_TYPES = {"run_id": "VARCHAR", "report_id": "VARCHAR", "body_id": "VARCHAR", "year": "INTEGER",
+                 "rule_id": "VARCHAR", "status": "VARCHAR", "severity": "VARCHAR", "message": "VARCHAR",
+                 "cell_ids": "VARCHAR[]", "fingerprint": "VARCHAR", "expected": "DOUBLE[]", "observed": "DOUBLE[]",
+                 "locators": "VARCHAR[]", "body_name": "VARCHAR"}  # migration 001
+
+
+def write_findings_parquet(rows: pd.DataFrame, path: Path) -> Path:
+    """Finding rows (``warehouse.rows.finding_rows``) as a Parquet file typed as the ``findings`` table,
+    through an in-memory DuckDB (list columns travel as JSON text, as in ``_insert``)."""
+    types = {c: t for c, t in FINDING_TYPES.items() if c in rows.columns}
+    lists = {c: t[:-2] for c, t in types.items() if t.endswith("[]")}
+    incoming = rows[list(types)].assign(**{c: _as_json(rows[c]) for c in lists})
+    select = ", ".join(f"from_json({c}, '[\"{lists[c]}\"]') AS {c}" if c in lists else f"{c}::{t} AS {c}"
+                       for c, t in types.items())
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET pandas_analyze_sample = {max(len(rows), 1000)}")
+        con.register("incoming", incoming)
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT {select} FROM incoming) TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()
+    return Path(path)
+
+
 def _carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, report_ids: list[str]) -> None:
     """Copy run ``from_run``'s findings of unchanged reports (and its missing-filing findings: the same
     inputs, register and years give the same ones) into run ``run_id``."""
@@ -405,5 +505,14 @@ def add_review(con: duckdb.DuckDBPyConnection, fingerprint: str, decision: str, 
     found = con.execute("SELECT count(*) FROM findings WHERE fingerprint = ?", [fingerprint]).fetchall()[0][0]
     if not found:
         raise UnknownFingerprint(f"没有指纹为 {fingerprint} 的检查结果")
-    con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, now())", [fingerprint, decision, reason.strip(),
-                                                                    reviewer.strip()])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, now())", [fingerprint, decision, reason.strip(),
+                                                                        reviewer.strip()])
+        latest = latest_run(con)
+        if latest is not None:  # the stored verdicts of the latest run, with this decision
+            store_verdicts(con, latest[0])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

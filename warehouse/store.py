@@ -1,6 +1,7 @@
 """What a run reads from and writes to the warehouse (the flows call these; one writer per run)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -202,19 +203,61 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                        str(state.docs_index) if state.docs_index else None,
                        settings.signature(catalogue_version()), files_frame(settings, state),
                        settings.years, str(settings.register) if settings.register else None)
+    clock = _Clock(state.timings, "load.")
     try:
         with db._rolled_back_on_error(staged.con):  # noqa: SLF001 - the transaction begin_run opened
             carry(staged.con, state.run_id, state.carry_from, state.carried)
+            clock.mark("carry")
             if state.judging is not None:
                 mark_withdrawn(staged.con, state.run_id, run.finished_at, state.judging.withdrawn,
                                state.judging.present)
-        findings = pd.concat([*state.finding_frames, finding_rows(state.run_id, state.findings, staged.body_ids)],
+        in_memory = [f for f in state.finding_frames if isinstance(f, pd.DataFrame)]
+        findings = pd.concat([*in_memory, finding_rows(state.run_id, state.findings, staged.body_ids)],
                              ignore_index=True)
-        state.finding_frames = []
-        db.finish_run(staged.con, run, findings, state.carry_from)
+        on_disk = [f.path for f in state.finding_frames if isinstance(f, StagedFindings)]
+        state.finding_frames = [f for f in state.finding_frames if isinstance(f, StagedFindings)]
+        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk)
+        clock.mark("commit")
     finally:
         staged.con.close()
-    db.refresh_snapshot(settings.db)
+    clock.mark("close")
+    db.refresh_snapshot(settings.db, background=True)  # while the summary runs; the outcome waits for it
+
+
+class _Clock:
+    """Seconds between marks, kept in a run's timings under ``prefix`` + name (what a load's parts cost)."""
+
+    def __init__(self, timings: dict[str, float], prefix: str) -> None:
+        self.timings, self.prefix, self.last = timings, prefix, time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[self.prefix + name] = now - self.last
+        self.last = now
+
+
+SPILL_ROWS = 50_000  # a batch's findings past this many rows wait for the load in a Parquet file
+
+
+@dataclass(frozen=True)
+class StagedFindings:
+    """A batch's findings (warehouse rows) kept in a Parquet file of the staging folder until the load: a
+    large run's findings (~920,000 rows at 30,000 reports, ~1 GB as frames) never all sit in memory."""
+
+    path: str
+    n_rows: int
+
+
+def stage_findings(rows: pd.DataFrame, folder: Path) -> "pd.DataFrame | StagedFindings":
+    """``rows`` as they are when few, else written to ``folder`` (typed as the ``findings`` table)."""
+    import uuid
+
+    if len(rows) < SPILL_ROWS:
+        return rows
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"findings-{uuid.uuid4().hex}.parquet"
+    db.write_findings_parquet(rows, path)
+    return StagedFindings(str(path), len(rows))
 
 
 def carry(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str | None, report_ids: list[str]) -> None:
@@ -306,6 +349,7 @@ def run_accounting(db_path: Path, run_id: str) -> dict:
     """What ``xxgk run`` reports after a run: the files found and what became of them, the failed and
     unsupported files with their reasons, and the verdicts of the latest run (份 = reports, 机关 = bodies).
     Read from the snapshot the load just refreshed (never blocks, never creates a warehouse)."""
+    db.wait_for_snapshot(db_path)
     con = db.connect(db.snapshot_path(db_path), read_only=True, wait_seconds=0)
     try:
         files = con.execute("SELECT outcome, is_new, count(*) FROM run_files WHERE run_id = ? GROUP BY ALL",

@@ -20,14 +20,16 @@ as in a run over every report (the test compares the two night after night).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from parsing import Report
-from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, body_key
+from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, SIMILARITY_SECTIONS, body_key
 from rules.facts import Facts
 from warehouse import facts_store
 
@@ -47,6 +49,7 @@ class Batch:
     ids: list[str]
     judged: frozenset[str]
     common: set[tuple[int | None, int, int]] | None = None
+    light: frozenset[str] = frozenset()  # read only for their sentences (``_light``), not decoded in full
 
 
 @dataclass
@@ -64,6 +67,8 @@ class Judging:
     withdrawn: list[str] = field(default_factory=list)  # reports of the last run whose files are gone
     present: list[str] = field(default_factory=list)  # every report of the run, in its order
     everything: bool = True
+    sentences: "Sentences | None" = None  # the sentences of the reports decoded from their stored facts
+    named: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)  # light ones: name, year
 
     @property
     def n_judged(self) -> int:
@@ -71,7 +76,9 @@ class Judging:
 
     def shipped(self, batch: Batch) -> "Shipped":
         """The batch as it travels to a worker of a cluster (stored facts, decoded there)."""
-        return Shipped(batch, {rid: self.blobs[rid] for rid in batch.ids}, {rid: self.paths[rid] for rid in batch.ids})
+        sentences = self.sentences.subset(batch.ids) if self.sentences is not None else None
+        return Shipped(batch, {rid: self.blobs[rid] for rid in batch.ids}, {rid: self.paths[rid] for rid in batch.ids},
+                       sentences, {rid: self.named[rid] for rid in batch.light})
 
     def materialise(self, batch: Batch) -> tuple[list[Report], list[Facts], list[bool]]:
         """The batch's reports and facts (decoded from their stored form, unless this is the run's only
@@ -79,8 +86,12 @@ class Judging:
         pairs = []
         for rid in batch.ids:
             parsed = self.sources.get(rid)
-            pairs.append(parsed if parsed is not None and len(self.batches) == 1
-                         else facts_store.decode(self.blobs[rid], self.paths[rid]))
+            if parsed is not None and len(self.batches) == 1:
+                pairs.append(parsed)
+            elif rid in batch.light:
+                pairs.append(_light(rid, self.blobs[rid], self.paths[rid], self.named[rid], self.sentences))
+            else:
+                pairs.append(_decoded(self.blobs[rid], self.paths[rid], self.sentences))
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
 
 
@@ -91,15 +102,133 @@ class Shipped:
     batch: Batch
     blobs: dict[str, bytes]
     paths: dict[str, str]
+    sentences: "Sentences | None" = None
+    named: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
 
     def materialise(self) -> tuple[list[Report], list[Facts], list[bool]]:
-        pairs = [facts_store.decode(self.blobs[rid], self.paths[rid]) for rid in self.batch.ids]
+        pairs = [_light(rid, self.blobs[rid], self.paths[rid], self.named[rid], self.sentences)
+                 if rid in self.batch.light else _decoded(self.blobs[rid], self.paths[rid], self.sentences)
+                 for rid in self.batch.ids]
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in self.batch.judged for rid in self.batch.ids]
 
 
-class _Named(NamedTuple):
-    report_id: str
-    body: str | None
+def _decoded(blob: bytes, path: str, sentences: "Sentences | None") -> tuple[Report, Facts]:
+    """A report decoded from its stored facts, with its sentences as the warehouse keeps them
+    (``report_sentences``: the copying checks would otherwise hash every sentence of its texts again)."""
+    report, facts = facts_store.decode(blob, path)
+    if sentences is not None:
+        sentences.add_to(facts)
+    return report, facts
+
+
+def _light(rid: str, blob: bytes, path: str, named: tuple[str | None, int | None],
+           sentences: "Sentences | None") -> tuple[Report, Facts]:
+    """A report the batch reads only for the copying checks of others (``rules.cross._best_peer``): its
+    name, year and sentences, with its section texts decoded from the stored facts only if a judged report
+    turns out close enough to compare texts with (rare: decoding every such report cost most of a night's
+    judging)."""
+    name, year = named
+    report = Report(file=path, source_format="", sha256=rid, parse_status="ok", body=name, year=year)
+    facts: Facts = {"report_id": rid, "file": path, "body": name, "year": year}
+    if sentences is None or rid not in sentences.covered:
+        raise RuntimeError(f"仓库中缺少报告 {rid[:12]} 的句子数据（report_sentences），请重新运行")
+    sentences.add_to(facts)
+    stored = _Stored(blob, path)
+    for number in SIMILARITY_SECTIONS:
+        facts[f"text.s{number}"] = LazyText(stored, f"text.s{number}")
+    return report, facts
+
+
+class _Stored:
+    """A report's stored facts, decoded on first use."""
+
+    def __init__(self, blob: bytes, path: str) -> None:
+        self.blob, self.path, self.facts = blob, path, None
+
+    def get(self, name: str) -> object:
+        if self.facts is None:
+            self.facts = facts_store.decode(self.blob, self.path)[1]
+        return self.facts.get(name)
+
+
+class LazyText:
+    """A section text taken from the stored facts when first wanted (``rules.cross`` calls it)."""
+
+    def __init__(self, stored: _Stored, name: str) -> None:
+        self.stored, self.name = stored, name
+
+    def __call__(self) -> str | None:
+        return self.stored.get(self.name)
+
+    def __bool__(self) -> bool:
+        return bool(self())
+
+
+class Sentences:
+    """The sentences of some reports (``sents.s1``, ``sents.s5``: sentence key → length), kept as three
+    sorted numpy columns until a report's facts are decoded (a few bytes per sentence, not a dict)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        frame = frame.sort_values(["report_id", "section"], kind="stable")
+        ids = frame["report_id"].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.empty(0, dtype=np.int64)
+        stops = np.r_[starts[1:], len(ids)]
+        self.spans = {ids[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
+        self.section = frame["section"].to_numpy(dtype=np.int8)
+        self.sentence = frame["sentence"].to_numpy(dtype=np.int64)
+        self.length = frame["length"].to_numpy(dtype=np.int64)
+        self.covered: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, covered: Iterable[str]) -> "Sentences":
+        """``frame``'s sentences, standing for every sentence of the reports ``covered`` (a report of
+        ``covered`` with no row has none)."""
+        out = cls(frame)
+        out.covered = frozenset(covered)
+        return out
+
+    def subset(self, report_ids: Iterable[str]) -> "Sentences":
+        """The sentences of ``report_ids`` only (what a batch shipped to a cluster's worker needs)."""
+        wanted = [rid for rid in report_ids if rid in self.covered]
+        held = [rid for rid in wanted if rid in self.spans]
+        spans = [self.spans[rid] for rid in held]
+        rows = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.empty(0, dtype=np.int64)
+        frame = pd.DataFrame({"report_id": np.repeat(np.array(held, dtype=object), [b - a for a, b in spans]),
+                              "section": self.section[rows], "sentence": self.sentence[rows],
+                              "length": self.length[rows]})
+        return Sentences.of(frame, wanted)
+
+    def add_to(self, facts: Facts) -> None:
+        """Give a decoded report's facts its sentences (nothing for a report not covered)."""
+        rid = facts.get("report_id")
+        if rid not in self.covered:
+            return
+        start, stop = self.spans.get(rid, (0, 0))
+        for number in SIMILARITY_SECTIONS:
+            facts[f"sents.s{number}"] = {}
+        for section, sentence, length in zip(self.section[start:stop].tolist(), self.sentence[start:stop].tolist(),
+                                             self.length[start:stop].tolist()):
+            facts[f"sents.s{section}"][sentence] = length
+
+
+_SENTENCE_COLUMNS = ["report_id", "section", "sentence", "length"]
+
+
+def _read_sentences(con: duckdb.DuckDBPyConnection, report_ids: set[str], fresh: pd.DataFrame | None) -> Sentences:
+    """The sentences of ``report_ids``: from this run's parse (``fresh``: those parsed now, perhaps by
+    another parser version than stored ones), else as stored (``report_sentences``)."""
+    parsed = set(fresh["report_id"]) & report_ids if fresh is not None and not fresh.empty else set()
+    parts = [fresh[fresh["report_id"].isin(parsed)][_SENTENCE_COLUMNS]] if parsed else []
+    stored_ids = report_ids - parsed
+    if stored_ids:
+        con.register("stored_ids", _ids(stored_ids))
+        try:
+            parts.append(con.execute("SELECT report_id, section, sentence, length FROM report_sentences "
+                                     "WHERE report_id IN (SELECT report_id FROM stored_ids)").df())
+        finally:
+            con.unregister("stored_ids")
+    merged = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_SENTENCE_COLUMNS)
+    return Sentences.of(merged.drop_duplicates(["report_id", "section", "sentence"]), report_ids)
 
 
 @dataclass(frozen=True)
@@ -156,6 +285,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
         raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
     if len(judging.batches) == 1:  # kept as parsed (a large run keeps them slim: decoded per batch)
         judging.sources = {rid: fresh[rid] for rid in needed if rid in fresh and "text.s1" in fresh[rid][1]}
+    judging.sentences = _read_sentences(con, needed - set(judging.sources), sentences)
+    judging.named = {rid: (index.names[rid], index.years[rid]) for b in judging.batches for rid in b.light}
     judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
     judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
@@ -183,7 +314,7 @@ def _index(settings: "RunSettings", paths: dict[str, str], fresh: dict, stored: 
 def _body_id(settings: "RunSettings", name: str | None) -> str | None:
     if not settings.register:
         return None
-    return settings.matches([_Named("", name)])[""].body_id
+    return settings._match(name).body_id  # noqa: SLF001 - matched once per name (``RunSettings.matches``)
 
 
 def _affected(con: duckdb.DuckDBPyConnection, index: _Index, stored: dict, settings: "RunSettings",
@@ -228,38 +359,38 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
                      s.report_id IN (SELECT report_id FROM previous_ids) AS before
               FROM s JOIN k USING (y, section, sentence)),
         c AS (SELECT y, section, sentence, count(*) FILTER (WHERE now) AS n_now,
-                     count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL)
-        SELECT 'own', o.report_id, o.y, o.section, o.sentence, o.length, NULL, NULL FROM own o
+                     count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL),
+        pairs AS (SELECT o.report_id, o.y, o.section, h.report_id AS other,
+                         sum(o.length) FILTER (WHERE h.now AND c.n_now <= {BOILERPLATE_SHARE}) AS shared_now,
+                         sum(o.length) FILTER (WHERE h.before AND c.n_before <= {BOILERPLATE_SHARE}) AS shared_before
+                  FROM own o JOIN h USING (y, section, sentence) JOIN c USING (y, section, sentence)
+                  WHERE h.report_id <> o.report_id AND least(c.n_now, c.n_before) <= {BOILERPLATE_SHARE}
+                  GROUP BY ALL)
+        SELECT report_id, y, section, NULL, sum(length), NULL FROM own GROUP BY ALL
         UNION ALL
-        SELECT 'holder', h.report_id, h.y, h.section, h.sentence, NULL, h.now, h.before
-        FROM h JOIN c USING (y, section, sentence)
-        WHERE least(c.n_now, c.n_before) <= {BOILERPLATE_SHARE}"""
-    own: dict[tuple[str, int, int], dict[int, int]] = defaultdict(dict)
-    holders: dict[tuple[int, int, int], list[tuple[str, bool, bool]]] = defaultdict(list)
-    for kind, rid, year, section, sentence, length, now, before in _query(con, frames, sql):
-        if kind == "own":
-            own[(rid, year, section)][sentence] = length
+        SELECT report_id, y, section, other, shared_now, shared_before FROM pairs"""
+    totals: dict[tuple[str, int, int], int] = {}
+    shares: dict[tuple[str, int, int], list[tuple[str, int | None, int | None]]] = defaultdict(list)
+    for rid, year, section, other, now, before in _query(con, frames, sql):
+        if other is None:
+            totals[(rid, year, section)] = now
         else:
-            holders[(year, section, sentence)].append((rid, now, before))
-    return {rid for (rid, year, section), sents in own.items()
-            if _peer_outcome(rid, (year, section), sents, holders, keys, now=True)
-            != _peer_outcome(rid, (year, section), sents, holders, keys, now=False)}
+            shares[(rid, year, section)].append((other, now, before))
+    return {where[0] for where, total in totals.items()
+            if _peer_outcome(where[0], total, shares[where], keys, now=True)
+            != _peer_outcome(where[0], total, shares[where], keys, now=False)}
 
 
-def _peer_outcome(rid: str, where: tuple[int, int], sents: dict[int, int], holders: dict,
+def _peer_outcome(rid: str, total: int, shares: list[tuple[str, int | None, int | None]],
                   keys: dict[str, str | None], now: bool) -> tuple:
     """What ``rules.cross._best_peer`` decides from, for one report and section, with the run's reports
     (``now``) or the last run's: the reports close enough to compare texts with, else the best share and
-    the reports that have it."""
-    shared: dict[str, int] = defaultdict(int)
-    for sentence, length in sents.items():
-        found = [h for h, n, b in holders.get((*where, sentence), ()) if (n if now else b)]
-        if len(found) > BOILERPLATE_SHARE:
-            continue
-        for other in found:
-            if other != rid and keys.get(other) != keys.get(rid):
-                shared[other] += length
-    total = sum(sents.values()) or 1
+    the reports that have it. ``shares``: per other report, the length of the sentences it shares with
+    this one that are not boilerplate (more than ``BOILERPLATE_SHARE`` holders) now and before; ``total``:
+    the length of all this one's sentences."""
+    shared = {other: n for other, n_now, n_before in shares
+              if (n := n_now if now else n_before) and keys.get(other) != keys.get(rid)}
+    total = total or 1
     close = frozenset(j for j, n in shared.items() if n / total >= CANDIDATE_SHARE)
     if close:
         return ("close", close)
@@ -291,26 +422,31 @@ def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous:
     return {row[0] for row in _query(con, frames, sql)}
 
 
-def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str],
-                sentences: pd.DataFrame) -> tuple[set[str], set[tuple[int | None, int, int]]]:
-    """What the judged reports' copying checks read: the reports of the run sharing one of their sentences
-    that is not boilerplate, and the sentences that are (``common``)."""
-    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": _ids(judged)}
+def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[str]],
+                sentences: pd.DataFrame) -> list[tuple[set[str], set[tuple[int | None, int, int]]]]:
+    """Per part (the judged reports of a batch), what their copying checks read: the reports of the run
+    sharing one of their sentences that is not boilerplate, and the sentences that are (``common``); all
+    parts in one query over the run's sentences."""
+    numbered = pd.DataFrame({"report_id": pd.Series([rid for part in parts for rid in part], dtype="string"),
+                             "part": [n for n, part in enumerate(parts) for _ in part]})
+    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": numbered}
     sql = f"""
-        WITH s AS (SELECT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
-        k AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM judged_ids)),
-        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN k USING (y, section, sentence)),
-        c AS (SELECT y, section, sentence, count(*) AS n FROM h GROUP BY ALL)
-        SELECT h.report_id, NULL, NULL, NULL FROM h JOIN c USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
+        WITH s AS (SELECT DISTINCT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
+        k AS (SELECT DISTINCT j.part, s.y, s.section, s.sentence FROM s JOIN judged_ids j USING (report_id)),
+        c AS (SELECT y, section, sentence, count(*) AS n
+              FROM s JOIN (SELECT DISTINCT y, section, sentence FROM k) USING (y, section, sentence) GROUP BY ALL)
+        SELECT DISTINCT k.part, s.report_id, NULL, NULL, NULL
+        FROM k JOIN c USING (y, section, sentence) JOIN s USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
         UNION ALL
-        SELECT NULL, y, section, sentence FROM c WHERE n > {BOILERPLATE_SHARE}"""
-    readers, common = set(), set()
-    for rid, y, section, sentence in _query(con, frames, sql):
+        SELECT k.part, NULL, k.y, k.section, k.sentence FROM k JOIN c USING (y, section, sentence)
+        WHERE c.n > {BOILERPLATE_SHARE}"""
+    out: list[tuple[set[str], set[tuple[int | None, int, int]]]] = [(set(), set()) for _ in parts]
+    for part, rid, y, section, sentence in _query(con, frames, sql):
         if rid is not None:
-            readers.add(rid)
+            out[part][0].add(rid)
         else:
-            common.add((None if y == -1 else y, section, sentence))
-    return readers, common
+            out[part][1].add((None if y == -1 else y, section, sentence))
+    return out
 
 
 def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql: str) -> list[tuple]:
@@ -338,13 +474,13 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
         return [Batch(judged, frozenset(judged))]
     size = BATCH if len(judged) <= BATCH else max(BATCH // 4, 1)
     by_body_year = index.by_body_year()
+    parts = [judged[start:start + size] for start in range(0, len(judged), size)]
     batches = []
-    for start in range(0, len(judged), size):
-        part = judged[start:start + size]
+    for part, (readers, common) in zip(parts, _readers_of(con, index, parts, sentences)):
         wanted = set(part)
         for rid in part:
             if index.keys[rid] and index.years[rid]:
                 wanted.update(by_body_year.get((index.keys[rid], int(index.years[rid]) - 1), ()))
-        readers, common = _readers_of(con, index, part, sentences)
-        batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common))
+        batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common,
+                             frozenset(readers - wanted)))
     return batches

@@ -46,7 +46,8 @@ class RunState:
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
     findings: list[Finding] = field(default_factory=list)  # REG-MISSING (the judged reports': finding_frames)
-    finding_frames: list[Any] = field(default_factory=list)  # pandas frames of warehouse rows, per batch
+    finding_frames: list[Any] = field(default_factory=list)  # per batch: its warehouse rows (a pandas frame),
+    # or the Parquet file a large batch left them in (``warehouse.store.StagedFindings``)
     docs_index: Path | None = None
     staged: Any = None  # warehouse.store.StagedLoad: the load begun while validation runs
     harvested: Any = None  # xxgk.harvest.evidence.HarvestEvidence: site outcomes and page dates
@@ -122,10 +123,11 @@ def _to_parse(new: list[pipeline.SourceFile], unreadable: list[Path]) -> list[Pa
 
 
 def clear_staging(settings: RunSettings) -> None:
-    """Remove cell files an interrupted run left behind (runs hold the run lock: no other run uses them),
-    not those of this run's head start (written since it began)."""
+    """Remove cell and finding files an interrupted run left behind (runs hold the run lock: no other run
+    uses them), not those of this run's head start (written since it began)."""
     since = pipeline.head_started_at()
-    for stale in pipeline.staging_dir(settings.raw_root).glob("cells-*.parquet"):
+    folder = pipeline.staging_dir(settings.raw_root)
+    for stale in (*folder.glob("cells-*.parquet"), *folder.glob("findings-*.parquet")):
         if since is None or _modified(stale) < since - STAGING_CLOCK_SLACK:
             stale.unlink(missing_ok=True)
 
@@ -228,10 +230,13 @@ def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts
     result = check_described(reports, facts, run_dir or settings.run_dir(run_id), settings.engine, register,
                              matches=settings.matches(reports), judged=judged, common=common, missing=False,
                              page_dates=settings.page_dates)
+    from warehouse.store import stage_findings
+
     rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
     _refuse_duplicate_findings(rows)
     release_bulky_facts(facts)
-    return rows, str(result.docs_index) if result.docs_index else None
+    kept = stage_findings(rows, pipeline.staging_dir(settings.raw_root))  # a large batch's rows wait on disk
+    return kept, str(result.docs_index) if result.docs_index else None
 
 
 def judge_shipped(settings: RunSettings, run_id: str, shipped: Any, number: int) -> tuple[Any, str | None]:
@@ -273,6 +278,10 @@ def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> Non
     store.finish_load(staged, settings, state, flow_run_id)
     for name in state.cell_files:  # loaded (or the run failed: the next run clears them)
         Path(name).unlink(missing_ok=True)
+    for staged in state.finding_frames:  # the batches' findings kept on disk, loaded by now
+        if isinstance(staged, store.StagedFindings):
+            Path(staged.path).unlink(missing_ok=True)
+    state.finding_frames = []
     state.timings["load"] = time.perf_counter() - t0
 
 
