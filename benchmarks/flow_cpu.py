@@ -39,29 +39,11 @@ class TreeCpu:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
-        from benchmarks.pipeline import _command
+        from benchmarks.pipeline import _command, tree_stats
 
-        parents: dict[int, int] = {}
-        cpu: dict[int, float] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
-                parents[int(entry.name)] = int(fields[1])
-                cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
-            except (OSError, ValueError, IndexError):
-                continue
-        tree, frontier = {os.getpid()}, [os.getpid()]
-        while frontier:
-            pid = frontier.pop()
-            children = [c for c, p in parents.items() if p == pid and c not in tree]
-            tree.update(children)
-            frontier.extend(children)
-        for pid in tree:
+        for pid, fields in tree_stats(os.getpid()).items():
             role = self.seen[pid][0] if pid in self.seen else _command(pid)
-            self.seen[pid] = (role, cpu.get(pid, 0.0))
+            self.seen[pid] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -59,27 +59,32 @@ def corpus(n: int, root: Path) -> Path:
 # ---------------------------------------------------------------- memory of the process tree
 
 
-def _tree_rss(root_pid: int) -> dict[int, tuple[str, float]]:
-    """Resident memory (MB) and command of ``root_pid`` and each of its descendants (Linux /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+def tree_stats(root_pid: int) -> dict[int, list[str]]:
+    """The fields of ``/proc/<pid>/stat`` after the command (state, ppid, …) of ``root_pid`` and each of its
+    descendants (Linux)."""
+    stats: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            stats[int(entry.name)] = stat[stat.rindex(")") + 2:].split()
         except (OSError, ValueError, IndexError):
             continue
+    parents = {pid: int(fields[1]) for pid, fields in stats.items()}
     tree, frontier = {root_pid}, [root_pid]
     while frontier:
         pid = frontier.pop()
         children = [c for c, p in parents.items() if p == pid and c not in tree]
         tree.update(children)
         frontier.extend(children)
-    return {pid: (_command(pid), rss.get(pid, 0) / 2**20) for pid in tree}
+    return {pid: stats[pid] for pid in tree if pid in stats}
+
+
+def _tree_rss(root_pid: int) -> dict[int, tuple[str, float]]:
+    """Resident memory (MB) and command of ``root_pid`` and each of its descendants (Linux /proc)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return {pid: (_command(pid), int(fields[21]) * page / 2**20) for pid, fields in tree_stats(root_pid).items()}
 
 
 def _command(pid: int) -> str:
