@@ -17,6 +17,8 @@ _MARKER = re.compile(r"^(?:\d{1,2}\s*[.、．]|[（(][一二三四五六七八�
 _ITEM = re.compile(r"^\d{1,2}\s*[.、．]")
 _DIGIT = re.compile(r"\d")
 _GLUED = re.compile(r"[+\-−–]?0\d")
+_FORCED = re.compile(r"0*\d")  # a run of digits that can only be one value per digit (0 0 5, never 05)
+_TRAILING = re.compile(r"^(.*\D)(0*\d)$")  # a label with a run of digits glued to its end (属于三类内00)
 MAX_WRAP = 12  # lines a label (or a paragraph of a row) may stand over: a bound on the work, far above real rows
 FLOATING = 2      # values on a line of their own, without a label, that float (more make an anchor)
 
@@ -164,6 +166,7 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
     doubtful: set[int] = set()
     merged: dict[int, int] = {}  # a line of floating values → the anchor whose row took them
     _float_values(lines, table, anchors, values, doubtful, merged)
+    _float_tail(lines, table, anchors, values, merged)
     taken: dict[int, list[int]] = {}  # an anchor → the lines of floating values its row took
     for line, row in merged.items():
         taken.setdefault(row, []).append(line)
@@ -199,9 +202,15 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
         if not labels:
             continue  # values without a label beside them: as text, the row above never takes them
         label = "".join(b.text() for b in labels)
+        glued = None
         if any(_DIGIT.search(_ITEM.sub("", w.text)) for b in labels for _, w in b.parts):
-            continue  # a value glued to its label (安全一稳0): the row's values cannot all be told
-        cells = _cells(values[index], columns[lines[index].page])
+            peeled = _peel(labels, index, values[index])
+            if peeled is None:
+                continue  # a value glued to its label (安全一稳0): the row's values cannot all be told
+            label, glued = peeled
+        cells = _cells(values[index], columns[lines[index].page], glued)
+        if glued is not None and cells is None:
+            continue  # the glued digits cannot be cut by position: the line stays as printed
         where = originals[index].where
         if cells is None:
             text = " ".join([label, *(v.text for v in values[index])]).strip()
@@ -236,6 +245,26 @@ def _float_values(lines: list[_Line], table: list[int], anchors: list[int], valu
             continue
         at = bisect_left(anchors, index)
         doubtful.update(near or anchors[max(0, at - 1):at + 1])  # the rows just before and after it
+
+
+def _float_tail(lines: list[_Line], table: list[int], anchors: list[int], values: dict[int, list[_Word]],
+                merged: dict[int, int]) -> None:
+    """Values on the line just below a table's last row (no label, at most ``FLOATING``: ``0  153`` under
+    ``其他对外管理服务事项  10``) join the only row of their paragraph they fit, and only when they fill it
+    to the fullest row's count; else they stay text, as before (a page number under a table is no value)."""
+    index = table[-1] + 1
+    if index >= len(lines) or not anchors:
+        return
+    line = lines[index]
+    if line.labels or not line.values or len(line.values) > FLOATING or line.page != lines[table[-1]].page:
+        return
+    near = within(anchors, *_paragraph(lines, index))
+    free = [i for i in near if _fits(line.values, values[i])]
+    most = max(len(v) for v in values.values())
+    if len(free) == 1 and all(_blocked(line.values, values[i]) for i in near if i != free[0]) \
+            and len(values[free[0]]) + len(line.values) == most:
+        values[free[0]] = sorted(values[free[0]] + line.values, key=lambda w: w.c0)
+        merged[index] = free[0]
 
 
 def _paragraph(lines: list[_Line], index: int) -> tuple[int, int]:
@@ -304,21 +333,76 @@ def _header(lines: list[_Line], first: int, value_left: int) -> list[tuple[int, 
     return [(a, b) for a, b in merged]
 
 
-def _cells(values: list[_Word], columns: list[tuple[int, int]] | None) -> list[str] | None:
+def _cells(values: list[_Word], columns: list[tuple[int, int]] | None, glued: _Word | None = None
+           ) -> list[str] | None:
     """The row's cells: in order when it has a value for every column; by position when the columns are known
-    and each value lies inside exactly one of them (the others blank); else None."""
+    and each value lies inside exactly one of them (the others blank); with a glued run of digits cut only
+    where the positions force the cut (``_cut``); else None."""
     if columns is None:
         return None
+    if glued is not None:
+        return _cut(values, columns, glued)
     if len(values) == len(columns):
         return [v.text for v in values]
     if not values or len(values) > len(columns) or columns[0] == (0, 0):
         return None
-    if any(_GLUED.match(v.text) for v in values):
-        return None  # digits of several cells printed together (000121): left to the text's rule
+    runs = [v for v in values if _GLUED.match(v.text)]
+    if runs:  # digits of several cells printed together (000121): cut by position, else the text's rule
+        return _cut([v for v in values if v is not runs[0]], columns, runs[0]) if len(runs) == 1 else None
     cells = [""] * len(columns)
     for value in values:
         inside = [k for k, (a, b) in enumerate(columns) if a - 1 <= value.c0 and value.c1 <= b + 1]
         if len(inside) != 1 or cells[inside[0]]:
             return None
         cells[inside[0]] = value.text
+    return cells
+
+
+def _peel(labels: list[_Block], index: int, values: list[_Word]) -> tuple[str, _Word] | None:
+    """A label whose last word on the row's value line ends in a run of digits (属于三类内00): the label
+    without them and the run (its own positions), when that is the label's only digit and the run can
+    only be one value per digit (``_FORCED``); else None."""
+    hits = [(i, w) for b in labels for i, w in b.parts if _DIGIT.search(_ITEM.sub("", w.text))]
+    if len(hits) != 1 or hits[0][0] != index:
+        return None
+    word = hits[0][1]
+    match = _TRAILING.match(word.text)
+    if not match or _DIGIT.search(_ITEM.sub("", match.group(1))) or (values and word.c1 > values[0].c0):
+        return None
+    if any(i == index and w.c0 > word.c0 for b in labels for i, w in b.parts):
+        return None  # label words right of the digits: they are not next to the values
+    run = _Word(word.c1 - len(match.group(2)), word.c1, match.group(2))
+    label = "".join("".join(match.group(1) if w is word else w.text
+                            for _, w in sorted(b.parts, key=lambda p: (p[0], p[1].c0))) for b in labels)
+    return label, run
+
+
+def _cut(values: list[_Word], columns: list[tuple[int, int]], run: _Word) -> list[str] | None:
+    """A row whose other values stand each inside one known column, leaving exactly as many columns free
+    around the run as it has digits, which it can only be one value per digit (000, 00, 005): one digit per
+    free column, when the run stands between the neighbouring values' columns and over the free ones.
+    Anything else (a free column left blank, 023 — 0 2 3 or 0 23) is None: no unique reading."""
+    n = len(columns)
+    if columns[0] == (0, 0) or not _FORCED.fullmatch(run.text) or len(values) + len(run.text) != n:
+        return None
+    placed: list[tuple[int, _Word]] = []
+    for value in values:
+        inside = [k for k, (a, b) in enumerate(columns) if a - 1 <= value.c0 and value.c1 <= b + 1]
+        if len(inside) != 1 or (placed and placed[-1][0] >= inside[0]):
+            return None
+        placed.append((inside[0], value))
+    before = [k for k, v in placed if v.c0 < run.c0]
+    after = [k for k, v in placed if v.c0 > run.c0]
+    low, high = (before[-1] if before else -1), (after[0] if after else n)
+    if high - low - 1 != len(run.text) or len(before) != low + 1:
+        return None
+    if (low >= 0 and run.c0 < columns[low][1]) or (high < n and run.c1 > columns[high][0]):
+        return None  # the run reaches into a neighbour's column
+    if run.c1 < columns[low + 1][0] - 1 or run.c0 > columns[high - 1][1] + 1:
+        return None  # the run stands away from the free columns
+    cells = [""] * n
+    for k, value in placed:
+        cells[k] = value.text
+    for k, digit in zip(range(low + 1, high), run.text):
+        cells[k] = digit
     return cells
