@@ -138,8 +138,14 @@ def _split(block: _Block, full: set[int]) -> list[_Block] | None:
     not beside exactly one anchor."""
     ordered = sorted(block.parts, key=lambda p: (p[0], p[1].c0))
     pieces: list[list[tuple[int, _Word]]] = []
+    sides: list[list[tuple[int, _Word]]] = []  # a group label's pieces in a column left of the items
     for part in ordered:
-        if not pieces or _MARKER.match(part[1].text):
+        if pieces and _ITEM.match(pieces[-1][0][1].text) and part[1].c1 <= pieces[-1][0][1].c0:
+            if not sides or _MARKER.match(part[1].text):
+                sides.append([part])
+            else:
+                sides[-1].append(part)
+        elif not pieces or _MARKER.match(part[1].text):
             pieces.append([part])
         else:
             pieces[-1].append(part)
@@ -154,7 +160,7 @@ def _split(block: _Block, full: set[int]) -> list[_Block] | None:
         if len(anchors) != 1:
             return None
         out.append(_Block(piece, anchors))
-    return out
+    return out + [_Block(side, within(block.anchors, side[0][0], side[-1][0])) for side in sides]
 
 
 def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out: _Output) -> None:
@@ -184,8 +190,13 @@ def _read_table(lines: list[_Line], table: list[int], originals: list[Line], out
             pieces = _split(block, full)
             if pieces is None:
                 unsplit.append(block)
+            items = [piece.x0 for piece in pieces or () if _ITEM.match(piece.parts[0][1].text)]
             for piece in pieces or ():
-                by_anchor[piece.anchors[0]].append(piece)
+                side = bool(items) and piece.x1 <= max(items)  # left of the block's item numbers
+                if _ITEM.match(piece.parts[0][1].text) or len(piece.anchors) == 1 and not side:
+                    by_anchor[piece.anchors[0]].append(piece)
+                else:
+                    unsplit.append(piece)  # a group label's pieces beside the items: kept as a group label
     for block in unsplit:  # a group label stands left of the labels of the rows it spans
         if all(by_anchor[i] and block.x1 <= min(b.x0 for b in by_anchor[i]) for i in block.anchors):
             group_blocks.append(block)
@@ -406,3 +417,5 @@ def _cut(values: list[_Word], columns: list[tuple[int, int]], run: _Word) -> lis
     for k, digit in zip(range(low + 1, high), run.text):
         cells[k] = digit
     return cells
+
+

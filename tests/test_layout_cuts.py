@@ -39,3 +39,17 @@ def test_values_under_the_last_row_join_it_only_when_they_fill_it() -> None:
     merged = {}
     _float_tail(lines, [0, 1], [0, 1], values, merged)
     assert merged == {} and len(values[1]) == 1
+
+
+def test_a_group_label_column_left_of_the_items_is_cut_out_of_their_labels() -> None:
+    from parsing.layout_rows import _Block, _split
+
+    parts = [(0, _Word(8, 14, "3.危及三安")), (1, _Word(8, 12, "全稳定")),
+             (2, _Word(5, 7, "（三")), (3, _Word(8, 14, "4.保护第三")), (4, _Word(5, 7, "）不")),
+             (4, _Word(8, 12, "方合法权益")), (5, _Word(5, 7, "予公")), (6, _Word(8, 14, "5.属于三类")),
+             (7, _Word(5, 6, "开")), (7, _Word(8, 14, "内部事务信"))]
+    pieces = _split(_Block(parts, [1, 4, 7]), full={1, 4, 7})
+    assert pieces is not None
+    texts = {piece.text(): piece.anchors for piece in pieces}
+    assert texts["4.保护第三方合法权益"] == [4] and texts["5.属于三类内部事务信"] == [7]
+    assert texts["（三）不予公开"] == [4, 7]  # the group label: its own block, over the rows it spans
