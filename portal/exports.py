@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from portal.counties import CITY_KEY, UNASSIGNED, county_keys, county_names
 from portal.names import sheet_names
 from portal.verdicts import OUTCOME_LABELS, VERDICT_LABELS, load_problem_files, load_verdicts, worst
-from portal.xlsx import Sheet, write_workbook
+from portal.xlsx import ILLEGAL_CHARACTERS, Sheet, write_workbook
 from warehouse import db
 from warehouse.exports import HEADERS
 
@@ -142,5 +140,5 @@ def _value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return ILLEGAL_CHARACTERS.sub("", value)
     return value

@@ -17,21 +17,22 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import get_column_letter
-
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # what openpyxl drops (ILLEGAL_CHARACTERS_RE)
 _STYLES = (f'<styleSheet xmlns="{MAIN}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
            '<family val="2"/></font><font><b val="1"/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
            '</fonts><fills count="2"><fill><patternFill/></fill><fill><patternFill patternType="gray125"/></fill>'
            '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+           '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+           '<alignment vertical="top" wrapText="1"/></xf></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
@@ -41,6 +42,7 @@ class Sheet:
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
     widths: Sequence[float] = ()     # per column, in characters
+    wrapped: frozenset[int] = frozenset()   # columns (0-based) whose cells below the header wrap, top-aligned
 
 
 def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
@@ -57,6 +59,15 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
             zf.writestr(name, text.encode("utf-8"))
     os.replace(partial, path)
     return path
+
+
+def get_column_letter(n: int) -> str:
+    """The column's letters (1 → A, 27 → AA), as openpyxl's (not imported: it costs half a second)."""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _content_types(n: int) -> str:
@@ -108,7 +119,8 @@ def _sheet(sheet: Sheet) -> str:
     cols = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1))
     letters = [get_column_letter(i) for i in range(1, max(len(sheet.headers), *map(len, sheet.rows), 1) + 1)]
     rows = [_row(1, letters, sheet.headers, ' s="1"')]
-    rows += [_row(r, letters, values) for r, values in enumerate(sheet.rows, 2)]
+    styles = [' s="2"' if i in sheet.wrapped else "" for i in range(len(letters))]
+    rows += [_row(r, letters, values, styles) for r, values in enumerate(sheet.rows, 2)]
     return (HEAD + f'<worksheet xmlns="{MAIN}"><dimension ref="{_extent(sheet)}"/><sheetViews>'
             '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
@@ -117,8 +129,10 @@ def _sheet(sheet: Sheet) -> str:
             '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/></worksheet>')
 
 
-def _row(r: int, letters: list[str], values: Sequence[Any], style: str = "") -> str:
-    cells = "".join(_cell(f"{letters[i]}{r}", v, style) for i, v in enumerate(values) if v is not None)
+def _row(r: int, letters: list[str], values: Sequence[Any], style: str | Sequence[str] = "") -> str:
+    """One row; ``style`` one cell style for the row, or one per column."""
+    styles = [style] * len(letters) if isinstance(style, str) else style
+    cells = "".join(_cell(f"{letters[i]}{r}", v, styles[i]) for i, v in enumerate(values) if v is not None)
     return f'<row r="{r}">{cells}</row>'
 
 

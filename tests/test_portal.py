@@ -515,7 +515,7 @@ def test_rebuild_after_a_new_run_matches_a_fresh_build(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     first = portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
     site = first["site"].parent
-    pages = _stamps(site / "bodies", "*.html")
+    pages, before = _stamps(site / "bodies", "*.html"), _texts(site / "bodies")
     _rerun(path, "20260103T020000000000Z")
     second = portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
     fresh = portal.build_all(path, tmp_path / "fresh", docs_root=tmp_path)
@@ -524,6 +524,9 @@ def test_rebuild_after_a_new_run_matches_a_fresh_build(warehouse, tmp_path):
     with_draft = {f"{p.stem.rsplit('_', 1)[-1]}.html" for p in second["notices"]}
     rewritten = {rel for rel, stamp in _stamps(site / "bodies", "*.html").items() if stamp != pages[rel]}
     assert rewritten == with_draft, "only the pages linking a draft change (the link goes to the new run's folder)"
+    after = _texts(site / "bodies")
+    assert all(after[rel] == text for rel, text in before.items() if rel not in with_draft), "byte-identical"
+    assert all(after[rel] != before[rel] for rel in with_draft)
     assert [p.name for p in second["notices"]] == [p.name for p in fresh["notices"]]
     for mine, theirs in zip(second["notices"], fresh["notices"]):
         text = _draft_text(mine)

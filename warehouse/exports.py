@@ -164,50 +164,29 @@ def _atomic(path: Path, write) -> None:  # noqa: ANN001 - Callable[[Path], None]
 def write_formatted_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     """A workbook formatted like the by-county one (``portal.xlsx``): per sheet a bold header row frozen
     below it, a filter over the table, column widths for Chinese text, long text wrapped. Text is always
-    text (never a formula)."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    text (an inline string, never a formula). Written by ``portal.xlsx`` (openpyxl took seconds for the
+    audit list of a large warehouse, on every night)."""
+    from portal.xlsx import Sheet, write_workbook
 
-    book = Workbook()
-    book.remove(book.active)
-    for title, frame in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(list(frame.columns))
-        for row in frame.itertuples(index=False):
-            sheet.append([_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in row])
-        for cells in sheet.iter_rows(min_row=2):  # once at the end: ``sheet[sheet.max_row]`` per row was quadratic
-            _text_stays_text(cells)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for i, name in enumerate(frame.columns, start=1):
-            letter = get_column_letter(i)
-            sheet.column_dimensions[letter].width = WIDTHS.get(name, 14)
-            if name in WRAPPED:
-                for cell in sheet[letter][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{max(len(frame), 1) + 1}"
-    book.save(path)
-    return Path(path)
+    return write_workbook(path, [Sheet(title, list(frame.columns), _plain_rows(frame),
+                                       [WIDTHS.get(name, 14) for name in frame.columns],
+                                       frozenset(i for i, name in enumerate(frame.columns) if name in WRAPPED))
+                                 for title, frame in sheets.items()])
 
 
-def _xlsx_value(value: object, illegal) -> object:  # noqa: ANN001 - re.Pattern
+def _plain_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """The rows as plain Python values: None for a missing value (an empty cell, never 0)."""
+    return [[_xlsx_value(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def _xlsx_value(value: object) -> object:
     if value is None or pd.isna(value) is True:  # None, NaN, pd.NA, NaT: an empty cell, never 0
         return None
     if isinstance(value, str):
-        return illegal.sub("", value)
+        return value                             # characters XML cannot hold are dropped by portal.xlsx
     if hasattr(value, "item"):
         return value.item()
     return value
-
-
-def _text_stays_text(cells) -> None:  # noqa: ANN001 - a row of openpyxl cells
-    """openpyxl takes text starting with “=” for a formula: untrusted text must stay text."""
-    for cell in cells:
-        if cell.data_type == "f":
-            cell.data_type = "s"
 
 
 def print_top(export: AuditExport, top: int = 10) -> None:
