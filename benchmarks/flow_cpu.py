@@ -21,42 +21,32 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from benchmarks.pipeline import Sampler, _command, tree_stats
 
 ROOT = Path(__file__).resolve().parents[1]
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-class TreeCpu:
+class TreeCpu(Sampler):
     """The CPU seconds of this process and its descendants, sampled (a process that ends between two
     samples keeps its last figure)."""
 
+    interval = 0.5
+
     def __init__(self) -> None:
+        super().__init__()
         self.seen: dict[int, tuple[str, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
-        from benchmarks.pipeline import _command, tree_stats
-
         for pid, fields in tree_stats(os.getpid()).items():
             role = self.seen[pid][0] if pid in self.seen else _command(pid)
             self.seen[pid] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(0.5)
-
-    def __enter__(self) -> TreeCpu:
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__exit__(*exc)
         self.sample()
 
     def by_role(self) -> dict[str, float]:

@@ -103,32 +103,47 @@ def role(command: str) -> str:
     return next((name for needle, name in ROLES if needle in command), "other")
 
 
-class PeakMemory:
-    """Samples the process tree's RSS every 0.25 s in a thread; ``peak_mb`` is the highest sum seen and
-    ``at_peak`` the processes (command → MB) that made it up."""
+class Sampler:
+    """Calls ``sample`` every ``interval`` seconds in a thread while used as a context manager."""
+
+    interval = 0.25
 
     def __init__(self) -> None:
-        self.peak_mb = 0.0
-        self.at_peak: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        """One reading (each sampler says what it reads)."""
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree = _tree_rss(os.getpid())
-            total = sum(mb for _, mb in tree.values())
-            if total > self.peak_mb:
-                self.peak_mb = total
-                self.at_peak = {f"{pid} {cmd}": round(mb) for pid, (cmd, mb) in tree.items()}
-            self._stop.wait(0.25)
+            self.sample()
+            self._stop.wait(self.interval)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> Sampler:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class PeakMemory(Sampler):
+    """Samples the process tree's RSS every 0.25 s in a thread; ``peak_mb`` is the highest sum seen and
+    ``at_peak`` the processes (command → MB) that made it up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peak_mb = 0.0
+        self.at_peak: dict[str, float] = {}
+
+    def sample(self) -> None:
+        tree = _tree_rss(os.getpid())
+        total = sum(mb for _, mb in tree.values())
+        if total > self.peak_mb:
+            self.peak_mb = total
+            self.at_peak = {f"{pid} {cmd}": round(mb) for pid, (cmd, mb) in tree.items()}
 
 
 # ---------------------------------------------------------------- one measurement (in a fresh interpreter)

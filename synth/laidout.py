@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from synth.document import Para, blocks
 from synth.grid import Grid, GridCell, place
 from synth.spec import ReportSpec
+from synth.wrap import wrap_chars
 
 VALUE_WIDTH = 8  # positions of a value column
 LABEL_WIDTHS = {"t2": (16,), "t3": (6, 6, 12), "t4": ()}
@@ -69,13 +70,7 @@ def _wrap(text: str, width: int, cjk_width: int) -> list[str]:
         return []
     if text.replace(".", "").replace("-", "").isdigit():
         return [text]
-    lines, current = [], ""
-    for ch in text:
-        if current and width_of(current + ch, cjk_width) > width:
-            lines.append(current)
-            current = ""
-        current += ch
-    return [*lines, current]
+    return wrap_chars(text, lambda line: width_of(line, cjk_width) > width)
 
 
 def _widths(grid: Grid, how: LaidOut) -> list[int]:

@@ -28,6 +28,7 @@ from typing import Literal
 from synth.document import Para, blocks
 from synth.grid import Grid, Placed, place
 from synth.spec import ReportSpec
+from synth.wrap import wrap_chars
 
 PAGE_W, PAGE_H = 595.0, 842.0
 MARGIN = 72.0
@@ -44,13 +45,7 @@ def _width(text: str, size: float) -> float:
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    lines, current = [], ""
-    for ch in text:
-        if current and _width(current + ch, size) > width:
-            lines.append(current)
-            current = ""
-        current += ch
-    return [*lines, current] if current or not lines else lines
+    return wrap_chars(text, lambda line: _width(line, size) > width)
 
 
 @dataclass
