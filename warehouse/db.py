@@ -60,7 +60,7 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return _bounded(duckdb.connect(str(path), read_only=read_only))
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"无法打开仓库 {path}（不是 DuckDB 数据库，或已损坏）：{exc}") from None
@@ -68,6 +68,24 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
                 raise WarehouseBusy(f"数据库 {path} 正被其他进程占用（另一次运行或分析人员的会话），"
                                     f"已等待 {wait_seconds:.0f} 秒") from None
             time.sleep(0.5)
+
+
+DEFAULT_MEMORY = "256MB"  # DuckDB's buffer pool per database (its default, 80 % of RAM, grows with the data)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for the warehouse (``XXGK_DUCKDB_MEMORY``, e.g. ``1GB``; default 256 MB)."""
+    return os.environ.get("XXGK_DUCKDB_MEMORY") or DEFAULT_MEMORY
+
+
+def _bounded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection with a bounded buffer pool (``memory_limit``; DuckDB spills joins, aggregates and sorts
+    beyond it to a temporary folder beside the database): a large run's queries no longer leave gigabytes of
+    cached pages in the process (DuckDB's default is 80 % of the machine's memory). Set after connecting (a
+    setting of the database instance, which all connections of the process share), so that a connection
+    opened elsewhere with no configuration is not refused as configured otherwise."""
+    con.execute(f"SET memory_limit = '{memory_limit()}'")
+    return con
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -428,7 +446,7 @@ def write_findings_parquet(rows: pd.DataFrame, path: Path) -> Path:
     incoming = rows[list(types)].assign(**{c: _as_json(rows[c]) for c in lists})
     select = ", ".join(f"from_json({c}, '[\"{lists[c]}\"]') AS {c}" if c in lists else f"{c}::{t} AS {c}"
                        for c, t in types.items())
-    con = duckdb.connect()
+    con = _bounded(duckdb.connect())
     try:
         con.execute(f"SET pandas_analyze_sample = {max(len(rows), 1000)}")
         con.register("incoming", incoming)

@@ -1,6 +1,7 @@
 """What a run reads from and writes to the warehouse (the flows call these; one writer per run)."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -182,7 +183,8 @@ def _replace_reparsed(con: duckdb.DuckDBPyConnection, state: "RunState", reports
 
 
 def _store_facts(con: duckdb.DuckDBPyConnection, state: "RunState") -> None:
-    """The parsed reports' own facts and sentences (``report_facts``, ``report_sentences``)."""
+    """The parsed reports' own facts and sentences (``report_facts``, ``report_sentences``): kept in memory
+    (a small run), or left in the staging folder by the parser workers (``stage_facts``)."""
     from warehouse import facts_store
     from xxgk.pipeline import parser_version
 
@@ -190,6 +192,57 @@ def _store_facts(con: duckdb.DuckDBPyConnection, state: "RunState") -> None:
     frame = facts_store.facts_frame([rid for rid, _ in kept], [blob for _, blob in kept], parser_version())
     facts_store.write(con, frame.drop_duplicates("report_id"), state.sentences.drop_duplicates(
         ["report_id", "section", "sentence"]) if state.sentences is not None else facts_store.sentences_frame([]))
+    if state.facts_files:
+        write_staged_facts(con, state.facts_files, parser_version())
+
+
+# ---------------------------------------------------------------- facts left in the staging folder
+
+_STAGING_LOCK = threading.Lock()
+_STAGING_CON: list[duckdb.DuckDBPyConnection] = []  # this process's in-memory DuckDB for staging files
+
+
+def stage_facts(report_ids: list[str], blobs: list[bytes | None], sentences: pd.DataFrame, facts_path: Path,
+                sentences_path: Path) -> None:
+    """A chunk's stored facts (``report_id``, ``facts``) and sentences (as ``report_sentences``) as two
+    Parquet files of the staging folder (written by a parser worker). The run then keeps only the reports'
+    ids: the planning reads the sentences, each batch its reports' facts, and the load copies both into the
+    warehouse, from these files."""
+    kept = [(rid, blob) for rid, blob in zip(report_ids, blobs) if blob is not None]
+    facts = pd.DataFrame({"report_id": pd.Series([rid for rid, _ in kept], dtype=object),
+                          "facts": pd.Series([blob for _, blob in kept], dtype=object)})
+    with _STAGING_LOCK:
+        if not _STAGING_CON:
+            _STAGING_CON.append(duckdb.connect(config={"threads": 1}))
+        con = _STAGING_CON[0]
+        with db._registered(con, "chunk_facts", facts), db._registered(con, "chunk_sentences", sentences):  # noqa: SLF001
+            con.execute(f"COPY (SELECT report_id::VARCHAR AS report_id, facts::BLOB AS facts FROM chunk_facts) "
+                        f"TO '{_sql_path(facts_path)}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT {STAGED_SENTENCES} FROM chunk_sentences) "
+                        f"TO '{_sql_path(sentences_path)}' (FORMAT parquet)")
+
+
+STAGED_SENTENCES = ("report_id::VARCHAR AS report_id, year::INTEGER AS year, section::TINYINT AS section, "
+                    "sentence::BIGINT AS sentence, length::INTEGER AS length")
+
+
+def _sql_path(path: Path | str) -> str:
+    return str(path).replace("'", "''")
+
+
+def write_staged_facts(con: duckdb.DuckDBPyConnection, facts_files: list[str], parser_version: str) -> None:
+    """Store (or replace) the facts and sentences the parser workers left in the staging folder."""
+    from xxgk.pipeline import staged_sentences
+
+    files = list(facts_files)
+    sentence_files = [staged_sentences(name) for name in files]
+    staged = "(SELECT report_id FROM read_parquet(?))"
+    con.execute(f"DELETE FROM report_facts WHERE report_id IN {staged}", [files])
+    con.execute(f"DELETE FROM report_sentences WHERE report_id IN {staged}", [files])
+    con.execute("INSERT INTO report_facts (report_id, parser_version, facts) "
+                "SELECT DISTINCT ON (report_id) report_id, ?, facts FROM read_parquet(?)", [parser_version, files])
+    con.execute("INSERT INTO report_sentences (report_id, year, section, sentence, length) "
+                "SELECT DISTINCT report_id, year, section, sentence, length FROM read_parquet(?)", [sentence_files])
 
 
 def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:

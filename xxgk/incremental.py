@@ -20,8 +20,10 @@ as in a run over every report (the test compares the two night after night).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -42,6 +44,90 @@ BATCH = 10_000  # reports judged in one batch; a run judging more judges them in
 # (a batch also holds what its reports read: measured on a generated city, 2-3.7× the reports it judges)
 
 
+def thin(n_parsed: int) -> bool:
+    """Whether a run parsing ``n_parsed`` reports (new and re-read) has the parser workers leave the reports'
+    stored facts and sentences in the staging folder and keeps only their ids (``pipeline.slim``): a run
+    that judges in batches reads them back batch by batch."""
+    return n_parsed > BATCH
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The sentences and stored facts of the reports this run parsed (``parsed``): in memory (``frame``;
+    their stored facts are the parser's ``stored``), or left in the staging folder by the parser workers
+    (``staged``: report id → its chunk's facts file, the sentences beside it)."""
+
+    frame: pd.DataFrame | None = None
+    staged: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    parsed: frozenset[str] = frozenset()
+
+    @contextmanager
+    def visible(self, con: duckdb.DuckDBPyConnection, report_ids: Iterable[str] | None = None) -> Iterator[str]:
+        """The sentences as a subquery over ``con`` (report_id, year, section, sentence, length), which the
+        queries name ``fresh_sentences``; ``report_ids``: only the staging files holding those reports are
+        read."""
+        from warehouse.store import STAGED_SENTENCES
+        from xxgk.pipeline import staged_sentences
+
+        frame = self.frame if self.frame is not None else facts_store.sentences_frame([])
+        files = self.files if report_ids is None else sorted({self.staged[r] for r in report_ids if r in self.staged})
+        parts = [f"SELECT {STAGED_SENTENCES} FROM fresh_frame"]
+        if files:
+            listed = ", ".join("'" + staged_sentences(f).replace("'", "''") + "'" for f in files)
+            parts.append(f"SELECT {STAGED_SENTENCES} FROM read_parquet([{listed}])")
+        con.register("fresh_frame", frame)
+        try:
+            yield "(" + " UNION ALL ".join(parts) + ")"
+        finally:
+            con.unregister("fresh_frame")
+
+    def staged_blobs(self, con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) -> dict[str, bytes]:
+        """The stored facts of the reports named that the parser workers left in the staging folder."""
+        wanted = [rid for rid in report_ids if rid in self.staged]
+        if not wanted:
+            return {}
+        files = sorted({self.staged[rid] for rid in wanted})
+        con.register("wanted_staged", _ids(wanted))
+        try:
+            return dict(con.execute("SELECT report_id, facts FROM read_parquet(?) WHERE report_id IN "
+                                    "(SELECT report_id FROM wanted_staged)", [files]).fetchall())
+        finally:
+            con.unregister("wanted_staged")
+
+
+@dataclass
+class FactsReader:
+    """Reads the stored facts and sentences of a batch's reports when it is judged: those parsed by this run
+    from memory (``blobs``) or the staging folder (``fresh``), the others from the warehouse
+    (``report_facts``, ``report_sentences``). A large run keeps no report's facts between its batches. ``con``:
+    the planning's connection, kept open until validation ends (``close``): a connection opened while the
+    load's thread opens its own could race DuckDB's creation of the database instance."""
+
+    con: duckdb.DuckDBPyConnection | None
+    fresh: Fresh
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def read(self, report_ids: list[str]) -> tuple[dict[str, bytes], "Sentences"]:
+        """The stored form of the reports' facts, and their sentences."""
+        if self.con is None:
+            raise RuntimeError("validation is over: the stored facts are no longer read")
+        con = self.con
+        blobs = {rid: self.blobs[rid] for rid in report_ids if rid in self.blobs}
+        blobs.update(self.fresh.staged_blobs(con, [rid for rid in report_ids if rid not in blobs]))
+        blobs.update(facts_store.read_blobs(con, [rid for rid in report_ids if rid not in blobs]))
+        lacking = set(report_ids) - set(blobs)
+        if lacking:
+            raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
+        return blobs, _read_sentences(con, set(report_ids), self.fresh)
+
+    def close(self) -> None:
+        """Close the connection (validation is over)."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
 @dataclass(frozen=True)
 class Batch:
     """Reports validated together, in the run's order: those ``judged`` and those they read."""
@@ -58,8 +144,8 @@ class Judging:
     or stored); ``filed``: body id and year of every report of the run (REG-MISSING)."""
 
     batches: list[Batch] = field(default_factory=list)
-    sources: dict[str, tuple[Report, Facts] | bytes] = field(default_factory=dict)  # parsed, or stored facts
-    blobs: dict[str, bytes] = field(default_factory=dict)  # the stored form of every report of a batch
+    sources: dict[str, tuple[Report, Facts]] = field(default_factory=dict)  # parsed (the run's only batch)
+    reader: FactsReader | None = None  # the stored facts of the others, read batch by batch
     paths: dict[str, str] = field(default_factory=dict)
     filed: list[Facts] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
@@ -67,31 +153,42 @@ class Judging:
     withdrawn: list[str] = field(default_factory=list)  # reports of the last run whose files are gone
     present: list[str] = field(default_factory=list)  # every report of the run, in its order
     everything: bool = True
-    sentences: "Sentences | None" = None  # the sentences of the reports decoded from their stored facts
     named: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)  # light ones: name, year
 
     @property
     def n_judged(self) -> int:
         return sum(len(b.judged) for b in self.batches)
 
+    def close(self) -> None:
+        """Validation is over: close the connection the batches were read through."""
+        if self.reader is not None:
+            self.reader.close()
+
+    def _read(self, batch: Batch) -> tuple[dict[str, bytes], "Sentences | None"]:
+        wanted = [rid for rid in batch.ids if rid not in self.sources]
+        if not wanted or self.reader is None:
+            return {}, None
+        return self.reader.read(wanted)
+
     def shipped(self, batch: Batch) -> "Shipped":
         """The batch as it travels to a worker of a cluster (stored facts, decoded there)."""
-        sentences = self.sentences.subset(batch.ids) if self.sentences is not None else None
-        return Shipped(batch, {rid: self.blobs[rid] for rid in batch.ids}, {rid: self.paths[rid] for rid in batch.ids},
+        blobs, sentences = self.reader.read(list(batch.ids)) if self.reader is not None else ({}, None)
+        return Shipped(batch, blobs, {rid: self.paths[rid] for rid in batch.ids},
                        sentences, {rid: self.named[rid] for rid in batch.light})
 
     def materialise(self, batch: Batch) -> tuple[list[Report], list[Facts], list[bool]]:
-        """The batch's reports and facts (decoded from their stored form, unless this is the run's only
-        batch and the report was parsed by it: its facts are in memory already)."""
+        """The batch's reports and facts (decoded from their stored form, read now, unless this is the run's
+        only batch and the report was parsed by it: its facts are in memory already)."""
+        blobs, sentences = self._read(batch)
         pairs = []
         for rid in batch.ids:
             parsed = self.sources.get(rid)
-            if parsed is not None and len(self.batches) == 1:
+            if parsed is not None:
                 pairs.append(parsed)
             elif rid in batch.light:
-                pairs.append(_light(rid, self.blobs[rid], self.paths[rid], self.named[rid], self.sentences))
+                pairs.append(_light(rid, blobs.pop(rid), self.paths[rid], self.named[rid], sentences))
             else:
-                pairs.append(_decoded(self.blobs[rid], self.paths[rid], self.sentences))
+                pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
 
 
@@ -214,21 +311,24 @@ class Sentences:
 _SENTENCE_COLUMNS = ["report_id", "section", "sentence", "length"]
 
 
-def _read_sentences(con: duckdb.DuckDBPyConnection, report_ids: set[str], fresh: pd.DataFrame | None) -> Sentences:
+def _read_sentences(con: duckdb.DuckDBPyConnection, report_ids: set[str], fresh: Fresh) -> Sentences:
     """The sentences of ``report_ids``: from this run's parse (``fresh``: those parsed now, perhaps by
     another parser version than stored ones), else as stored (``report_sentences``)."""
-    parsed = set(fresh["report_id"]) & report_ids if fresh is not None and not fresh.empty else set()
-    parts = [fresh[fresh["report_id"].isin(parsed)][_SENTENCE_COLUMNS]] if parsed else []
-    stored_ids = report_ids - parsed
-    if stored_ids:
-        con.register("stored_ids", _ids(stored_ids))
-        try:
-            parts.append(con.execute("SELECT report_id, section, sentence, length FROM report_sentences "
-                                     "WHERE report_id IN (SELECT report_id FROM stored_ids)").df())
-        finally:
-            con.unregister("stored_ids")
-    merged = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_SENTENCE_COLUMNS)
-    return Sentences.of(merged.drop_duplicates(["report_id", "section", "sentence"]), report_ids)
+    parsed = report_ids & fresh.parsed
+    frames = {"parsed_ids": _ids(parsed), "stored_ids": _ids(report_ids - parsed)}
+    sql = ("SELECT DISTINCT report_id, section, sentence, length FROM fresh_sentences "
+           "WHERE report_id IN (SELECT report_id FROM parsed_ids) UNION ALL "
+           "SELECT DISTINCT report_id, section, sentence, length FROM report_sentences "
+           "WHERE report_id IN (SELECT report_id FROM stored_ids)")
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        with fresh.visible(con, parsed) as rows:
+            merged = con.execute(sql.replace("fresh_sentences", rows)).df()
+    finally:
+        for name in frames:
+            con.unregister(name)
+    return Sentences.of(merged, report_ids)
 
 
 @dataclass(frozen=True)
@@ -249,19 +349,25 @@ class _Index:
 
 
 def plan_judging(settings: "RunSettings", plan: "RunPlan", parsed: list[Report], parsed_facts: list[Facts],
-                 parsed_blobs: list[bytes | None], sentences: pd.DataFrame, signature: str) -> Judging:
+                 parsed_blobs: list[bytes | None], sentences: Fresh, signature: str) -> Judging:
     """The batch a run validates, and the reports whose findings it carries (see the module's text)."""
     from warehouse import db
 
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
-        return _plan(con, settings, plan, parsed, parsed_facts, parsed_blobs, sentences, signature)
-    finally:
+        judging = _plan(con, settings, plan, parsed, parsed_facts, parsed_blobs, sentences, signature)
+    except BaseException:
         con.close()
+        raise
+    if judging.reader is not None and judging.batches:
+        judging.reader.con = con  # read batch by batch while validating (``Judging.close``)
+    else:
+        con.close()
+    return judging
 
 
 def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPlan", parsed: list[Report],
-          parsed_facts: list[Facts], parsed_blobs: list[bytes | None], sentences: pd.DataFrame,
+          parsed_facts: list[Facts], parsed_blobs: list[bytes | None], sentences: Fresh,
           signature: str) -> Judging:
     fresh = {r.report_id: (r, f) for r, f in zip(parsed, parsed_facts)}
     paths = dict(plan.present)
@@ -278,14 +384,12 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     judging = Judging(_batches(con, index, judged, sentences, everything), everything=everything)
     needed = {rid for b in judging.batches for rid in b.ids}
     judging.paths = {rid: paths[rid] for rid in needed}
-    judging.blobs = {r.report_id: blob for r, blob in zip(parsed, parsed_blobs) if r.report_id in needed and blob}
-    judging.blobs.update(facts_store.read_blobs(con, needed - set(judging.blobs)))
-    lacking = needed - set(judging.blobs)
-    if lacking:
-        raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
     if len(judging.batches) == 1:  # kept as parsed (a large run keeps them slim: decoded per batch)
         judging.sources = {rid: fresh[rid] for rid in needed if rid in fresh and "text.s1" in fresh[rid][1]}
-    judging.sentences = _read_sentences(con, needed - set(judging.sources), sentences)
+    in_memory = {r.report_id: blob for r, blob in zip(parsed, parsed_blobs)
+                 if blob and r.report_id in needed and r.report_id not in judging.sources}
+    _check_stored(con, needed - set(judging.sources) - set(in_memory) - set(sentences.staged))
+    judging.reader = FactsReader(None, sentences, in_memory)
     judging.named = {rid: (index.names[rid], index.years[rid]) for b in judging.batches for rid in b.light}
     judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
     judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
@@ -294,6 +398,21 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     judging.withdrawn = sorted(previous.present - set(index.order)) if previous else []
     judging.present = list(index.order)
     return judging
+
+
+def _check_stored(con: duckdb.DuckDBPyConnection, report_ids: set[str]) -> None:
+    """Refuse to plan a run whose batches would read facts the warehouse does not hold."""
+    if not report_ids:
+        return
+    con.register("wanted_ids", _ids(report_ids))
+    try:
+        held = {row[0] for row in con.execute("SELECT DISTINCT report_id FROM report_facts "
+                                              "WHERE report_id IN (SELECT report_id FROM wanted_ids)").fetchall()}
+    finally:
+        con.unregister("wanted_ids")
+    lacking = report_ids - held
+    if lacking:
+        raise RuntimeError(f"仓库中缺少 {len(lacking)} 份报告的事实数据（如 {min(lacking)[:12]}），请重新运行")
 
 
 def _stored_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, int | None]]:
@@ -318,7 +437,7 @@ def _body_id(settings: "RunSettings", name: str | None) -> str | None:
 
 
 def _affected(con: duckdb.DuckDBPyConnection, index: _Index, stored: dict, settings: "RunSettings",
-              previous: set[str], fresh: dict, sentences: pd.DataFrame) -> list[str]:
+              previous: set[str], fresh: dict, sentences: Fresh) -> list[str]:
     """The reports of the run a change can reach (see the module's text), in the run's order."""
     present = set(index.order)
     came, went = present - previous, previous - present
@@ -340,14 +459,14 @@ def _affected(con: duckdb.DuckDBPyConnection, index: _Index, stored: dict, setti
 
 
 def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], candidates: set[str],
-                  keys: dict[str, str | None], sentences: pd.DataFrame) -> set[str]:
+                  keys: dict[str, str | None], sentences: Fresh) -> set[str]:
     """Of the reports sharing a sentence with a changed one, those whose copying check can come out
     otherwise: their candidate peers (``rules.cross._best_peer``) computed from the stored sentences as
     the last run saw them and as this run sees them — the same reports close enough to compare texts
     with, or (none close) the same best share with the same peers — leave the result as it was."""
     if not candidates:
         return set()
-    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "previous_ids": _ids(previous),
+    frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous),
               "candidate_ids": _ids(candidates)}
     sql = f"""
         WITH s AS (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
@@ -371,7 +490,7 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
         SELECT report_id, y, section, other, shared_now, shared_before FROM pairs"""
     totals: dict[tuple[str, int, int], int] = {}
     shares: dict[tuple[str, int, int], list[tuple[str, int | None, int | None]]] = defaultdict(list)
-    for rid, year, section, other, now, before in _query(con, frames, sql):
+    for rid, year, section, other, now, before in _query(con, frames, sql, sentences):
         if other is None:
             totals[(rid, year, section)] = now
         else:
@@ -405,9 +524,9 @@ def _sentences_sql() -> str:
 
 
 def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], changed: set[str],
-                        sentences: pd.DataFrame) -> set[str]:
+                        sentences: Fresh) -> set[str]:
     """Reports of the run holding a sentence of a changed report that was not boilerplate before or after."""
-    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "previous_ids": _ids(previous), "changed_ids": _ids(changed)}
+    frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous), "changed_ids": _ids(changed)}
     sql = f"""
         WITH s AS {_sentences_sql()},
         d AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM changed_ids)),
@@ -419,17 +538,17 @@ def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous:
         SELECT DISTINCT h.report_id FROM h JOIN c USING (y, section, sentence)
         WHERE least(c.n_after, c.n_before) <= {BOILERPLATE_SHARE}
           AND h.report_id IN (SELECT report_id FROM present_ids)"""
-    return {row[0] for row in _query(con, frames, sql)}
+    return {row[0] for row in _query(con, frames, sql, sentences)}
 
 
 def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[str]],
-                sentences: pd.DataFrame) -> list[tuple[set[str], set[tuple[int | None, int, int]]]]:
+                sentences: Fresh) -> list[tuple[set[str], set[tuple[int | None, int, int]]]]:
     """Per part (the judged reports of a batch), what their copying checks read: the reports of the run
     sharing one of their sentences that is not boilerplate, and the sentences that are (``common``); all
     parts in one query over the run's sentences."""
     numbered = pd.DataFrame({"report_id": pd.Series([rid for part in parts for rid in part], dtype="string"),
                              "part": [n for n, part in enumerate(parts) for _ in part]})
-    frames = {"fresh_sentences": sentences, "present_ids": _ids(index.order), "judged_ids": numbered}
+    frames = {"present_ids": _ids(index.order), "judged_ids": numbered}
     sql = f"""
         WITH s AS (SELECT DISTINCT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
         k AS (SELECT DISTINCT j.part, s.y, s.section, s.sentence FROM s JOIN judged_ids j USING (report_id)),
@@ -441,7 +560,7 @@ def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[
         SELECT k.part, NULL, k.y, k.section, k.sentence FROM k JOIN c USING (y, section, sentence)
         WHERE c.n > {BOILERPLATE_SHARE}"""
     out: list[tuple[set[str], set[tuple[int | None, int, int]]]] = [(set(), set()) for _ in parts]
-    for part, rid, y, section, sentence in _query(con, frames, sql):
+    for part, rid, y, section, sentence in _query(con, frames, sql, sentences):
         if rid is not None:
             out[part][0].add(rid)
         else:
@@ -449,11 +568,13 @@ def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[
     return out
 
 
-def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql: str) -> list[tuple]:
+def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql: str, fresh: Fresh) -> list[tuple]:
+    """``sql``'s rows, with ``frames`` and the run's parsed sentences (``fresh_sentences``) visible to it."""
     for name, frame in frames.items():
         con.register(name, frame)
     try:
-        return con.execute(sql).fetchall()
+        with fresh.visible(con) as rows:
+            return con.execute(sql.replace("fresh_sentences", rows)).fetchall()
     finally:
         for name in frames:
             con.unregister(name)
@@ -463,7 +584,7 @@ def _ids(ids) -> pd.DataFrame:  # noqa: ANN001 - any iterable of report ids
     return pd.DataFrame({"report_id": list(ids)}, dtype="string")
 
 
-def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], sentences: pd.DataFrame,
+def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], sentences: Fresh,
              everything: bool) -> list[Batch]:
     """The judged reports in batches of bounded size, each with what its reports read (the same body's
     previous year, the reports sharing a sentence that is not boilerplate), in the run's order. A run that

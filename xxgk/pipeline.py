@@ -235,6 +235,13 @@ class Described:
     cell_rows: tuple[list, ...] | None = None
     cells_file: str | None = None
     stored: bytes | None = None  # the facts as the warehouse keeps them (``warehouse.facts_store``)
+    facts_file: str | None = None  # or (a large run) the staging file the worker left them in, beside the
+    # file of the report's sentences (``staged_sentences``): the run keeps neither in memory
+
+    @property
+    def sentences_file(self) -> str | None:
+        """The staging file of the sentences of the chunk's reports (with ``facts_file``)."""
+        return staged_sentences(self.facts_file) if self.facts_file else None
 
 
 def describe(report: Report) -> Described:
@@ -248,15 +255,19 @@ def describe(report: Report) -> Described:
     return Described(replace(report, cells={}), facts, report_cell_rows(report), stored=facts_store.encode(facts, report))
 
 
-SLIM_FACTS = ("report_id", "body", "year", "published_on", "sents.s1", "sents.s5")
+SLIM_FACTS = ("report_id", "body", "year", "published_on")
+SENTENCE_FACTS = ("sents.s1", "sents.s5")  # kept too when the chunk has no staging folder
 
 
 def slim(described: list[Described]) -> list[Described]:
     """A chunk's reports as a large run keeps them until they are judged (in batches, their facts decoded
-    from ``stored`` then): the report without its section texts, the facts the load and the planning read.
-    What stays per report is a few kB whatever the size of the run."""
+    from their stored form then, read from the staging folder): the report without its section texts, the
+    facts the load reads. What stays per report is well under a kB whatever the size of the run: its stored
+    facts and sentences wait in the staging folder (``facts_file``), not in the run's process."""
+    kept = SLIM_FACTS
     return [replace(d, report=replace(d.report, preface="", sections=tuple(replace(s, text="") for s in d.report.sections)),
-                    facts={k: d.facts[k] for k in SLIM_FACTS if k in d.facts}) for d in described]
+                    facts={k: d.facts[k] for k in (kept if d.facts_file else kept + SENTENCE_FACTS) if k in d.facts})
+            for d in described]
 
 
 def staging_dir(raw_root: Path) -> Path:
@@ -264,27 +275,54 @@ def staging_dir(raw_root: Path) -> Path:
     return Path(raw_root).parent / "staging"
 
 
-def _staged(described: list[Described], raw_root: Path | None) -> list[Described]:
-    """Write the chunk's cell rows to one Parquet file in the staging folder (DuckDB in this worker)."""
+def _staged(described: list[Described], raw_root: Path | None, thin: bool = False) -> list[Described]:
+    """Write the chunk's cell rows to one Parquet file in the staging folder (DuckDB in this worker); for a
+    large run (``thin``) the reports' stored facts and sentences too (``warehouse.store.stage_facts``)."""
     if raw_root is None or not described:
         return described
     folder = staging_dir(raw_root)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"cells-{uuid.uuid4().hex}.parquet"
+    name = uuid.uuid4().hex
+    path = folder / f"cells-{name}.parquet"
     write_cells_parquet([d.cell_rows for d in described], path)
-    return [replace(d, cell_rows=None, cells_file=str(path)) for d in described]
+    described = [replace(d, cell_rows=None, cells_file=str(path)) for d in described]
+    if not thin:
+        return described
+    from warehouse.facts_store import sentences_frame
+    from warehouse.store import stage_facts
+
+    facts_file = folder / f"facts-{name}.parquet"
+    stage_facts([d.report.report_id for d in described], [d.stored for d in described],
+                sentences_frame(d.facts for d in described), facts_file, Path(staged_sentences(str(facts_file))))
+    return [replace(d, stored=None, facts_file=str(facts_file)) for d in described]
+
+
+def staged_sentences(facts_file: str) -> str:
+    """The staging file of the sentences beside a chunk's staged facts."""
+    folder, name = os.path.split(facts_file)
+    return os.path.join(folder, "sentences-" + name.removeprefix("facts-"))
+
+
+def staged_files(described: Iterable[Described]) -> set[str]:
+    """Every staging file the workers left for these reports (cells, facts, sentences)."""
+    out: set[str] = set()
+    for d in described:
+        out.update(name for name in (d.cells_file, d.facts_file, d.sentences_file) if name)
+    return out
 
 
 def describe_chunk(paths: list[Path], raw_root: Path | None, thin: bool = False) -> list[Described]:
     """Parse a chunk of files and describe each report: the per-report work, done in a worker. ``thin``:
-    send back only what a large run keeps (``slim``)."""
-    described = _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root)
+    leave the reports' stored facts in the staging folder and send back only what a large run keeps
+    (``slim``)."""
+    described = _staged([describe(parse_one(p, raw_root)) for p in paths], raw_root, thin)
     return slim(described) if thin else described
 
 
 def describe_archived_chunk(items: list[tuple[str, str]], raw_root: Path, thin: bool = False) -> list[Described]:
     """``describe_chunk`` for reports re-read from the raw archive (report id, original path)."""
-    described = _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items], raw_root)
+    described = _staged([describe(parse_archived(report_id, raw_root, path)) for report_id, path in items],
+                        raw_root, thin)
     return slim(described) if thin else described
 
 
@@ -406,7 +444,7 @@ def drop_head_start() -> None:
             described = future.result()
         except Exception:  # noqa: BLE001 - a chunk nobody asked for: its error concerns nobody
             continue
-        for name in {d.cells_file for d in described if d.cells_file}:
+        for name in staged_files(described):
             Path(name).unlink(missing_ok=True)
     _head_start_at = None
 

@@ -39,7 +39,9 @@ class RunState:
     cell_rows: list[tuple[list, ...]] | None = None  # per report, when built by the parser workers
     cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
     stored: list[bytes | None] = field(default_factory=list)  # per parsed report: its facts as stored
-    sentences: Any = None  # pandas frame: the sentences of the parsed reports (``report_sentences``)
+    facts_files: list[str] = field(default_factory=list)  # or (a large run) the staging files holding them
+    staged: dict[str, str] = field(default_factory=dict)  # report id -> its staged facts file (``facts_files``)
+    sentences: Any = None  # pandas frame: the sentences of the parsed reports held in memory (``report_sentences``)
     reparsed: set[str] = field(default_factory=set)  # stored reports parsed again (another parser version)
     judging: Any = None  # xxgk.incremental.Judging: the reports validated, those carried
     carried: list[str] = field(default_factory=list)
@@ -78,17 +80,20 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.harvested = evidence.read(settings.db)  # what the harvests saw: REG-MISSING and REG-LATE use it
     plan = store.plan_run(settings.db, state.sources, pipeline.parser_version(), settings.lock_wait)
     new_paths = _to_parse(plan.to_parse, state.unreadable)
-    thin = len(new_paths) + len(plan.to_reparse) > incremental.BATCH  # judged in batches: facts decoded then
+    thin = incremental.thin(len(new_paths) + len(plan.to_reparse))  # facts left in the staging folder
     described = map_chunks(pipeline.describe_chunk, new_paths, "parse", settings.raw_root, thin)
     described += map_chunks(pipeline.describe_archived_chunk, plan.to_reparse, "re-parse", settings.raw_root, thin)
     state.reports = [d.report for d in described]
     state.facts = [d.facts for d in described]
     evidence.with_page_dates(state.facts, state.harvested.page_dates)  # the reports rows get the page's date
     state.stored = [d.stored for d in described]
+    state.facts_files = list(dict.fromkeys(d.facts_file for d in described if d.facts_file))
+    state.staged = {d.report.report_id: d.facts_file for d in described if d.facts_file}
     state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
-    state.sentences = facts_store.sentences_frame(state.facts)  # before validation frees the texts
+    state.sentences = facts_store.sentences_frame(f for d, f in zip(described, state.facts) if not d.facts_file)
+    del described  # (the sentences: before validation frees the texts)
     state.new_ids = {s.sha256 for s in plan.to_parse}
     state.reparsed = {rid for rid, _ in plan.to_reparse}
     if thin:  # a large run: the parser processes (each grown by thousands of reports) leave before judging
@@ -96,8 +101,10 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     signature = settings.signature(pipeline.catalogue_version())
-    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored,
-                                             state.sentences, signature)
+    fresh = incremental.Fresh(state.sentences, state.staged, state.facts_files,
+                              frozenset(r.report_id for r in state.reports))
+    state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored, fresh,
+                                             signature)
     state.carried, state.carry_from = state.judging.carried, plan.carry_from
     state.timings["plan"] = time.perf_counter() - t1
     import gc
@@ -127,7 +134,8 @@ def clear_staging(settings: RunSettings) -> None:
     uses them), not those of this run's head start (written since it began)."""
     since = pipeline.head_started_at()
     folder = pipeline.staging_dir(settings.raw_root)
-    for stale in (*folder.glob("cells-*.parquet"), *folder.glob("findings-*.parquet")):
+    for stale in (*folder.glob("cells-*.parquet"), *folder.glob("findings-*.parquet"),
+                  *folder.glob("facts-*.parquet"), *folder.glob("sentences-*.parquet")):
         if since is None or _modified(stale) < since - STAGING_CLOCK_SLACK:
             stale.unlink(missing_ok=True)
 
@@ -156,10 +164,10 @@ def head_start(settings: RunSettings) -> int:
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
-    from xxgk.incremental import BATCH
+    from xxgk.incremental import thin
 
     paths = _to_parse(new, unreadable)
-    pipeline.head_start(paths, settings.raw_root, len(paths) > BATCH)
+    pipeline.head_start(paths, settings.raw_root, thin(len(paths)))
     return len(paths)
 
 
@@ -197,6 +205,8 @@ def validate(settings: RunSettings, state: RunState, map_batches: Callable | Non
         _validate(settings, state, map_batches)
     finally:
         gc.unfreeze()  # frozen at the end of ``ingest``
+        if state.judging is not None:
+            state.judging.close()
 
 
 def _validate(settings: RunSettings, state: RunState, map_batches: Callable | None) -> None:
@@ -276,8 +286,8 @@ def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> Non
     t0 = time.perf_counter()
     staged, state.staged = state.staged or store.begin_load(settings, state), None
     store.finish_load(staged, settings, state, flow_run_id)
-    for name in state.cell_files:  # loaded (or the run failed: the next run clears them)
-        Path(name).unlink(missing_ok=True)
+    for name in (*state.cell_files, *state.facts_files, *map(pipeline.staged_sentences, state.facts_files)):
+        Path(name).unlink(missing_ok=True)  # loaded (or the run failed: the next run clears them)
     for staged in state.finding_frames:  # the batches' findings kept on disk, loaded by now
         if isinstance(staged, store.StagedFindings):
             Path(staged.path).unlink(missing_ok=True)
@@ -292,6 +302,8 @@ def abandon_load(state: RunState) -> None:
     if state.staged is not None:
         store.abandon_load(state.staged)
         state.staged = None
+    if state.judging is not None:
+        state.judging.close()
 
 
 def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
