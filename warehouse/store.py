@@ -146,8 +146,10 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
 
 
 def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
-    """Refresh the register and write the run's new reports and cells in a transaction left open (they
-    need no finding: the run writes them while its rules run)."""
+    """Refresh the register and write the run's new reports and cells, their stored facts, and the findings
+    the run carries over from the last run (``carry``: the reports no change reached, known since the
+    planning) in a transaction left open: none of it needs the run's new findings, so the run writes it
+    while its rules run."""
     matches = settings.matches(state.reports)
     body_ids = {rid: m.body_id for rid, m in matches.items()}
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
@@ -160,6 +162,9 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
         with db._rolled_back_on_error(con):  # noqa: SLF001 - the transaction begin_run opened
             _replace_reparsed(con, state, reports, cells)
             _store_facts(con, state)
+            clock = _Clock(state.timings, "load_begun.")
+            carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
+            clock.mark("carry")  # while the rules run, not after them
     except BaseException:
         con.close()
         raise
@@ -259,8 +264,6 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
     clock = _Clock(state.timings, "load.")
     try:
         with db._rolled_back_on_error(staged.con):  # noqa: SLF001 - the transaction begin_run opened
-            carry(staged.con, state.run_id, state.carry_from, state.carried)
-            clock.mark("carry")
             if state.judging is not None:
                 mark_withdrawn(staged.con, state.run_id, run.finished_at, state.judging.withdrawn,
                                state.judging.present)

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from xxgk.settings import RunSettings
 
 
-BATCH = 10_000  # reports judged in one batch; a run judging more judges them in batches of BATCH // 4
-# (a batch also holds what its reports read: measured on a generated city, 2-3.7× the reports it judges)
+BATCH = 10_000  # reports judged in one batch; a run judging more judges them year by year, in parts of at
+# most BATCH // 2 (``year_parts``), each with what its reports read
 
 
 def thin(n_parsed: int) -> bool:
@@ -584,6 +584,29 @@ def _ids(ids) -> pd.DataFrame:  # noqa: ANN001 - any iterable of report ids
     return pd.DataFrame({"report_id": list(ids)}, dtype="string")
 
 
+def year_parts(judged: list[str], years: dict[str, int | None]) -> list[list[str]]:
+    """The judged reports as the parts judged together: all of them when at most ``BATCH``, else year by
+    year (the copying checks compare a report with the same year's reports only, and it reads the previous
+    year of its own body only), each year in parts of at most ``BATCH // 2`` of about the same size, in the
+    run's order within a year. A part then reads only its year's peers and its bodies' previous year."""
+    if len(judged) <= BATCH:
+        return [judged]
+    by_year: dict[int | None, list[str]] = defaultdict(list)
+    for rid in judged:
+        by_year[years.get(rid)].append(rid)
+    limit = max(BATCH // 2, 1)
+    parts = []
+    for year in sorted(by_year, key=lambda y: (y is None, y or 0)):
+        group = by_year[year]
+        size, longer = divmod(len(group), -(-len(group) // limit))  # as many parts as needed, sizes ±1
+        start = 0
+        for n in range(-(-len(group) // limit)):
+            stop = start + size + (n < longer)
+            parts.append(group[start:stop])
+            start = stop
+    return parts
+
+
 def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], sentences: Fresh,
              everything: bool) -> list[Batch]:
     """The judged reports in batches of bounded size, each with what its reports read (the same body's
@@ -593,9 +616,8 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
         return []
     if everything and len(judged) <= BATCH:
         return [Batch(judged, frozenset(judged))]
-    size = BATCH if len(judged) <= BATCH else max(BATCH // 4, 1)
     by_body_year = index.by_body_year()
-    parts = [judged[start:start + size] for start in range(0, len(judged), size)]
+    parts = year_parts(judged, index.years)
     batches = []
     for part, (readers, common) in zip(parts, _readers_of(con, index, parts, sentences)):
         wanted = set(part)

@@ -40,7 +40,7 @@ class RunState:
     cell_files: list[str] = field(default_factory=list)  # or the workers' Parquet files of cell rows
     stored: list[bytes | None] = field(default_factory=list)  # per parsed report: its facts as stored
     facts_files: list[str] = field(default_factory=list)  # or (a large run) the staging files holding them
-    staged: dict[str, str] = field(default_factory=dict)  # report id -> its staged facts file (``facts_files``)
+    staged_facts: dict[str, str] = field(default_factory=dict)  # report id -> its file of ``facts_files``
     sentences: Any = None  # pandas frame: the sentences of the parsed reports held in memory (``report_sentences``)
     reparsed: set[str] = field(default_factory=set)  # stored reports parsed again (another parser version)
     judging: Any = None  # xxgk.incremental.Judging: the reports validated, those carried
@@ -88,7 +88,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     evidence.with_page_dates(state.facts, state.harvested.page_dates)  # the reports rows get the page's date
     state.stored = [d.stored for d in described]
     state.facts_files = list(dict.fromkeys(d.facts_file for d in described if d.facts_file))
-    state.staged = {d.report.report_id: d.facts_file for d in described if d.facts_file}
+    state.staged_facts = {d.report.report_id: d.facts_file for d in described if d.facts_file}
     state.cell_files = list(dict.fromkeys(d.cells_file for d in described if d.cells_file))
     staged = [d.cell_rows for d in described if d.cells_file is None]
     state.cell_rows = staged if len(staged) == len(described) else None
@@ -101,7 +101,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     signature = settings.signature(pipeline.catalogue_version())
-    fresh = incremental.Fresh(state.sentences, state.staged, state.facts_files,
+    fresh = incremental.Fresh(state.sentences, state.staged_facts, state.facts_files,
                               frozenset(r.report_id for r in state.reports))
     state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored, fresh,
                                              signature)
