@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from parsing import Report
-from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, SIMILARITY_SECTIONS, body_key
+from rules.cross import BOILERPLATE_SHARE, CANDIDATE_SHARE, SIMILARITY_SECTIONS, body_key, previous_cells
 from rules.facts import Facts
 from warehouse import facts_store
 
@@ -136,6 +137,9 @@ class Batch:
     judged: frozenset[str]
     common: set[tuple[int | None, int, int]] | None = None
     light: frozenset[str] = frozenset()  # read only for their sentences (``_light``), not decoded in full
+    reused: frozenset[str] = frozenset()  # read as an earlier batch judged them (``Judging.kept``), not again
+    kept: frozenset[str] = frozenset()  # judged here and read by a later batch: what it reads is kept
+
 
 
 @dataclass
@@ -154,6 +158,8 @@ class Judging:
     present: list[str] = field(default_factory=list)  # every report of the run, in its order
     everything: bool = True
     named: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)  # light ones: name, year
+    kept: dict[str, tuple[Report, Facts]] = field(default_factory=dict)  # judged, read again by a later batch
+    readers_left: dict[str, int] = field(default_factory=dict)  # of those: how many later batches read them
 
     @property
     def n_judged(self) -> int:
@@ -165,7 +171,7 @@ class Judging:
             self.reader.close()
 
     def _read(self, batch: Batch) -> tuple[dict[str, bytes], "Sentences | None"]:
-        wanted = [rid for rid in batch.ids if rid not in self.sources]
+        wanted = [rid for rid in batch.ids if rid not in self.sources and rid not in batch.reused]
         if not wanted or self.reader is None:
             return {}, None
         return self.reader.read(wanted)
@@ -185,10 +191,20 @@ class Judging:
             parsed = self.sources.get(rid)
             if parsed is not None:
                 pairs.append(parsed)
+            elif rid in batch.reused:
+                report, kept = self.kept[rid]
+                pairs.append((report, dict(kept)))
             elif rid in batch.light:
                 pairs.append(_light(rid, blobs.pop(rid), self.paths[rid], self.named[rid], sentences))
             else:
                 pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
+        for rid, (report, facts) in zip(batch.ids, pairs):
+            if rid in batch.kept:
+                self.kept[rid] = (report, {k: facts[k] for k in context_facts() if k in facts})
+        for rid in batch.reused:
+            self.readers_left[rid] -= 1
+            if not self.readers_left[rid]:
+                del self.kept[rid], self.readers_left[rid]
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in batch.judged for rid in batch.ids]
 
 
@@ -207,6 +223,17 @@ class Shipped:
                  if rid in self.batch.light else _decoded(self.blobs[rid], self.paths[rid], self.sentences)
                  for rid in self.batch.ids]
         return [r for r, _ in pairs], [f for _, f in pairs], [rid in self.batch.judged for rid in self.batch.ids]
+
+
+@cache
+def context_facts() -> tuple[str, ...]:
+    """What a batch reads of a report it does not judge but reads as the previous year of one it judges
+    (``rules.check.batch_facts``: the register's match and kind, the page's date; ``rules.cross``: the
+    body, the year, the previous-year values, the texts and sentences compared): kept from the batch that
+    judged it (year by year, the previous year is judged just before), not decoded again."""
+    return ("report_id", "file", "body", "body_id", "year", "edition", "body_kind", "published_on",
+            "published_on_source", *(f"{kind}.s{n}" for kind in ("text", "sents") for n in SIMILARITY_SECTIONS),
+            *previous_cells())
 
 
 def _decoded(blob: bytes, path: str, sentences: "Sentences | None") -> tuple[Report, Facts]:
@@ -391,6 +418,9 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     _check_stored(con, needed - set(judging.sources) - set(in_memory) - set(sentences.staged))
     judging.reader = FactsReader(None, sentences, in_memory)
     judging.named = {rid: (index.names[rid], index.years[rid]) for b in judging.batches for rid in b.light}
+    for batch in judging.batches:
+        for rid in batch.reused:
+            judging.readers_left[rid] = judging.readers_left.get(rid, 0) + 1
     judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
     judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
@@ -626,4 +656,16 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
                 wanted.update(by_body_year.get((index.keys[rid], int(index.years[rid]) - 1), ()))
         batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common,
                              frozenset(readers - wanted)))
-    return batches
+    return _reusing(batches)
+
+
+def _reusing(batches: list[Batch]) -> list[Batch]:
+    """Mark the reports a batch reads in full (not ``light``) that an earlier batch judged: that batch keeps
+    what is read of them (``context_facts``) for this one, instead of their stored facts being decoded
+    again (year by year, a part reads the previous year of its bodies: judged by the batches before)."""
+    judged_in = {rid: n for n, batch in enumerate(batches) for rid in batch.judged}
+    reused = [frozenset(rid for rid in batch.ids if rid not in batch.judged and rid not in batch.light
+                        and judged_in.get(rid, n) < n) for n, batch in enumerate(batches)]
+    read_later = set().union(*reused)
+    return [replace(batch, reused=reused[n], kept=frozenset(batch.judged & read_later))
+            for n, batch in enumerate(batches)]
