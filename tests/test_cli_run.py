@@ -12,6 +12,7 @@ from conftest import REPO
 from warehouse_fixture import build
 from xxgk import cli_run
 from xxgk.cli import main
+from xxgk.errors import UserError
 
 SEED = REPO / "examples" / "2020_xiangcheng_zhen.txt"
 
@@ -187,3 +188,24 @@ def test_a_run_begins_before_prefect_is_imported_unless_an_api_is_named(project,
     done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
                           env=env)
     assert json.loads(done.stdout.splitlines()[-1]) == [True, 1, False], done.stderr
+
+
+def test_a_second_preflight_reuses_the_survey_while_the_inputs_are_there(project, monkeypatch) -> None:
+    """``xxgk run`` checks before Prefect starts and its flow checks again: the second check takes the files
+    found by the first (made moments ago), unless an input folder was emptied or removed meanwhile."""
+    from xxgk import preflight, settings as run_settings
+
+    surveys: list[list[str]] = []
+    real = preflight.input_files
+    monkeypatch.setattr(preflight, "input_files", lambda items: surveys.append(items) or real(items))
+    monkeypatch.setattr(run_settings, "_SURVEYED", {})
+    checked = run_settings.RunSettings(inputs=(project / "reports",), db=project / "warehouse" / "xxgk.duckdb",
+                                       docs=project / "docs", out_dir=project / "out", lock_wait=1.0,
+                                       allow_shrink=True)
+    first = checked.preflight()
+    assert checked.preflight() == first and len(surveys) == 1
+    for path in (project / "reports").iterdir():
+        path.unlink()
+    with pytest.raises(UserError):
+        checked.preflight()
+    assert len(surveys) == 2
