@@ -8,6 +8,15 @@ Expectations) happens on the other core while the server starts; ``api_url()`` t
 server is Prefect's own app with Prefect's own settings for a temporary server; it lives as long as this
 process, like Prefect's.
 
+``start_early()`` goes further, for ``xxgk run`` in a fresh interpreter: it launches the server before
+Prefect itself is imported in this process (that import alone takes seconds), and the server process decides
+for itself whether it is wanted (``main``: it exits at once, ``NOT_NEEDED``, when Prefect's settings name an
+API — a profile, prefect.toml…); when the environment names one, nothing is launched.
+
+The temporary server runs without the services a local run never uses (``LEAN_SERVICES``: automations —
+triggers and their actions —, the event and log streams for UI clients); it still records task runs and
+events, as Prefect's own temporary server does.
+
 One difference: its "busy, retry" answers (503) say when to retry (``RetrySoon``). The temporary server
 keeps its state in SQLite; a request that reads, then writes (creating a subflow's flow run or its tracking
 task run) fails at once with "database is locked" when one of the server's own services (recording task
@@ -29,9 +38,11 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LocalServerError", "RetrySoon", "api_url", "create_app", "start"]
+__all__ = ["LocalServerError", "RetrySoon", "api_url", "create_app", "main", "ready", "start", "start_early"]
 
 PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind the port
+NOT_NEEDED = 4   # the server process's exit status when Prefect's settings name an API (no temporary server)
+UNLESS_API = "XXGK_LOCAL_SERVER_UNLESS_API"  # set by ``start_early``: the server process checks the settings
 _SERVER: subprocess.Popen | None = None
 _PORT: int | None = None
 
@@ -43,13 +54,39 @@ class LocalServerError(RuntimeError):
 def start() -> bool:
     """Launch the temporary server in the background (once per process); returns at once, True when it
     launched it now (False: it runs already)."""
-    global _SERVER, _PORT
-    if _SERVER is not None and _SERVER.poll() is None:
+    if _running():
         return False
-    _PORT = _free_port()
-    _SERVER = subprocess.Popen(_command(_PORT), env=_environment())
-    atexit.register(stop)
+    _launch(_environment())
     return True
+
+
+def start_early() -> bool:
+    """``start`` before Prefect is imported (first thing in ``xxgk run``): Prefect's settings are read by the
+    server process, which exits at once (``NOT_NEEDED``) when they name an API. Nothing is launched when the
+    environment names one (``PREFECT_API_URL``) or the server runs already. True when it launched it now."""
+    if os.environ.get("PREFECT_API_URL") or _running():
+        return False
+    _launch({**NO_BLOCK_REGISTRATION, **LEAN_SERVICES, **os.environ, **TEMPORARY, UNLESS_API: "1"})
+    return True
+
+
+def ready() -> bool:
+    """The server launched by this process answers its health check now."""
+    if not _running():
+        return False
+    with httpx.Client() as client:
+        return _healthy(client, _url())
+
+
+def _running() -> bool:
+    return _SERVER is not None and _SERVER.poll() is None
+
+
+def _launch(environment: dict[str, str]) -> None:
+    global _SERVER, _PORT
+    _PORT = _free_port()
+    _SERVER = subprocess.Popen(_command(_PORT), env=environment)
+    atexit.register(stop)
 
 
 START_LIMIT = 90.0  # s: Prefect's own default (20 s) is too short on a busy machine (measured: > 20 s at load 11)
@@ -65,6 +102,8 @@ def api_url(timeout: float | None = None) -> str:
     with httpx.Client() as client:
         while time.monotonic() < deadline:
             if _SERVER is not None and _SERVER.poll() == PORT_IN_USE:  # lost a race for the port: again
+                start()
+            elif _SERVER is not None and _SERVER.poll() == NOT_NEEDED:  # launched early, then an API was named
                 start()
             elif _SERVER is not None and _SERVER.poll() is not None:
                 raise LocalServerError(f"the temporary Prefect server exited with status {_SERVER.returncode}")
@@ -113,12 +152,26 @@ def _free_port() -> int:
 
 
 def _command(port: int) -> list[str]:
-    """The command Prefect's own ``SubprocessASGIServer`` runs (prefect 3.9), with this module's factory."""
-    import prefect
+    """This module as a program (``main``): Prefect's own app, served by uvicorn as Prefect's
+    ``SubprocessASGIServer`` serves it (prefect 3.9), unless Prefect's settings name an API. Launched
+    without importing Prefect here."""
+    return [sys.executable, "-m", "flows.local_server", str(port)]
 
-    return [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-            f"{__name__}:create_app", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "error", "--lifespan", "on"]
+
+def main(argv: list[str] | None = None) -> int:
+    """The server process: serve the temporary server's app on 127.0.0.1 at the port given, until
+    terminated; ``PORT_IN_USE`` when the port is taken. Launched by ``start_early`` (``UNLESS_API`` set):
+    ``NOT_NEEDED`` at once when Prefect's settings (environment, profile, prefect.toml…) name an API."""
+    port = int((sys.argv[1:] if argv is None else argv)[0])
+    if os.environ.pop(UNLESS_API, None):
+        from prefect.settings import PREFECT_API_URL
+
+        if PREFECT_API_URL.value():
+            return NOT_NEEDED
+    import uvicorn
+
+    uvicorn.run(create_app, factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    return 0
 
 
 def create_app() -> RetrySoon:
@@ -178,10 +231,23 @@ NO_BLOCK_REGISTRATION = {"PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
                          "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
 
 
+# Services of Prefect's temporary server that a local run never uses (unless this environment asks for them):
+# automations (reactive and proactive triggers, and their actions) and the event and log streams that feed
+# UI clients. Task runs and events are still recorded.
+LEAN_SERVICES = {"PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+                 "PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED": "false",
+                 "PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED": "false"}
+# The flags Prefect sets for a temporary server (no UI; the server knows it is temporary)
+TEMPORARY = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
 def _environment() -> dict[str, str]:
-    """This process's environment and Prefect settings, with the flags Prefect sets for a temporary server
-    (no UI; the server knows it is temporary)."""
+    """This process's environment and Prefect settings, with the flags Prefect sets for a temporary server."""
     from prefect.settings import get_current_settings
 
-    return {**NO_BLOCK_REGISTRATION, **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
+    return {**NO_BLOCK_REGISTRATION, **LEAN_SERVICES, **os.environ, **TEMPORARY,
+            **get_current_settings().to_environment_variables(exclude_unset=True)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -37,12 +37,13 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         snap = data.load(Path(db_path), details=False)   # the body pages read the details they need
         notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
         cache_dir = out_dir / "notices" / DRAFT_CACHE
-        drafts = {body.key: path for body, path in notice_targets(snap, notices_dir)}
+        targets = notice_targets(snap, notices_dir)
+        drafts = {body.key: path for body, path in targets}
         drafting = pool.submit(write_notices, db_path, notices_dir, today=today_in_china(), cache_dir=cache_dir,
                                index=False) if pool is not None and drafts else None
         written = (write_notices_for(snap, notices_dir, cache_dir=cache_dir, index=False) if drafting is None
                    else None)
-        notices_index = file_drafts(snap, notices_dir, notice_targets(snap, notices_dir))
+        notices_index = file_drafts(snap, notices_dir, targets)
         by_county = county_sheets.result()
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}

@@ -229,7 +229,7 @@ class Body:
     def _non_compliant_years(self) -> frozenset[int | None]:
         return frozenset(r.year for r in self.reports if r.non_compliant)
 
-    @property
+    @once
     def non_compliant(self) -> bool:
         """Some report, or a missing filing, is 不合规 (only such bodies get a 整改通知 draft)."""
         return self.verdict == "non_compliant"
@@ -239,9 +239,10 @@ class Body:
         there is neither."""
         return self._verdicts.get(year)
 
-    @property
+    @once
     def verdict(self) -> str | None:
-        """The worst verdict of all its reports and missing filings (None: nothing of it was checked)."""
+        """The worst verdict of all its reports and missing filings (None: nothing of it was checked;
+        worked out once, like ``_verdicts``: a loaded snapshot is not changed)."""
         return worst(list(self._verdicts.values()))
 
     @once

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,38 +68,51 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
         keys[rel] = (body_key(context, snap, body, notice is not None), notice)
         stored[rel] = manifest.linked(rel, keys[rel][0])
     snap.read_details(b for b in snap.bodies.values() if stored[f"bodies/{b.slug}.html"] is None)
-    for body in snap.bodies.values():
-        rel = f"bodies/{body.slug}.html"
-        pages[rel] = _body_text(out_dir, rel, stored[rel], keys[rel][1],
-                                lambda body=body: body_page.render(snap, body, rules, slugs, links))
-    rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
-    for rule_id, slug in slugs.items():
-        rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
-    for rel, text in rendered.items():
-        keys[rel] = (digest(text), None)
-        pages[rel] = text if manifest.linked(rel, keys[rel][0]) is None else None
-    _write(out_dir, pages, keys, manifest)
+    _prepare(out_dir)
+    with Writer(out_dir, manifest) as writer:   # body pages are written while the overview renders
+        for body in snap.bodies.values():
+            rel = f"bodies/{body.slug}.html"
+            text = _body_text(out_dir, rel, stored[rel], keys[rel][1],
+                              lambda body=body: body_page.render(snap, body, rules, slugs, links))
+            pages[rel] = text
+            if text is not None:
+                writer.write(rel, text, *keys[rel])
+        rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
+        for rule_id, slug in slugs.items():
+            rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
+        for rel, text in rendered.items():
+            keys[rel] = (digest(text), None)
+            pages[rel] = text if manifest.linked(rel, keys[rel][0]) is None else None
+            if pages[rel] is not None:
+                writer.write(rel, text, *keys[rel])
+    _remove_stale(out_dir, pages, manifest)
     return out_dir / "index.html"
 
 
 def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice: str | None,
-               render: Callable[[], str]) -> str | None:
-    """The text to write for a body page: None when the page on disk is current; the page on disk with its
-    draft link replaced when only that changed (``stored``: the link the current page holds); else a new
+               render: Callable[[], str]) -> str | Callable[[], str] | None:
+    """What to write for a body page: None when the page on disk is current; when only its draft link
+    changed (``stored``: the link the current page holds), the page on disk with that link replaced (a
+    function, run by the writer's thread: reading the page costs a file system call); else a new
     rendering."""
     if stored is None:
         return render()
     if stored[0] == notice:
         return None
     if stored[0] is not None and notice is not None:
-        old, new = f'href="{href(stored[0])}"', f'href="{href(notice)}"'
-        try:
-            text = (out_dir / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return render()
-        if old in text:
-            return text.replace(old, new)
+        return lambda: _relinked(out_dir / rel, stored[0], notice, render)
     return render()
+
+
+def _relinked(path: Path, old_link: str, new_link: str, render: Callable[[], str]) -> str:
+    """The page at ``path`` with its draft link replaced; a new rendering when the page cannot be read or
+    does not hold that link."""
+    old, new = f'href="{href(old_link)}"', f'href="{href(new_link)}"'
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return render()
+    return text.replace(old, new) if old in text else render()
 
 
 def body_key(context: str, snap: data.Snapshot, body: data.Body, has_notice: bool) -> str:
@@ -187,23 +202,63 @@ class Manifest:
         os.replace(partial, self.path)
 
 
-def _write(out_dir: Path, pages: Mapping[str, str | None], keys: Mapping[str, tuple[str, str | None]],
-           manifest: Manifest) -> None:
-    """Write the pages that changed (``None``: current on disk), the stylesheet, the manifest; remove the
-    pages of bodies or rules an earlier build left."""
+class Writer:
+    """Writes pages in a few threads (a file system call releases the GIL: the caller renders meanwhile),
+    each through a partial file renamed over the page (replacing a page is never seen half-written, and
+    costs less than truncating it in place), and records each in the manifest. Leaving the ``with`` block
+    waits for every write and raises the first error."""
+
+    THREADS = 4
+
+    def __init__(self, out_dir: Path, manifest: Manifest) -> None:
+        self.out_dir, self.manifest = out_dir, manifest
+        self.threads = ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="site-pages")
+        self.pending: list[Future] = []
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
+        """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``."""
+        self.pending.append(self.threads.submit(self._write, rel, text, key, notice))
+
+    def _write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
+        if callable(text):
+            text = text()
+        path = os.path.join(self.out_dir, rel)
+        partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
+        try:
+            with open(partial, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        self.manifest.record(rel, key, notice)
+
+    def __exit__(self, *exc: object) -> None:
+        self.threads.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
+
+
+def _prepare(out_dir: Path) -> None:
+    """The site's folders and its stylesheet (written when it differs)."""
     for folder in ("assets", *OWNED_DIRS):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
     css = resources.files("portal").joinpath("assets/site.css").read_bytes()
     target = out_dir / "assets" / "site.css"
     if not target.is_file() or target.read_bytes() != css:
         target.write_bytes(css)
-    for rel, text in pages.items():
-        if text is not None:
-            (out_dir / rel).write_text(text, encoding="utf-8")
-            manifest.record(rel, *keys[rel])
+
+
+def _remove_stale(out_dir: Path, pages: Mapping[str, str | None], manifest: Manifest) -> None:
+    """Remove the pages of bodies or rules an earlier build left (and partial files of a build that was
+    interrupted); save the manifest."""
     for folder in OWNED_DIRS:
         with os.scandir(out_dir / folder) as entries:
-            stale = [e.path for e in entries if e.name.endswith(".html") and f"{folder}/{e.name}" not in pages]
+            stale = [e.path for e in entries if (e.name.endswith(".html") and f"{folder}/{e.name}" not in pages)
+                     or e.name.endswith(".part")]
         for path in stale:
             os.unlink(path)
     manifest.save(set(pages))

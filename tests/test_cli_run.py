@@ -12,6 +12,7 @@ from conftest import REPO
 from warehouse_fixture import build
 from xxgk import cli_run
 from xxgk.cli import main
+from xxgk.errors import UserError
 
 SEED = REPO / "examples" / "2020_xiangcheng_zhen.txt"
 
@@ -161,3 +162,50 @@ def test_a_missing_filing_is_counted_apart_from_the_reports():
     text = "\n".join(cli_run.outcome_lines(_outcome(missing_filings={"non_compliant": 2, "needs_review": 1})))
     assert "合规 8 份；名录中未找到年报：不合规 2 个机关年度，待核实 1 个" in text
     assert "名录中未找到年报" not in "\n".join(cli_run.outcome_lines(_outcome()))
+
+
+def test_a_run_begins_before_prefect_is_imported_unless_an_api_is_named(project, monkeypatch) -> None:
+    """``start_early``: with an API named, no temporary server and no head start; without one, the server
+    is launched and the new files' parse begins, Prefect not imported yet (a fresh interpreter)."""
+    import argparse
+
+    from xxgk import stages
+
+    args = argparse.Namespace(dirs=[str(project / "reports")], db=str(project / "warehouse" / "xxgk.duckdb"),
+                              register=None, docs=str(project / "docs"), out=str(project / "out"), wait=1.0,
+                              allow_shrink=False, harvest=False, engine="gx")
+    settings = cli_run.check_before_run(args)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(stages, "head_start", lambda s: pytest.fail("no head start expected"))
+    assert cli_run.start_early(args, settings) is False
+    code = ("import sys, json, argparse; from xxgk import cli_run, stages; from flows import local_server; "
+            "started = []; stages.head_start = lambda s: started.append(s) or 1; "
+            "local_server.start_early = lambda: True; "
+            f"args = argparse.Namespace(**{vars(args)!r}); "
+            "r = cli_run.start_early(args, cli_run.check_before_run(args)); "
+            "print(json.dumps([r, len(started), 'prefect' in sys.modules]))")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PREFECT_API_URL"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert json.loads(done.stdout.splitlines()[-1]) == [True, 1, False], done.stderr
+
+
+def test_a_second_preflight_reuses_the_survey_while_the_inputs_are_there(project, monkeypatch) -> None:
+    """``xxgk run`` checks before Prefect starts and its flow checks again: the second check takes the files
+    found by the first (made moments ago), unless an input folder was emptied or removed meanwhile."""
+    from xxgk import preflight, settings as run_settings
+
+    surveys: list[list[str]] = []
+    real = preflight.input_files
+    monkeypatch.setattr(preflight, "input_files", lambda items: surveys.append(items) or real(items))
+    monkeypatch.setattr(run_settings, "_SURVEYED", {})
+    checked = run_settings.RunSettings(inputs=(project / "reports",), db=project / "warehouse" / "xxgk.duckdb",
+                                       docs=project / "docs", out_dir=project / "out", lock_wait=1.0,
+                                       allow_shrink=True)
+    first = checked.preflight()
+    assert checked.preflight() == first and len(surveys) == 1
+    for path in (project / "reports").iterdir():
+        path.unlink()
+    with pytest.raises(UserError):
+        checked.preflight()
+    assert len(surveys) == 2

@@ -96,3 +96,47 @@ def test_the_retry_hint_reaches_prefects_client() -> None:
     from prefect.client.base import _parse_retry_after
 
     assert _parse_retry_after("0.050") == pytest.approx(0.05)
+
+
+def test_no_early_server_when_the_environment_names_an_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(local_server.subprocess, "Popen", lambda *a, **k: pytest.fail("no server expected"))
+    assert local_server.start_early() is False
+
+
+def test_the_early_server_process_steps_aside_when_the_settings_name_an_api(monkeypatch) -> None:
+    """A profile (or prefect.toml) may name an API that the environment does not: the server process
+    launched early reads Prefect's settings and exits at once."""
+    monkeypatch.setenv(local_server.UNLESS_API, "1")
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        assert local_server.main(["1"]) == local_server.NOT_NEEDED
+
+
+def test_the_early_server_is_launched_lean_and_unless_an_api(no_server_configured, monkeypatch) -> None:
+    launched: list[dict] = []
+
+    class Launched:
+        def __init__(self, command: list[str], env: dict) -> None:
+            launched.append(env)
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(local_server.subprocess, "Popen", Launched)
+    assert local_server.start_early() is True
+    env = launched[0]
+    assert env[local_server.UNLESS_API] == "1" and env["PREFECT__SERVER_EPHEMERAL"] == "1"
+    assert all(env[key] == "false" for key in local_server.LEAN_SERVICES)
+
+
+def test_a_server_that_stepped_aside_is_launched_again_when_this_process_runs_locally(
+        no_server_configured, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = iter([["python3", "-c", f"raise SystemExit({local_server.NOT_NEEDED})"],
+                     ["python3", "-c", "raise SystemExit(1)"]])
+    monkeypatch.setattr(local_server, "_command", lambda port: next(commands))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert local_server.start_early() is True
+    local_server._SERVER.wait()  # noqa: SLF001 - the first stepped aside
+    with pytest.raises(local_server.LocalServerError, match="status 1"):
+        local_server.api_url(timeout=30)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xxgk.errors import UserError
+
+if TYPE_CHECKING:
+    from xxgk.settings import RunSettings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 OUTCOME_LABELS = {"failed": "解析失败", "partial": "部分解析", "unsupported": "格式不支持"}
@@ -17,8 +22,18 @@ OUTCOME_LABELS = {"failed": "解析失败", "partial": "部分解析", "unsuppor
 
 def run_command(args: argparse.Namespace) -> int:
     """Check, then run (``flows.nightly.run_local``), then summarise. User errors raise ``UserError`` /
-    ``WarehouseError`` (the caller prints them, exit 2); a failure of the pipeline itself is exit 2 too."""
-    check_before_run(args)
+    ``WarehouseError`` (the caller prints them, exit 2); a failure of the pipeline itself is exit 2 too.
+    Once the checks pass, and before Prefect is imported: Prefect's temporary server is launched (unless
+    an API is named) and the parsing of the new files begins (``start_early``)."""
+    settings = check_before_run(args)
+    if start_early(args, settings):
+        try:
+            from flows.nightly import run_local
+        except BaseException:
+            from xxgk import pipeline
+
+            pipeline.drop_head_start()  # the parse begun for a run that does not take place
+            raise
     from flows.nightly import run_local
     from warehouse.db import WarehouseError
 
@@ -43,10 +58,31 @@ def _progress(args: argparse.Namespace) -> bool:
     return bool(args.progress or sys.stderr.isatty())
 
 
-def check_before_run(args: argparse.Namespace) -> None:
+def start_early(args: argparse.Namespace, settings: RunSettings) -> bool:
+    """What ``xxgk run`` can begin before Prefect is imported (several seconds): Prefect's temporary server
+    (``flows.local_server.start_early``; not when an API is named), and while it starts, the parsing of the
+    files this run will parse (``stages.head_start``, which only saves time: whatever goes wrong there the
+    flow meets again and reports) and the import of Great Expectations and the report site in a thread
+    (``stages.warm_up``). True when the server was launched here."""
+    from flows import local_server
+
+    if not local_server.start_early():
+        return False
+    if os.environ.get("XXGK_PARSE_WORKERS") != "0" and not args.harvest:  # a harvest adds files first
+        from xxgk import stages
+
+        try:
+            stages.head_start(settings)
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).debug("no head start", exc_info=True)
+        stages.warm_up(args.engine)
+    return True
+
+
+def check_before_run(args: argparse.Namespace) -> RunSettings:
     """Everything a run can be refused for, before Prefect or GX is imported (``RunSettings.preflight``):
     input folders, register, a sharp shrink of the input, output folders, a warehouse held by another
-    process."""
+    process. Returns the run's settings as far as these checks need them (inputs, warehouse, register)."""
     from xxgk import preflight
     from xxgk.harvest.evidence import harvested_folder
     from xxgk.settings import RunSettings
@@ -60,13 +96,14 @@ def check_before_run(args: argparse.Namespace) -> None:
                            out_dir=Path(args.out), lock_wait=args.wait, allow_shrink=args.allow_shrink)
     if not args.harvest:
         settings.preflight()
-        return
+        return settings
     if not args.register:
         raise UserError("--harvest 需要 --register（机关名录中的 source_url 列）；未运行")
     for item in args.dirs:  # the harvest fills its folder; the rest is checked again after it
         preflight.input_files([item])
     preflight.register_bodies(args.register)
     settings.check_writable()
+    return settings
 
 
 def exit_code(outcome: dict) -> int:

@@ -21,6 +21,20 @@ from warehouse.db import DEFAULT_DB, WarehouseBusy, WarehouseError
 
 Progress = Callable[[str, int, int], None]
 CONFIG_FILE = "xxgk.toml"
+SURVEY_REUSE_S = 60.0  # a preflight reuses this process's survey of the same inputs made this recently
+_SURVEYED: dict[tuple[str, ...], tuple[float, tuple[Path, ...]]] = {}
+
+
+def _still_there(path: Path) -> bool:
+    """An input file still there, or an input folder still readable and not empty (an unmounted share is
+    an empty folder)."""
+    path = Path(path)
+    if path.is_file():
+        return True
+    if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
+        return False
+    with os.scandir(path) as entries:
+        return next(entries, None) is not None
 
 
 def project_home(start: Path | None = None) -> Path:
@@ -122,12 +136,26 @@ class RunSettings:
         from warehouse.db import probe_writable
         from xxgk import preflight
 
-        found = preflight.input_files([str(p) for p in self.inputs])
+        found = self._input_files()
         preflight.register_bodies(str(self.register) if self.register else None)
         if not self.allow_shrink:
             preflight.refuse_shrink(len(found), preflight.previous_run(Path(self.db)))
         self.check_writable()
         probe_writable(Path(self.db), self.lock_wait)
+        return found
+
+    def _input_files(self) -> list[Path]:
+        """``preflight.input_files`` of the inputs; taken again from this process's survey of the same
+        inputs in the last ``SURVEY_REUSE_S`` seconds while each input is still there (a folder still
+        readable and not empty): ``xxgk run`` checks before Prefect starts, then its flow checks again."""
+        from xxgk import preflight
+
+        key = tuple(str(p) for p in self.inputs)
+        done = _SURVEYED.get(key)
+        if done is not None and time.monotonic() - done[0] < SURVEY_REUSE_S and all(map(_still_there, self.inputs)):
+            return list(done[1])
+        found = preflight.input_files(list(key))
+        _SURVEYED[key] = (time.monotonic(), tuple(found))
         return found
 
     def check_writable(self) -> None:
