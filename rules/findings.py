@@ -18,7 +18,7 @@ from rules.checks import Scope, range_violations, scopes, tables_for, unknown_in
 from rules.facts import Facts
 from rules.labels import cell_label, scope_label, term_label
 
-FailsFn = Callable[[Rule, Scope, Facts], bool]
+FailsFn = Callable[[Rule, Scope, Facts], bool]  # may carry ``failing``: rule id → the reports failing any scope
 
 
 @dataclass(frozen=True, init=False)
@@ -102,7 +102,7 @@ def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding
     checked = scopes(rule, facts)
     if not checked:
         return _finding(rule, facts, "not_assessable", "无法判断：报告未写明可核对的数字或内容")
-    failed = [scope for scope in checked if fails(rule, scope, facts)]
+    failed = [scope for scope in checked if fails(rule, scope, facts)] if _may_fail(rule, facts, fails) else None
     if failed:
         return _failure(rule, facts, report, failed)
     unknown = unknown_inputs(rule, checked, facts)
@@ -111,6 +111,14 @@ def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding
         return _finding(rule, facts, "not_assessable", _unknown_text(rule, facts, unknown),
                         tuple(c for c in unknown if c.count(".") == 2))
     return _finding(rule, facts, "pass", "通过")
+
+
+def _may_fail(rule: Rule, facts: Facts, fails: FailsFn) -> bool:
+    """Whether a scope of ``rule`` can fail on this report: an engine that decided a whole batch says which
+    reports fail any scope of each rule (``fails.failing``: rule id → report ids); asking it scope after
+    scope is left for those. Without that, every scope is asked."""
+    failing = getattr(fails, "failing", None)
+    return failing is None or facts["report_id"] in failing.get(rule.id, ())
 
 
 def _finding(rule: Rule, facts: Facts, status: Status, message: str, cells: tuple[str, ...] = (),
