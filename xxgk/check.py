@@ -146,6 +146,16 @@ def gx_verdicts(verdicts: Mapping[tuple[str, str], set[str]]):  # noqa: ANN201 -
     return gx_fails
 
 
+def run_docs(engine: str, run_dir: Path) -> RunDocs | None:
+    """The Data Docs of a run judged in batches (GX only): ``check_described(..., docs=...)`` adds each
+    batch, ``build()`` after the last one builds the site once and returns its index page."""
+    if engine == "bare":
+        return None
+    from expectations.rundocs import RunDocs
+
+    return RunDocs(run_dir)
+
+
 def default_run_dir(root: Path = Path("out")) -> Path:
     return root / "check" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
