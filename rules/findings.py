@@ -18,7 +18,9 @@ from rules.checks import Scope, range_violations, scopes, tables_for, unknown_in
 from rules.facts import Facts
 from rules.labels import cell_label, scope_label, term_label
 
-FailsFn = Callable[[Rule, Scope, Facts], bool]  # may carry ``failing``: rule id → the reports failing any scope
+FailsFn = Callable[[Rule, Scope, Facts], bool]
+# an engine's verdict on one scope; it may carry ``failing`` (rule id → the reports failing any scope) and
+# ``complete`` (rule id → the reports whose inputs are all known), each decided over a whole batch
 
 
 @dataclass(frozen=True, init=False)
@@ -105,6 +107,8 @@ def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding
     failed = [scope for scope in checked if fails(rule, scope, facts)] if _may_fail(rule, facts, fails) else None
     if failed:
         return _failure(rule, facts, report, failed)
+    if _complete(rule, facts, fails):
+        return _finding(rule, facts, "pass", "通过")
     unknown = unknown_inputs(rule, checked, facts)
     if unknown:
         unknown = list(dict.fromkeys(unknown))
@@ -119,6 +123,13 @@ def _may_fail(rule: Rule, facts: Facts, fails: FailsFn) -> bool:
     scope is left for those. Without that, every scope is asked."""
     failing = getattr(fails, "failing", None)
     return failing is None or facts["report_id"] in failing.get(rule.id, ())
+
+
+def _complete(rule: Rule, facts: Facts, fails: FailsFn) -> bool:
+    """Whether the engine found every input of ``rule`` known on this report (``fails.complete``: rule id →
+    report ids, decided over the batch at once); False when it does not say (the facts are looked at)."""
+    known = getattr(fails, "complete", None)
+    return known is not None and facts["report_id"] in known.get(rule.id, ())
 
 
 def _finding(rule: Rule, facts: Facts, status: Status, message: str, cells: tuple[str, ...] = (),

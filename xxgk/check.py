@@ -126,15 +126,20 @@ def _engine(engine: str, facts: list[Facts], run_dir: Path | None, docs: RunDocs
     Docs, which name each report by body, year and file and count the reports of each status)."""
     if engine == "bare" or not facts:
         return bare_fails, None
+    from expectations.assess import complete
     from expectations.runner import frame, validate
 
-    outcome = validate(frame(facts), run_dir or default_run_dir(), build_docs=False, docs=docs)
-    return gx_verdicts(outcome.verdicts), outcome.results
+    df = frame(facts)
+    outcome = validate(df, run_dir or default_run_dir(), build_docs=False, docs=docs)
+    return gx_verdicts(outcome.verdicts, complete(df, facts)), outcome.results
 
 
-def gx_verdicts(verdicts: Mapping[tuple[str, str], set[str]]):  # noqa: ANN201 - a rules.findings.FailsFn
+def gx_verdicts(verdicts: Mapping[tuple[str, str], set[str]],  # noqa: ANN201 - a rules.findings.FailsFn
+                known: Mapping[str, set[str]] | None = None):
     """GX's failing report ids per (rule, scope) as the judge asks for them: one scope of one report
-    (``fails(rule, scope, facts)``), and ``fails.failing``: per rule, the reports failing any scope."""
+    (``fails(rule, scope, facts)``); ``fails.failing``: per rule, the reports failing any scope; and
+    ``fails.complete`` (``known``, when given: ``expectations.assess.complete``): per rule, the reports
+    whose inputs are all known."""
     failing: dict[str, set[str]] = {}
     for (rule_id, _), ids in verdicts.items():
         failing.setdefault(rule_id, set()).update(ids)
@@ -143,6 +148,8 @@ def gx_verdicts(verdicts: Mapping[tuple[str, str], set[str]]):  # noqa: ANN201 -
         return f["report_id"] in verdicts[(rule.id, scope.key)]
 
     gx_fails.failing = failing  # type: ignore[attr-defined]
+    if known is not None:
+        gx_fails.complete = known  # type: ignore[attr-defined]
     return gx_fails
 
 
