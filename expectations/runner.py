@@ -149,18 +149,11 @@ def _sites(sites: dict) -> dict:
 
 
 def _no_config_variables(path: Path) -> None:
-    """GX re-reads (YAML-parses) ``config_variables.yml`` every time it resolves a store name — about a
-    hundred times per run. The file starts with GX's explanatory comment block; without it the same
-    variables parse three times faster."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except OSError:
-        return
-    start = 0
-    while start < len(lines) and (not lines[start].strip() or lines[start].startswith("#")):
-        start += 1
-    if start:
-        path.write_text("".join(lines[start:]) or "{}\n", encoding="utf-8")
+    """GX re-reads (YAML-parses) ``config_variables.yml`` every time it resolves a store name or a context
+    variable — a few hundred times per run. The file GX writes holds its explanatory comment block and the
+    context's ``instance_id`` (for analytics, which are off); without the file GX reads no variables (an
+    absent file is what it expects when none were set) and keeps the instance id in memory."""
+    path.unlink(missing_ok=True)
 
 
 def _add_or_update(factory, item):  # noqa: ANN001, ANN202 - a GX factory and the object to store
