@@ -9,7 +9,7 @@ pass. The counts Data Docs print therefore agree with the findings the audit lis
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath, PureWindowsPath
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rules.catalogue import Rule, catalogue
-from rules.checks import scopes, unknown_inputs
+from rules.checks import input_names, layout_key, scopes, unknown_inputs
 from rules.findings import applicable
 
 STATUSES = ("fail", "not_assessable", "pass", "not_applicable")
@@ -27,22 +27,56 @@ Verdicts = Mapping[tuple[str, str], Collection[str]]
 
 @dataclass
 class RuleTally:
-    """The reports of one rule by status (report ids in batch order)."""
+    """The reports of one rule by status: how many of each (``counts``) and their ids in batch order
+    (``ids``: every id, or the first ``keep[status]`` of each status when ``keep`` is given — what Data Docs
+    name; a run's tally over 30,000 reports need not hold every id of every rule)."""
 
     rule_id: str
     ids: dict[str, list[str]] = field(default_factory=lambda: {s: [] for s in STATUSES})
+    counts: dict[str, int] | None = None  # None: the lengths of ``ids``
+    keep: Mapping[str, int] | None = None  # per status, how many ids are kept (None: all)
+
+    def __post_init__(self) -> None:
+        if self.counts is None:
+            self.counts = {s: len(self.ids[s]) for s in STATUSES}
 
     def count(self, status: str) -> int:
-        return len(self.ids[status])
+        return self.counts[status]  # type: ignore[index]
+
+    def add(self, status: str, report_id: str) -> None:
+        """Count one report of ``status`` (its id kept while fewer than ``keep`` are)."""
+        self.counts[status] += 1  # type: ignore[index]
+        ids = self.ids[status]
+        if self.keep is None or len(ids) < self.keep.get(status, 0):
+            ids.append(report_id)
+
+    def merge(self, other: RuleTally) -> None:
+        """Add the reports of ``other`` (a later batch of the same run) after these."""
+        for status in STATUSES:
+            self.counts[status] += other.count(status)  # type: ignore[index]
+            room = len(other.ids[status]) if self.keep is None else self.keep.get(status, 0) - len(self.ids[status])
+            self.ids[status].extend(other.ids[status][:max(room, 0)])
 
     @property
     def status(self) -> str:
         """The rule over the batch, as a report's verdict is made: any failure → 不通过; else any report not
         assessable → 无法判断; else 通过 (不适用 when it applies to no report)."""
         for status in ("fail", "not_assessable", "pass"):
-            if self.ids[status]:
+            if self.count(status):
                 return status
         return "not_applicable"
+
+
+def tally_findings(findings: Iterable, keep: Mapping[str, int] | None = None) -> dict[str, RuleTally]:
+    """Per rule id, the reports by status as the findings say (``rules.findings.Finding``: ``rule_id``,
+    ``status``, ``report_id``): Data Docs made from these agree with the audit list by construction."""
+    out = {rule_id: RuleTally(rule_id, keep=keep) for rule_id in catalogue()}
+    for finding in findings:
+        tallied = out.get(finding.rule_id)
+        if tallied is None:
+            tallied = out[finding.rule_id] = RuleTally(finding.rule_id, keep=keep)
+        tallied.add(finding.status, finding.report_id)
+    return out
 
 
 def status_of(rule: Rule, facts: Mapping, verdicts: Verdicts, unreadable: bool = False) -> str:
@@ -97,6 +131,32 @@ def tally(df: pd.DataFrame, facts: Sequence[Mapping], verdicts: Verdicts,
                 codes[rows] = _group_codes(rule, [facts[i] for i in rows], np.asarray(rows), known, column, row_of,
                                            verdicts)
         out[rule.id] = RuleTally(rule.id, {s: id_array[codes == _CODE[s]].tolist() for s in STATUSES})
+    return out
+
+
+def complete(df: pd.DataFrame, facts: Sequence[Mapping]) -> dict[str, set[str]]:
+    """Per rule id, the reports whose every input of the rule is known in ``df`` (``runner.frame(facts)``:
+    NaN / None = unknown), found per table layout in one numpy test: for them ``unknown_inputs`` finds
+    nothing (a value known in the frame is known in the facts). A rule reading a column the frame lacks
+    names no report (the judge then looks at the facts, as always)."""
+    known = df.notna().to_numpy()
+    column = {name: i for i, name in enumerate(df.columns)}
+    ids = np.empty(len(facts), dtype=object)
+    ids[:] = [f["report_id"] for f in facts]
+    layouts: dict[tuple[str, str], list[int]] = {}
+    for i, one in enumerate(facts):
+        layouts.setdefault(layout_key(one), []).append(i)  # type: ignore[arg-type]
+    out: dict[str, set[str]] = {}
+    for rule in catalogue().values():
+        found = out[rule.id] = set()
+        for layout, rows in layouts.items():
+            names = input_names(rule, layout)
+            if any(name not in column for name in names):
+                continue
+            where = np.asarray(rows)
+            if names:
+                where = where[known[np.ix_(where, [column[name] for name in names])].all(axis=1)]
+            found.update(ids[where].tolist())
     return out
 
 

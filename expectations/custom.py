@@ -207,6 +207,14 @@ def _counts(result) -> list[tuple[str, str]]:  # noqa: ANN001
     return [(text, str(counts[key])) for key, text in COUNT_TEXT if key in counts]
 
 
+def _failing_count(result) -> int:  # noqa: ANN001
+    """The reports failing the rule: as counted from the findings (``meta["xxgk"]``), else as GX found."""
+    if result is None:
+        return 0
+    counts = _ours(result).get("counts") or {}
+    return int(counts["fail"] if "fail" in counts else (result.result or {}).get("unexpected_count") or 0)
+
+
 def _names_table(header: list[str], rows: list[list[str]]) -> RenderedTableContent:
     return RenderedTableContent(content_block_type="table", header_row=header,
                                 table=[[_text("$v", {"v": value}) for value in row] for row in rows],
@@ -255,9 +263,10 @@ class _RuleRendered:
             return super()._diagnostic_unexpected_statement_renderer(result=result)
         counts = _ours(result).get("counts") or {}
         lines = []
-        if result is not None and not result.success:
+        failing = _failing_count(result)
+        if failing:
             lines.append(_text("$n 份报告不符合本规则（见下表：机关、年度、文件、不符的范围）",
-                               {"n": str(result.result.get("unexpected_count", ""))}, {"classes": ["text-danger"]}))
+                               {"n": str(failing)}, {"classes": ["text-danger"]}))
         if counts.get("not_assessable"):
             lines.append(_text("$n 份报告无法判断：所需的数字或内容缺失、无法读取，或机关类别未知",
                                {"n": str(counts["not_assessable"])}, {"classes": ["xxgk-warn"]}))
@@ -272,7 +281,7 @@ class _RuleRendered:
         ours, blocks = _ours(result), []
         failing = ours.get("failing") or []
         if failing:
-            total = int((result.result or {}).get("unexpected_count") or len(failing))
+            total = _failing_count(result) or len(failing)
             blocks += [_names_table(["不符的报告：机关", "年度", "文件", "report_id（sha256）", "不符的范围"], failing),
                        *_more(total, len(failing), "完整名单见本次验证结果 JSON 的 unexpected_by_scope，"
                                                    "逐份问题见审核清单")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,7 +20,10 @@ import pandas as pd
 from expectations.compile import ID_COLUMN, Planned, build_suites, columns, fact_columns, plan, scope_keys, suite_columns
 from expectations.assess import report_names, tally
 from expectations.docs import make_offline
-from expectations.site import annotate, relative, suite_pages, write_index
+from expectations.site import relative, suite_pages, write_index
+
+if TYPE_CHECKING:
+    from expectations.rundocs import RunDocs
 
 Verdicts = dict[tuple[str, str], set[str]]
 RESULT_FORMAT = {"result_format": "COMPLETE"}  # never BOOLEAN_ONLY: GX would drop the failing ids
@@ -35,6 +38,7 @@ class ValidationOutcome:
     verdicts: Verdicts
     docs_index: Path | None
     n_expectations: int
+    results: dict | None = None  # suite name -> its validation result, when Data Docs are built later
 
 
 def frame(facts: list) -> pd.DataFrame:
@@ -52,33 +56,40 @@ def frame(facts: list) -> pd.DataFrame:
 
 
 def validate(df: pd.DataFrame, run_dir: Path, build_docs: bool = True, facts: Sequence[Mapping] | None = None,
-             failed: Collection[str] = ()) -> ValidationOutcome:
+             failed: Collection[str] = (), docs: RunDocs | None = None) -> ValidationOutcome:
     """Validate every suite over ``df``; return the failing report ids per scope.
 
     Each suite's validation definition runs on its own batch: ``report_id`` and the columns that suite's
     expectations read (GX loads and fingerprints a batch per validation, so the other columns would only
-    cost time). Data Docs are built once, for this run's suites and validations. With ``facts`` (the
+    cost time). With ``docs`` (``expectations.rundocs.RunDocs``: the run's Data Docs, built once after its
+    last batch) the validations take the run's id and the outcome carries their results for it; else, with
+    ``build_docs``, Data Docs are built now, for this run's suites and validations. With ``facts`` (the
     facts ``df`` was made from, ``frame(facts)``) and ``failed`` (ids of reports whose file could not be
     parsed), Data Docs name each report by body, year and file and count, per rule, the reports that could
     not be assessed; without them they show report ids and failures only."""
     import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
+
+    from expectations.rundocs import RunDocs, run_identifier
 
     _quiet()
     planned = plan()
-    context, definitions = _prepared(gx, run_dir, planned)
-    run_id = RunIdentifier(run_name="xxgk", run_time=datetime.now(timezone.utc))
+    _, definitions = _prepared(gx, run_dir, planned)
+    run_id = docs.run_id if docs is not None else run_identifier()
     wanted = suite_columns(planned)
     results = {}
     for name, definition in definitions.items():
         results[name] = definition.run(batch_parameters={"dataframe": _columns(df, wanted[name])},
                                        result_format=RESULT_FORMAT, run_id=run_id)
     verdicts = read_verdicts(results.values(), planned)
-    docs = None
+    if docs is not None:
+        return ValidationOutcome(verdicts, None, len(planned), results)
+    index = None
     if build_docs:
-        _describe(context, results, df, verdicts, facts, failed)
-        docs = _build_docs(context, results, run_id, run_dir, len(df), assessed=facts is not None)
-    return ValidationOutcome(verdicts, docs, len(planned))
+        now = RunDocs(run_dir, run_id)
+        tallies = tally(df, facts, verdicts, set(failed)) if facts is not None else None
+        now.add(results, len(df), tallies, report_names(facts) if facts is not None else None)
+        index = now.build()
+    return ValidationOutcome(verdicts, index, len(planned))
 
 
 _PREPARED: dict[str, tuple] = {}  # the last run folder's context and validation definitions (one entry)
@@ -101,17 +112,6 @@ def _prepared(gx, run_dir: Path, planned: list[Planned]):  # noqa: ANN001, ANN20
     _PREPARED.clear()
     _PREPARED[key] = (context, definitions)
     return context, definitions
-
-
-def _describe(context, results: dict, df: pd.DataFrame, verdicts: Verdicts,  # noqa: ANN001
-              facts: Sequence[Mapping] | None, failed: Collection[str]) -> None:
-    """What the pages say besides GX's verdict (``expectations.site.annotate``), stored with the results
-    (GX builds Data Docs from the stored results)."""
-    tallies = tally(df, facts, verdicts, set(failed)) if facts is not None else None
-    annotate(results, tallies, report_names(facts) if facts is not None else None)
-    store = context.validation_results_store
-    for result in results.values():
-        store.set(_result_key(result), result)
 
 
 def _columns(df: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
@@ -149,18 +149,11 @@ def _sites(sites: dict) -> dict:
 
 
 def _no_config_variables(path: Path) -> None:
-    """GX re-reads (YAML-parses) ``config_variables.yml`` every time it resolves a store name — about a
-    hundred times per run. The file starts with GX's explanatory comment block; without it the same
-    variables parse three times faster."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except OSError:
-        return
-    start = 0
-    while start < len(lines) and (not lines[start].strip() or lines[start].startswith("#")):
-        start += 1
-    if start:
-        path.write_text("".join(lines[start:]) or "{}\n", encoding="utf-8")
+    """GX re-reads (YAML-parses) ``config_variables.yml`` every time it resolves a store name or a context
+    variable — a few hundred times per run. The file GX writes holds its explanatory comment block and the
+    context's ``instance_id`` (for analytics, which are off); without the file GX reads no variables (an
+    absent file is what it expects when none were set) and keeps the instance id in memory."""
+    path.unlink(missing_ok=True)
 
 
 def _add_or_update(factory, item):  # noqa: ANN001, ANN202 - a GX factory and the object to store

@@ -26,6 +26,7 @@ from expectations.compile import SUITE_TITLES
 
 SHOWN_FAILING = 50  # failing reports named per rule on a validation page
 SHOWN_UNASSESSED = 20  # reports not assessable named per rule
+SHOWN = {"fail": SHOWN_FAILING, "not_assessable": SHOWN_UNASSESSED}  # ids a run's tally keeps
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 UNNAMED = ReportName("（未提供机关信息）", "", "", "")
 
@@ -44,15 +45,18 @@ def annotate(results: Mapping[str, object], tallies: Mapping[str, RuleTally] | N
 
 def _payload(failing: Mapping[str, list[str]], labels: Mapping[str, str], tally: RuleTally | None,
              names: Mapping[str, ReportName]) -> dict:
+    """With a tally, the reports named failing are the first it counts as failing (the scopes GX found
+    broken beside each); without one, those GX found failing."""
     broken: dict[str, list[str]] = {}
     for key, ids in failing.items():
         for report_id in ids:
             broken.setdefault(str(report_id), []).append(labels.get(key) or key)
     counts = {s: tally.count(s) for s in STATUSES} if tally else {"fail": len(broken)}
     status = tally.status if tally else ("fail" if broken else "pass")
+    shown = tally.ids["fail"][:SHOWN_FAILING] if tally else list(broken)[:SHOWN_FAILING]
     unassessed = tally.ids["not_assessable"] if tally else []
     return {"status": status, "counts": counts,
-            "failing": [[*_name(i, names), "；".join(scopes)] for i, scopes in list(broken.items())[:SHOWN_FAILING]],
+            "failing": [[*_name(i, names), "；".join(broken.get(i, ()))] for i in shown],
             "not_assessable": [_name(i, names) for i in unassessed[:SHOWN_UNASSESSED]]}
 
 

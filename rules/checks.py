@@ -109,6 +109,20 @@ def scopes(rule: Rule, facts: Facts) -> Scopes:
     return found
 
 
+def layout_key(facts: Facts) -> tuple[str, str]:
+    """The table editions (表二, 表三/四) a report's scopes are laid out on."""
+    return _layout_key(facts)
+
+
+def input_names(rule: Rule, layout: tuple[str, str]) -> tuple[str, ...]:
+    """The names whose values, all known, leave ``unknown_inputs`` nothing to report for ``rule`` on a report
+    of this layout: the facts of a fact rule, else the cells of every scope (statements left out included)."""
+    found = _layout_scopes(rule, layout)
+    if rule.check.kind == "fact":
+        return tuple(scope.fact for scope in found if scope.fact)
+    return tuple(sorted(found.inputs))
+
+
 def _layout_key(facts: Facts) -> tuple[str, str]:
     t2, t3 = facts.get("t2_edition"), facts.get("t3_edition")
     if t2 and t3:

@@ -19,6 +19,8 @@ from rules.facts import Facts
 from rules.labels import cell_label, scope_label, term_label
 
 FailsFn = Callable[[Rule, Scope, Facts], bool]
+# an engine's verdict on one scope; it may carry ``failing`` (rule id → the reports failing any scope) and
+# ``complete`` (rule id → the reports whose inputs are all known), each decided over a whole batch
 
 
 @dataclass(frozen=True, init=False)
@@ -102,15 +104,32 @@ def _decide(rule: Rule, facts: Facts, report: Report, fails: FailsFn) -> Finding
     checked = scopes(rule, facts)
     if not checked:
         return _finding(rule, facts, "not_assessable", "无法判断：报告未写明可核对的数字或内容")
-    failed = [scope for scope in checked if fails(rule, scope, facts)]
+    failed = [scope for scope in checked if fails(rule, scope, facts)] if _may_fail(rule, facts, fails) else None
     if failed:
         return _failure(rule, facts, report, failed)
+    if _complete(rule, facts, fails):
+        return _finding(rule, facts, "pass", "通过")
     unknown = unknown_inputs(rule, checked, facts)
     if unknown:
         unknown = list(dict.fromkeys(unknown))
         return _finding(rule, facts, "not_assessable", _unknown_text(rule, facts, unknown),
                         tuple(c for c in unknown if c.count(".") == 2))
     return _finding(rule, facts, "pass", "通过")
+
+
+def _may_fail(rule: Rule, facts: Facts, fails: FailsFn) -> bool:
+    """Whether a scope of ``rule`` can fail on this report: an engine that decided a whole batch says which
+    reports fail any scope of each rule (``fails.failing``: rule id → report ids); asking it scope after
+    scope is left for those. Without that, every scope is asked."""
+    failing = getattr(fails, "failing", None)
+    return failing is None or facts["report_id"] in failing.get(rule.id, ())
+
+
+def _complete(rule: Rule, facts: Facts, fails: FailsFn) -> bool:
+    """Whether the engine found every input of ``rule`` known on this report (``fails.complete``: rule id →
+    report ids, decided over the batch at once); False when it does not say (the facts are looked at)."""
+    known = getattr(fails, "complete", None)
+    return known is not None and facts["report_id"] in known.get(rule.id, ())
 
 
 def _finding(rule: Rule, facts: Facts, status: Status, message: str, cells: tuple[str, ...] = (),

@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from parsing import Report, parse_file
 from rules.catalogue import Rule, catalogue
@@ -20,6 +21,9 @@ from rules.filings import SiteOutcome, missing_filings
 from rules.findings import Finding, judge
 from rules.register import Body, Match, RegisterIndex
 from rules.verdicts import Verdict, missing_verdict, report_verdict
+
+if TYPE_CHECKING:
+    from expectations.rundocs import RunDocs
 
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
@@ -51,7 +55,7 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
                     judged: Sequence[bool] | None = None, common: Collection | None = None,
                     filed: list[Facts] | None = None, missing: bool = True,
                     harvest: Mapping[tuple[str, int], SiteOutcome] | None = None,
-                    page_dates: Mapping[str, date] | None = None) -> CheckResult:
+                    page_dates: Mapping[str, date] | None = None, docs: RunDocs | None = None) -> CheckResult:
     """``check_reports`` for reports whose own facts (``rules.facts.report_facts`` without a register)
     were computed already, e.g. by the parser workers. ``own_facts`` is completed in place; ``matches``
     (report id → match to the register) when the caller has them already. An incremental run passes a
@@ -60,7 +64,9 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
     run, from which REG-MISSING is decided (``missing=False``: not here, the caller decides it once).
     ``harvest`` (body id, year → what the body's website showed) and ``page_dates`` (report id → the date on
     the page it was published on) come from the harvests (``xxgk.harvest.evidence``): REG-MISSING and
-    REG-LATE use them."""
+    REG-LATE use them. ``docs`` (``expectations.rundocs.RunDocs``): the run's Data Docs, to which this batch
+    is added (the caller builds them after its last batch); without it, with GX and a ``run_dir``, Data Docs
+    of this batch are built now."""
     rules = list(catalogue().values())
     facts = batch_facts(reports, register, own_facts, matches, judged, common)
     if page_dates:  # after the register fixed each body's kind (its deadline)
@@ -68,12 +74,21 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
 
         with_page_dates(facts, page_dates)
     chosen = [i for i in range(len(facts)) if judged is None or judged[i]]
-    failed = {reports[i].report_id for i in chosen if reports[i].parse_status == "failed"}
-    fails, docs = _engine(engine, [facts[i] for i in chosen], run_dir, failed)
+    judged_facts = [facts[i] for i in chosen]
+    later = docs
+    if later is None and run_dir is not None and engine != "bare":
+        from expectations.rundocs import RunDocs
+
+        later = RunDocs(run_dir)
+    fails, results = _engine(engine, judged_facts, run_dir, later)
     checked = tuple(Checked(reports[i], tuple(judge(rule, facts[i], reports[i], fails) for rule in rules))
                     for i in chosen)
+    index = None
+    if results is not None and later is not None:
+        later.add_findings(results, (f for c in checked for f in c.findings), judged_facts)
+        index = later.build() if docs is None else None
     filed = filed if filed is not None else facts
-    return CheckResult(checked, docs, missing_of(register, filed, years, today, harvest) if missing else ())
+    return CheckResult(checked, index, missing_of(register, filed, years, today, harvest) if missing else ())
 
 
 def missing_of(register: list[Body] | None, filed: list[Facts], years: Iterable[int] | None = None,
@@ -106,21 +121,46 @@ def batch_facts(reports: list[Report], register: list[Body] | None,
     return facts
 
 
-def _engine(engine: str, facts: list[Facts], run_dir: Path | None, failed: Collection[str] = ()):  # noqa: ANN202
-    """The engine's scope verdicts; with GX, Data Docs that name each report by body, year and file and count
-    the reports that could not be assessed (``failed``: files that could not be read)."""
+def _engine(engine: str, facts: list[Facts], run_dir: Path | None, docs: RunDocs | None):  # noqa: ANN202
+    """The engine's scope verdicts, and with GX the suites' validation results for ``docs`` (the run's Data
+    Docs, which name each report by body, year and file and count the reports of each status)."""
     if engine == "bare" or not facts:
         return bare_fails, None
+    from expectations.assess import complete
     from expectations.runner import frame, validate
 
-    outcome = validate(frame(facts), run_dir or default_run_dir(), build_docs=run_dir is not None,
-                       facts=facts, failed=failed)
-    verdicts = outcome.verdicts
+    df = frame(facts)
+    outcome = validate(df, run_dir or default_run_dir(), build_docs=False, docs=docs)
+    return gx_verdicts(outcome.verdicts, complete(df, facts)), outcome.results
+
+
+def gx_verdicts(verdicts: Mapping[tuple[str, str], set[str]],  # noqa: ANN201 - a rules.findings.FailsFn
+                known: Mapping[str, set[str]] | None = None):
+    """GX's failing report ids per (rule, scope) as the judge asks for them: one scope of one report
+    (``fails(rule, scope, facts)``); ``fails.failing``: per rule, the reports failing any scope; and
+    ``fails.complete`` (``known``, when given: ``expectations.assess.complete``): per rule, the reports
+    whose inputs are all known."""
+    failing: dict[str, set[str]] = {}
+    for (rule_id, _), ids in verdicts.items():
+        failing.setdefault(rule_id, set()).update(ids)
 
     def gx_fails(rule: Rule, scope: Scope, f: Facts) -> bool:
         return f["report_id"] in verdicts[(rule.id, scope.key)]
 
-    return gx_fails, outcome.docs_index
+    gx_fails.failing = failing  # type: ignore[attr-defined]
+    if known is not None:
+        gx_fails.complete = known  # type: ignore[attr-defined]
+    return gx_fails
+
+
+def run_docs(engine: str, run_dir: Path) -> RunDocs | None:
+    """The Data Docs of a run judged in batches (GX only): ``check_described(..., docs=...)`` adds each
+    batch, ``build()`` after the last one builds the site once and returns its index page."""
+    if engine == "bare":
+        return None
+    from expectations.rundocs import RunDocs
+
+    return RunDocs(run_dir)
 
 
 def default_run_dir(root: Path = Path("out")) -> Path:

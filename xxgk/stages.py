@@ -210,19 +210,23 @@ def validate(settings: RunSettings, state: RunState, map_batches: Callable | Non
 
 
 def _validate(settings: RunSettings, state: RunState, map_batches: Callable | None) -> None:
-    from xxgk.check import missing_of
+    from xxgk.check import missing_of, run_docs
 
     t0 = time.perf_counter()
     judging = state.judging
     years = settings.years or judging.years
     if state.harvested is not None and state.harvested.page_dates:  # REG-LATE by the page's date
         settings = replace(settings, page_dates=state.harvested.page_dates)
+    docs = None
     if map_batches is not None and len(judging.batches) > 1:
         judged = map_batches(judge_shipped, settings, state.run_id, [judging.shipped(b) for b in judging.batches])
     else:
-        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common) for b in judging.batches]
+        docs = run_docs(settings.engine, settings.run_dir(state.run_id))  # built once, after the last batch
+        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs)
+                  for b in judging.batches]
     state.finding_frames = [rows for rows, _ in judged]
-    state.docs_index = next((Path(docs) for _, docs in judged if docs), None)
+    built = docs.build() if docs is not None else None
+    state.docs_index = built or next((Path(index) for _, index in judged if index), None)
     register = settings.bodies if settings.register else None
     state.findings = list(missing_of(register, judging.filed, years,
                                      harvest=state.harvested.outcomes if state.harvested else None))
@@ -230,7 +234,7 @@ def _validate(settings: RunSettings, state: RunState, map_batches: Callable | No
 
 
 def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
-                common: Any, run_dir: Path | None = None) -> tuple[Any, str | None]:
+                common: Any, run_dir: Path | None = None, docs: Any = None) -> tuple[Any, str | None]:
     """One batch's findings, as warehouse rows, and its Data Docs index (if built)."""
     from warehouse.db import _refuse_duplicate_findings
     from warehouse.rows import finding_rows
@@ -239,7 +243,7 @@ def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts
     register = settings.bodies if settings.register else None
     result = check_described(reports, facts, run_dir or settings.run_dir(run_id), settings.engine, register,
                              matches=settings.matches(reports), judged=judged, common=common, missing=False,
-                             page_dates=settings.page_dates)
+                             page_dates=settings.page_dates, docs=docs)
     from warehouse.store import stage_findings
 
     rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
