@@ -244,9 +244,11 @@ def _child_night(args: dict, work: Path) -> dict:
 
 
 def run_one_night(args_json: str) -> dict:
+    from flows import local_server
     from xxgk import offline
 
     offline.apply()
+    local_server.start_early()  # as ``xxgk run`` does, before Prefect is imported
     return _night(json.loads(args_json))
 
 

@@ -178,7 +178,8 @@ def run_settings(inputs: list[str] | None = None, db: str | None = None, registe
 
 def run_local(**parameters: object) -> dict:
     """``nightly`` as ``xxgk run`` runs it, in this process. With no Prefect server configured
-    (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing: while it starts
+    (``PREFECT_API_URL``), on Prefect's temporary local server, launched first thing (``xxgk run`` launches
+    it even before Prefect is imported, and gives the parse its head start then): while it starts
     (several seconds, one core busy) the parser processes start and begin parsing the files this run
     will parse (``stages.head_start``; the flow's parse tasks collect them), and Great Expectations and
     the report site are imported. A later run of the same process finds the server up and starts the
@@ -188,7 +189,8 @@ def run_local(**parameters: object) -> dict:
     from prefect.settings import PREFECT_API_URL
 
     local = not PREFECT_API_URL.value()
-    waits_for_server = local_server.start() if local else False
+    launched = local_server.start() if local else False
+    waits_for_server = launched or (local and not local_server.ready())  # launched early, still starting
     if waits_for_server and os.environ.get("XXGK_PARSE_WORKERS") != "0" and not parameters.get("dask"):
         _head_start(parameters)  # before the imports start: their thread would hold the GIL; the parser
         # processes start only when a file is new (most nights: a few files, or none)
@@ -203,7 +205,10 @@ def run_local(**parameters: object) -> dict:
 
 def _head_start(parameters: dict) -> None:
     """``stages.head_start``, which only saves time: whatever goes wrong there (a missing folder, an
-    unreadable register) the flow meets again and reports as it should."""
+    unreadable register) the flow meets again and reports as it should. Not again when this process gave
+    the run its head start already (``xxgk run``, before Prefect was imported)."""
+    if pipeline.head_started_at() is not None or pipeline.hashed_before():
+        return
     try:
         stages.head_start(run_settings(**parameters))
     except Exception:  # noqa: BLE001

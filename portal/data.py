@@ -352,11 +352,10 @@ def _attach_fails(con: duckdb.DuckDBPyConnection, run_id: str, reports: dict[str
 def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Report]) -> None:
     """Exactly the cells the fails of ``reports`` cite (a ``prev.`` cell from the same body's reports of the
     previous year)."""
-    by_body_year: dict[tuple[str, int | None], list[Report]] = {}
-    for report in snap.reports:
-        by_body_year.setdefault((report.body_key, report.year), []).append(report)
+    by_id: dict[str, Report] = {}
     pairs: set[tuple[str, str]] = set()
     for report in reports:
+        by_id[report.report_id] = report
         for f in report.findings:
             if f.status != "fail":
                 continue
@@ -366,12 +365,12 @@ def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[
                 if not cell_id.startswith(PREV):
                     pairs.add((report.report_id, cell_id))
                 elif report.year is not None:
-                    pairs.update((prev.report_id, cell_id[len(PREV):])
-                                 for prev in by_body_year.get((report.body_key, report.year - 1), ()))
+                    for prev in _previous_year(snap, report):
+                        by_id[prev.report_id] = prev
+                        pairs.add((prev.report_id, cell_id[len(PREV):]))
     wanted = sorted(pairs)
     if not wanted:
         return
-    by_id = {r.report_id: r for r in snap.reports}
     for row in con.execute("""
             SELECT c.report_id, c.cell_id, c.state, c.value, c.raw, c.locator
             FROM cells c
@@ -379,6 +378,12 @@ def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[
               USING (report_id, cell_id)
             ORDER BY 1, 2""", [[r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
         by_id[row[0]].cells[row[1]] = Cell(*row[1:])
+
+
+def _previous_year(snap: Snapshot, report: Report) -> tuple[Report, ...]:
+    """The reports of the run by the same body (key) of the year before ``report``'s."""
+    body = snap.bodies.get(report.body_key)
+    return body.reports_of(report.year - 1) if body is not None and report.year is not None else ()
 
 
 def _body_for(bodies: dict[str, Body], key: str, printed: str | None) -> Body:
