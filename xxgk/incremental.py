@@ -367,6 +367,7 @@ class _Index:
     names: dict[str, str | None]
     years: dict[str, int | None]
     keys: dict[str, str | None]
+    body_ids: dict[str, str | None]
 
     def by_body_year(self) -> dict[tuple[str | None, int | None], list[str]]:
         out: dict[tuple, list[str]] = defaultdict(list)
@@ -422,8 +423,9 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     for batch in judging.batches:
         for rid in batch.reused:
             judging.readers_left[rid] = judging.readers_left.get(rid, 0) + 1
-    judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
-    judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
+    judged_ids = set(judged)
+    judging.carried = [] if everything else [rid for rid in index.order if rid not in judged_ids]
+    judging.filed = [{"body_id": index.body_ids[rid], "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
     judging.years = sorted({int(y) for y in index.years.values() if y})
     judging.withdrawn = sorted(previous.present - set(index.order)) if previous else []
@@ -457,8 +459,11 @@ def _index(settings: "RunSettings", paths: dict[str, str], fresh: dict, stored: 
             names[rid], years[rid] = fresh[rid][0].body, fresh[rid][0].year
         else:
             names[rid], years[rid] = stored.get(rid, (None, None))
-    keys = {rid: body_key(names[rid], _body_id(settings, names[rid])) for rid in paths}
-    return _Index({rid: i for i, rid in enumerate(paths)}, names, years, keys)
+    named = {name: (body_id, body_key(name, body_id))
+             for name in set(names.values()) for body_id in (_body_id(settings, name),)}  # once per name
+    keys = {rid: named[names[rid]][1] for rid in paths}
+    body_ids = {rid: named[names[rid]][0] for rid in paths}
+    return _Index({rid: i for i, rid in enumerate(paths)}, names, years, keys, body_ids)
 
 
 def _body_id(settings: "RunSettings", name: str | None) -> str | None:
