@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
 
 BATCH = 10_000  # reports judged in one batch; a run judging more judges them year by year, in parts of at
-# most BATCH // 4 (``year_parts``), each with what its reports read: a batch's decoded facts, GX frame and
-# findings cost ~0.1 MB per report judged (measured at 100,000 reports), so a part stays well under 0.5 GB
+# most BATCH // 2 (``year_parts``), each with what its reports read: a batch's decoded facts, GX frame and
+# findings cost ~0.1 MB per report judged (measured at 100,000 reports)
+LARGE_RUN = 5  # past this many BATCHes judged, parts of at most BATCH // 4 (the run's own state is larger)
 
 
 def thin(n_parsed: int) -> bool:
@@ -623,14 +624,16 @@ def _ids(ids) -> pd.DataFrame:  # noqa: ANN001 - any iterable of report ids
 def year_parts(judged: list[str], years: dict[str, int | None]) -> list[list[str]]:
     """The judged reports as the parts judged together: all of them when at most ``BATCH``, else year by
     year (the copying checks compare a report with the same year's reports only, and it reads the previous
-    year of its own body only), each year in parts of at most ``BATCH // 4`` of about the same size, in the
-    run's order within a year. A part then reads only its year's peers and its bodies' previous year."""
+    year of its own body only), each year in parts of at most ``BATCH // 2`` of about the same size, in the
+    run's order within a year (``BATCH // 4`` past ``LARGE_RUN`` batches: what the run keeps of every report
+    grows with it, so its batches shrink). A part then reads only its year's peers and its bodies' previous
+    year."""
     if len(judged) <= BATCH:
         return [judged]
     by_year: dict[int | None, list[str]] = defaultdict(list)
     for rid in judged:
         by_year[years.get(rid)].append(rid)
-    limit = max(BATCH // 4, 1)
+    limit = max(BATCH // (2 if len(judged) <= LARGE_RUN * BATCH else 4), 1)
     parts = []
     for year in sorted(by_year, key=lambda y: (y is None, y or 0)):
         group = by_year[year]
