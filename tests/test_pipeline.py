@@ -27,8 +27,16 @@ def test_a_thin_chunk_sends_back_what_a_large_run_keeps_and_the_facts_as_stored(
     [thin] = pipeline.describe_chunk([seed], tmp_path / "raw", True)
     assert set(thin.facts) <= set(pipeline.SLIM_FACTS) and thin.facts["year"] == full.facts["year"]
     assert all(s.text == "" for s in thin.report.sections) and thin.report.sections
-    _, stored = facts_store.decode(thin.stored, str(seed))
+    assert thin.stored is None and thin.facts_file, "the stored facts wait in the staging folder"
+    import duckdb
+
+    con = duckdb.connect()
+    [(blob,)] = con.execute("SELECT facts FROM read_parquet(?)", [thin.facts_file]).fetchall()
+    sentences = con.execute("SELECT section, sentence, length FROM read_parquet(?) ORDER BY ALL",
+                            [thin.sentences_file]).fetchall()
+    _, stored = facts_store.decode(blob, str(seed))
     assert stored == {k: v for k, v in full.facts.items() if not k.startswith(facts_store.NOT_STORED)}
+    assert sentences == sorted((n, key, length) for n in (1, 5) for key, length in full.facts[f"sents.s{n}"].items())
 
 
 def test_described_report_travels_without_cells_but_keeps_where_they_were_printed(tmp_path) -> None:

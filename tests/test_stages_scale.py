@@ -1,6 +1,6 @@
 """What keeps a large run's memory bounded: the parser workers leave the reports' stored facts and sentences
 in the staging folder (the run keeps their ids), and a run judging more than ``incremental.BATCH`` reports
-judges them year by year, in parts of at most ``BATCH // 2``."""
+judges them year by year, in parts of at most ``BATCH // 2`` (``BATCH // 4`` in a very large run)."""
 from __future__ import annotations
 
 import shutil
@@ -47,6 +47,8 @@ def test_year_parts_keep_each_year_apart_in_parts_of_at_most_half_a_batch(monkey
     sizes = [len(p) for p in parts if years[p[0]] == 2020]
     assert max(sizes) - min(sizes) <= 1  # a year's parts of about the same size
     assert incremental.year_parts(judged[:8], years) == [judged[:8]]  # no more than BATCH: one part
+    monkeypatch.setattr(incremental, "BATCH", 4)  # 31 reports: more than LARGE_RUN batches, parts of BATCH // 4
+    assert all(len(part) == 1 for part in incremental.year_parts(judged, years))
 
 
 def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(city, tmp_path, monkeypatch) -> None:

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 
 
 BATCH = 10_000  # reports judged in one batch; a run judging more judges them year by year, in parts of at
-# most BATCH // 2 (``year_parts``), each with what its reports read
+# most BATCH // 2 (``year_parts``), each with what its reports read: a batch's decoded facts, GX frame and
+# findings cost ~0.1 MB per report judged (measured at 100,000 reports)
+LARGE_RUN = 5  # past this many BATCHes judged, parts of at most BATCH // 4 (the run's own state is larger)
 
 
 def thin(n_parsed: int) -> bool:
@@ -366,6 +368,7 @@ class _Index:
     names: dict[str, str | None]
     years: dict[str, int | None]
     keys: dict[str, str | None]
+    body_ids: dict[str, str | None]
 
     def by_body_year(self) -> dict[tuple[str | None, int | None], list[str]]:
         out: dict[tuple, list[str]] = defaultdict(list)
@@ -421,8 +424,9 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: "RunSettings", plan: "RunPla
     for batch in judging.batches:
         for rid in batch.reused:
             judging.readers_left[rid] = judging.readers_left.get(rid, 0) + 1
-    judging.carried = [] if everything else [rid for rid in index.order if rid not in set(judged)]
-    judging.filed = [{"body_id": _body_id(settings, index.names[rid]), "year": index.years[rid]}
+    judged_ids = set(judged)
+    judging.carried = [] if everything else [rid for rid in index.order if rid not in judged_ids]
+    judging.filed = [{"body_id": index.body_ids[rid], "year": index.years[rid]}
                      for rid in index.order] if settings.register else []
     judging.years = sorted({int(y) for y in index.years.values() if y})
     judging.withdrawn = sorted(previous.present - set(index.order)) if previous else []
@@ -456,8 +460,11 @@ def _index(settings: "RunSettings", paths: dict[str, str], fresh: dict, stored: 
             names[rid], years[rid] = fresh[rid][0].body, fresh[rid][0].year
         else:
             names[rid], years[rid] = stored.get(rid, (None, None))
-    keys = {rid: body_key(names[rid], _body_id(settings, names[rid])) for rid in paths}
-    return _Index({rid: i for i, rid in enumerate(paths)}, names, years, keys)
+    named = {name: (body_id, body_key(name, body_id))
+             for name in set(names.values()) for body_id in (_body_id(settings, name),)}  # once per name
+    keys = {rid: named[names[rid]][1] for rid in paths}
+    body_ids = {rid: named[names[rid]][0] for rid in paths}
+    return _Index({rid: i for i, rid in enumerate(paths)}, names, years, keys, body_ids)
 
 
 def _body_id(settings: "RunSettings", name: str | None) -> str | None:
@@ -618,13 +625,15 @@ def year_parts(judged: list[str], years: dict[str, int | None]) -> list[list[str
     """The judged reports as the parts judged together: all of them when at most ``BATCH``, else year by
     year (the copying checks compare a report with the same year's reports only, and it reads the previous
     year of its own body only), each year in parts of at most ``BATCH // 2`` of about the same size, in the
-    run's order within a year. A part then reads only its year's peers and its bodies' previous year."""
+    run's order within a year (``BATCH // 4`` past ``LARGE_RUN`` batches: what the run keeps of every report
+    grows with it, so its batches shrink). A part then reads only its year's peers and its bodies' previous
+    year."""
     if len(judged) <= BATCH:
         return [judged]
     by_year: dict[int | None, list[str]] = defaultdict(list)
     for rid in judged:
         by_year[years.get(rid)].append(rid)
-    limit = max(BATCH // 2, 1)
+    limit = max(BATCH // (2 if len(judged) <= LARGE_RUN * BATCH else 4), 1)
     parts = []
     for year in sorted(by_year, key=lambda y: (y is None, y or 0)):
         group = by_year[year]

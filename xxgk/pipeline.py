@@ -17,6 +17,7 @@ from pathlib import Path
 
 from parsing import Report, parse_bytes, parse_file
 from parsing.api import failed_report
+from parsing.model import Section
 from parsing.errors import TransientReadError
 from parsing import readers
 from rules import layout
@@ -265,9 +266,16 @@ def slim(described: list[Described]) -> list[Described]:
     facts the load reads. What stays per report is well under a kB whatever the size of the run: its stored
     facts and sentences wait in the staging folder (``facts_file``), not in the run's process."""
     kept = SLIM_FACTS
-    return [replace(d, report=replace(d.report, preface="", sections=tuple(replace(s, text="") for s in d.report.sections)),
+    return [replace(d, report=replace(d.report, preface="", sections=tuple(section_stub(s.number) for s in d.report.sections)),
                     facts={k: d.facts[k] for k in (kept if d.facts_file else kept + SENTENCE_FACTS) if k in d.facts})
             for d in described]
+
+
+@cache
+def section_stub(number: int) -> Section:
+    """The one section object standing for every slim report's section ``number`` (what the load reads of a
+    report's sections is their numbers): at 100,000 reports, 600,000 objects fewer in the run's process."""
+    return Section(number=number, title="", text="", position=0)
 
 
 def staging_dir(raw_root: Path) -> Path:
