@@ -18,7 +18,7 @@ from rules.checks import Scope, bare_fails
 from rules.cross import add_cross_facts
 from rules.facts import Facts, report_facts, with_register
 from rules.filings import SiteOutcome, missing_filings
-from rules.findings import Finding, judge
+from rules.findings import Finding, judge_report
 from rules.register import Body, Match, RegisterIndex
 from rules.verdicts import Verdict, missing_verdict, report_verdict
 
@@ -81,8 +81,7 @@ def check_described(reports: list[Report], own_facts: list[Facts], run_dir: Path
 
         later = RunDocs(run_dir)
     fails, results = _engine(engine, judged_facts, run_dir, later)
-    checked = tuple(Checked(reports[i], tuple(judge(rule, facts[i], reports[i], fails) for rule in rules))
-                    for i in chosen)
+    checked = tuple(Checked(reports[i], judge_report(rules, facts[i], reports[i], fails)) for i in chosen)
     index = None
     if results is not None and later is not None:
         later.add_findings(results, (f for c in checked for f in c.findings), judged_facts)
