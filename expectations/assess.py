@@ -5,7 +5,9 @@ not break it was actually *checked* is decided the way ``rules.findings.judge`` 
 an unreadable file, a rule that needs the register without one, a rule that does not apply (edition, kind of
 body) or whose body kind is unknown, a report with no scope to check, a failing scope, an unknown input, else a
 pass. The counts Data Docs print therefore agree with the findings the audit list is made of
-(``tests/test_data_docs.py`` holds them to that). Pure Python (no GX import).
+(``tests/test_data_docs.py`` holds them to that). A run's Data Docs count the findings themselves
+(``tally_findings``, ``expectations.rundocs``); ``tally`` serves a validation without findings. ``complete``
+tells the judge, per rule, the reports whose inputs are all known. Pure Python (no GX import).
 """
 from __future__ import annotations
 

@@ -2,16 +2,16 @@
 
 One GX file context per run folder (``<run_dir>/gx``), created once and used from one thread. Each suite
 (one expectation per rule) is validated by its validation definition over a batch holding ``report_id`` and
-the columns that suite reads, all under one run id; Data Docs are built once, after the run, into the run
-folder and made safe to open offline (``expectations.docs``).
+the columns that suite reads, all under one run id; Data Docs are built once, after the run's last batch
+(``expectations.rundocs``), into the run folder and made safe to open offline (``expectations.docs``).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import numpy as np

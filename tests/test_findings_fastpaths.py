@@ -13,7 +13,8 @@ from expectations.runner import frame, validate
 from parsing import parse_file
 from rules.catalogue import catalogue
 from rules.checks import scopes, unknown_inputs
-from rules.findings import judge
+from rules.checks import bare_fails
+from rules.findings import judge, judge_report
 from rules.register import load_register
 from test_rules_golden import CASES, parsed
 from xxgk.check import batch_facts, gx_verdicts
@@ -47,6 +48,23 @@ def test_the_shortcuts_give_the_same_findings(batch) -> None:
             assert finding.__dict__ == judge(rule, one, report, plain).__dict__
             statuses[finding.status] += 1
     assert statuses["fail"] and statuses["not_assessable"] and statuses["pass"], statuses
+
+
+@pytest.mark.parametrize("engine", ["gx", "plain", "bare"])
+def test_judging_a_report_at_once_is_judging_rule_after_rule(batch, engine: str) -> None:
+    reports, facts, verdicts, known = batch
+    rules = list(catalogue().values())
+
+    def plain(rule, scope, f) -> bool:  # noqa: ANN001
+        return f["report_id"] in verdicts[(rule.id, scope.key)]
+
+    fails = {"gx": gx_verdicts(verdicts, known), "plain": plain, "bare": bare_fails}[engine]
+    for report, one in zip(reports, facts):
+        at_once = judge_report(rules, one, report, fails)
+        one_by_one = tuple(judge(rule, one, report, fails) for rule in rules)
+        assert at_once == one_by_one, report.file
+        assert [f.__dict__ for f in at_once] == [f.__dict__ for f in one_by_one]
+        assert [list(f.__dict__) for f in at_once] == [list(f.__dict__) for f in one_by_one], "fields in order"
 
 
 def test_complete_means_no_unknown_input(batch) -> None:
