@@ -66,7 +66,7 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
         judging = plan(settings, run_plan, parsed, facts, blobs, fresh, signature)
         seen.update(blobs=list(blobs), facts=[set(f) for f in facts], files=list(fresh.files),
                     batches=[{parsed_years[r] for r in b.judged} for b in judging.batches],
-                    reused=[b.reused for b in judging.batches])
+                    reused=[b.reused for b in judging.batches], judging=judging)
         return judging
 
     parsed_years: dict[str, int | None] = {}
@@ -87,6 +87,9 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
     assert all(keys <= set(pipeline.SLIM_FACTS) for keys in seen["facts"])  # no texts, no sentences
     assert len(seen["batches"]) > 3 and all(len(years) == 1 for years in seen["batches"])
     assert any(seen["reused"])  # a previous year judged by an earlier batch is not decoded again
+    judging = seen["judging"]  # once loaded, the run lets go of what judging read; its counts stay
+    assert not (judging.sources or judging.paths or judging.named or judging.kept or judging.filed)
+    assert judging.n_judged == outcome["n_judged"]
     assert _findings(large.db) == _findings(whole.db)
     staging = pipeline.staging_dir(large.raw_root)
     assert not list(staging.glob("*.parquet"))  # loaded, then removed

@@ -172,6 +172,12 @@ class Judging:
         if self.reader is not None:
             self.reader.close()
 
+    def release(self) -> None:
+        """The run is loaded: let go of the reports and facts judging read (the counts and ids stay)."""
+        for held in (self.sources, self.paths, self.named, self.kept, self.readers_left):
+            held.clear()
+        self.filed = []
+
     def _read(self, batch: Batch) -> tuple[dict[str, bytes], "Sentences | None"]:
         wanted = [rid for rid in batch.ids if rid not in self.sources and rid not in batch.reused]
         if not wanted or self.reader is None:

@@ -296,7 +296,32 @@ def load(settings: RunSettings, state: RunState, flow_run_id: str | None) -> Non
         if isinstance(staged, store.StagedFindings):
             Path(staged.path).unlink(missing_ok=True)
     state.finding_frames = []
+    release_after_load(state)
     state.timings["load"] = time.perf_counter() - t0
+
+
+def release_after_load(state: RunState) -> None:
+    """The summary reads the warehouse, not the run: drop the facts, stored forms and sentences the run
+    kept for judging and loading, and hand the freed heap back to the system, so that the summary's own
+    memory (the report site's snapshot) does not come on top of the judging's (peak RSS at 100,000
+    reports). What ``outcome`` counts stays."""
+    import gc
+
+    state.facts, state.stored, state.sentences = [], [], None
+    if state.judging is not None:
+        state.judging.release()
+    gc.collect()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """glibc keeps freed memory in its arenas; ``malloc_trim`` returns it (a no-op elsewhere)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
 
 
 def abandon_load(state: RunState) -> None:
