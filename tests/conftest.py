@@ -21,6 +21,18 @@ def load_label(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def latest_findings(db: Path) -> set[tuple]:
+    """The findings of the latest run of warehouse ``db``: (rule, report, status, fingerprint, message)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return set(con.execute("SELECT rule_id, report_id, status, fingerprint, message FROM findings "
+                               "WHERE run_id = (SELECT run_id FROM latest_run)").fetchall())
+    finally:
+        con.close()
+
+
 def need_shared() -> None:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present on this machine")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import latest_findings
 
 from synth.city import generate_city
 from warehouse import store
@@ -28,15 +29,6 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _settings(db: Path, inputs: Path, register: Path, engine: str = "bare") -> RunSettings:
     home = db.parent
     return RunSettings((inputs,), db, register, docs=home / "docs", out_dir=home / "out", engine=engine)
-
-
-def _findings(db: Path) -> set[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return set(con.execute("SELECT rule_id, report_id, status, fingerprint, message FROM findings "
-                               "WHERE run_id = (SELECT run_id FROM latest_run)").fetchall())
-    finally:
-        con.close()
 
 
 def _withdrawn(db: Path) -> dict[str, str | None]:
@@ -81,7 +73,7 @@ class Night:
         scratch = self.tmp / f"scratch{self.n}" / "xxgk.duckdb"
         scratch.parent.mkdir()
         fresh = stages.run_plain(_settings(scratch, self.inputs, register))  # one batch: every report
-        mine, expected = _findings(self.db), _findings(scratch)
+        mine, expected = latest_findings(self.db), latest_findings(scratch)
         assert mine == expected, (f"night {self.n}: only incremental {sorted(mine - expected)[:3]}; "
                                          f"only from scratch {sorted(expected - mine)[:3]}")
         outcome["scratch"] = fresh
@@ -133,7 +125,7 @@ def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scra
     late.write_text(text[:end] + "\n下一步，我们将进一步加强政务公开队伍建设，提升工作人员业务能力。" + text[end:], encoding="utf-8")
     three = night.run()
     assert three["n_parsed"] == 3 and three["n_carried"] > 0
-    assert ("DUP-PEER", "fail") in {(r, s) for r, _, s, _, _ in _findings(night.db)}
+    assert ("DUP-PEER", "fail") in {(r, s) for r, _, s, _, _ in latest_findings(night.db)}
 
     # night 4: withdrawals — a copied-from report, a report whose next year is stored, a whole body's year
     source.unlink()
@@ -143,7 +135,7 @@ def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scra
     gone.unlink()
     four = night.run()
     assert four["n_parsed"] == 0 and four["n_carried"] > 0
-    assert ("REG-MISSING", f"missing:{gone.stem}:2023", "fail") in {(r, i, s) for r, i, s, _, _ in _findings(night.db)}
+    assert ("REG-MISSING", f"missing:{gone.stem}:2023", "fail") in {(r, i, s) for r, i, s, _, _ in latest_findings(night.db)}
     assert four["n_withdrawn"] == 3
     withdrawn = _withdrawn(night.db)
     corrected = {f"{p.stem}@{p.parent.name}" for p in (changed, copier, late)}  # night 3's old versions

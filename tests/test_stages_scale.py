@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import latest_findings
 
 from synth.city import generate_city
 from xxgk import incremental, pipeline, stages
@@ -24,15 +25,6 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _settings(home: Path, city: Path) -> RunSettings:
     return RunSettings((city / "reports",), home / "w.duckdb", city / "register.csv", docs=home / "docs",
                        out_dir=home / "out", engine="bare")
-
-
-def _findings(db: Path) -> set[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return set(con.execute("SELECT rule_id, report_id, status, fingerprint, message FROM findings "
-                               "WHERE run_id = (SELECT run_id FROM latest_run)").fetchall())
-    finally:
-        con.close()
 
 
 def test_year_parts_keep_each_year_apart_in_parts_of_at_most_half_a_batch(monkeypatch) -> None:
@@ -90,7 +82,7 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
     judging = seen["judging"]  # once loaded, the run lets go of what judging read; its counts stay
     assert not (judging.sources or judging.paths or judging.named or judging.kept or judging.filed)
     assert judging.n_judged == outcome["n_judged"]
-    assert _findings(large.db) == _findings(whole.db)
+    assert latest_findings(large.db) == latest_findings(whole.db)
     staging = pipeline.staging_dir(large.raw_root)
     assert not list(staging.glob("*.parquet"))  # loaded, then removed
     tables = "SELECT report_id, parser_version, facts FROM report_facts ORDER BY ALL", \
@@ -112,5 +104,5 @@ def test_a_rules_change_over_a_large_warehouse_judges_it_year_by_year_as_a_run_f
     scratch = _settings(tmp_path / "scratch", city)
     monkeypatch.setattr(incremental, "BATCH", 10_000)
     stages.run_plain(scratch)
-    assert _findings(settings.db) == _findings(scratch.db)
+    assert latest_findings(settings.db) == latest_findings(scratch.db)
     shutil.rmtree(tmp_path / "scratch")
