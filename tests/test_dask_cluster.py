@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from test_incremental import _findings  # the latest run's findings, as the nights compare them
+from conftest import latest_findings  # the latest run's findings, as the nights compare them
 
 distributed = pytest.importorskip("distributed", reason="a Dask cluster needs the 'distributed' package")
 
@@ -113,5 +113,5 @@ def test_a_nightly_run_on_a_dask_cluster_finds_what_a_run_on_this_machine_finds(
     assert any("judge" in name for name in seen), seen
     alone = _run(city, tmp_path / "alone")  # one batch, parsed in this machine's parser processes
     assert on_cluster["n_parsed"] == alone["n_parsed"] > 30
-    assert _findings(tmp_path / "cluster" / "w.duckdb") == _findings(tmp_path / "alone" / "w.duckdb")
+    assert latest_findings(tmp_path / "cluster" / "w.duckdb") == latest_findings(tmp_path / "alone" / "w.duckdb")
     assert list((tmp_path / "cluster" / "docs").glob("*/batch-001/gx")), "each batch validated in its own GX folder"
