@@ -26,15 +26,15 @@ def run_command(args: argparse.Namespace) -> int:
     Once the checks pass, and before Prefect is imported: Prefect's temporary server is launched (unless
     an API is named) and the parsing of the new files begins (``start_early``)."""
     settings = check_before_run(args)
-    if start_early(args, settings):
-        try:
-            from flows.nightly import run_local
-        except BaseException:
+    started = start_early(args, settings)
+    try:
+        from flows.nightly import run_local
+    except BaseException:
+        if started:
             from xxgk import pipeline
 
             pipeline.drop_head_start()  # the parse begun for a run that does not take place
-            raise
-    from flows.nightly import run_local
+        raise
     from warehouse.db import WarehouseError
 
     with quiet_expected_failures():
