@@ -105,7 +105,7 @@ def test_a_nightly_run_on_a_dask_cluster_finds_what_a_run_on_this_machine_finds(
                                                                                 monkeypatch):
     started = time.monotonic()
     with monkeypatch.context() as patch:
-        patch.setattr(incremental, "BATCH", 30)  # several batches of 15: validation on the cluster too
+        patch.setattr(incremental, "BATCH", 30)  # a batch per year: validation on the cluster too
         on_cluster = _run(city, tmp_path / "cluster", dask=cluster)
     assert time.monotonic() - started < 600
     seen = _done_on_cluster(cluster)

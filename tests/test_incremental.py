@@ -88,10 +88,11 @@ def _section(text: str, heading: str) -> tuple[int, int]:
     return start, start + (following.start() if following else len(text) - start)
 
 
-@pytest.mark.parametrize("batch", [incremental.BATCH, 24], ids=["one-batch", "batches-of-6"])
+@pytest.mark.parametrize("batch", [incremental.BATCH, 12], ids=["one-batch", "year-parts"])
 def test_night_after_night_the_incremental_findings_are_those_of_a_run_from_scratch(city, tmp_path, monkeypatch, batch):
-    """With batches of 6 reports (``BATCH`` 24), every run judges in batches — each batch with what its
-    reports read — and is still compared with a run from scratch that judges every report in one batch."""
+    """With ``BATCH`` 12, every run judges in batches, each year in parts (of at most 12 reports, 3 past
+    ``LARGE_RUN`` batches) — each batch with what its reports read — and is still compared with a run from
+    scratch that judges every report in one batch."""
     monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
     night = Night(city, tmp_path, batch, monkeypatch)
     held_back = sorted(p.name for p in (city / "reports" / "2021").glob("*.txt"))[2:4]

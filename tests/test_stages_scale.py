@@ -27,13 +27,14 @@ def _settings(home: Path, city: Path) -> RunSettings:
                        out_dir=home / "out", engine="bare")
 
 
-def test_year_parts_keep_each_year_apart_in_parts_of_at_most_half_a_batch(monkeypatch) -> None:
+def test_year_parts_keep_each_year_apart_in_parts_of_at_most_a_batch(monkeypatch) -> None:
     monkeypatch.setattr(incremental, "BATCH", 8)
     years = {f"r{i}": 2020 + i % 3 for i in range(30)} | {"none": None}
     judged = list(years)
     parts = incremental.year_parts(judged, years)
     assert sorted(rid for part in parts for rid in part) == sorted(judged)
-    assert all(len({years[rid] for rid in part}) == 1 and len(part) <= 4 for part in parts)
+    assert all(len({years[rid] for rid in part}) == 1 and len(part) <= 8 for part in parts)
+    assert [len(p) for p in parts] == [5] * 6 + [1]  # each year's 10 reports in two parts, the one of no year alone
     for part in parts:  # the run's order within a part
         assert part == sorted(part, key=judged.index)
     sizes = [len(p) for p in parts if years[p[0]] == 2020]
@@ -58,7 +59,8 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
         judging = plan(settings, run_plan, parsed, facts, blobs, fresh, signature)
         seen.update(blobs=list(blobs), facts=[set(f) for f in facts], files=list(fresh.files),
                     batches=[{parsed_years[r] for r in b.judged} for b in judging.batches],
-                    reused=[b.reused for b in judging.batches], judging=judging)
+                    reused=[b.reused for b in judging.batches], light=[b.light for b in judging.batches],
+                    judging=judging)
         return judging
 
     parsed_years: dict[str, int | None] = {}
@@ -68,7 +70,7 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
         parsed_years.update({d.report.report_id: d.report.year for d in described})
         return real_slim(described)
 
-    monkeypatch.setattr(incremental, "BATCH", 10)
+    monkeypatch.setattr(incremental, "BATCH", 6)  # each year of the city in two parts, reading each other
     monkeypatch.setattr(incremental, "plan_judging", planned)
     monkeypatch.setattr(pipeline, "slim", slim)
     large = _settings(tmp_path / "large", city)
@@ -79,6 +81,7 @@ def test_a_large_run_keeps_ids_only_and_judges_year_by_year_as_one_batch_would(c
     assert all(keys <= set(pipeline.SLIM_FACTS) for keys in seen["facts"])  # no texts, no sentences
     assert len(seen["batches"]) > 3 and all(len(years) == 1 for years in seen["batches"])
     assert any(seen["reused"])  # a previous year judged by an earlier batch is not decoded again
+    assert any(seen["light"])  # a year's other part read for the copying checks only
     judging = seen["judging"]  # once loaded, the run lets go of what judging read; its counts stay
     assert not (judging.sources or judging.paths or judging.named or judging.kept or judging.filed)
     assert judging.n_judged == outcome["n_judged"]

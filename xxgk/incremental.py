@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 
 BATCH = 10_000  # reports judged in one batch; a run judging more judges them year by year, in parts of at
-# most BATCH // 2 (``year_parts``), each with what its reports read: a batch's decoded facts, GX frame and
-# findings cost ~0.1 MB per report judged (measured at 100,000 reports)
+# most BATCH (``year_parts``: a whole year, as a rule), each with what its reports read: a batch's decoded
+# facts, GX frame and findings cost ~0.1 MB per report judged (measured at 100,000 reports)
 LARGE_RUN = 5  # past this many BATCHes judged, parts of at most BATCH // 4 (the run's own state is larger)
 
 
@@ -310,16 +310,18 @@ def _query(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], sql:
 def year_parts(judged: list[str], years: dict[str, int | None]) -> list[list[str]]:
     """The judged reports as the parts judged together: all of them when at most ``BATCH``, else year by
     year (the copying checks compare a report with the same year's reports only, and it reads the previous
-    year of its own body only), each year in parts of at most ``BATCH // 2`` of about the same size, in the
-    run's order within a year (``BATCH // 4`` past ``LARGE_RUN`` batches: what the run keeps of every report
-    grows with it, so its batches shrink). A part then reads only its year's peers and its bodies' previous
-    year."""
+    year of its own body only), each year in parts of at most ``BATCH`` of about the same size, in the run's
+    order within a year (``BATCH // 4`` past ``LARGE_RUN`` batches: what the run keeps of every report grows
+    with it, so its batches shrink). A part then reads only its year's peers and its bodies' previous year
+    (judged by the part before: ``_reusing``); a year judged whole reads none of its peers from the
+    warehouse (splitting a year of 6,000 reports in two cost a third more judging: each half read the other
+    for the copying checks, and every batch costs GX a fixed ~0.5 s)."""
     if len(judged) <= BATCH:
         return [judged]
     by_year: dict[int | None, list[str]] = defaultdict(list)
     for rid in judged:
         by_year[years.get(rid)].append(rid)
-    limit = max(BATCH // (2 if len(judged) <= LARGE_RUN * BATCH else 4), 1)
+    limit = max(BATCH if len(judged) <= LARGE_RUN * BATCH else BATCH // 4, 1)
     parts = []
     for year in sorted(by_year, key=lambda y: (y is None, y or 0)):
         group = by_year[year]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from parsing import Report
-from rules.cross import SIMILARITY_SECTIONS, previous_cells
+from rules.cross import SIMILARITY_SECTIONS, previous_cells, shingles
 from rules.facts import Facts
 from warehouse import facts_store
 
@@ -174,7 +174,7 @@ class Judging:
                 pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
         for rid, (report, facts) in zip(batch.ids, pairs):
             if rid in batch.kept:
-                self.kept[rid] = (report, {k: facts[k] for k in context_facts() if k in facts})
+                self.kept[rid] = (report, _context_of(facts))
         for rid in batch.reused:
             self.readers_left[rid] -= 1
             if not self.readers_left[rid]:
@@ -208,6 +208,18 @@ def context_facts() -> tuple[str, ...]:
     return ("report_id", "file", "body", "body_id", "year", "edition", "body_kind", "published_on",
             "published_on_source", *(f"{kind}.s{n}" for kind in ("text", "sents") for n in SIMILARITY_SECTIONS),
             *previous_cells())
+
+
+def _context_of(facts: Facts) -> Facts:
+    """What a later batch reads of a report judged now (``context_facts``), with the shingles of its compared
+    texts (``pieces.s<n>``), computed here once: this batch compares the report with its own previous year,
+    the later one compares the next year's report with it (``rules.cross.add_cross_facts`` takes the
+    shingles it is given, else computes them from the text)."""
+    for number in SIMILARITY_SECTIONS:
+        text = facts.get(f"text.s{number}")
+        if f"pieces.s{number}" not in facts and text and isinstance(text, str):
+            facts[f"pieces.s{number}"] = shingles(text)
+    return {k: facts[k] for k in (*context_facts(), *(f"pieces.s{n}" for n in SIMILARITY_SECTIONS)) if k in facts}
 
 
 def _decoded(blob: bytes, path: str, sentences: "Sentences | None") -> tuple[Report, Facts]:
