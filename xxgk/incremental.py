@@ -19,7 +19,7 @@ as in a run over every report (the test compares the two night after night).
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -346,7 +346,7 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
     by_body_year = index.by_body_year()
     parts = year_parts(judged, index.years)
     batches = []
-    for part, (readers, common) in zip(parts, _readers_of(con, index, parts, sentences)):
+    for part, (readers, common) in zip(parts, _what_parts_read(con, index, parts, sentences, everything)):
         wanted = set(part)
         for rid in part:
             if index.keys[rid] and index.years[rid]:
@@ -354,6 +354,17 @@ def _batches(con: duckdb.DuckDBPyConnection, index: _Index, judged: list[str], s
         batches.append(Batch(sorted(wanted | readers, key=index.order.__getitem__), frozenset(part), common,
                              frozenset(readers - wanted)))
     return _reusing(batches)
+
+
+def _what_parts_read(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[str]], sentences: Fresh,
+                     everything: bool) -> list[tuple[set[str], set[tuple[int | None, int, int]]]]:
+    """``_readers_of`` each part, but for a part that is the whole of its year in a run judging every
+    report: the reports sharing a sentence with it are its own, and a sentence is boilerplate among the
+    run's reports exactly when it is among the batch's (``rules.cross._Boilerplate``) — nothing to query."""
+    per_year = Counter(index.years.get(part[0]) for part in parts)
+    asked = [n for n, part in enumerate(parts) if not everything or per_year[index.years.get(part[0])] > 1]
+    found = dict(zip(asked, _readers_of(con, index, [parts[n] for n in asked], sentences))) if asked else {}
+    return [found.get(n, (set(), set())) for n in range(len(parts))]
 
 
 def _reusing(batches: list[Batch]) -> list[Batch]:
