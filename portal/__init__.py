@@ -12,8 +12,10 @@ from pathlib import Path
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.notices import file_drafts, notice_targets, today_in_china, write_notices, write_notices_for
+from portal.digests import catalogue_key
+from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
 from portal.site import build_site, write_site
+from rules.catalogue import catalogue
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
 DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled text, reused by later builds
@@ -39,10 +41,11 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         cache_dir = out_dir / "notices" / DRAFT_CACHE
         targets = notice_targets(snap, notices_dir)
         drafts = {body.key: path for body, path in targets}
-        drafting = pool.submit(write_notices, db_path, notices_dir, today=today_in_china(), cache_dir=cache_dir,
-                               index=False) if pool is not None and drafts else None
-        written = (write_notices_for(snap, notices_dir, cache_dir=cache_dir, index=False) if drafting is None
-                   else None)
+        jobs = draft_jobs(snap, targets, today=today_in_china(), cache_dir=cache_dir)
+        rules_key = catalogue_key(catalogue())
+        drafting = (pool.submit(write_drafts, jobs, None, rules_key, cache_dir) if pool is not None and jobs
+                    else None)
+        written = write_drafts(jobs, None, rules_key, cache_dir) if drafting is None else None
         notices_index = file_drafts(snap, notices_dir, targets)
         by_county = county_sheets.result()
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
@@ -51,8 +54,7 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
             downloads["整改通知清单"] = notices_index
         site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None)
         if drafting is not None:
-            written = _drafted(drafting, lambda: write_notices_for(snap, notices_dir, cache_dir=cache_dir,
-                                                                   index=False))
+            written = _drafted(drafting, lambda: write_drafts(jobs, None, rules_key, cache_dir))
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,

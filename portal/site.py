@@ -59,7 +59,7 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)
     manifest = Manifest.read(out_dir)
     context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
-    pages: dict[str, str | None] = {}     # page → its text, None when the page on disk is current
+    pages: set[str] = set()               # every page of the site (written or current)
     keys: dict[str, tuple[str, str | None]] = {}   # page → (digest, the draft it links)
     stored: dict[str, tuple[str | None] | None] = {}
     for body in snap.bodies.values():
@@ -67,23 +67,23 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
         notice = links.notice(body.key, "../")
         keys[rel] = (body_key(context, snap, body, notice is not None), notice)
         stored[rel] = manifest.linked(rel, keys[rel][0])
-    snap.read_details(b for b in snap.bodies.values() if stored[f"bodies/{b.slug}.html"] is None)
     _prepare(out_dir)
-    with Writer(out_dir, manifest) as writer:   # body pages are written while the overview renders
-        for body in snap.bodies.values():
-            rel = f"bodies/{body.slug}.html"
-            text = _body_text(out_dir, rel, stored[rel], keys[rel][1],
-                              lambda body=body: body_page.render(snap, body, rules, slugs, links))
-            pages[rel] = text
-            if text is not None:
-                writer.write(rel, text, *keys[rel])
+    with Writer(out_dir, manifest) as writer:   # pages are written while the next ones render
+        for group in snap.in_groups(snap.bodies.values(), lambda b: stored[f"bodies/{b.slug}.html"] is None):
+            for body in group:
+                rel = f"bodies/{body.slug}.html"
+                text = _body_text(out_dir, rel, stored[rel], keys[rel][1],
+                                  lambda body=body: body_page.render(snap, body, rules, slugs, links))
+                pages.add(rel)
+                if text is not None:
+                    writer.write(rel, text, *keys[rel])
         rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
         for rule_id, slug in slugs.items():
             rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
         for rel, text in rendered.items():
             keys[rel] = (digest(text), None)
-            pages[rel] = text if manifest.linked(rel, keys[rel][0]) is None else None
-            if pages[rel] is not None:
+            pages.add(rel)
+            if manifest.linked(rel, keys[rel][0]) is None:
                 writer.write(rel, text, *keys[rel])
     _remove_stale(out_dir, pages, manifest)
     return out_dir / "index.html"
@@ -209,18 +209,32 @@ class Writer:
     waits for every write and raises the first error."""
 
     THREADS = 4
+    QUEUED = 64          # pages rendered but not written yet, at most (a page's text is let go once written)
 
     def __init__(self, out_dir: Path, manifest: Manifest) -> None:
         self.out_dir, self.manifest = out_dir, manifest
         self.threads = ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="site-pages")
-        self.pending: list[Future] = []
+        self.room = threading.BoundedSemaphore(self.QUEUED)
+        self.failed: list[BaseException] = []
 
     def __enter__(self) -> Writer:
         return self
 
     def write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
-        """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``."""
-        self.pending.append(self.threads.submit(self._write, rel, text, key, notice))
+        """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``;
+        waits while ``QUEUED`` pages are waiting to be written."""
+        self.room.acquire()
+        try:
+            future = self.threads.submit(self._write, rel, text, key, notice)
+        except BaseException:
+            self.room.release()
+            raise
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future) -> None:
+        self.room.release()
+        if future.exception() is not None:
+            self.failed.append(future.exception())
 
     def _write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
         if callable(text):
@@ -238,8 +252,8 @@ class Writer:
 
     def __exit__(self, *exc: object) -> None:
         self.threads.shutdown(wait=True)
-        for future in self.pending:
-            future.result()
+        if self.failed and exc[0] is None:
+            raise self.failed[0]
 
 
 def _prepare(out_dir: Path) -> None:
@@ -252,7 +266,7 @@ def _prepare(out_dir: Path) -> None:
         target.write_bytes(css)
 
 
-def _remove_stale(out_dir: Path, pages: Mapping[str, str | None], manifest: Manifest) -> None:
+def _remove_stale(out_dir: Path, pages: set[str], manifest: Manifest) -> None:
     """Remove the pages of bodies or rules an earlier build left (and partial files of a build that was
     interrupted); save the manifest."""
     for folder in OWNED_DIRS:
@@ -261,4 +275,4 @@ def _remove_stale(out_dir: Path, pages: Mapping[str, str | None], manifest: Mani
                      or e.name.endswith(".part")]
         for path in stale:
             os.unlink(path)
-    manifest.save(set(pages))
+    manifest.save(pages)
