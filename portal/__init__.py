@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.notices import file_drafts, notice_targets, today_in_china, write_notices, write_notices_for
+from portal.digests import catalogue_key
+from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
 from portal.site import build_site, write_site
+from rules.catalogue import catalogue
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
+T = TypeVar("T")
 DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled text, reused by later builds
 
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
@@ -27,41 +31,43 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
     ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
     ``out_dir/notices/<run id>/整改通知_….docx`` with their index (``index.html``, ``index.csv``; drafts no
     longer current are moved into ``已撤销/`` there). The site links the drafts and the spreadsheets (relative
-    links). With a process ``pool`` (the run's parser processes, idle by then), the drafts are written
-    there while this process writes the site. Returns ``{"site", "audit_by_county", "notices_dir",
+    links). With a process ``pool`` (the run's parser processes, idle by then), the drafts, the county
+    spreadsheet and the body pages that only need a new draft link are written there while this process
+    writes the rest of the site. Returns ``{"site", "audit_by_county", "notices_dir",
     "notices", "notices_index"}`` (paths; ``notices`` a list; ``notices_index`` None when there is no draft)."""
     out_dir = Path(out_dir)
     with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as threads:
-        # the spreadsheet is mostly a query (DuckDB runs it without holding the GIL): alongside the rest
-        county_sheets = threads.submit(write_audit_by_county, db_path, out_dir)
+        # alongside the rest: in the pool (another interpreter), else in a thread (mostly a query, which
+        # DuckDB runs without holding the GIL)
+        county_sheets = (pool or threads).submit(write_audit_by_county, db_path, out_dir)
         snap = data.load(Path(db_path), details=False)   # the body pages read the details they need
         notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
         cache_dir = out_dir / "notices" / DRAFT_CACHE
         targets = notice_targets(snap, notices_dir)
         drafts = {body.key: path for body, path in targets}
-        drafting = pool.submit(write_notices, db_path, notices_dir, today=today_in_china(), cache_dir=cache_dir,
-                               index=False) if pool is not None and drafts else None
-        written = (write_notices_for(snap, notices_dir, cache_dir=cache_dir, index=False) if drafting is None
-                   else None)
+        jobs = draft_jobs(snap, targets, today=today_in_china(), cache_dir=cache_dir)
+        rules_key = catalogue_key(catalogue())
+        drafting = (pool.submit(write_drafts, jobs, None, rules_key, cache_dir) if pool is not None and jobs
+                    else None)
+        written = write_drafts(jobs, None, rules_key, cache_dir) if drafting is None else None
         notices_index = file_drafts(snap, notices_dir, targets)
-        by_county = county_sheets.result()
+        by_county = _done_in(county_sheets, lambda: write_audit_by_county(db_path, out_dir))
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
         if notices_index is not None:
             downloads["整改通知清单"] = notices_index
-        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None)
+        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None, pool)
         if drafting is not None:
-            written = _drafted(drafting, lambda: write_notices_for(snap, notices_dir, cache_dir=cache_dir,
-                                                                   index=False))
+            written = _done_in(drafting, lambda: write_drafts(jobs, None, rules_key, cache_dir))
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,
             "notices_index": notices_index}
 
 
-def _drafted(drafting: Future, here: Callable[[], list[Path]]) -> list[Path]:
-    """The drafts written by a pool worker; if that worker died, written here instead."""
+def _done_in(future: Future, here: Callable[[], T]) -> T:
+    """What a pool worker returned; if that worker died, done here instead."""
     try:
-        return drafting.result()
+        return future.result()
     except BrokenExecutor:
         return here()

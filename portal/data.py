@@ -11,7 +11,7 @@ and body carries a digest of what the pages show of it, so that a rebuild render
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from warehouse import db
 
 __all__ = ["UNASSIGNED", "PREV", "SERIES_CELLS", "SEVERITY_ORDER", "STATUS_ORDER", "TABLE_CELL", "QUIET", "Snapshot",
            "Body", "Report", "Finding", "Cell", "County", "Run", "load", "collector_paused", "once", "_year_order"]
+
+GROUP = 800                                 # bodies whose details a build holds at once (``in_groups``)
 
 
 @dataclass(eq=False)
@@ -50,7 +52,31 @@ class Snapshot:
 
     def read_details(self, bodies: Iterable[Body]) -> None:
         """Read the details of the reports of ``bodies`` not read yet (see ``Report``), in one query."""
-        todo = [r for b in bodies for r in b.reports if not r.detailed]
+        self._read_reports([r for b in bodies for r in b.reports if not r.detailed])
+
+    def in_groups(self, bodies: Iterable[Body], wanted: Callable[[Body], bool] = lambda body: True,
+                  size: int = GROUP) -> Iterator[list[Body]]:
+        """``bodies`` a group of ``size`` at a time, with the details of the group's ``wanted`` bodies read;
+        the details read for a group are dropped when the next group is asked for (so that a build that
+        renders every page holds one group's details, not all)."""
+        bodies, con = list(bodies), None
+        try:
+            for start in range(0, len(bodies), size):
+                group = bodies[start:start + size]
+                fresh = [r for b in group if wanted(b) for r in b.reports if not r.detailed]
+                if fresh and self.run is not None and self.source is not None:
+                    con = con or db.connect(self.source, read_only=True)
+                    _details(con, self, fresh)
+                try:
+                    yield group
+                finally:
+                    for report in fresh:
+                        report.drop_details()
+        finally:
+            if con is not None:
+                con.close()
+
+    def _read_reports(self, todo: list[Report]) -> None:
         if not todo or self.run is None or self.source is None:
             return
         con = db.connect(self.source, read_only=True)
@@ -257,17 +283,17 @@ def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str,
               FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
               WHERE f.run_id = ? AND f.status NOT IN ({_QUIET_SQL})
               GROUP BY f.report_id)
-        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, q.run_body_id,
+        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, q.run_body_id,
                md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), {masks}, coalesce(x.spelled, '')))
         FROM reports r JOIN q USING (report_id) LEFT JOIN x USING (report_id)
         ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""",
         [*params, run_id, run_id]).fetchall()
     reports = {}
-    for report_id, body_id, body_name, year, source_path, run_body_id, digest in rows:
+    for report_id, body_id, body_name, year, source_path, edition, run_body_id, digest in rows:
         body_id = run_body_id or body_id
         key = f"id:{body_id}" if body_id else f"name:{body_name or ''}"
         reports[report_id] = Report(report_id=report_id, body_key=key, body_name=body_name, year=year,
-                                    source_path=source_path, digest=digest)
+                                    source_path=source_path, digest=digest, edition=edition)
     return reports
 
 
@@ -280,17 +306,17 @@ def _details(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[Repor
     quiet, params, words = _quiet_sql(snap.quiet_pairs, "AND f.report_id IN (SELECT unnest(?::VARCHAR[]))")
     rows = con.execute(f"""
         WITH q AS ({quiet}), s AS ({_SERIES_SQL})
-        SELECT r.report_id, r.edition, r.source_format, r.parse_status, r.problems, r.body_kind, r.published_on,
+        SELECT r.report_id, r.source_format, r.parse_status, r.problems, r.body_kind, r.published_on,
                q.* EXCLUDE (report_id, run_body_id), {", ".join(f"s.s{n}" for n in range(len(SERIES_CELLS)))}
         FROM reports r JOIN q USING (report_id) LEFT JOIN s USING (report_id)
         WHERE r.report_id IN (SELECT unnest(?::VARCHAR[]))""", [*params, snap.run.run_id, ids, ids, ids]).fetchall()
     decode = _QuietSets(snap.quiet_pairs)
     for row in rows:
         report = by_id[row[0]]
-        report.edition, report.source_format, report.parse_status = row[1:4]
-        report.problems, report.body_kind, report.published_on = tuple(row[4] or ()), row[5], row[6]
-        report.quiet = decode(row[7:7 + 2 * words], words)
-        report.series = {c: v for c, v in zip(SERIES_CELLS, row[7 + 2 * words:]) if v is not None}
+        report.source_format, report.parse_status = row[1:3]
+        report.problems, report.body_kind, report.published_on = tuple(row[3] or ()), row[4], row[5]
+        report.quiet = decode(row[6:6 + 2 * words], words)
+        report.series = {c: v for c, v in zip(SERIES_CELLS, row[6 + 2 * words:]) if v is not None}
     for row in con.execute(f"""
             SELECT {_FINDING}
             FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)

@@ -3,6 +3,7 @@ drafts), the filings that are missing, counties ranked, the most common failed r
 bodies with warnings only, every body, every rule and the run."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -51,7 +52,8 @@ def _summary(snap: Snapshot, chase: list[Todo], watch: list[Todo], missing: list
     years = snap.years()
     span = f"{years[0]}–{years[-1]} 年度" if len(years) > 1 else (f"{years[0]} 年度" if years else "年度不详")
     reports = snap.reports
-    verdicts = {v: sum(r.verdict == v for r in reports) for v in VERDICT_LABELS}
+    counted = Counter(r.verdict for r in reports)
+    verdicts = {v: counted[v] for v in VERDICT_LABELS}
     shown = "".join(f"{VERDICT_LABELS[v]} {n} 份、" for v, n in verdicts.items()).rstrip("、")
     scope = (f"；检查年度 {'、'.join(map(str, snap.run.years))}" if snap.run.years else "")
     lead = (f'<p class="lead">检查批次 <code>{esc(snap.run.run_id)}</code>，完成于 {_when(snap.run.finished_at)}；'

@@ -118,11 +118,10 @@ class Report:
     its fails cite (and those the next year's fails cite as ``prev.``), ``series`` the numbers of the yearly
     charts (``SERIES_CELLS`` whose state is ``number``).
 
-    The details — ``edition``, ``source_format``, ``parse_status``, ``problems``, ``body_kind``,
-    ``published_on``, ``quiet``,
-    ``series``, ``cells`` and the “not assessable” findings — only a body's own page and its 整改通知 draft
-    show; ``detailed`` says whether they were read (``load`` reads them; ``load(details=False)`` leaves them
-    to ``Snapshot.read_details``).
+    The details — ``source_format``, ``parse_status``, ``problems``, ``body_kind``, ``published_on``,
+    ``quiet``, ``series``, ``cells`` and the “not assessable” findings — only a body's own page and its 整改通知
+    draft show; ``detailed`` says whether they were read (``load`` reads them; ``load(details=False)`` leaves
+    them to ``Snapshot.read_details``). ``edition`` is always read (the overview names it).
 
     ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
     report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and the run's
@@ -149,6 +148,14 @@ class Report:
     cells: dict[str, Cell] = field(default_factory=dict)
     quiet: dict[str, tuple[str, ...]] = field(default_factory=dict)
     series: dict[str, float] = field(default_factory=dict)
+
+    def drop_details(self) -> None:
+        """Forget the details (see above; ``edition`` stays): a build that renders many pages reads them a
+        group of bodies at a time and lets each group's go (``Snapshot.in_groups``)."""
+        self.source_format = self.parse_status = self.body_kind = self.published_on = None
+        self.problems, self.quiet, self.series, self.cells = (), {}, {}, {}
+        self.findings = [f for f in self.findings if f.status == "fail"]
+        self.detailed = False
 
     @once
     def open_fails(self) -> list[Finding]:

@@ -14,7 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,6 +115,36 @@ class Drafter:
         os.replace(partial, path)
 
 
+@dataclass(frozen=True)
+class DraftJob:
+    """One draft to write, as plain data (a pool process writes it without a snapshot): its path, inline
+    values, ``Drafter.content_key`` and its blocks (None when the cache holds its filled text)."""
+
+    path: Path
+    values: dict[str, str]
+    key: str | None
+    blocks: Blocks | None = None
+
+
+def write_drafts(jobs: Sequence[DraftJob], template: Path | None, rules_key: str,
+                 cache_dir: Path | None) -> list[Path]:
+    """Write the drafts of ``jobs`` from ``template`` (``rules_key``: the catalogue's digest, as for
+    ``Drafter``), reusing and keeping filled text in ``cache_dir``; return their paths."""
+    drafter, cache = Drafter(template, rules_key), DraftCache(cache_dir)
+    for folder in {job.path.parent for job in jobs}:
+        folder.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        drafter.write(job.path, job.values, job.key, lambda job=job: _blocks_of(job), cache)
+    cache.save()
+    return [job.path for job in jobs]
+
+
+def _blocks_of(job: DraftJob) -> Blocks:
+    if job.blocks is None:
+        raise RuntimeError(f"整改通知草稿的内容未准备好：{job.path}")
+    return job.blocks
+
+
 @dataclass
 class DraftCache:
     """The filled text parts of drafts by content digest, and what was written where, kept as one JSON
@@ -138,7 +168,9 @@ class DraftCache:
             self.parts, self.files = {}, {}
 
     def has(self, content: str) -> bool:
-        return isinstance(self.parts.get(content), dict)
+        """The filled text of ``content`` is kept (``get`` returns it)."""
+        parts = self.parts.get(content)
+        return isinstance(parts, dict) and all(isinstance(v, str) for v in parts.values())
 
     def get(self, content: str) -> dict[str, str] | None:
         parts = self.parts.get(content)

@@ -34,13 +34,14 @@ from portal.cellnames import cell_name, humanize
 from portal.digests import catalogue_key
 from portal.markup import DECISION, SEVERITY, esc, href
 from portal.names import file_label
-from portal.notice_drafts import DraftCache, Drafter, default_template
+from portal.notice_drafts import DraftCache, Drafter, DraftJob, default_template, write_drafts
 from portal.notice_fill import Block, Grid, Line, fill, replace_in_paragraph
 from portal.notice_template import template_document
 from rules.catalogue import Rule, catalogue
 
-__all__ = ["write_notices", "write_notices_for", "notice_targets", "notice_path", "default_template",
-           "make_template", "fill", "replace_in_paragraph", "requirement", "problem_kind", "today_in_china"]
+__all__ = ["write_notices", "write_notices_for", "notice_targets", "draft_jobs", "write_drafts", "notice_path",
+           "default_template", "make_template", "fill", "replace_in_paragraph", "requirement", "problem_kind",
+           "today_in_china"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NUMERALS = "一二三四五六七八九十"
@@ -79,20 +80,31 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
     out_dir = Path(out_dir)
     targets = notice_targets(snap, out_dir)
     if targets:
-        rules = catalogue()
-        today = today or today_in_china()
         out_dir.mkdir(parents=True, exist_ok=True)
-        drafter = Drafter(template, catalogue_key(rules))
-        cache = DraftCache(cache_dir)
-        jobs = [(body, path, notice_values(snap, body, today)) for body, path in targets]
-        keys = [drafter.content_key(values, body.digest) for body, _, values in jobs]
-        snap.read_details(body for (body, _, _), key in zip(jobs, keys) if key is None or not cache.has(key))
-        for (body, path, values), key in zip(jobs, keys):
-            drafter.write(path, values, key, lambda body=body: notice_blocks(body, rules), cache)
-        cache.save()
+        write_drafts(draft_jobs(snap, targets, template, today=today, cache_dir=cache_dir), template,
+                     catalogue_key(catalogue()), cache_dir)
     if index:
         file_drafts(snap, out_dir, targets)
     return [path for _, path in targets]
+
+
+def draft_jobs(snap: data.Snapshot, targets: Sequence[tuple[data.Body, Path]], template: Path | None = None, *,
+               today: date | None = None, cache_dir: Path | None = None) -> list[DraftJob]:
+    """What ``write_drafts`` needs to write the drafts of ``targets`` (``notice_targets``): each draft's
+    values and content key, and its blocks when ``cache_dir`` does not keep its filled text (the details of
+    those bodies are read a group at a time)."""
+    rules = catalogue()
+    today = today or today_in_china()
+    drafter, cache = Drafter(template, catalogue_key(rules)), DraftCache(cache_dir)
+    values = {body.key: notice_values(snap, body, today) for body, _ in targets}
+    keys = {body.key: drafter.content_key(values[body.key], body.digest) for body, _ in targets}
+    paths = {body.key: path for body, path in targets}
+    fresh = {key for key, content in keys.items() if content is None or not cache.has(content)}
+    jobs = []
+    for group in snap.in_groups((body for body, _ in targets), lambda b: b.key in fresh):
+        jobs += [DraftJob(paths[b.key], values[b.key], keys[b.key],
+                          notice_blocks(b, rules) if b.key in fresh else None) for b in group]
+    return jobs
 
 
 def file_drafts(snap: data.Snapshot, out_dir: Path, targets: Sequence[tuple[data.Body, Path]]) -> Path | None:

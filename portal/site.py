@@ -10,7 +10,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,7 +40,7 @@ def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> P
 
 def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None,
                notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None,
-               notices_being_written: bool = False) -> Path:
+               notices_being_written: bool = False, pool: Executor | None = None) -> Path:
     """``build_site`` from an already loaded snapshot. ``notices`` maps a body's key to its 整改通知 draft and
     ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists (drafts
     also when ``notices_being_written``: another process writes them meanwhile and the caller waits for it).
@@ -48,8 +48,8 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     Rebuilding into the same folder is incremental: ``out_dir/.build-manifest.json`` records each page's
     digest. A body page is rendered only when what it shows changed (its reports, findings, reviews and
     cells, the rule catalogue, this code); when only its draft's link changed (a new run writes its drafts
-    into a new folder), the link is replaced in the page. The overview and the rule pages are rendered every
-    time and written only when their text changed."""
+    into a new folder), the link is replaced in the page (in the process ``pool`` when given). The overview
+    and the rule pages are rendered every time and written only when their text changed."""
     out_dir = Path(out_dir)
     rules = catalogue()
     slugs = rule_slugs(snap, rules)
@@ -59,7 +59,7 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)
     manifest = Manifest.read(out_dir)
     context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
-    pages: dict[str, str | None] = {}     # page → its text, None when the page on disk is current
+    pages: set[str] = set()               # every page of the site (written or current)
     keys: dict[str, tuple[str, str | None]] = {}   # page → (digest, the draft it links)
     stored: dict[str, tuple[str | None] | None] = {}
     for body in snap.bodies.values():
@@ -67,26 +67,87 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
         notice = links.notice(body.key, "../")
         keys[rel] = (body_key(context, snap, body, notice is not None), notice)
         stored[rel] = manifest.linked(rel, keys[rel][0])
-    snap.read_details(b for b in snap.bodies.values() if stored[f"bodies/{b.slug}.html"] is None)
     _prepare(out_dir)
-    with Writer(out_dir, manifest) as writer:   # body pages are written while the overview renders
-        for body in snap.bodies.values():
-            rel = f"bodies/{body.slug}.html"
-            text = _body_text(out_dir, rel, stored[rel], keys[rel][1],
-                              lambda body=body: body_page.render(snap, body, rules, slugs, links))
-            pages[rel] = text
-            if text is not None:
-                writer.write(rel, text, *keys[rel])
+    moves = [(rel, stored[rel][0], keys[rel][1]) for rel in keys
+             if pool is not None and _relinkable(stored[rel], keys[rel][1])]
+    relinking = pool.submit(relink_pages, str(out_dir), moves) if moves else None
+    moved = {rel for rel, _, _ in moves}
+    with Writer(out_dir, manifest) as writer:   # pages are written while the next ones render
+        for group in snap.in_groups(snap.bodies.values(), lambda b: stored[f"bodies/{b.slug}.html"] is None):
+            for body in group:
+                rel = f"bodies/{body.slug}.html"
+                pages.add(rel)
+                text = None if rel in moved else _body_text(
+                    out_dir, rel, stored[rel], keys[rel][1],
+                    lambda body=body: body_page.render(snap, body, rules, slugs, links))
+                if text is not None:
+                    writer.write(rel, text, *keys[rel])
         rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
         for rule_id, slug in slugs.items():
             rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
         for rel, text in rendered.items():
             keys[rel] = (digest(text), None)
-            pages[rel] = text if manifest.linked(rel, keys[rel][0]) is None else None
-            if pages[rel] is not None:
+            pages.add(rel)
+            if manifest.linked(rel, keys[rel][0]) is None:
                 writer.write(rel, text, *keys[rel])
+        if relinking is not None:
+            by_slug = {f"bodies/{b.slug}.html": b for b in snap.bodies.values()}
+            stamps = _relinked_in(relinking, str(out_dir), moves)
+            for (rel, _, _), stamp in zip(moves, stamps):
+                if stamp is not None:
+                    manifest.stamp(rel, keys[rel][0], keys[rel][1], stamp)
+                else:                               # not readable, or without the link: rendered anew
+                    writer.write(rel, body_page.render(snap, by_slug[rel], rules, slugs, links), *keys[rel])
     _remove_stale(out_dir, pages, manifest)
     return out_dir / "index.html"
+
+
+def _relinkable(stored: tuple[str | None] | None, notice: str | None) -> bool:
+    """The page on disk is current but for its draft link (see ``_body_text``)."""
+    return stored is not None and stored[0] != notice and stored[0] is not None and notice is not None
+
+
+def relink_pages(out_dir: str, moves: list[tuple[str, str, str]]) -> list[tuple[int, int] | None]:
+    """For each ``(page, old link, new link)`` of ``moves``, the page under ``out_dir`` with its draft link
+    replaced (run in a pool process: plain data in and out). Returns each page's ``(size, mtime_ns)`` once
+    rewritten, None for a page that cannot be read or does not hold the old link (to be rendered anew)."""
+    out: list[tuple[int, int] | None] = []
+    for rel, old_link, new_link in moves:
+        path = os.path.join(out_dir, rel)
+        old, new = f'href="{href(old_link)}"', f'href="{href(new_link)}"'
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            out.append(None)
+            continue
+        if old not in text:
+            out.append(None)
+            continue
+        write_page(path, text.replace(old, new))
+        stat = os.stat(path)
+        out.append((stat.st_size, stat.st_mtime_ns))
+    return out
+
+
+def _relinked_in(relinking: Future, out_dir: str, moves: list[tuple[str, str, str]]) -> list:
+    """What the pool worker relinking pages returned; if that worker died, relinked here instead."""
+    try:
+        return relinking.result()
+    except BrokenExecutor:
+        return relink_pages(out_dir, moves)
+
+
+def write_page(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a partial file renamed over it (never seen half-written)."""
+    partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
 
 
 def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice: str | None,
@@ -192,7 +253,11 @@ class Manifest:
 
     def record(self, rel: str, key: str, notice: str | None) -> None:
         stat = os.stat(os.path.join(self.root, rel))
-        self.pages[rel] = [key, stat.st_size, stat.st_mtime_ns, notice]
+        self.stamp(rel, key, notice, (stat.st_size, stat.st_mtime_ns))
+
+    def stamp(self, rel: str, key: str, notice: str | None, stamp: tuple[int, int]) -> None:
+        """Record page ``rel`` as written with digest ``key``, linking ``notice``; ``stamp``: (size, mtime_ns)."""
+        self.pages[rel] = [key, *stamp, notice]
 
     def save(self, keep: set[str]) -> None:
         self.pages = {rel: entry for rel, entry in self.pages.items() if rel in keep}
@@ -209,37 +274,43 @@ class Writer:
     waits for every write and raises the first error."""
 
     THREADS = 4
+    QUEUED = 64          # pages rendered but not written yet, at most (a page's text is let go once written)
 
     def __init__(self, out_dir: Path, manifest: Manifest) -> None:
         self.out_dir, self.manifest = out_dir, manifest
         self.threads = ThreadPoolExecutor(max_workers=self.THREADS, thread_name_prefix="site-pages")
-        self.pending: list[Future] = []
+        self.room = threading.BoundedSemaphore(self.QUEUED)
+        self.failed: list[BaseException] = []
 
     def __enter__(self) -> Writer:
         return self
 
     def write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
-        """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``."""
-        self.pending.append(self.threads.submit(self._write, rel, text, key, notice))
+        """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``;
+        waits while ``QUEUED`` pages are waiting to be written."""
+        self.room.acquire()
+        try:
+            future = self.threads.submit(self._write, rel, text, key, notice)
+        except BaseException:
+            self.room.release()
+            raise
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future) -> None:
+        self.room.release()
+        if future.exception() is not None:
+            self.failed.append(future.exception())
 
     def _write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
         if callable(text):
             text = text()
-        path = os.path.join(self.out_dir, rel)
-        partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
-        try:
-            with open(partial, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(partial, path)
-        finally:
-            if os.path.exists(partial):
-                os.unlink(partial)
+        write_page(os.path.join(self.out_dir, rel), text)
         self.manifest.record(rel, key, notice)
 
     def __exit__(self, *exc: object) -> None:
         self.threads.shutdown(wait=True)
-        for future in self.pending:
-            future.result()
+        if self.failed and exc[0] is None:
+            raise self.failed[0]
 
 
 def _prepare(out_dir: Path) -> None:
@@ -252,7 +323,7 @@ def _prepare(out_dir: Path) -> None:
         target.write_bytes(css)
 
 
-def _remove_stale(out_dir: Path, pages: Mapping[str, str | None], manifest: Manifest) -> None:
+def _remove_stale(out_dir: Path, pages: set[str], manifest: Manifest) -> None:
     """Remove the pages of bodies or rules an earlier build left (and partial files of a build that was
     interrupted); save the manifest."""
     for folder in OWNED_DIRS:
@@ -261,4 +332,4 @@ def _remove_stale(out_dir: Path, pages: Mapping[str, str | None], manifest: Mani
                      or e.name.endswith(".part")]
         for path in stale:
             os.unlink(path)
-    manifest.save(set(pages))
+    manifest.save(pages)

@@ -51,8 +51,9 @@ def year_stats(snap: Snapshot) -> list[YearStats]:
     """Per year: reports filed, by verdict (合规 counts only verdict compliant), and filings missing (open
     missing-filing findings of a year the run checked)."""
     out = []
+    by_year = Counter((r.year, r.verdict) for r in snap.reports)     # one pass over the reports
     for year in snap.years():
-        verdicts = Counter(r.verdict for r in snap.reports if r.year == year)
+        verdicts = Counter({verdict: n for (y, verdict), n in by_year.items() if y == year})
         missing = (sum(b.missing_in(year) is not None for b in snap.bodies.values())
                    if snap.registered and snap.in_scope(year) else None)
         out.append(YearStats(year, sum(verdicts.values()), missing, verdicts["compliant"],

@@ -7,6 +7,7 @@ arithmetic errors, hostile text in names, messages, raw cells and file names) is
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 from datetime import date, datetime
@@ -546,6 +547,37 @@ def test_drafts_written_by_a_worker_process_give_the_same_build(warehouse, tmp_p
     assert all(p.is_file() for p in pooled["notices"])
     assert [_draft_text(p) for p in pooled["notices"]] == [_draft_text(p) for p in here["notices"]]
     assert _texts(pooled["site"].parent) == _texts(here["site"].parent), "the same pages, the same links"
+
+
+def test_rebuild_after_a_new_run_with_a_worker_process_relinks_there(warehouse, tmp_path):
+    """With a pool, the pages that only need the new run's draft link are relinked in a worker; a page
+    that no longer holds the old link (changed by hand since) is rendered anew."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    first = portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
+    site = first["site"].parent
+    with_draft = sorted(site / "bodies" / f"{p.stem.rsplit('_', 1)[-1]}.html" for p in first["notices"])
+    assert len(with_draft) > 1
+    touched = with_draft[0]
+    touched.write_text(touched.read_text(encoding="utf-8").replace(first["notices_dir"].name, "elsewhere"),
+                       encoding="utf-8")
+    manifest = site / ".build-manifest.json"       # the manifest vouches for the page as it is now
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    stat = touched.stat()
+    entries["pages"][f"bodies/{touched.name}"][1:3] = [stat.st_size, stat.st_mtime_ns]
+    manifest.write_text(json.dumps(entries), encoding="utf-8")
+    _rerun(path, "20260103T020000000000Z")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        second = portal.build_all(path, tmp_path / "out", docs_root=tmp_path, pool=pool)
+    fresh = portal.build_all(path, tmp_path / "fresh", docs_root=tmp_path)
+    assert _texts(site) == _texts(fresh["site"].parent), "the same site as a build from scratch"
+    assert "20260103T020000000000Z" in touched.read_text(encoding="utf-8")
+    third = _stamps(site, "*.html")
+    portal.build_all(path, tmp_path / "out", docs_root=tmp_path)
+    assert _stamps(site, "*.html") == third, "the relinked pages are recorded as current"
+    assert second["notices_dir"].name == "20260103T020000000000Z"
 
 
 def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
