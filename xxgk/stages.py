@@ -307,11 +307,16 @@ def release_after_load(state: RunState) -> None:
     reports). What ``outcome`` counts stays."""
     import gc
 
+    large = len(state.reports) + (state.judging.n_judged if state.judging is not None else 0) >= COLLECT_AT
     state.facts, state.stored, state.sentences = [], [], None
     if state.judging is not None:
         state.judging.release()
-    gc.collect()
-    _trim_heap()
+    if large:  # a night's few reports hold little: a full collection (~0.5 s over what the run imported) and
+        gc.collect()  # the heap's trim would cost more than they give back
+        _trim_heap()
+
+
+COLLECT_AT = 2_000  # reports parsed plus judged from which ``release_after_load`` collects and trims the heap
 
 
 def _trim_heap() -> None:
