@@ -173,12 +173,17 @@ def head_start(settings: RunSettings) -> int:
 
 def warm_up(engine: str) -> None:
     """Import what the later stages need in a background thread while the workers parse: Great Expectations
-    (with ``engine == "gx"``, a 3-4 s import that would otherwise start only when validation does), then the
-    summary's report site and spreadsheets (~1 s)."""
+    (with ``engine == "gx"``, a 3-4 s import that would otherwise start only when validation does; the
+    modules it imports for expectations this project never runs are deferred to their first use,
+    ``xxgk.deferred``), then the summary's report site and spreadsheets (~1 s)."""
     import sys
     import threading
 
     wanted = (["great_expectations", "expectations.custom"] if engine == "gx" else []) + ["portal"]
+    if engine == "gx" and "great_expectations" not in sys.modules:
+        from xxgk import deferred
+
+        deferred.defer()  # what GX imports for expectations this project never runs: on first use only
     if any(name not in sys.modules for name in wanted):
         threading.Thread(target=_import, args=(wanted,), name="warm-up-imports", daemon=True).start()
 
