@@ -76,6 +76,7 @@ def _two_files(tmp_path):  # noqa: ANN202
 
 def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
+    monkeypatch.setattr(pipeline, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     pool = _CountingPool()
     monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
@@ -93,6 +94,7 @@ def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monk
 
 def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
+    monkeypatch.setattr(pipeline, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     pool = _CountingPool()
     monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
     raw = tmp_path / "raw"
@@ -102,3 +104,44 @@ def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatc
     pool.shutdown()
     assert list(pipeline.staging_dir(raw).glob("cells-*.parquet")) == []
     assert pipeline.head_started_at() is None
+
+
+def test_a_few_files_are_parsed_here_when_no_parser_process_runs(tmp_path, monkeypatch) -> None:
+    """A night's few new files: parsed in this process (the head start's chunk is a finished future, the
+    flow's task collects it), no parser process started; with the processes up, they parse."""
+    monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
+    pool = _CountingPool()
+    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    paths, raw = _two_files(tmp_path), tmp_path / "raw"
+    try:
+        assert pipeline.head_start(paths, raw) == 1
+        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        assert [d.report.file for d in described] == [str(p) for p in paths] and pool.submitted == []
+        again = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        assert [d.report.report_id for d in again] == [d.report.report_id for d in described]
+        assert pool.submitted == [], "no parser process for two files"
+        monkeypatch.setattr(pipeline, "idle_pool", lambda: pool)  # the processes run already: they parse
+        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        assert len(pool.submitted) == 1
+    finally:
+        pipeline.drop_head_start()
+        pool.shutdown()
+
+
+def test_a_survey_is_reused_only_while_the_listing_is_the_same(tmp_path) -> None:
+    folder = tmp_path / "in"
+    (folder / "b").mkdir(parents=True)
+    for name in ("b/x.txt", "a.txt", "b.txt", "c.csv", "d.png"):
+        (folder / name).write_text("x", encoding="utf-8")
+    try:
+        first = pipeline.survey([folder])
+        assert first.reports == [folder / "a.txt", folder / "b/x.txt", folder / "b.txt"]
+        assert (first.unsupported, first.ignored) == ([folder / "d.png"], [folder / "c.csv"])
+        assert pipeline.survey([folder]).reports[0] is first.reports[0], "same listing: same paths"
+        again = pipeline.survey([folder, folder])  # other inputs: surveyed anew (each file once)
+        assert again == first and again.reports[0] is not first.reports[0]
+        (folder / "b" / "y.txt").write_text("y", encoding="utf-8")
+        assert pipeline.survey([folder]).reports == [folder / "a.txt", folder / "b/x.txt", folder / "b/y.txt",
+                                                     folder / "b.txt"]
+    finally:
+        pipeline.forget_survey()

@@ -272,7 +272,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                              ignore_index=True)
         on_disk = [f.path for f in state.finding_frames if isinstance(f, StagedFindings)]
         state.finding_frames = [f for f in state.finding_frames if isinstance(f, StagedFindings)]
-        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk)
+        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk,
+                      carried=[rid for rid in state.carried if rid not in state.reparsed])
         clock.mark("commit")
     finally:
         staged.con.close()

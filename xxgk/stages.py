@@ -173,12 +173,17 @@ def head_start(settings: RunSettings) -> int:
 
 def warm_up(engine: str) -> None:
     """Import what the later stages need in a background thread while the workers parse: Great Expectations
-    (with ``engine == "gx"``, a 3-4 s import that would otherwise start only when validation does), then the
-    summary's report site and spreadsheets (~1 s)."""
+    (with ``engine == "gx"``, a 3-4 s import that would otherwise start only when validation does; the
+    modules it imports for expectations this project never runs are deferred to their first use,
+    ``xxgk.deferred``), then the summary's report site and spreadsheets (~1 s)."""
     import sys
     import threading
 
     wanted = (["great_expectations", "expectations.custom"] if engine == "gx" else []) + ["portal"]
+    if engine == "gx" and "great_expectations" not in sys.modules:
+        from xxgk import deferred
+
+        deferred.defer()  # what GX imports for expectations this project never runs: on first use only
     if any(name not in sys.modules for name in wanted):
         threading.Thread(target=_import, args=(wanted,), name="warm-up-imports", daemon=True).start()
 
@@ -307,11 +312,16 @@ def release_after_load(state: RunState) -> None:
     reports). What ``outcome`` counts stays."""
     import gc
 
+    large = len(state.reports) + (state.judging.n_judged if state.judging is not None else 0) >= COLLECT_AT
     state.facts, state.stored, state.sentences = [], [], None
     if state.judging is not None:
         state.judging.release()
-    gc.collect()
-    _trim_heap()
+    if large:  # a night's few reports hold little: a full collection (~0.5 s over what the run imported) and
+        gc.collect()  # the heap's trim would cost more than they give back
+        _trim_heap()
+
+
+COLLECT_AT = 2_000  # reports parsed plus judged from which ``release_after_load`` collects and trims the heap
 
 
 def _trim_heap() -> None:
