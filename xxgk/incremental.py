@@ -61,11 +61,16 @@ class _Index:
     body_ids: dict[str, str | None]
 
     def by_body_year(self) -> dict[tuple[str | None, int | None], list[str]]:
-        out: dict[tuple, list[str]] = defaultdict(list)
-        for rid in self.order:
-            if self.keys[rid] and self.years[rid]:
-                out[(self.keys[rid], int(self.years[rid]))].append(rid)
-        return out
+        """The run's reports by body key and year, in the run's order (worked out once: the planning of an
+        incremental run asks twice, for the next years reached and for the previous years read)."""
+        found = self.__dict__.get("_by_body_year")
+        if found is None:
+            out: dict[tuple, list[str]] = defaultdict(list)
+            for rid in self.order:
+                if self.keys[rid] and self.years[rid]:
+                    out[(self.keys[rid], int(self.years[rid]))].append(rid)
+            found = self.__dict__["_by_body_year"] = dict(out)
+        return found
 
 
 def plan_judging(settings: "RunSettings", plan: "RunPlan", parsed: list[Report], parsed_facts: list[Facts],
