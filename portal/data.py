@@ -28,7 +28,7 @@ from warehouse import db
 __all__ = ["UNASSIGNED", "PREV", "SERIES_CELLS", "SEVERITY_ORDER", "STATUS_ORDER", "TABLE_CELL", "QUIET", "Snapshot",
            "Body", "Report", "Finding", "Cell", "County", "Run", "load", "collector_paused", "once", "_year_order"]
 
-GROUP = 800                                 # bodies whose details a build holds at once (``in_groups``)
+GROUP = 2500                                # bodies whose details a build holds at once (``in_groups``)
 
 
 @dataclass(eq=False)
@@ -55,11 +55,11 @@ class Snapshot:
         self._read_reports([r for b in bodies for r in b.reports if not r.detailed])
 
     def in_groups(self, bodies: Iterable[Body], wanted: Callable[[Body], bool] = lambda body: True,
-                  size: int = GROUP) -> Iterator[list[Body]]:
+                  size: int | None = None) -> Iterator[list[Body]]:
         """``bodies`` a group of ``size`` at a time, with the details of the group's ``wanted`` bodies read;
         the details read for a group are dropped when the next group is asked for (so that a build that
-        renders every page holds one group's details, not all)."""
-        bodies, con = list(bodies), None
+        renders every page holds one group's details, not all; ``size`` defaults to ``GROUP``)."""
+        bodies, con, size = list(bodies), None, size or GROUP
         try:
             for start in range(0, len(bodies), size):
                 group = bodies[start:start + size]

@@ -549,6 +549,18 @@ def test_drafts_written_by_a_worker_process_give_the_same_build(warehouse, tmp_p
     assert _texts(pooled["site"].parent) == _texts(here["site"].parent), "the same pages, the same links"
 
 
+def test_a_build_reading_details_a_body_at_a_time_is_the_same(warehouse, tmp_path, monkeypatch):
+    """The pages and drafts read each group's details and let them go: groups of one body give the same
+    build as one group of all."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    whole = portal.build_all(path, tmp_path / "whole")
+    monkeypatch.setattr(portal.data, "GROUP", 1)
+    split = portal.build_all(path, tmp_path / "split")
+    assert _texts(split["site"].parent) == _texts(whole["site"].parent)
+    assert len(split["notices"]) > 1
+    assert [_draft_text(p) for p in split["notices"]] == [_draft_text(p) for p in whole["notices"]]
+
+
 def test_rebuild_after_a_new_run_with_a_worker_process_relinks_there(warehouse, tmp_path):
     """With a pool, the pages that only need the new run's draft link are relinked in a worker; a page
     that no longer holds the old link (changed by hand since) is rendered anew."""
