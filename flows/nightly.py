@@ -17,7 +17,7 @@ from prefect.utilities.annotations import quote
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows import local_server
-from xxgk import pipeline, stages
+from xxgk import pipeline, pool, stages
 from xxgk.settings import RunSettings, default_db
 from xxgk.stages import RunState
 
@@ -57,7 +57,7 @@ def reparse_chunk(items: list, raw_root, thin: bool = False, pooled: bool = True
 
 
 def _run(fn: Callable, items: list, raw_root, thin: bool, pooled: bool) -> list:  # noqa: ANN001
-    return pipeline.run_pooled(fn, items, raw_root, thin) if pooled else fn(items, raw_root, thin)
+    return pool.run_pooled(fn, items, raw_root, thin) if pooled else fn(items, raw_root, thin)
 
 
 _TASKS = {pipeline.hash_chunk: hash_chunk, pipeline.describe_chunk: parse_chunk,
@@ -200,14 +200,14 @@ def run_local(**parameters: object) -> dict:
         with temporary_settings(updates=updates):
             return nightly(**parameters)
     finally:
-        pipeline.drop_head_start()
+        pool.drop_head_start()
 
 
 def _head_start(parameters: dict) -> None:
     """``stages.head_start``, which only saves time: whatever goes wrong there (a missing folder, an
     unreadable register) the flow meets again and reports as it should. Not again when this process gave
     the run its head start already (``xxgk run``, before Prefect was imported)."""
-    if pipeline.head_started_at() is not None or pipeline.hashed_before():
+    if pool.head_started_at() is not None or pool.hashed_before():
         return
     try:
         stages.head_start(run_settings(**parameters))
@@ -285,8 +285,8 @@ def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = F
     finally:
         stages.abandon_load(state)
         _STATES.pop(state.run_id, None)
-        pipeline.drop_head_start()
-        pipeline.shutdown_pool()
+        pool.drop_head_start()
+        pool.shutdown_pool()
     outcome = stages.outcome(state, summarised, settings)
     if harvested is not None:
         outcome["harvest"] = harvested

@@ -144,12 +144,12 @@ def test_a_server_that_stepped_aside_is_launched_again_when_this_process_runs_lo
 
 def test_a_run_given_its_head_start_before_prefect_is_not_given_another(monkeypatch, tmp_path) -> None:
     from flows import nightly
-    from xxgk import pipeline, stages
+    from xxgk import pool, stages
 
     monkeypatch.setattr(stages, "head_start", lambda settings: pytest.fail("a second head start"))
-    monkeypatch.setattr(pipeline, "hashed_before", lambda: {str(tmp_path / "a.txt"): ("stamp", "sha")})
+    monkeypatch.setattr(pool, "hashed_before", lambda: {str(tmp_path / "a.txt"): ("stamp", "sha")})
     nightly._head_start({"inputs": [str(tmp_path)], "db": str(tmp_path / "w.duckdb")})
-    monkeypatch.setattr(pipeline, "hashed_before", lambda: {})
+    monkeypatch.setattr(pool, "hashed_before", lambda: {})
     started: list = []
     monkeypatch.setattr(stages, "head_start", lambda settings: started.append(settings) or 0)
     nightly._head_start({"inputs": [str(tmp_path)], "db": str(tmp_path / "w.duckdb")})

@@ -1,21 +1,22 @@
-"""``xxgk.pipeline``: the parser pool and the per-report work done in its workers."""
+"""``xxgk.pipeline`` and ``xxgk.pool``: the parser pool and the per-report work done in its workers."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
 from xxgk import pipeline
+from xxgk import pool as parser_pool
 
 
 def test_threads_share_one_parser_pool() -> None:
     """Prefect runs chunk tasks in threads; they must all use one pool (a pool each would start a pair of
     worker processes per chunk: found at 10,000 reports as 30 parser processes and 5 GB)."""
-    pipeline.shutdown_pool()
+    parser_pool.shutdown_pool()
     try:
         with ThreadPoolExecutor(max_workers=8) as threads:
-            pools = list(threads.map(lambda _: pipeline.process_pool(), range(32)))
+            pools = list(threads.map(lambda _: parser_pool.process_pool(), range(32)))
         assert len({id(p) for p in pools}) == 1
     finally:
-        pipeline.shutdown_pool()
+        parser_pool.shutdown_pool()
 
 
 def test_a_thin_chunk_sends_back_what_a_large_run_keeps_and_the_facts_as_stored(tmp_path) -> None:
@@ -76,34 +77,34 @@ def _two_files(tmp_path):  # noqa: ANN202
 
 def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
-    monkeypatch.setattr(pipeline, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
+    monkeypatch.setattr(parser_pool, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     pool = _CountingPool()
-    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    monkeypatch.setattr(parser_pool, "process_pool", lambda: pool)
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
     try:
-        assert pipeline.head_start(paths, raw) == 1
-        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        assert parser_pool.head_start(paths, raw) == 1
+        described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert [d.report.file for d in described] == [str(p) for p in paths]
         assert len(pool.submitted) == 1, "the flow's task collected the head start's result"
-        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert len(pool.submitted) == 2, "collected once: a retry of the task parses again"
     finally:
-        pipeline.drop_head_start()
+        parser_pool.drop_head_start()
         pool.shutdown()
 
 
 def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
-    monkeypatch.setattr(pipeline, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
+    monkeypatch.setattr(parser_pool, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     pool = _CountingPool()
-    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    monkeypatch.setattr(parser_pool, "process_pool", lambda: pool)
     raw = tmp_path / "raw"
-    pipeline.head_start(_two_files(tmp_path), raw)
-    assert pipeline.head_started_at() is not None
-    pipeline.drop_head_start()
+    parser_pool.head_start(_two_files(tmp_path), raw)
+    assert parser_pool.head_started_at() is not None
+    parser_pool.drop_head_start()
     pool.shutdown()
     assert list(pipeline.staging_dir(raw).glob("cells-*.parquet")) == []
-    assert pipeline.head_started_at() is None
+    assert parser_pool.head_started_at() is None
 
 
 def test_a_few_files_are_parsed_here_when_no_parser_process_runs(tmp_path, monkeypatch) -> None:
@@ -111,20 +112,20 @@ def test_a_few_files_are_parsed_here_when_no_parser_process_runs(tmp_path, monke
     flow's task collects it), no parser process started; with the processes up, they parse."""
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
     pool = _CountingPool()
-    monkeypatch.setattr(pipeline, "process_pool", lambda: pool)
+    monkeypatch.setattr(parser_pool, "process_pool", lambda: pool)
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
     try:
-        assert pipeline.head_start(paths, raw) == 1
-        described = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        assert parser_pool.head_start(paths, raw) == 1
+        described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert [d.report.file for d in described] == [str(p) for p in paths] and pool.submitted == []
-        again = pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        again = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert [d.report.report_id for d in again] == [d.report.report_id for d in described]
         assert pool.submitted == [], "no parser process for two files"
-        monkeypatch.setattr(pipeline, "idle_pool", lambda: pool)  # the processes run already: they parse
-        pipeline.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+        monkeypatch.setattr(parser_pool, "idle_pool", lambda: pool)  # the processes run already: they parse
+        parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
         assert len(pool.submitted) == 1
     finally:
-        pipeline.drop_head_start()
+        parser_pool.drop_head_start()
         pool.shutdown()
 
 

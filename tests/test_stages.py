@@ -128,13 +128,13 @@ def test_a_failed_begin_is_the_run_s_error(settings, monkeypatch) -> None:
 
 def test_head_start_parses_only_what_the_warehouse_lacks(settings: RunSettings, monkeypatch) -> None:
     """Before the flow (``xxgk run``, while Prefect's server starts): only new bytes get a head start."""
-    from xxgk import pipeline
+    from xxgk import pool
 
     stages.run_plain(settings)  # the seed is stored now
     other = settings.inputs[0] / "other.txt"
     other.write_text(SEED.read_text(encoding="utf-8").replace("相城镇", "东湖镇"), encoding="utf-8")
     started: list[list] = []
-    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root, thin: started.append(list(paths)) or 1)
+    monkeypatch.setattr(pool, "head_start", lambda paths, raw_root, thin: started.append(list(paths)) or 1)
     assert stages.head_start(settings) == 1
     assert started == [[other]]
     other.unlink()
@@ -143,11 +143,11 @@ def test_head_start_parses_only_what_the_warehouse_lacks(settings: RunSettings, 
 
 def test_head_start_waits_for_nobody(settings: RunSettings, monkeypatch) -> None:
     """A warehouse held by another process: no head start (the flow parses as usual, after waiting)."""
-    from xxgk import pipeline
+    from xxgk import pool
 
     stages.run_plain(settings)
     (settings.inputs[0] / "other.txt").write_text("另一份", encoding="utf-8")
-    monkeypatch.setattr(pipeline, "head_start", lambda paths, raw_root: pytest.fail("no head start expected"))
+    monkeypatch.setattr(pool, "head_start", lambda paths, raw_root: pytest.fail("no head start expected"))
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
                                "print('held', flush=True); time.sleep(60)", str(settings.db)],
                               stdout=subprocess.PIPE, text=True)
@@ -162,7 +162,7 @@ def test_head_start_waits_for_nobody(settings: RunSettings, monkeypatch) -> None
 def test_staging_keeps_the_head_starts_cell_files(settings: RunSettings, monkeypatch) -> None:
     import os
 
-    from xxgk import pipeline
+    from xxgk import pipeline, pool
 
     staging = pipeline.staging_dir(settings.raw_root)
     staging.mkdir(parents=True)
@@ -170,6 +170,6 @@ def test_staging_keeps_the_head_starts_cell_files(settings: RunSettings, monkeyp
     stale.write_bytes(b"")
     os.utime(stale, (1_000_000_000, 1_000_000_000))  # left behind by a run interrupted long ago
     fresh.write_bytes(b"")
-    monkeypatch.setattr(pipeline, "head_started_at", lambda: fresh.stat().st_mtime)
+    monkeypatch.setattr(pool, "head_started_at", lambda: fresh.stat().st_mtime)
     stages.clear_staging(settings)
     assert not stale.exists() and fresh.exists()

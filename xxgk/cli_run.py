@@ -31,9 +31,9 @@ def run_command(args: argparse.Namespace) -> int:
         from flows.nightly import run_local
     except BaseException:
         if started:
-            from xxgk import pipeline
+            from xxgk import pool
 
-            pipeline.drop_head_start()  # the parse begun for a run that does not take place
+            pool.drop_head_start()  # the parse begun for a run that does not take place
         raise
     from warehouse.db import WarehouseError
 

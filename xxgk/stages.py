@@ -17,7 +17,7 @@ from pathlib import Path
 from parsing import Report
 from rules.facts import Facts
 from rules.findings import WHERE, Finding
-from xxgk import pipeline
+from xxgk import pipeline, pool
 from xxgk.settings import RunSettings
 
 # (chunk function, items, label, *extra args) -> the chunk results concatenated in order
@@ -73,7 +73,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     warm_up(settings.engine)
     clear_staging(settings)
     found = pipeline.survey(settings.inputs)
-    stamps = {**store.file_stamps(settings.db, settings.lock_wait), **pipeline.hashed_before()}
+    stamps = {**store.file_stamps(settings.db, settings.lock_wait), **pool.hashed_before()}
     state.sources, state.unreadable = _hashed(found.reports, map_chunks, stamps)
     state.unsupported = pipeline.keep_unsupported(found.unsupported, settings.raw_root)
     state.ignored = found.ignored
@@ -97,7 +97,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.new_ids = {s.sha256 for s in plan.to_parse}
     state.reparsed = {rid for rid, _ in plan.to_reparse}
     if thin:  # a large run: the parser processes (each grown by thousands of reports) leave before judging
-        pipeline.shutdown_pool()
+        pool.shutdown_pool()
     state.timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     signature = settings.signature(pipeline.catalogue_version())
@@ -132,7 +132,7 @@ def _to_parse(new: list[pipeline.SourceFile], unreadable: list[Path]) -> list[Pa
 def clear_staging(settings: RunSettings) -> None:
     """Remove cell and finding files an interrupted run left behind (runs hold the run lock: no other run
     uses them), not those of this run's head start (written since it began)."""
-    since = pipeline.head_started_at()
+    since = pool.head_started_at()
     folder = pipeline.staging_dir(settings.raw_root)
     for stale in (*folder.glob("cells-*.parquet"), *folder.glob("findings-*.parquet"),
                   *folder.glob("facts-*.parquet"), *folder.glob("sentences-*.parquet")):
@@ -160,14 +160,14 @@ def head_start(settings: RunSettings) -> int:
 
     stamps = store.file_stamps(settings.db, 0, read_only=True)
     sources, unreadable = _hashed(pipeline.discover(settings.inputs), map_in_pool, stamps)
-    pipeline.remember_hashed(sources)  # the ingest takes these sha256 when the files' stamps are unchanged
+    pool.remember_hashed(sources)  # the ingest takes these sha256 when the files' stamps are unchanged
     new = store.new_sources(settings.db, sources)
     if not new:
         return 0
     from xxgk.incremental import thin
 
     paths = _to_parse(new, unreadable)
-    pipeline.head_start(paths, settings.raw_root, thin(len(paths)))
+    pool.head_start(paths, settings.raw_root, thin(len(paths)))
     return len(paths)
 
 
@@ -353,7 +353,7 @@ def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
     t0 = time.perf_counter()
     result = exports.write_audit(settings.db, settings.out_dir)
     exports.print_top(result, top)
-    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs, pool=pipeline.idle_pool())
+    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs, pool=pool.idle_pool())
     state.timings["summary"] = time.perf_counter() - t0
     return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
             "xlsx": str(result.xlsx), "site": str(built["site"]), "notices": len(built["notices"])}
@@ -380,7 +380,7 @@ def map_in_pool(fn: Callable, items: list, label: str, *args: object) -> list:
     if fn is pipeline.hash_chunk:
         with ThreadPoolExecutor(max_workers=4) as threads:
             return [out for part in threads.map(fn, pipeline.chunks(items, pipeline.HASH_CHUNK)) for out in part]
-    return pipeline.map_pooled(fn, items, *args)
+    return pool.map_pooled(fn, items, *args)
 
 
 def run_plain(settings: RunSettings) -> dict:
@@ -402,5 +402,5 @@ def run_plain(settings: RunSettings) -> dict:
             summarised = summary(settings, state)
     finally:
         abandon_load(state)
-        pipeline.shutdown_pool()
+        pool.shutdown_pool()
     return outcome(state, summarised, settings)
