@@ -1,7 +1,10 @@
 """``xxgk.pipeline`` and ``xxgk.pool``: the parser pool and the per-report work done in its workers."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from xxgk import pipeline
 from xxgk import pool as parser_pool
@@ -75,22 +78,26 @@ def _two_files(tmp_path):  # noqa: ANN202
     return sorted(folder.iterdir())
 
 
-def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def counting_pool(monkeypatch) -> Iterator[_CountingPool]:  # noqa: ANN001
+    """The run's parser pool replaced by one that counts what is submitted to it (shut down afterwards)."""
     monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
-    monkeypatch.setattr(parser_pool, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     pool = _CountingPool()
     monkeypatch.setattr(parser_pool, "process_pool", lambda: pool)
+    yield pool
+    parser_pool.drop_head_start()
+    pool.shutdown()
+
+
+def test_a_chunk_given_a_head_start_is_collected_not_parsed_again(tmp_path, monkeypatch, counting_pool) -> None:
+    monkeypatch.setattr(parser_pool, "PARSE_HERE", 0)  # two files: parsed in a parser process all the same
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
-    try:
-        assert parser_pool.head_start(paths, raw) == 1
-        described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
-        assert [d.report.file for d in described] == [str(p) for p in paths]
-        assert len(pool.submitted) == 1, "the flow's task collected the head start's result"
-        parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
-        assert len(pool.submitted) == 2, "collected once: a retry of the task parses again"
-    finally:
-        parser_pool.drop_head_start()
-        pool.shutdown()
+    assert parser_pool.head_start(paths, raw) == 1
+    described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+    assert [d.report.file for d in described] == [str(p) for p in paths]
+    assert len(counting_pool.submitted) == 1, "the flow's task collected the head start's result"
+    parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+    assert len(counting_pool.submitted) == 2, "collected once: a retry of the task parses again"
 
 
 def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatch) -> None:
@@ -107,26 +114,19 @@ def test_a_head_start_nobody_collected_leaves_no_cell_files(tmp_path, monkeypatc
     assert parser_pool.head_started_at() is None
 
 
-def test_a_few_files_are_parsed_here_when_no_parser_process_runs(tmp_path, monkeypatch) -> None:
+def test_a_few_files_are_parsed_here_when_no_parser_process_runs(tmp_path, monkeypatch, counting_pool) -> None:
     """A night's few new files: parsed in this process (the head start's chunk is a finished future, the
     flow's task collects it), no parser process started; with the processes up, they parse."""
-    monkeypatch.delenv("XXGK_PARSE_WORKERS", raising=False)
-    pool = _CountingPool()
-    monkeypatch.setattr(parser_pool, "process_pool", lambda: pool)
     paths, raw = _two_files(tmp_path), tmp_path / "raw"
-    try:
-        assert parser_pool.head_start(paths, raw) == 1
-        described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
-        assert [d.report.file for d in described] == [str(p) for p in paths] and pool.submitted == []
-        again = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
-        assert [d.report.report_id for d in again] == [d.report.report_id for d in described]
-        assert pool.submitted == [], "no parser process for two files"
-        monkeypatch.setattr(parser_pool, "idle_pool", lambda: pool)  # the processes run already: they parse
-        parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
-        assert len(pool.submitted) == 1
-    finally:
-        parser_pool.drop_head_start()
-        pool.shutdown()
+    assert parser_pool.head_start(paths, raw) == 1
+    described = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+    assert [d.report.file for d in described] == [str(p) for p in paths] and counting_pool.submitted == []
+    again = parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+    assert [d.report.report_id for d in again] == [d.report.report_id for d in described]
+    assert counting_pool.submitted == [], "no parser process for two files"
+    monkeypatch.setattr(parser_pool, "idle_pool", lambda: counting_pool)  # the processes run already: they parse
+    parser_pool.run_pooled(pipeline.describe_chunk, list(paths), raw, False)
+    assert len(counting_pool.submitted) == 1
 
 
 def test_a_survey_is_reused_only_while_the_listing_is_the_same(tmp_path) -> None:
