@@ -5,21 +5,18 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
 from portal.digests import catalogue_key
 from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
-from portal.site import build_site, write_site
+from portal.site import build_site, done_in, write_site
 from rules.catalogue import catalogue
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
-T = TypeVar("T")
 DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled text, reused by later builds
 
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
@@ -51,23 +48,16 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
                     else None)
         written = write_drafts(jobs, None, rules_key, cache_dir) if drafting is None else None
         notices_index = file_drafts(snap, notices_dir, targets)
-        by_county = _done_in(county_sheets, lambda: write_audit_by_county(db_path, out_dir))
+        by_county = done_in(county_sheets, lambda: write_audit_by_county(db_path, out_dir))
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
         if notices_index is not None:
             downloads["整改通知清单"] = notices_index
         site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None, pool)
         if drafting is not None:
-            written = _done_in(drafting, lambda: write_drafts(jobs, None, rules_key, cache_dir))
+            written = done_in(drafting, lambda: write_drafts(jobs, None, rules_key, cache_dir))
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,
             "notices_index": notices_index}
 
-
-def _done_in(future: Future, here: Callable[[], T]) -> T:
-    """What a pool worker returned; if that worker died, done here instead."""
-    try:
-        return future.result()
-    except BrokenExecutor:
-        return here()

@@ -14,6 +14,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from portal import body_page, data, index_page, rule_page
 from portal.digests import catalogue_key, code_version, digest
@@ -21,6 +22,8 @@ from portal.links import Links, relative, relative_all
 from portal.markup import esc, href, link
 from portal.names import assign_slugs
 from rules.catalogue import Rule, catalogue
+
+T = TypeVar("T")
 
 DOCS_INDEX = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
 OWNED_DIRS = ("bodies", "rules")
@@ -92,7 +95,7 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
                 writer.write(rel, text, *keys[rel])
         if relinking is not None:
             by_slug = {f"bodies/{b.slug}.html": b for b in snap.bodies.values()}
-            stamps = _relinked_in(relinking, str(out_dir), moves)
+            stamps = done_in(relinking, lambda: relink_pages(str(out_dir), moves))
             for (rel, _, _), stamp in zip(moves, stamps):
                 if stamp is not None:
                     manifest.stamp(rel, keys[rel][0], keys[rel][1], stamp)
@@ -114,28 +117,22 @@ def relink_pages(out_dir: str, moves: list[tuple[str, str, str]]) -> list[tuple[
     out: list[tuple[int, int] | None] = []
     for rel, old_link, new_link in moves:
         path = os.path.join(out_dir, rel)
-        old, new = f'href="{href(old_link)}"', f'href="{href(new_link)}"'
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError):
+        text = relinked_text(path, old_link, new_link)
+        if text is None:
             out.append(None)
             continue
-        if old not in text:
-            out.append(None)
-            continue
-        write_page(path, text.replace(old, new))
+        write_page(path, text)
         stat = os.stat(path)
         out.append((stat.st_size, stat.st_mtime_ns))
     return out
 
 
-def _relinked_in(relinking: Future, out_dir: str, moves: list[tuple[str, str, str]]) -> list:
-    """What the pool worker relinking pages returned; if that worker died, relinked here instead."""
+def done_in(future: Future, here: Callable[[], T]) -> T:
+    """What a pool worker returned; if that worker died, done here instead."""
     try:
-        return relinking.result()
+        return future.result()
     except BrokenExecutor:
-        return relink_pages(out_dir, moves)
+        return here()
 
 
 def write_page(path: str, text: str) -> None:
@@ -168,12 +165,20 @@ def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice
 def _relinked(path: Path, old_link: str, new_link: str, render: Callable[[], str]) -> str:
     """The page at ``path`` with its draft link replaced; a new rendering when the page cannot be read or
     does not hold that link."""
+    text = relinked_text(str(path), old_link, new_link)
+    return text if text is not None else render()
+
+
+def relinked_text(path: str, old_link: str, new_link: str) -> str | None:
+    """The page at ``path`` with its draft link ``old_link`` replaced by ``new_link``; None when the page
+    cannot be read or does not hold that link."""
     old, new = f'href="{href(old_link)}"', f'href="{href(new_link)}"'
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError):
-        return render()
-    return text.replace(old, new) if old in text else render()
+        return None
+    return text.replace(old, new) if old in text else None
 
 
 def body_key(context: str, snap: data.Snapshot, body: data.Body, has_notice: bool) -> str:
