@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.pipeline import Sampler, _command, tree_stats
+from benchmarks.memory import Sampler, _command, tree_stats
 
 ROOT = Path(__file__).resolve().parents[1]
 _TICK = os.sysconf("SC_CLK_TCK")

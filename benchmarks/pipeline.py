@@ -11,10 +11,11 @@ For each size N it generates (or reuses, under ``benchmarks/corpus/N``) a synthe
   second; peak RSS of the whole process tree (this process, the parser workers, Prefect's server), sampled.
 * **rerun**: the same flow again in the same process with nothing changed (every file skipped by sha256).
 * **dask** (``--dask N``, at the sizes up to N): the flow with its ingest tasks on Prefect's Dask task runner over a local cluster.
-* **nights** (``--nights N``, at the sizes from N up): the warehouse as the cache. A first run over the city
-  with its last 40 reports held back (whole flow, peak RSS), then 20 new reports in a **fresh interpreter**
-  (as ``xxgk run`` runs each night: Prefect's temporary server and the imports included), 20 more in the
-  same process (the server up, as under ``xxgk serve``), then a run with **only the rules changed** (the
+* **nights** (``--nights N``, at the sizes from N up): the warehouse as the cache (``benchmarks.nights``). A
+  first run over the city with its last 60 reports held back, then 20 new reports in a **fresh interpreter**
+  (as ``xxgk run`` runs each night: Prefect's temporary server and the imports included), 20 more in a fresh
+  interpreter with the server running (as a served deployment runs each night), 20 more in the same process
+  (imports done, the server up: the flow's own cost), then a run with **only the rules changed** (the
   catalogue's version differs, the parser's does not: every report judged again from its stored facts).
   Each with its wall seconds, its share of the first run, what it parsed and judged, and its peak RSS.
 * **workers** (``--workers-at N``): the first run at size N with 1 and with 2 parser processes.
@@ -37,10 +38,13 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from benchmarks.memory import PeakMemory, Sampler, tree_stats  # noqa: F401 - Sampler, tree_stats: used by flow_cpu
+from benchmarks.nights import (HELD_BACK, _link_tree, _night, _rounded, _settings_args,  # noqa: F401 - used by scripts
+                               nights_table, probe_text as _probe_text, run_nights, run_one_night)
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = range(2019, 2024)
@@ -56,102 +60,7 @@ def corpus(n: int, root: Path) -> Path:
     return folder
 
 
-# ---------------------------------------------------------------- memory of the process tree
-
-
-def tree_stats(root_pid: int) -> dict[int, list[str]]:
-    """The fields of ``/proc/<pid>/stat`` after the command (state, ppid, …) of ``root_pid`` and each of its
-    descendants (Linux)."""
-    stats: dict[int, list[str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            stats[int(entry.name)] = stat[stat.rindex(")") + 2:].split()
-        except (OSError, ValueError, IndexError):
-            continue
-    parents = {pid: int(fields[1]) for pid, fields in stats.items()}
-    tree, frontier = {root_pid}, [root_pid]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, p in parents.items() if p == pid and c not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return {pid: stats[pid] for pid in tree if pid in stats}
-
-
-def _tree_rss(root_pid: int) -> dict[int, tuple[str, float]]:
-    """Resident memory (MB) and command of ``root_pid`` and each of its descendants (Linux /proc)."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    return {pid: (_command(pid), int(fields[21]) * page / 2**20) for pid, fields in tree_stats(root_pid).items()}
-
-
-def _command(pid: int) -> str:
-    try:
-        return role(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-    except OSError:
-        return "?"
-
-
-ROLES = (("multiprocessing.spawn", "parser worker"), ("resource_tracker", "multiprocessing resource tracker"),
-         ("uvicorn", "Prefect server"), ("distributed", "Dask worker"), ("benchmarks.pipeline", "the run"))
-
-
-def role(command: str) -> str:
-    """What a process of the tree is, from its command line (no machine-specific paths in the figures)."""
-    return next((name for needle, name in ROLES if needle in command), "other")
-
-
-class Sampler:
-    """Calls ``sample`` every ``interval`` seconds in a thread while used as a context manager."""
-
-    interval = 0.25
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> None:
-        """One reading (each sampler says what it reads)."""
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class PeakMemory(Sampler):
-    """Samples the process tree's RSS every 0.25 s in a thread; ``peak_mb`` is the highest sum seen and
-    ``at_peak`` the processes (command → MB) that made it up."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.peak_mb = 0.0
-        self.at_peak: dict[str, float] = {}
-
-    def sample(self) -> None:
-        tree = _tree_rss(os.getpid())
-        total = sum(mb for _, mb in tree.values())
-        if total > self.peak_mb:
-            self.peak_mb = total
-            self.at_peak = {f"{pid} {cmd}": round(mb) for pid, (cmd, mb) in tree.items()}
-
-
 # ---------------------------------------------------------------- one measurement (in a fresh interpreter)
-
-
-def _settings_args(folder: Path, work: Path) -> dict:
-    return dict(inputs=[str(folder / "reports")], db=str(work / "w.duckdb"), register=str(folder / "register.csv"),
-                docs=str(work / "docs"), out=str(work / "out"))
 
 
 def run_flow(folder: Path, work: Path) -> dict:
@@ -171,85 +80,6 @@ def run_flow(folder: Path, work: Path) -> dict:
             "rerun_wall_s": round(rerun_wall, 2), "rerun_stages_s": _rounded(second["timings"]),
             "rerun_parsed": second["n_parsed"], "peak_rss_mb": round(memory.peak_mb, 1), "at_peak": memory.at_peak}
 
-
-HELD_BACK = 40  # reports left out of the first run of ``nights``, added 20 at a time
-
-
-def _link_tree(files: list[Path], source: Path, target: Path) -> None:
-    """Hard links of ``files`` (under ``source``) under ``target``: a copy of the city that costs nothing."""
-    for path in files:
-        linked = target / path.relative_to(source)
-        linked.parent.mkdir(parents=True, exist_ok=True)
-        if not linked.exists():
-            os.link(path, linked)
-
-
-def _night(args: dict) -> dict:
-    from flows.nightly import run_local
-
-    with PeakMemory() as memory:
-        start, cpu = time.perf_counter(), _cpu()
-        outcome = run_local(**args)
-        wall, used = time.perf_counter() - start, _cpu()
-    return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
-            "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1),
-            "cpu_s": round(used[0] - cpu[0], 2), "children_cpu_s": round(used[1] - cpu[1], 2)}
-
-
-def _cpu() -> tuple[float, float]:
-    """CPU seconds of this process, and of its children that ended (the parser processes of a run that
-    shut its pool down; not Prefect's server, which lives on): on a shared machine the wall clock says as
-    much about the other sessions as about the run."""
-    times = os.times()
-    return times.user + times.system, times.children_user + times.children_system
-
-
-def run_nights(folder: Path, work: Path) -> dict:
-    """First run, 20 new (fresh interpreter), 20 new (same process), rules changed: see the module's text."""
-    from xxgk import offline, pipeline
-
-    offline.apply()
-    source = folder / "reports"
-    files = sorted(p for p in source.rglob("*") if p.is_file())
-    first, held = files[:-HELD_BACK], files[-HELD_BACK:]
-    inputs = work / "inputs"
-    _link_tree(first, source, inputs)
-    args = {**_settings_args(folder, work), "inputs": [str(inputs)]}
-    out = {"stored_before": len(first), "first": _night(args)}
-    _link_tree(held[:20], source, inputs)
-    out["new20_fresh"] = _child_night(args, work)
-    _link_tree(held[20:], source, inputs)
-    out["new20_same_process"] = _night(args)
-    pipeline.catalogue_version.cache_clear()
-    changed = pipeline.catalogue_version() + "+benchmark-rules-change"
-    pipeline.catalogue_version = lambda: changed  # what a changed rules/*.yaml does; the parser is the same
-    out["rules_changed"] = _night(args)
-    for name in ("new20_fresh", "new20_same_process", "rules_changed"):
-        out[name]["share_of_first"] = round(out[name]["wall_s"] / out["first"]["wall_s"], 3)
-    out["files"] = len(files)
-    return out
-
-
-def _child_night(args: dict, work: Path) -> dict:
-    """One night in a fresh interpreter (the whole ``xxgk run``: interpreter, imports, Prefect's server)."""
-    cmd = [sys.executable, "-m", "benchmarks.pipeline", "--one", "night", "--corpus", json.dumps(args),
-           "--work", str(work)]
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"night: {done.stderr[-2000:]}")
-    night = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**night, "in_flow_wall_s": night["wall_s"], "wall_s": round(wall, 2)}
-
-
-def run_one_night(args_json: str) -> dict:
-    from flows import local_server
-    from xxgk import offline
-
-    offline.apply()
-    local_server.start_early()  # as ``xxgk run`` does, before Prefect is imported
-    return _night(json.loads(args_json))
 
 
 def run_dask(folder: Path, work: Path) -> dict:
@@ -283,10 +113,6 @@ def run_bare(folder: Path, work: Path) -> dict:
         wall = time.perf_counter() - start
     return {"wall_s": round(wall, 2), "stages_s": _rounded(first["timings"]), "files": first["n_files"],
             "peak_rss_mb": round(memory.peak_mb, 1)}
-
-
-def _rounded(timings: dict) -> dict:
-    return {k: round(v, 2) for k, v in timings.items()}
 
 
 def _child(mode: str, n: int, folder: Path, **env: str) -> dict:
@@ -371,28 +197,6 @@ def large_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def nights_table(results: list[dict]) -> str:
-    lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
-             "+20 new, same process s (share) | rules changed s (share; judged) | peak RSS MB of each night | "
-             "CPU s: first / +20 fresh / +20 same / rules | cpu probe"]
-    for r in results:
-        if "nights" not in r:
-            continue
-        n = r["nights"]
-        f, a, b, c = n["first"], n["new20_fresh"], n["new20_same_process"], n["rules_changed"]
-        lines.append(f"{n['stored_before']} | {f['wall_s']} ({f['peak_rss_mb']}) | {a['wall_s']} ({a['share_of_first']:.1%};"
-                     f" {a['in_flow_wall_s']}) | {b['wall_s']} ({b['share_of_first']:.1%}) | {c['wall_s']} "
-                     f"({c['share_of_first']:.1%}; {c['judged']}) | {a['peak_rss_mb']} / {b['peak_rss_mb']} / "
-                     f"{c['peak_rss_mb']} | {' / '.join(_cpu_text(x) for x in (f, a, b, c))} | "
-                     f"{_probe_text(r.get('cpu_probe_s'))} then "
-                     f"{_probe_text(r.get('cpu_probe_after_nights_s'))}")
-    for r in results:
-        for k, w in r.get("workers", {}).items():
-            lines.append(f"{r['reports']} reports, first run with {k} parser process(es): {w['wall_s']} s "
-                         f"(parse {w['stages_s'].get('parse')}), peak RSS {w['peak_rss_mb']} MB")
-    return "\n".join(lines)
-
-
 def run_first(folder: Path, work: Path) -> dict:
     """The first run only (the flow as ``xxgk run`` runs it), e.g. with ``XXGK_PARSE_WORKERS`` set."""
     from xxgk import offline
@@ -423,17 +227,6 @@ def table(results: list[dict]) -> str:
         ratio = last["flow"]["wall_s"] / first["flow"]["wall_s"]
         lines.append(f"cost growth: {last['reports'] / first['reports']:.0f}× the reports took {ratio:.2f}× the time")
     return "\n".join(lines)
-
-
-def _cpu_text(night: dict) -> str:
-    """CPU seconds of a night: its process and the parser processes that ended within it."""
-    if "cpu_s" not in night:
-        return "-"
-    return f"{night['cpu_s'] + night.get('children_cpu_s', 0):.1f}"
-
-
-def _probe_text(probe: dict | None) -> str:
-    return f"{probe['loop']}/{probe['alloc']}" if probe else "-"
 
 
 def machine() -> dict:

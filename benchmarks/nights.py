@@ -1,0 +1,164 @@
+"""The nights of an office, measured (``python -m benchmarks.pipeline --nights N``; see that module's text).
+
+A first run over a generated city with its last ``HELD_BACK`` reports held back, then three nights of 20 new
+reports each — in a **fresh interpreter** (``xxgk run`` as cron would run it: the interpreter, the imports and
+Prefect's temporary server), in a **fresh interpreter with a server already running** (how a served
+deployment runs each night: Prefect 3's runner starts every scheduled flow run in a new spawned process,
+which pays the imports but not the server), and in the **same process** (imports done and Prefect's server
+up: the flow's own cost) — then a night with **only the rules changed** (the catalogue's version differs, the
+parser's does not: every report judged again from its stored facts). Each with its wall seconds, its share of
+the first run, what it parsed and judged, its peak RSS and CPU seconds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.memory import PeakMemory
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_BACK = 60  # reports left out of the first run of ``nights``, added 20 at a time
+NIGHTS = ("new20_fresh", "new20_served", "new20_same_process", "rules_changed")
+
+
+def _settings_args(folder: Path, work: Path) -> dict:
+    return dict(inputs=[str(folder / "reports")], db=str(work / "w.duckdb"), register=str(folder / "register.csv"),
+                docs=str(work / "docs"), out=str(work / "out"))
+
+
+def _rounded(timings: dict) -> dict:
+    return {k: round(v, 2) for k, v in timings.items()}
+
+
+def _link_tree(files: list[Path], source: Path, target: Path) -> None:
+    """Hard links of ``files`` (under ``source``) under ``target``: a copy of the city that costs nothing."""
+    for path in files:
+        linked = target / path.relative_to(source)
+        linked.parent.mkdir(parents=True, exist_ok=True)
+        if not linked.exists():
+            os.link(path, linked)
+
+
+def _night(args: dict) -> dict:
+    from flows.nightly import run_local
+
+    with PeakMemory() as memory:
+        start, cpu = time.perf_counter(), _cpu()
+        outcome = run_local(**args)
+        wall, used = time.perf_counter() - start, _cpu()
+    return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
+            "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1),
+            "cpu_s": round(used[0] - cpu[0], 2), "children_cpu_s": round(used[1] - cpu[1], 2)}
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that ended (the parser processes of a run that
+    shut its pool down; not Prefect's server, which lives on): on a shared machine the wall clock says as
+    much about the other sessions as about the run."""
+    times = os.times()
+    return times.user + times.system, times.children_user + times.children_system
+
+
+def run_nights(folder: Path, work: Path) -> dict:
+    """The first run and the nights after it: see the module's text."""
+    from flows import local_server
+    from xxgk import offline, pipeline
+
+    offline.apply()
+    source = folder / "reports"
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    first, held = files[:-HELD_BACK], files[-HELD_BACK:]
+    inputs = work / "inputs"
+    _link_tree(first, source, inputs)
+    args = {**_settings_args(folder, work), "inputs": [str(inputs)]}
+    out = {"stored_before": len(first), "first": _night(args)}
+    _link_tree(held[:20], source, inputs)
+    out["new20_fresh"] = _child_night(args, work)
+    _link_tree(held[20:40], source, inputs)
+    out["new20_served"] = _child_night(args, work, api_url=local_server.api_url())  # this process's server
+    _link_tree(held[40:], source, inputs)
+    out["new20_same_process"] = _night(args)
+    pipeline.catalogue_version.cache_clear()
+    changed = pipeline.catalogue_version() + "+benchmark-rules-change"
+    pipeline.catalogue_version = lambda: changed  # what a changed rules/*.yaml does; the parser is the same
+    out["rules_changed"] = _night(args)
+    for name in NIGHTS:
+        out[name]["share_of_first"] = round(out[name]["wall_s"] / out["first"]["wall_s"], 3)
+    out["files"] = len(files)
+    return out
+
+
+def _child_night(args: dict, work: Path, api_url: str | None = None) -> dict:
+    """One night in a fresh interpreter: the whole ``xxgk run`` (interpreter, imports, Prefect's temporary
+    server), or with ``api_url`` the run of a served deployment (interpreter and imports; the server named)."""
+    cmd = [sys.executable, "-m", "benchmarks.pipeline", "--one", "night", "--corpus", json.dumps(args),
+           "--work", str(work)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **({"PREFECT_API_URL": api_url} if api_url else {})}
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"night: {done.stderr[-2000:]}")
+    night = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**night, "in_flow_wall_s": night["wall_s"], "wall_s": round(wall, 2)}
+
+
+def run_one_night(args_json: str) -> dict:
+    """One night in this (fresh) interpreter, as ``xxgk run`` runs it."""
+    from flows import local_server
+    from xxgk import offline
+
+    offline.apply()
+    local_server.start_early()  # as ``xxgk run`` does, before Prefect is imported (not when an API is named)
+    return _night(json.loads(args_json))
+
+
+def nights_table(results: list[dict]) -> str:
+    """One line per size: the first run and each night's wall seconds, share, peak RSS and CPU."""
+    lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
+             "+20 new, server running, fresh interpreter s (share; in flow s) | +20 new, same process s (share) | "
+             "rules changed s (share; judged) | peak RSS MB of each night | "
+             "CPU s: first / +20 fresh / +20 served / +20 same / rules | cpu probe"]
+    for r in results:
+        if "nights" in r:
+            lines.append(_nights_line(r))
+    for r in results:
+        for k, w in r.get("workers", {}).items():
+            lines.append(f"{r['reports']} reports, first run with {k} parser process(es): {w['wall_s']} s "
+                         f"(parse {w['stages_s'].get('parse')}), peak RSS {w['peak_rss_mb']} MB")
+    return "\n".join(lines)
+
+
+def _nights_line(r: dict) -> str:
+    n = r["nights"]
+    f, nights = n["first"], [n.get(name, {}) for name in NIGHTS]
+    fresh, served, same, rules = nights
+    return " | ".join([
+        f"{n['stored_before']}", f"{f['wall_s']} ({f['peak_rss_mb']})", _child_text(fresh), _child_text(served),
+        f"{same.get('wall_s', '-')} ({same.get('share_of_first', 0):.1%})",
+        f"{rules['wall_s']} ({rules['share_of_first']:.1%}; {rules['judged']})",
+        " / ".join(str(x.get("peak_rss_mb", "-")) for x in nights),
+        " / ".join(_cpu_text(x) for x in (f, *nights)),
+        f"{probe_text(r.get('cpu_probe_s'))} then {probe_text(r.get('cpu_probe_after_nights_s'))}"])
+
+
+def _child_text(night: dict) -> str:
+    if not night:
+        return "-"
+    return f"{night['wall_s']} ({night['share_of_first']:.1%}; {night['in_flow_wall_s']})"
+
+
+def _cpu_text(night: dict) -> str:
+    """CPU seconds of a night: its process and the parser processes that ended within it."""
+    if "cpu_s" not in night:
+        return "-"
+    return f"{night['cpu_s'] + night.get('children_cpu_s', 0):.1f}"
+
+
+def probe_text(probe: dict | None) -> str:
+    """A cpu probe (``pipeline.cpu_probe``) as ``loop/alloc`` seconds."""
+    return f"{probe['loop']}/{probe['alloc']}" if probe else "-"
