@@ -643,3 +643,20 @@ def test_template_with_header_placeholders_and_unusual_run_ids(warehouse, tmp_pa
     west = Document(str(next(p for p in again if "西岭镇" in p.name)))
     assert "spaced" in west.sections[0].header.paragraphs[0].text
     assert west.paragraphs[-1].text == "日期：2026年3月5日"
+
+
+def test_audit_list_written_alongside_gives_the_same_build(warehouse, tmp_path):
+    """``xxgk run`` has the audit list written in a thread while the run is read: the site links it even
+    on a first build, and is the build made after the audit list was written."""
+    from warehouse import exports
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    alongside = portal.build_all(path, tmp_path / "alongside", audit=exports.write_audit)
+    assert isinstance(alongside["audit"], exports.AuditExport) and alongside["audit"].n_rows > 0
+    assert alongside["audit"].xlsx == tmp_path / "alongside" / "audit_list.xlsx"
+    exports.write_audit(path, tmp_path / "before")
+    before = portal.build_all(path, tmp_path / "before")
+    assert before["audit"] is None
+    index = (alongside["site"]).read_text(encoding="utf-8")
+    assert 'href="../audit_list.xlsx"' in index and 'href="../audit_list.csv"' in index
+    assert _texts(alongside["site"].parent) == _texts(before["site"].parent)
