@@ -660,3 +660,28 @@ def test_audit_list_written_alongside_gives_the_same_build(warehouse, tmp_path):
     index = (alongside["site"]).read_text(encoding="utf-8")
     assert 'href="../audit_list.xlsx"' in index and 'href="../audit_list.csv"' in index
     assert _texts(alongside["site"].parent) == _texts(before["site"].parent)
+
+
+def test_overview_rows_of_unchanged_bodies_are_kept_and_give_the_fresh_overview(warehouse, tmp_path, monkeypatch):
+    """The overview is rendered every build, but the rows of bodies that did not change come from the
+    previous build (``portal.fragments``): after a review only that body's rows are made again, and the
+    overview is the one a build from scratch writes."""
+    from portal.fragments import Fragments
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    fnd = warehouse["findings"]
+    fail = fnd[(fnd.body_id == "320101102") & (fnd.status == "fail")].fingerprint.iloc[0]
+    con = db.connect(path)
+    db.add_review(con, fail, "waived", "经核实无误", "李四")
+    con.close()
+    counts = []
+    save = Fragments.save
+    monkeypatch.setattr(Fragments, "save", lambda self: (counts.append((self.made, len(self.used))), save(self)))
+    again = portal.build_all(path, tmp_path / "out")
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    (made, used), (made_fresh, used_fresh) = counts
+    assert 0 < made < used and made_fresh == used_fresh == used
+    assert again["site"].read_text(encoding="utf-8") == fresh["site"].read_text(encoding="utf-8")
+    assert "经核实无误" in (tmp_path / "out" / "portal" / "bodies").joinpath(
+        _body_page(again["site"].parent, "西岭镇").name).read_text(encoding="utf-8")
