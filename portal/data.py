@@ -195,6 +195,8 @@ def _latest_harvest(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Reports whose file a later run no longer found (migration 010), with the report that replaced them."""
+    if not con.execute("SELECT count(*) FROM reports WHERE withdrawn_at IS NOT NULL").fetchall()[0][0]:
+        return []               # the view goes through the run's findings: not when there is nothing to find
     return _rows(con, "SELECT body_name, year, source_path, withdrawn_at, replaced_by FROM withdrawn_reports "
                       "ORDER BY withdrawn_at DESC, body_name, year")
 
