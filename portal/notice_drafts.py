@@ -40,8 +40,8 @@ Blocks = Mapping[str, Block]
 MARKS = {"运行编号": "\ue000R\ue001", "日期": "\ue000D\ue001"}
 _PRIVATE = ("\ue000", "\ue001")
 _CONTROL = re.compile(r"[\t\n\r]")
-CACHE_FILE = "drafts.json"
-CACHE_VERSION = 1
+CACHE_FILE, PARTS_FILE = "drafts.json", "draft-parts.json"
+CACHE_VERSION = 2
 LEVEL = 1       # deflate level of the filled parts (a few KB each: level 6 took twice the time for ~5 % less)
 
 
@@ -160,8 +160,9 @@ def _blocks_of(job: DraftJob) -> Blocks:
 
 @dataclass
 class DraftCache:
-    """The filled text parts of drafts by content digest, and what was written where, kept as one JSON
-    file in ``folder`` (in memory only when ``folder`` is None). Entries not used by a build are dropped."""
+    """The filled text parts of drafts by content digest, and what was written where, kept as two JSON
+    files in ``folder`` (in memory only when ``folder`` is None): the parts (rewritten only when a build
+    adds or drops some) and the files. Entries not used by a build are dropped."""
 
     folder: Path | None
 
@@ -169,16 +170,14 @@ class DraftCache:
         self.parts: dict[str, dict[str, str]] = {}
         self.files: dict[str, list] = {}
         self.used: set[str] = set()
+        self.added = False
         self.done: dict[str, list] = {}
         self.dirs: dict[str, str] = {}
         if self.folder is None:
             return
-        try:
-            stored = json.loads((Path(self.folder) / CACHE_FILE).read_text(encoding="utf-8"))
-            if stored.get("version") == CACHE_VERSION:
-                self.parts, self.files = dict(stored["parts"]), dict(stored["files"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.parts, self.files = {}, {}
+        parts, files = (_read_json(Path(self.folder) / name, key) for name, key in ((PARTS_FILE, "parts"),
+                                                                                    (CACHE_FILE, "files")))
+        self.parts, self.files = parts, files
 
     def has(self, content: str) -> bool:
         """The filled text of ``content`` is kept (``get`` returns it)."""
@@ -195,6 +194,7 @@ class DraftCache:
     def put(self, content: str, parts: dict[str, str]) -> None:
         self.parts[content] = parts
         self.used.add(content)
+        self.added = True
 
     def keep(self, content: str) -> None:
         self.used.add(content)
@@ -228,15 +228,31 @@ class DraftCache:
         self.done[self._name(path)] = [instance, *stamp]
 
     def save(self) -> None:
+        """Keep what this build used: the parts (when they changed) and the files written or current."""
         if self.folder is None:
             return
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
-        kept = {"version": CACHE_VERSION, "parts": {k: v for k, v in self.parts.items() if k in self.used},
-                "files": self.done}
-        partial = folder / f".{CACHE_FILE}.{os.getpid()}.part"
-        partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, folder / CACHE_FILE)
+        if self.added or self.used != self.parts.keys():
+            _write_json(folder / PARTS_FILE, "parts", {k: v for k, v in self.parts.items() if k in self.used})
+        _write_json(folder / CACHE_FILE, "files", self.done)
+
+
+def _read_json(path: Path, key: str) -> dict:
+    """The dict stored under ``key`` in the cache file ``path`` (empty when missing, unreadable or of
+    another version)."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        value = stored[key] if stored.get("version") == CACHE_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        value = {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _write_json(path: Path, key: str, value: dict) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_text(json.dumps({"version": CACHE_VERSION, key: value}, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _markable(value: str) -> bool:

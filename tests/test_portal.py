@@ -685,3 +685,19 @@ def test_overview_rows_of_unchanged_bodies_are_kept_and_give_the_fresh_overview(
     assert again["site"].read_text(encoding="utf-8") == fresh["site"].read_text(encoding="utf-8")
     assert "经核实无误" in (tmp_path / "out" / "portal" / "bodies").joinpath(
         _body_page(again["site"].parent, "西岭镇").name).read_text(encoding="utf-8")
+
+
+def test_draft_parts_are_kept_without_rewriting_them_when_only_the_run_changed(warehouse, tmp_path):
+    """A new run with the same findings puts its id into the same filled parts: the parts file is read,
+    not written again; the drafts are those of a build from scratch."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    cache = tmp_path / "out" / "notices" / portal.DRAFT_CACHE
+    parts = cache / "draft-parts.json"
+    stamp = parts.stat().st_mtime_ns
+    _rerun(path, "20260103T020000000000Z")
+    second = portal.build_all(path, tmp_path / "out")
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert parts.stat().st_mtime_ns == stamp
+    assert [_draft_text(p) for p in second["notices"]] == [_draft_text(p) for p in fresh["notices"]]
+    assert "20260103T020000000000Z" in _draft_text(second["notices"][0])
