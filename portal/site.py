@@ -298,17 +298,22 @@ class Writer:
 
     def write(self, rel: str, text: str | Callable[[], str | bytes], key: str, notice: str | None) -> None:
         """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``;
-        waits while ``QUEUED`` pages are waiting to be written."""
-        self.room.acquire()
+        waits while ``QUEUED`` rendered pages are waiting to be written (a function holds no page: it is
+        queued without waiting, so that the caller renders on while pages are relinked)."""
+        held = not callable(text)
+        if held:
+            self.room.acquire()
         try:
             future = self.threads.submit(self._write, rel, text, key, notice)
         except BaseException:
-            self.room.release()
+            if held:
+                self.room.release()
             raise
-        future.add_done_callback(self._done)
+        future.add_done_callback(lambda future: self._done(future, held))
 
-    def _done(self, future: Future) -> None:
-        self.room.release()
+    def _done(self, future: Future, held: bool) -> None:
+        if held:
+            self.room.release()
         if future.exception() is not None:
             self.failed.append(future.exception())
 
