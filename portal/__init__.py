@@ -5,24 +5,29 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
 from portal.digests import catalogue_key
+from portal.notice_drafts import DraftCache
 from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
 from portal.site import build_site, done_in, write_site
 from rules.catalogue import catalogue
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
+T = TypeVar("T")
 DRAFT_CACHE = ".cache"      # beside the runs' draft folders: drafts' filled text, reused by later builds
 
 __all__ = ["build_all", "build_site", "write_audit_by_county", "write_notices"]
 
 
-def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool: Executor | None = None) -> dict:
+def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool: Executor | None = None,
+              audit: Callable[[Path, Path], T] | None = None) -> dict:
     """Build everything from the latest completed run of ``db_path`` under ``out_dir``:
 
     ``out_dir/portal/index.html`` (the site), ``out_dir/audit_by_county.xlsx`` and
@@ -30,10 +35,15 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
     longer current are moved into ``已撤销/`` there). The site links the drafts and the spreadsheets (relative
     links). With a process ``pool`` (the run's parser processes, idle by then), the drafts, the county
     spreadsheet and the body pages that only need a new draft link are written there while this process
-    writes the rest of the site. Returns ``{"site", "audit_by_county", "notices_dir",
-    "notices", "notices_index"}`` (paths; ``notices`` a list; ``notices_index`` None when there is no draft)."""
+    writes the rest of the site; without one, the drafts and the county spreadsheet are written in threads
+    (compression, file writes and DuckDB run without holding the GIL). ``audit(db_path, out_dir)`` (the audit
+    list, ``warehouse.exports.write_audit``) is called in a thread while the run is read, and done before the
+    site (which links its files) is written. Returns ``{"site", "audit_by_county", "notices_dir",
+    "notices", "notices_index", "audit"}`` (paths; ``notices`` a list; ``notices_index`` None when there is no
+    draft; ``audit`` what ``audit`` returned, or None)."""
     out_dir = Path(out_dir)
-    with data.collector_paused(), ThreadPoolExecutor(max_workers=1) as threads:
+    with data.collector_paused(), ThreadPoolExecutor(max_workers=3, thread_name_prefix="portal") as threads:
+        audited = threads.submit(audit, db_path, out_dir) if audit is not None else None
         # alongside the rest: in the pool (another interpreter), else in a thread (mostly a query, which
         # DuckDB runs without holding the GIL)
         county_sheets = (pool or threads).submit(write_audit_by_county, db_path, out_dir)
@@ -42,13 +52,18 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         cache_dir = out_dir / "notices" / DRAFT_CACHE
         targets = notice_targets(snap, notices_dir)
         drafts = {body.key: path for body, path in targets}
-        jobs = draft_jobs(snap, targets, today=today_in_china(), cache_dir=cache_dir)
+        cache = DraftCache(cache_dir)
+        jobs = draft_jobs(snap, targets, today=today_in_china(), cache=cache)
         rules_key = catalogue_key(catalogue())
-        drafting = (pool.submit(write_drafts, jobs, None, rules_key, cache_dir) if pool is not None and jobs
-                    else None)
-        written = write_drafts(jobs, None, rules_key, cache_dir) if drafting is None else None
+        drafting, written = None, []
+        if not jobs:
+            written = write_drafts(jobs, None, rules_key, cache_dir, cache)   # the cache drops what is unused
+        else:
+            drafting = (pool.submit(write_drafts, jobs, None, rules_key, cache_dir) if pool is not None
+                        else threads.submit(write_drafts, jobs, None, rules_key, cache_dir, cache))
         notices_index = file_drafts(snap, notices_dir, targets)
         by_county = done_in(county_sheets, lambda: write_audit_by_county(db_path, out_dir))
+        audited_result = audited.result() if audited is not None else None
         downloads = {"审计清单（Excel）": out_dir / AUDIT_XLSX, "分区县审计清单（Excel）": by_county,
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
         if notices_index is not None:
@@ -59,5 +74,4 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,
-            "notices_index": notices_index}
-
+            "notices_index": notices_index, "audit": audited_result}

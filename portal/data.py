@@ -158,8 +158,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     rule_status: dict[str, dict[str, int]] = {}
     pairs: list[tuple[str, str]] = []
     if run is not None:
-        pairs = [tuple(p) for p in con.execute(
-            "SELECT DISTINCT rule_id, severity FROM findings WHERE run_id = ? ORDER BY ALL", [run.run_id]).fetchall()]
+        pairs, rule_status = _rule_counts(con, run.run_id)
         reports = _reports(con, run.run_id, pairs)
         verdicts = load_verdicts(con, run.run_id)
         problem_files = load_problem_files(con, run.run_id)
@@ -173,16 +172,27 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
         named = _registered_names(bodies)
         for finding in gaps:
             _body_for(bodies, _gap_key(named, finding), finding.body_name).gaps.append(finding)
-        for rule_id, status, n in con.execute(
-                "SELECT rule_id, status, count(*) FROM findings WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
-                [run.run_id]).fetchall():
-            rule_status.setdefault(rule_id, {})[status] = n
     slugs = assign_slugs({k: _slug_source(b) for k, b in bodies.items()})
     for key, body in bodies.items():
         body.slug = slugs[key]
     return Snapshot(run, bodies, _counties(register, bodies), bool(register), rule_status, quiet_pairs=pairs,
                     problem_files=problem_files, verdicts=verdicts, harvest=_latest_harvest(con),
                     withdrawn=_withdrawn(con))
+
+
+def _rule_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
+    """The run's (rule, severity) pairs, sorted, and its findings counted by rule and status (one pass over
+    the run's findings)."""
+    rows = con.execute("SELECT rule_id, severity, status, count(*) FROM findings WHERE run_id = ? GROUP BY ALL",
+                       [run_id]).fetchall()
+    pairs = sorted({(rule_id, severity) for rule_id, severity, _, _ in rows})
+    counted: dict[tuple[str, str], int] = {}
+    for rule_id, _, status, n in rows:
+        counted[rule_id, status] = counted.get((rule_id, status), 0) + n
+    rule_status: dict[str, dict[str, int]] = {}
+    for (rule_id, status), n in sorted(counted.items()):
+        rule_status.setdefault(rule_id, {})[status] = n
+    return pairs, rule_status
 
 
 def _latest_harvest(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -195,6 +205,8 @@ def _latest_harvest(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Reports whose file a later run no longer found (migration 010), with the report that replaced them."""
+    if not con.execute("SELECT count(*) FROM reports WHERE withdrawn_at IS NOT NULL").fetchall()[0][0]:
+        return []               # the view goes through the run's findings: not when there is nothing to find
     return _rows(con, "SELECT body_name, year, source_path, withdrawn_at, replaced_by FROM withdrawn_reports "
                       "ORDER BY withdrawn_at DESC, body_name, year")
 

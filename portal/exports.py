@@ -122,9 +122,9 @@ def _review_rows(con: Any) -> tuple[list[list[Any]], list[list[Any]]]:
     run = con.execute("SELECT run_id FROM latest_run").fetchall()
     if not run:
         return [], []
-    verdicts = load_verdicts(con, run[0][0])
+    verdicts = load_verdicts(con, run[0][0], only="needs_review")
     files = load_problem_files(con, run[0][0])
-    pending = [rid for rid, v in verdicts.items() if v.verdict == "needs_review"]
+    pending = list(verdicts)
     found = con.execute(PENDING_QUERY, [run[0][0], pending]).fetchall()
     reviews = [[body_id, name, year, path, "；".join(verdicts[rid].reasons)]
                for rid, body_id, name, year, path in found]

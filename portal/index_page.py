@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 from portal.charts import grouped_bars, meter
 from portal.data import Body, Finding, Snapshot
+from portal.fragments import Fragments
 from portal.links import Links
-from portal.markup import DECISION, anchor, badge, details, esc, finding_id, link, page, raw_link, section, table, tag
+from portal.markup import (DECISION, anchor, badge, cells, details, esc, finding_id, link, page, raw_link, rows_table,
+                           section, table, tag)
 from portal.stats import (CountyStats, Todo, bodies_by_county, county_stats, missing_filings, pending_reports,
                           rule_counts, todos, year_stats)
 from portal.verdicts import BADGE_CLASS, OUTCOME_LABELS, VERDICT_LABELS
@@ -23,18 +25,22 @@ NAMES_PER_RULE = 6
 BEIJING = timedelta(hours=8)   # runs record UTC; the office reads Beijing time (no daylight saving)
 
 
-def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links) -> str:
-    """The whole index page; ``links`` holds the Data Docs markup and the files next to the site."""
+def render(snap: Snapshot, rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links,
+           fragments: Fragments | None = None) -> str:
+    """The whole index page; ``links`` holds the Data Docs markup and the files next to the site. The rows
+    of bodies that did not change are taken from ``fragments`` when given (its context must cover this
+    code, ``rules``, ``rule_slugs`` and the run's years)."""
+    fragments = fragments if fragments is not None else Fragments(None, "")
     chase, watch = todos(snap)
     missing = missing_filings(snap)
     counties = county_stats(snap)
     pending = pending_reports(snap)
     parts = [tag("h1", "政府信息公开工作年度报告 合规检查概况"), _summary(snap, chase, watch, missing, pending, links),
-             _todo(chase, rules, rule_slugs, links), _pending(snap, pending), _files(snap), _withdrawn(snap),
-             _harvest(snap),
+             _todo(chase, rules, rule_slugs, links, fragments), _pending(snap, pending), _files(snap),
+             _withdrawn(snap), _harvest(snap),
              _missing(snap, missing, links), _counties(counties),
-             _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs),
-             _bodies(snap, counties), _rule_list(rules, rule_slugs), _run(snap, links)]
+             _rules_top(snap, rules, rule_slugs), _years(snap), _watch(watch, rules, rule_slugs, fragments),
+             _bodies(snap, counties, fragments), _rule_list(rules, rule_slugs), _run(snap, links)]
     return page("全市政府信息公开年报合规概况", "\n".join(parts))
 
 
@@ -103,18 +109,23 @@ def _years_of(todo: Todo) -> str:
     return "、".join("不详" if y is None else str(y) for y in todo.years)
 
 
-def _todo(chase: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links) -> str:
+TODO_HEADERS = ("机关", "所属区县", "年度", "错误", "警示", "未通过的规则", "整改通知")
+
+
+def _todo(chase: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], links: Links,
+          fragments: Fragments) -> str:
     head = tag("h2", f"不合规、需要督办的机关（{len(chase)} 个）")
     if not chase:
         return section("todo", head + '<p class="note">最近一次运行中没有机关存在未整改的“错误”级问题。</p>')
     note = ('<p class="note">按错误数排序。点击问题查看年报所印数字与出处；“整改通知”是按模板生成的 Word 草稿，'
             "核对后即可印发。已豁免的问题不在此列。</p>")
-    rows = [[link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
-             tag("span", str(t.n_errors), "num err"),
-             tag("span", str(t.n_warnings), "num warn" if t.n_warnings else "num"),
-             _issues(t, rules, rule_slugs), _notice(links, t.body)] for t in chase]
-    return section("todo", head + note + table(["机关", "所属区县", "年度", "错误", "警示", "未通过的规则", "整改通知"],
-                                               rows, "stack todo"))
+    rows = ("<tr>" + fragments.get(("todo", t.body.digest, t.county), lambda t=t: cells(TODO_HEADERS, [
+                link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
+                tag("span", str(t.n_errors), "num err"),
+                tag("span", str(t.n_warnings), "num warn" if t.n_warnings else "num"),
+                _issues(t, rules, rule_slugs)]))
+            + cells(TODO_HEADERS, [_notice(links, t.body)], len(TODO_HEADERS) - 1) + "</tr>" for t in chase)
+    return section("todo", head + note + rows_table(TODO_HEADERS, rows, "stack todo"))
 
 
 def _pending(snap: Snapshot, pending: list) -> str:
@@ -266,29 +277,34 @@ def _years(snap: Snapshot) -> str:
 # ---------------------------------------------------------------- everything else, folded
 
 
-def _watch(watch: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str]) -> str:
+WATCH_HEADERS = ("机关", "所属区县", "年度", "警示", "未通过的规则")
+
+
+def _watch(watch: list[Todo], rules: Mapping[str, Rule], rule_slugs: Mapping[str, str], fragments: Fragments) -> str:
     head = tag("h2", f"仅有警示的机关（{len(watch)} 个）")
     if not watch:
         return section("watch", head + '<p class="note">没有仅有警示的机关。</p>')
-    rows = [[link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
-             str(t.n_warnings), _issues(t, rules, rule_slugs)] for t in watch]
-    body = table(["机关", "所属区县", "年度", "警示", "未通过的规则"], rows, "stack watch")
+    rows = (fragments.get(("watch", t.body.digest, t.county), lambda t=t: "<tr>" + cells(WATCH_HEADERS, [
+                link(f"bodies/{t.body.slug}.html", t.body.name, "body"), esc(t.county.name), esc(_years_of(t)),
+                str(t.n_warnings), _issues(t, rules, rule_slugs)]) + "</tr>") for t in watch)
+    body = rows_table(WATCH_HEADERS, rows, "stack watch")
     return section("watch", head + details("展开：警示不要求发整改通知，宜核实后在下年度报告中规范", body))
 
 
-def _bodies(snap: Snapshot, counties: list[CountyStats]) -> str:
+def _bodies(snap: Snapshot, counties: list[CountyStats], fragments: Fragments) -> str:
     years = snap.years()
+    headers = ("机关", "编码", *(f"{y}年" for y in years))
     parts = [tag("h2", "全部机关（按区县）")]
     for county, bodies in bodies_by_county(snap, counties):
-        rows = [[link(f"bodies/{b.slug}.html", b.name), esc(b.body_id), *(_cell(b, y) for y in years)]
+        rows = [fragments.get(("body", b.digest, tuple(years)), lambda b=b: "<tr>" + cells(headers, [
+                    link(f"bodies/{b.slug}.html", b.name), esc(b.body_id), *(_cell(b, y) for y in years)]) + "</tr>")
                 for b in bodies]
         bad = sum(b.non_compliant for b in bodies)
         review = sum(b.verdict == "needs_review" for b in bodies)
         summary = (f"{esc(county.name)} <span class=\"muted\">（机关 {len(bodies)} 个，不合规 {bad} 个，"
                    f"待核实 {review} 个）</span>")
         parts.append(f'<div id="{_county_anchor(county.key)}">'
-                     + details(summary, table(["机关", "编码", *(f"{y}年" for y in years)], rows), cls="county")
-                     + "</div>")
+                     + details(summary, rows_table(headers, rows), cls="county") + "</div>")
     return section("bodies", "".join(parts))
 
 

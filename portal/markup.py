@@ -87,10 +87,21 @@ def badge(severity: str) -> str:
 def table(headers: Iterable[str], rows: Iterable[Iterable[str]], cls: str | None = None) -> str:
     """A scrollable table; ``headers`` are escaped here, ``rows`` hold already-escaped cells. Each cell
     carries its header as ``data-label``: a table of class ``stack`` becomes one card per row on a phone."""
-    head, labels = _head(tuple(headers))
-    body = "".join("<tr>" + "".join(f"<td{labels[i] if i < len(labels) else ''}>{c}</td>" for i, c in enumerate(row))
-                   + "</tr>" for row in rows)
-    return f'<div class="scroll"><table{_class(cls)}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    headers = tuple(headers)
+    return rows_table(headers, ("<tr>" + cells(headers, row) + "</tr>" for row in rows), cls)
+
+
+def rows_table(headers: Iterable[str], rows: Iterable[str], cls: str | None = None) -> str:
+    """``table`` of rows already made (``<tr>`` and ``cells``)."""
+    head, _ = _head(tuple(headers))
+    return (f'<div class="scroll"><table{_class(cls)}><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            "</tbody></table></div>")
+
+
+def cells(headers: Iterable[str], row: Iterable[str], start: int = 0) -> str:
+    """The ``<td>`` of already-escaped cells of a ``table`` row, the first in column ``start``."""
+    _, labels = _head(tuple(headers))
+    return "".join(f"<td{labels[i] if i < len(labels) else ''}>{c}</td>" for i, c in enumerate(row, start))
 
 
 @lru_cache(maxsize=1024)

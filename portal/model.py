@@ -264,8 +264,17 @@ class Body:
 
     def missing_in(self, year: int | None) -> Finding | None:
         """The open finding that says the body did not publish a report of ``year`` (REG-MISSING)."""
-        return next((f for f in self.gaps_of(year) if f.status in ("fail", "not_assessable")
-                     and f.decision != "waived"), None) if not self.reports_of(year) else None
+        return self._missing.get(year) if self.gaps and not self.reports_of(year) else None
+
+    @once
+    def _missing(self) -> dict[int | None, Finding]:
+        """Per year, the first (``gaps_of`` order) of its findings without a report that is open or could
+        not be decided (computed once: a loaded snapshot is not changed)."""
+        out: dict[int | None, Finding] = {}
+        for f in sorted(self.gaps, key=lambda f: f.sort_key):
+            if f.year not in out and f.status in ("fail", "not_assessable") and f.decision != "waived":
+                out[f.year] = f
+        return out
 
     @once
     def open_fails(self) -> list[tuple[Report | None, Finding]]:

@@ -40,8 +40,9 @@ Blocks = Mapping[str, Block]
 MARKS = {"运行编号": "\ue000R\ue001", "日期": "\ue000D\ue001"}
 _PRIVATE = ("\ue000", "\ue001")
 _CONTROL = re.compile(r"[\t\n\r]")
-CACHE_FILE = "drafts.json"
-CACHE_VERSION = 1
+CACHE_FILE, PARTS_FILE = "drafts.json", "draft-parts.json"
+CACHE_VERSION = 2
+LEVEL = 1       # deflate level of the filled parts (a few KB each: level 6 took twice the time for ~5 % less)
 
 
 class Drafter:
@@ -50,7 +51,7 @@ class Drafter:
     def __init__(self, template: Path | None, rules_key: str = "") -> None:
         self.blob = template_bytes(template)
         self.key = digest((CACHE_VERSION, hashlib.sha256(self.blob).hexdigest(), code_version(), rules_key))
-        self._members: list[_Member] | None = None
+        self._zipper: _Zipper | None = None
         self._doc: DocumentType | None = None
         self._parts: dict[str, tuple[XmlPart, Any]] = {}
 
@@ -91,8 +92,7 @@ class Drafter:
             for mark, text in swaps.items():
                 xml = xml.replace(mark, text)
             filled[name] = xml.encode("utf-8")
-        self._save(path, filled)
-        cache.written(path, instance)
+        cache.written(path, instance, self._save(path, filled))
 
     def _fill(self, values: Mapping[str, str], lines: Blocks) -> dict[str, bytes]:
         """The serialized text parts of the template filled with ``values`` and the blocks ``lines``."""
@@ -106,13 +106,25 @@ class Drafter:
         fill(self._doc.part.document, values, lines)
         return {name: serialize_part_xml(part._element) for name, (part, _) in self._parts.items()}
 
-    def _save(self, path: Path, parts: Mapping[str, bytes]) -> None:
-        if self._members is None:
-            self._members = _members(self.blob)
-        out = [m if m.name not in parts else _Member.deflated(m.name, parts[m.name]) for m in self._members]
-        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-        partial.write_bytes(_zip(out))
-        os.replace(partial, path)
+    def _save(self, path: Path, parts: Mapping[str, bytes]) -> tuple[int, int]:
+        """Write the template with ``parts`` in place of its members of those names to ``path`` (through a
+        partial file renamed over it); return the file's ``(size, mtime_ns)``."""
+        if self._zipper is None:
+            self._zipper = _Zipper(_members(self.blob))
+        blob = self._zipper.zip({name: _Member.deflated(name, xml) for name, xml in parts.items()})
+        target = os.fspath(path)
+        head, name = os.path.split(target)
+        partial = os.path.join(head, f".{name}.{os.getpid()}.part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(blob)
+            while view:
+                view = view[os.write(fd, view):]
+            stat = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(partial, target)
+        return stat.st_size, stat.st_mtime_ns
 
 
 @dataclass(frozen=True)
@@ -127,10 +139,11 @@ class DraftJob:
 
 
 def write_drafts(jobs: Sequence[DraftJob], template: Path | None, rules_key: str,
-                 cache_dir: Path | None) -> list[Path]:
+                 cache_dir: Path | None, cache: DraftCache | None = None) -> list[Path]:
     """Write the drafts of ``jobs`` from ``template`` (``rules_key``: the catalogue's digest, as for
-    ``Drafter``), reusing and keeping filled text in ``cache_dir``; return their paths."""
-    drafter, cache = Drafter(template, rules_key), DraftCache(cache_dir)
+    ``Drafter``), reusing and keeping filled text in ``cache_dir`` (``cache``: that folder's cache, already
+    read); return their paths."""
+    drafter, cache = Drafter(template, rules_key), cache if cache is not None else DraftCache(cache_dir)
     for folder in {job.path.parent for job in jobs}:
         folder.mkdir(parents=True, exist_ok=True)
     for job in jobs:
@@ -147,8 +160,9 @@ def _blocks_of(job: DraftJob) -> Blocks:
 
 @dataclass
 class DraftCache:
-    """The filled text parts of drafts by content digest, and what was written where, kept as one JSON
-    file in ``folder`` (in memory only when ``folder`` is None). Entries not used by a build are dropped."""
+    """The filled text parts of drafts by content digest, and what was written where, kept as two JSON
+    files in ``folder`` (in memory only when ``folder`` is None): the parts (rewritten only when a build
+    adds or drops some) and the files. Entries not used by a build are dropped."""
 
     folder: Path | None
 
@@ -156,16 +170,14 @@ class DraftCache:
         self.parts: dict[str, dict[str, str]] = {}
         self.files: dict[str, list] = {}
         self.used: set[str] = set()
+        self.added = False
         self.done: dict[str, list] = {}
-        self.dirs: dict[Path, str] = {}
+        self.dirs: dict[str, str] = {}
         if self.folder is None:
             return
-        try:
-            stored = json.loads((Path(self.folder) / CACHE_FILE).read_text(encoding="utf-8"))
-            if stored.get("version") == CACHE_VERSION:
-                self.parts, self.files = dict(stored["parts"]), dict(stored["files"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.parts, self.files = {}, {}
+        parts, files = (_read_json(Path(self.folder) / name, key) for name, key in ((PARTS_FILE, "parts"),
+                                                                                    (CACHE_FILE, "files")))
+        self.parts, self.files = parts, files
 
     def has(self, content: str) -> bool:
         """The filled text of ``content`` is kept (``get`` returns it)."""
@@ -182,17 +194,17 @@ class DraftCache:
     def put(self, content: str, parts: dict[str, str]) -> None:
         self.parts[content] = parts
         self.used.add(content)
+        self.added = True
 
     def keep(self, content: str) -> None:
         self.used.add(content)
 
     def _name(self, path: Path) -> str:
         """``path`` as recorded: relative to the cache folder (the output folder may be moved)."""
-        path = Path(path)
-        if path.parent not in self.dirs:
-            self.dirs[path.parent] = (os.path.relpath(path.parent, self.folder) if self.folder is not None
-                                      else str(path.parent))
-        return f"{self.dirs[path.parent]}/{path.name}"
+        folder, name = os.path.split(os.fspath(path))
+        if folder not in self.dirs:
+            self.dirs[folder] = os.path.relpath(folder, self.folder) if self.folder is not None else folder
+        return f"{self.dirs[folder]}/{name}"
 
     def current(self, path: Path, instance: str) -> bool:
         """``path`` holds the draft ``instance`` as this cache wrote it."""
@@ -200,7 +212,7 @@ class DraftCache:
         if not isinstance(entry, list) or len(entry) != 3 or entry[0] != instance:
             return False
         try:
-            stat = Path(path).stat()
+            stat = os.stat(path)
         except OSError:
             return False
         if [stat.st_size, stat.st_mtime_ns] != entry[1:]:
@@ -208,20 +220,39 @@ class DraftCache:
         self.done[self._name(path)] = entry
         return True
 
-    def written(self, path: Path, instance: str) -> None:
-        stat = Path(path).stat()
-        self.done[self._name(path)] = [instance, stat.st_size, stat.st_mtime_ns]
+    def written(self, path: Path, instance: str, stamp: tuple[int, int] | None = None) -> None:
+        """Record ``path`` as holding draft ``instance``; ``stamp``: its ``(size, mtime_ns)`` when known."""
+        if stamp is None:
+            stat = os.stat(path)
+            stamp = (stat.st_size, stat.st_mtime_ns)
+        self.done[self._name(path)] = [instance, *stamp]
 
     def save(self) -> None:
+        """Keep what this build used: the parts (when they changed) and the files written or current."""
         if self.folder is None:
             return
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
-        kept = {"version": CACHE_VERSION, "parts": {k: v for k, v in self.parts.items() if k in self.used},
-                "files": self.done}
-        partial = folder / f".{CACHE_FILE}.{os.getpid()}.part"
-        partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, folder / CACHE_FILE)
+        if self.added or self.used != self.parts.keys():
+            _write_json(folder / PARTS_FILE, "parts", {k: v for k, v in self.parts.items() if k in self.used})
+        _write_json(folder / CACHE_FILE, "files", self.done)
+
+
+def _read_json(path: Path, key: str) -> dict:
+    """The dict stored under ``key`` in the cache file ``path`` (empty when missing, unreadable or of
+    another version)."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        value = stored[key] if stored.get("version") == CACHE_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        value = {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _write_json(path: Path, key: str, value: dict) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_text(json.dumps({"version": CACHE_VERSION, key: value}, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _markable(value: str) -> bool:
@@ -248,7 +279,7 @@ class _Member:
 
     @classmethod
     def deflated(cls, name: str, content: bytes) -> _Member:
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
         return cls(name, zipfile.ZIP_DEFLATED, zlib.crc32(content), len(content),
                    packer.compress(content) + packer.flush())
 
@@ -274,23 +305,43 @@ def _members(blob: bytes) -> list[_Member]:
     return out
 
 
-def _zip(members: list[_Member]) -> bytes:
-    """A zip archive of ``members`` (no zip64: a draft is small)."""
-    now = datetime.now()
-    dos_time = (now.hour << 11) | (now.minute << 5) | (now.second // 2)
-    dos_date = ((max(now.year, 1980) - 1980) << 9) | (now.month << 5) | now.day
-    body, central = bytearray(), bytearray()
-    for m in members:
+class _Zipper:
+    """Zip archives of the template's members, some replaced: the local headers and the central directory
+    entries of the members kept are packed once (one time stamp, that of the build)."""
+
+    def __init__(self, members: list[_Member]) -> None:
+        now = datetime.now()
+        self.when = ((now.hour << 11) | (now.minute << 5) | (now.second // 2),
+                     ((max(now.year, 1980) - 1980) << 9) | (now.month << 5) | now.day)
+        self.members = members
+        self.packed = {m.name: self._pack(m) for m in members}
+
+    def _pack(self, m: _Member) -> tuple[bytes, bytes]:
+        """(local header with the name, central entry without its offset and name) of ``m``."""
         name = m.name.encode("utf-8")
         flags = 0x800 if not m.name.isascii() else 0
-        fields = (20, flags, m.method, dos_time, dos_date, m.crc, len(m.data), m.size, len(name))
-        central += struct.pack("<IH" + "HHHHHIIIH" + "HHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0,
-                               len(body)) + name
-        body += struct.pack("<I" + "HHHHHIIIH" + "H", 0x04034B50, *fields, 0) + name + m.data
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(body), 0)
-    return bytes(body + central + end)
+        fields = (20, flags, m.method, *self.when, m.crc, len(m.data), m.size, len(name))
+        local = struct.pack("<I" + "HHHHHIIIH" + "H", 0x04034B50, *fields, 0) + name
+        central = struct.pack("<IH" + "HHHHHIIIH" + "HHHHI", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0)
+        return local, central
 
-
+    def zip(self, replaced: Mapping[str, _Member]) -> bytes:
+        """The archive of the members, those named in ``replaced`` replaced (no zip64: a draft is small)."""
+        body: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
+        for m in self.members:
+            if m.name in replaced:
+                m = replaced[m.name]
+                local, entry = self._pack(m)
+            else:
+                local, entry = self.packed[m.name]
+            central += (entry, struct.pack("<I", offset), m.name.encode("utf-8"))
+            body += (local, m.data)
+            offset += len(local) + len(m.data)
+        size = sum(map(len, central))
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.members), len(self.members), size, offset, 0)
+        return b"".join([*body, *central, end])
 
 
 def _block_texts(blocks: Blocks) -> Iterable[str]:

@@ -89,13 +89,14 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
 
 
 def draft_jobs(snap: data.Snapshot, targets: Sequence[tuple[data.Body, Path]], template: Path | None = None, *,
-               today: date | None = None, cache_dir: Path | None = None) -> list[DraftJob]:
+               today: date | None = None, cache_dir: Path | None = None,
+               cache: DraftCache | None = None) -> list[DraftJob]:
     """What ``write_drafts`` needs to write the drafts of ``targets`` (``notice_targets``): each draft's
-    values and content key, and its blocks when ``cache_dir`` does not keep its filled text (the details of
-    those bodies are read a group at a time)."""
+    values and content key, and its blocks when ``cache_dir`` (or the already read ``cache``) does not keep
+    its filled text (the details of those bodies are read a group at a time)."""
     rules = catalogue()
     today = today or today_in_china()
-    drafter, cache = Drafter(template, catalogue_key(rules)), DraftCache(cache_dir)
+    drafter, cache = Drafter(template, catalogue_key(rules)), cache if cache is not None else DraftCache(cache_dir)
     values = {body.key: notice_values(snap, body, today) for body, _ in targets}
     keys = {body.key: drafter.content_key(values[body.key], body.digest) for body, _ in targets}
     paths = {body.key: path for body, path in targets}

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from portal import body_page, data, index_page, rule_page
 from portal.digests import catalogue_key, code_version, digest
+from portal.fragments import Fragments
 from portal.links import Links, relative, relative_all
 from portal.markup import esc, href, link
 from portal.names import assign_slugs
@@ -52,7 +53,8 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     digest. A body page is rendered only when what it shows changed (its reports, findings, reviews and
     cells, the rule catalogue, this code); when only its draft's link changed (a new run writes its drafts
     into a new folder), the link is replaced in the page (in the process ``pool`` when given). The overview
-    and the rule pages are rendered every time and written only when their text changed."""
+    and the rule pages are rendered every time and written only when their text changed; the overview's
+    rows of bodies that did not change are kept between builds (``portal.fragments``)."""
     out_dir = Path(out_dir)
     rules = catalogue()
     slugs = rule_slugs(snap, rules)
@@ -85,7 +87,9 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
                     lambda body=body: body_page.render(snap, body, rules, slugs, links))
                 if text is not None:
                     writer.write(rel, text, *keys[rel])
-        rendered = {"index.html": index_page.render(snap, rules, slugs, links)}
+        fragments = Fragments(out_dir, context)      # the overview's rows of bodies that did not change
+        rendered = {"index.html": index_page.render(snap, rules, slugs, links, fragments)}
+        fragments.save()
         for rule_id, slug in slugs.items():
             rendered[f"rules/{slug}.html"] = rule_page.render(snap, rule_id, rules.get(rule_id))
         for rel, text in rendered.items():
@@ -118,12 +122,7 @@ def relink_pages(out_dir: str, moves: list[tuple[str, str, str]]) -> list[tuple[
     for rel, old_link, new_link in moves:
         path = os.path.join(out_dir, rel)
         text = relinked_text(path, old_link, new_link)
-        if text is None:
-            out.append(None)
-            continue
-        write_page(path, text)
-        stat = os.stat(path)
-        out.append((stat.st_size, stat.st_mtime_ns))
+        out.append(None if text is None else write_page(path, text))
     return out
 
 
@@ -135,20 +134,29 @@ def done_in(future: Future, here: Callable[[], T]) -> T:
         return here()
 
 
-def write_page(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a partial file renamed over it (never seen half-written)."""
+def write_page(path: str, text: str | bytes) -> tuple[int, int]:
+    """Write ``text`` (UTF-8 when bytes) to ``path`` through a partial file renamed over it (never seen
+    half-written); return the page's ``(size, mtime_ns)``."""
     partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with open(partial, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            stat = os.fstat(fd)
+        finally:
+            os.close(fd)
         os.replace(partial, path)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice: str | None,
-               render: Callable[[], str]) -> str | Callable[[], str] | None:
+               render: Callable[[], str]) -> str | Callable[[], str | bytes] | None:
     """What to write for a body page: None when the page on disk is current; when only its draft link
     changed (``stored``: the link the current page holds), the page on disk with that link replaced (a
     function, run by the writer's thread: reading the page costs a file system call); else a new
@@ -162,23 +170,25 @@ def _body_text(out_dir: Path, rel: str, stored: tuple[str | None] | None, notice
     return render()
 
 
-def _relinked(path: Path, old_link: str, new_link: str, render: Callable[[], str]) -> str:
+def _relinked(path: Path, old_link: str, new_link: str, render: Callable[[], str]) -> str | bytes:
     """The page at ``path`` with its draft link replaced; a new rendering when the page cannot be read or
     does not hold that link."""
     text = relinked_text(str(path), old_link, new_link)
     return text if text is not None else render()
 
 
-def relinked_text(path: str, old_link: str, new_link: str) -> str | None:
-    """The page at ``path`` with its draft link ``old_link`` replaced by ``new_link``; None when the page
-    cannot be read or does not hold that link."""
-    old, new = f'href="{href(old_link)}"', f'href="{href(new_link)}"'
+def relinked_text(path: str, old_link: str, new_link: str) -> bytes | None:
+    """The page at ``path`` (UTF-8) with its draft link ``old_link`` replaced by ``new_link``; None when the
+    page cannot be read, is not UTF-8 or does not hold that link."""
+    old = f'href="{href(old_link)}"'.encode("utf-8")
+    new = f'href="{href(new_link)}"'.encode("utf-8")
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return text.replace(old, new) if old in text else None
+    return data.replace(old, new) if old in data else None
 
 
 def body_key(context: str, snap: data.Snapshot, body: data.Body, has_notice: bool) -> str:
@@ -256,10 +266,6 @@ class Manifest:
             return None
         return (entry[3],) if [stat.st_size, stat.st_mtime_ns] == entry[1:3] else None
 
-    def record(self, rel: str, key: str, notice: str | None) -> None:
-        stat = os.stat(os.path.join(self.root, rel))
-        self.stamp(rel, key, notice, (stat.st_size, stat.st_mtime_ns))
-
     def stamp(self, rel: str, key: str, notice: str | None, stamp: tuple[int, int]) -> None:
         """Record page ``rel`` as written with digest ``key``, linking ``notice``; ``stamp``: (size, mtime_ns)."""
         self.pages[rel] = [key, *stamp, notice]
@@ -290,27 +296,31 @@ class Writer:
     def __enter__(self) -> Writer:
         return self
 
-    def write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
+    def write(self, rel: str, text: str | Callable[[], str | bytes], key: str, notice: str | None) -> None:
         """Write ``text`` (or what the function returns, called in the writer's thread) as page ``rel``;
-        waits while ``QUEUED`` pages are waiting to be written."""
-        self.room.acquire()
+        waits while ``QUEUED`` rendered pages are waiting to be written (a function holds no page: it is
+        queued without waiting, so that the caller renders on while pages are relinked)."""
+        held = not callable(text)
+        if held:
+            self.room.acquire()
         try:
             future = self.threads.submit(self._write, rel, text, key, notice)
         except BaseException:
-            self.room.release()
+            if held:
+                self.room.release()
             raise
-        future.add_done_callback(self._done)
+        future.add_done_callback(lambda future: self._done(future, held))
 
-    def _done(self, future: Future) -> None:
-        self.room.release()
+    def _done(self, future: Future, held: bool) -> None:
+        if held:
+            self.room.release()
         if future.exception() is not None:
             self.failed.append(future.exception())
 
-    def _write(self, rel: str, text: str | Callable[[], str], key: str, notice: str | None) -> None:
+    def _write(self, rel: str, text: str | Callable[[], str | bytes], key: str, notice: str | None) -> None:
         if callable(text):
             text = text()
-        write_page(os.path.join(self.out_dir, rel), text)
-        self.manifest.record(rel, key, notice)
+        self.manifest.stamp(rel, key, notice, write_page(os.path.join(self.out_dir, rel), text))
 
     def __exit__(self, *exc: object) -> None:
         self.threads.shutdown(wait=True)

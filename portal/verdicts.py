@@ -40,12 +40,19 @@ def worst(verdicts: list[str]) -> str | None:
     return next((v for v in VERDICTS if v in verdicts), None)
 
 
-def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, ReportVerdict]:
+def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, only: str | None = None) -> dict[str, ReportVerdict]:
     """report_id → its verdict and reasons in the latest completed run (the warehouse view
     ``report_verdicts``, migration 007, which mirrors ``rules.verdicts.report_verdict``). ``run_id`` is that
-    run: the view knows no other."""
-    rows = con.execute("SELECT report_id, verdict, reasons FROM report_verdicts").fetchall()
-    return {rid: ReportVerdict(v, tuple(reasons or ())) for rid, v, reasons in rows if v in VERDICTS}
+    run: the view knows no other. ``only``: the reports of that verdict only."""
+    where, params = (" WHERE verdict = ?", [only]) if only is not None else ("", [])
+    rows = con.execute(f"SELECT report_id, verdict, reasons FROM report_verdicts{where}", params).fetchall()
+    shared: dict[tuple[str, tuple[str, ...]], ReportVerdict] = {}   # most verdicts are alike (no reason)
+    out = {}
+    for rid, v, reasons in rows:
+        if v in VERDICTS:
+            key = (v, tuple(reasons or ()))
+            out[rid] = shared.get(key) or shared.setdefault(key, ReportVerdict(*key))
+    return out
 
 
 def load_problem_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ProblemFile]:

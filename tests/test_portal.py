@@ -643,3 +643,61 @@ def test_template_with_header_placeholders_and_unusual_run_ids(warehouse, tmp_pa
     west = Document(str(next(p for p in again if "西岭镇" in p.name)))
     assert "spaced" in west.sections[0].header.paragraphs[0].text
     assert west.paragraphs[-1].text == "日期：2026年3月5日"
+
+
+def test_audit_list_written_alongside_gives_the_same_build(warehouse, tmp_path):
+    """``xxgk run`` has the audit list written in a thread while the run is read: the site links it even
+    on a first build, and is the build made after the audit list was written."""
+    from warehouse import exports
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    alongside = portal.build_all(path, tmp_path / "alongside", audit=exports.write_audit)
+    assert isinstance(alongside["audit"], exports.AuditExport) and alongside["audit"].n_rows > 0
+    assert alongside["audit"].xlsx == tmp_path / "alongside" / "audit_list.xlsx"
+    exports.write_audit(path, tmp_path / "before")
+    before = portal.build_all(path, tmp_path / "before")
+    assert before["audit"] is None
+    index = (alongside["site"]).read_text(encoding="utf-8")
+    assert 'href="../audit_list.xlsx"' in index and 'href="../audit_list.csv"' in index
+    assert _texts(alongside["site"].parent) == _texts(before["site"].parent)
+
+
+def test_overview_rows_of_unchanged_bodies_are_kept_and_give_the_fresh_overview(warehouse, tmp_path, monkeypatch):
+    """The overview is rendered every build, but the rows of bodies that did not change come from the
+    previous build (``portal.fragments``): after a review only that body's rows are made again, and the
+    overview is the one a build from scratch writes."""
+    from portal.fragments import Fragments
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    fnd = warehouse["findings"]
+    fail = fnd[(fnd.body_id == "320101102") & (fnd.status == "fail")].fingerprint.iloc[0]
+    con = db.connect(path)
+    db.add_review(con, fail, "waived", "经核实无误", "李四")
+    con.close()
+    counts = []
+    save = Fragments.save
+    monkeypatch.setattr(Fragments, "save", lambda self: (counts.append((self.made, len(self.used))), save(self)))
+    again = portal.build_all(path, tmp_path / "out")
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    (made, used), (made_fresh, used_fresh) = counts
+    assert 0 < made < used and made_fresh == used_fresh == used
+    assert again["site"].read_text(encoding="utf-8") == fresh["site"].read_text(encoding="utf-8")
+    assert "经核实无误" in (tmp_path / "out" / "portal" / "bodies").joinpath(
+        _body_page(again["site"].parent, "西岭镇").name).read_text(encoding="utf-8")
+
+
+def test_draft_parts_are_kept_without_rewriting_them_when_only_the_run_changed(warehouse, tmp_path):
+    """A new run with the same findings puts its id into the same filled parts: the parts file is read,
+    not written again; the drafts are those of a build from scratch."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    cache = tmp_path / "out" / "notices" / portal.DRAFT_CACHE
+    parts = cache / "draft-parts.json"
+    stamp = parts.stat().st_mtime_ns
+    _rerun(path, "20260103T020000000000Z")
+    second = portal.build_all(path, tmp_path / "out")
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert parts.stat().st_mtime_ns == stamp
+    assert [_draft_text(p) for p in second["notices"]] == [_draft_text(p) for p in fresh["notices"]]
+    assert "20260103T020000000000Z" in _draft_text(second["notices"][0])

@@ -180,10 +180,12 @@ def _plain_rows(frame: pd.DataFrame) -> list[list[object]]:
 
 
 def _xlsx_value(value: object) -> object:
-    if value is None or pd.isna(value) is True:  # None, NaN, pd.NA, NaT: an empty cell, never 0
-        return None
-    if isinstance(value, str):
+    if value is None or isinstance(value, str):
         return value                             # characters XML cannot hold are dropped by portal.xlsx
+    if isinstance(value, float):                 # (numpy's too) NaN: an empty cell, never 0
+        return None if value != value else float(value)
+    if pd.isna(value) is True:                   # pd.NA, NaT, numpy's NaT: an empty cell, never 0
+        return None
     if hasattr(value, "item"):
         return value.item()
     return value

@@ -351,9 +351,10 @@ def summary(settings: RunSettings, state: RunState, top: int = 10) -> dict:
     from warehouse import exports
 
     t0 = time.perf_counter()
-    result = exports.write_audit(settings.db, settings.out_dir)
+    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs, pool=pool.idle_pool(),
+                             audit=exports.write_audit)       # the audit list is written while the run is read
+    result = built["audit"]
     exports.print_top(result, top)
-    built = portal.build_all(settings.db, settings.out_dir, docs_root=settings.docs, pool=pool.idle_pool())
     state.timings["summary"] = time.perf_counter() - t0
     return {"n_bodies": result.n_rows, "n_error_bodies": result.n_error_bodies, "csv": str(result.csv),
             "xlsx": str(result.xlsx), "site": str(built["site"]), "notices": len(built["notices"])}
