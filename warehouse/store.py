@@ -385,21 +385,38 @@ NOT_READ = "无法读取文件（权限不足，或文件在读取时被移动�
 def files_frame(settings: "RunSettings", state: "RunState") -> pd.DataFrame:
     """Every file the run found, for ``run_files``: report files (their outcome is their stored parse
     status, filled in by the load), files that could not be read, files in an unsupported format, and files
-    that are not documents."""
+    that are not documents. Built column by column (30,000 report files: no row tuples)."""
     from xxgk.pipeline import unsupported_reason
 
-    rows = [(s.path, s.sha256, s.size, None, None, s.sha256 in state.new_ids, s.stamp) for s in state.sources]
-    rows += [(p, None, None, "failed", NOT_READ, True, None) for p in state.unreadable]
+    sources, new_ids = state.sources, state.new_ids
+    columns: dict[str, list] = {"path": [str(s.path) for s in sources], "sha256": [s.sha256 for s in sources],
+                                "size_bytes": [s.size for s in sources], "outcome": [None] * len(sources),
+                                "reason": [None] * len(sources), "is_new": [s.sha256 in new_ids for s in sources],
+                                "stamp": [s.stamp for s in sources]}
+    rows = [(p, None, None, "failed", NOT_READ, True, None) for p in state.unreadable]
     for path, source in state.unsupported:
         rows.append((path, source.sha256, source.size, "unsupported", storable(unsupported_reason(path)), True, None)
                     if source else (path, None, None, "failed", NOT_READ, True, None))
     rows += [(p, None, None, "ignored", storable(f"不是报告文档（{p.suffix.lower()}），未检查"), False, None)
              for p in state.ignored]
-    rows = [(storable(str(path)), *rest) for path, *rest in rows]
-    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new", "stamp"])
-    types = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
-             "is_new": "boolean", "stamp": "string"}
-    return frame.astype(types)
+    for row in rows:
+        for name, value in zip(columns, (str(row[0]), *row[1:])):
+            columns[name].append(value)
+    columns["path"] = _storable_all(columns["path"])
+    return pd.DataFrame({name: pd.Series(values, dtype=FILE_TYPES[name]) for name, values in columns.items()})
+
+
+FILE_TYPES = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
+              "is_new": "boolean", "stamp": "string"}
+
+
+def _storable_all(texts: list[str]) -> list[str]:
+    """``storable`` of each text; at once when none holds an undecodable byte (the usual case)."""
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return [storable(t) for t in texts]
+    return texts
 
 
 def run_accounting(db_path: Path, run_id: str) -> dict:
