@@ -137,13 +137,7 @@ class RunSettings:
         from xxgk import preflight
 
         found = self._input_files()
-        if self.register:
-            before = _digest(Path(self.register))
-            bodies = preflight.register_bodies(str(self.register))
-            if _digest(Path(self.register)) == before and (str(self.register), before) not in _REGISTERS:
-                _loaded_register(Path(self.register), bodies)  # the run takes them: loaded once
-        else:
-            preflight.register_bodies(None)
+        _checked_register(Path(self.register) if self.register else None, preflight.register_bodies)
         if not self.allow_shrink:
             preflight.refuse_shrink(len(found), preflight.previous_run(Path(self.db)))
         self.check_writable()
@@ -256,6 +250,21 @@ def _loaded_register(path: Path, bodies: list[Body] | None = None) -> _Register:
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _checked_register(path: Path | None, check: Callable[[str | None], list[Body]]) -> None:
+    """``check`` the register (``preflight.register_bodies``: a clear error when it cannot be used); the bodies
+    it loaded are the run's (``_loaded_register``) when the file did not change meanwhile."""
+    if path is None:
+        check(None)
+        return
+    try:
+        before = _digest(path)
+    except OSError:
+        before = None  # ``check`` says what is wrong with it
+    bodies = check(str(path))
+    if before is not None and (str(path), before) not in _REGISTERS and _digest(path) == before:
+        _loaded_register(path, bodies)
 
 
 def _print_progress(label: str, done: int, total: int) -> None:
