@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows import local_server
+from warehouse import db
 from xxgk import pipeline, pool, stages
 from xxgk.settings import RunSettings, default_db
 from xxgk.stages import RunState
@@ -267,11 +268,13 @@ def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = F
         if harvest:  # first: the harvested files are inputs of the checks below
             harvested = _harvest(settings)
         settings.preflight()  # a scheduled run does not pass through ``xxgk run``: refuse an unmounted share here too
-        with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with settings.run_lock(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
+                db.kept_open(settings.db, settings.lock_wait):  # one open warehouse until the load (``kept_open``)
             if dask:
                 ingest.with_options(task_runner=dask_runner(dask))(settings, state.run_id, distributed=True)
             else:
                 ingest(settings, state.run_id)
+            _kept_for_small_run(settings, state)
             begun = begin_load.submit(settings, state.run_id)
             try:
                 if state.judging.n_judged and dask and len(state.judging.batches) > 1:
@@ -296,6 +299,14 @@ def run_stages(settings: RunSettings, dask: str | None = None, harvest: bool = F
     if harvested is not None:
         outcome["harvest"] = harvested
     return outcome
+
+
+def _kept_for_small_run(settings: RunSettings, state: RunState) -> None:
+    """A large run (``stages.COLLECT_AT`` reports parsed and judged or more) lets the warehouse it held open
+    since the ingest go (``db.kept_open``): its pages cached by the ingest would stay in memory meanwhile."""
+    judged = state.judging.n_judged if state.judging is not None else 0
+    if len(state.reports) + judged >= stages.COLLECT_AT:
+        db.release_kept(settings.db)
 
 
 def _collector_spared(state: RunState) -> None:

@@ -155,7 +155,7 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
         if settings.bodies:
-            db.upsert_bodies(con, bodies_frame(settings))
+            _refresh_bodies(con, bodies_frame(settings))
         cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
         reports = _report_frame(settings, state, matches, body_ids)
         db.begin_run(con, reports, cells, cell_files=state.cell_files)
@@ -277,6 +277,7 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
         clock.mark("commit")
     finally:
         staged.con.close()
+        db.release_kept(settings.db)  # the file is complete once its last connection closed
     clock.mark("close")
     db.refresh_snapshot(settings.db, background=True)  # while the summary runs; the outcome waits for it
 
@@ -372,6 +373,25 @@ def _archived(raw_root: Path, report: "Report") -> Path | None:
     a failed report needs a look at the disk (an unreadable or refused file has no archived bytes)."""
     path = raw_root / report.report_id[:2] / report.report_id
     return path if report.parse_status != "failed" or path.exists() else None
+
+
+BODY_COLUMNS = ("body_id", "name", "kind", "parent_id", "aliases")
+
+
+def _refresh_bodies(con: duckdb.DuckDBPyConnection, bodies: pd.DataFrame) -> None:
+    """The register into ``bodies`` (``db.upsert_bodies``), unless the table holds it already, row for row in
+    the same order (the register did not change since the last run: 6,000 rows not deleted and written again)."""
+    stored = con.execute(f"SELECT {', '.join(BODY_COLUMNS)} FROM bodies ORDER BY rowid").fetchall()
+    wanted = zip(*(bodies[c].tolist() for c in BODY_COLUMNS))
+    if stored != [tuple(_as_stored(c, v) for c, v in zip(BODY_COLUMNS, row)) for row in wanted]:
+        db.upsert_bodies(con, bodies)
+
+
+def _as_stored(column: str, value: object) -> object:
+    """A value of the bodies frame as DuckDB gives it back: a missing value (None, NaN) NULL, aliases a list."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return list(value) if column == "aliases" else value
 
 
 def bodies_frame(settings: "RunSettings") -> pd.DataFrame:
