@@ -36,3 +36,17 @@ def test_a_file_changed_just_before_it_was_hashed_gets_no_stamp(tmp_path):
     path.write_bytes(b"2023 report")
     source = pipeline.hash_file(path)
     assert source.sha256 == hashlib.sha256(b"2023 report").hexdigest() and source.stamp is None
+
+
+def test_a_source_trusted_before_is_taken_again_only_with_the_same_stamp_and_sha256(tmp_path):
+    path = tmp_path / "a.txt"
+    stamp = _written(path, b"2023 report")
+    first, _ = pipeline.trusted([path], {str(path): (stamp, "sha 1")})
+    again, _ = pipeline.trusted([path], {str(path): (stamp, "sha 1")})
+    assert again[path] is first[path], "the same source: not made anew"
+    other, _ = pipeline.trusted([path], {str(path): (stamp, "sha recorded since")})
+    assert other[path].sha256 == "sha recorded since", "what the last run recorded counts, not what was kept"
+    time.sleep(0.02)
+    path.write_bytes(b"2023 report, rewritten")
+    known, rest = pipeline.trusted([path], {str(path): (stamp, "sha recorded since")})
+    assert known == {} and rest == [path]

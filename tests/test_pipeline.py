@@ -140,9 +140,10 @@ def test_a_survey_is_reused_only_while_the_listing_is_the_same(tmp_path) -> None
         assert (first.unsupported, first.ignored) == ([folder / "d.png"], [folder / "c.csv"])
         assert pipeline.survey([folder]).reports[0] is first.reports[0], "same listing: same paths"
         again = pipeline.survey([folder, folder])  # other inputs: surveyed anew (each file once)
-        assert again == first and again.reports[0] is not first.reports[0]
+        assert again == first and pipeline._LAST_SURVEY[0][0] == (folder, folder)  # noqa: SLF001
         (folder / "b" / "y.txt").write_text("y", encoding="utf-8")
-        assert pipeline.survey([folder]).reports == [folder / "a.txt", folder / "b/x.txt", folder / "b/y.txt",
-                                                     folder / "b.txt"]
+        grown = pipeline.survey([folder])
+        assert grown.reports == [folder / "a.txt", folder / "b/x.txt", folder / "b/y.txt", folder / "b.txt"]
+        assert grown.reports[0] is first.reports[0], "a file found before: its path taken again, not made anew"
     finally:
         pipeline.forget_survey()

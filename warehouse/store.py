@@ -155,7 +155,7 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
         if settings.bodies:
-            db.upsert_bodies(con, bodies_frame(settings))
+            _refresh_bodies(con, bodies_frame(settings))
         cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
         reports = _report_frame(settings, state, matches, body_ids)
         db.begin_run(con, reports, cells, cell_files=state.cell_files)
@@ -277,6 +277,7 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
         clock.mark("commit")
     finally:
         staged.con.close()
+        db.release_kept(settings.db)  # the file is complete once its last connection closed
     clock.mark("close")
     db.refresh_snapshot(settings.db, background=True)  # while the summary runs; the outcome waits for it
 
@@ -374,6 +375,25 @@ def _archived(raw_root: Path, report: "Report") -> Path | None:
     return path if report.parse_status != "failed" or path.exists() else None
 
 
+BODY_COLUMNS = ("body_id", "name", "kind", "parent_id", "aliases")
+
+
+def _refresh_bodies(con: duckdb.DuckDBPyConnection, bodies: pd.DataFrame) -> None:
+    """The register into ``bodies`` (``db.upsert_bodies``), unless the table holds it already, row for row in
+    the same order (the register did not change since the last run: 6,000 rows not deleted and written again)."""
+    stored = con.execute(f"SELECT {', '.join(BODY_COLUMNS)} FROM bodies ORDER BY rowid").fetchall()
+    wanted = zip(*(bodies[c].tolist() for c in BODY_COLUMNS))
+    if stored != [tuple(_as_stored(c, v) for c, v in zip(BODY_COLUMNS, row)) for row in wanted]:
+        db.upsert_bodies(con, bodies)
+
+
+def _as_stored(column: str, value: object) -> object:
+    """A value of the bodies frame as DuckDB gives it back: a missing value (None, NaN) NULL, aliases a list."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return list(value) if column == "aliases" else value
+
+
 def bodies_frame(settings: "RunSettings") -> pd.DataFrame:
     return pd.DataFrame([{"body_id": b.body_id, "name": b.name, "kind": b.kind, "parent_id": b.parent_id,
                           "aliases": list(b.aliases)} for b in settings.bodies])
@@ -385,21 +405,38 @@ NOT_READ = "无法读取文件（权限不足，或文件在读取时被移动�
 def files_frame(settings: "RunSettings", state: "RunState") -> pd.DataFrame:
     """Every file the run found, for ``run_files``: report files (their outcome is their stored parse
     status, filled in by the load), files that could not be read, files in an unsupported format, and files
-    that are not documents."""
+    that are not documents. Built column by column (30,000 report files: no row tuples)."""
     from xxgk.pipeline import unsupported_reason
 
-    rows = [(s.path, s.sha256, s.size, None, None, s.sha256 in state.new_ids, s.stamp) for s in state.sources]
-    rows += [(p, None, None, "failed", NOT_READ, True, None) for p in state.unreadable]
+    sources, new_ids = state.sources, state.new_ids
+    columns: dict[str, list] = {"path": [str(s.path) for s in sources], "sha256": [s.sha256 for s in sources],
+                                "size_bytes": [s.size for s in sources], "outcome": [None] * len(sources),
+                                "reason": [None] * len(sources), "is_new": [s.sha256 in new_ids for s in sources],
+                                "stamp": [s.stamp for s in sources]}
+    rows = [(p, None, None, "failed", NOT_READ, True, None) for p in state.unreadable]
     for path, source in state.unsupported:
         rows.append((path, source.sha256, source.size, "unsupported", storable(unsupported_reason(path)), True, None)
                     if source else (path, None, None, "failed", NOT_READ, True, None))
     rows += [(p, None, None, "ignored", storable(f"不是报告文档（{p.suffix.lower()}），未检查"), False, None)
              for p in state.ignored]
-    rows = [(storable(str(path)), *rest) for path, *rest in rows]
-    frame = pd.DataFrame(rows, columns=["path", "sha256", "size_bytes", "outcome", "reason", "is_new", "stamp"])
-    types = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
-             "is_new": "boolean", "stamp": "string"}
-    return frame.astype(types)
+    for row in rows:
+        for name, value in zip(columns, (str(row[0]), *row[1:])):
+            columns[name].append(value)
+    columns["path"] = _storable_all(columns["path"])
+    return pd.DataFrame({name: pd.Series(values, dtype=FILE_TYPES[name]) for name, values in columns.items()})
+
+
+FILE_TYPES = {"path": "string", "sha256": "string", "size_bytes": "Int64", "outcome": "string", "reason": "string",
+              "is_new": "boolean", "stamp": "string"}
+
+
+def _storable_all(texts: list[str]) -> list[str]:
+    """``storable`` of each text; at once when none holds an undecodable byte (the usual case)."""
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return [storable(t) for t in texts]
+    return texts
 
 
 def run_accounting(db_path: Path, run_id: str) -> dict:

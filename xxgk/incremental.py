@@ -201,7 +201,7 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
     frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous),
               "candidate_ids": _ids(candidates)}
     sql = f"""
-        WITH s AS (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
+        WITH s AS NOT MATERIALIZED (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
                    UNION ALL SELECT report_id, coalesce(year, -1), section, sentence, length FROM fresh_sentences),
         own AS (SELECT DISTINCT * FROM s WHERE report_id IN (SELECT report_id FROM candidate_ids)),
         k AS (SELECT DISTINCT y, section, sentence FROM own),
@@ -260,7 +260,7 @@ def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous:
     """Reports of the run holding a sentence of a changed report that was not boilerplate before or after."""
     frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous), "changed_ids": _ids(changed)}
     sql = f"""
-        WITH s AS {_sentences_sql()},
+        WITH s AS NOT MATERIALIZED {_sentences_sql()},
         d AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM changed_ids)),
         h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN d USING (y, section, sentence)),
         c AS (SELECT y, section, sentence,
@@ -282,10 +282,11 @@ def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[
                              "part": [n for n, part in enumerate(parts) for _ in part]})
     frames = {"present_ids": _ids(index.order), "judged_ids": numbered}
     sql = f"""
-        WITH s AS (SELECT DISTINCT * FROM {_sentences_sql()} WHERE report_id IN (SELECT report_id FROM present_ids)),
-        k AS (SELECT DISTINCT j.part, s.y, s.section, s.sentence FROM s JOIN judged_ids j USING (report_id)),
-        c AS (SELECT y, section, sentence, count(*) AS n
-              FROM s JOIN (SELECT DISTINCT y, section, sentence FROM k) USING (y, section, sentence) GROUP BY ALL)
+        WITH a AS NOT MATERIALIZED (SELECT * FROM {_sentences_sql()}
+                                    WHERE report_id IN (SELECT report_id FROM present_ids)),
+        k AS (SELECT DISTINCT j.part, a.y, a.section, a.sentence FROM a JOIN judged_ids j USING (report_id)),
+        s AS (SELECT DISTINCT a.* FROM a JOIN (SELECT DISTINCT y, section, sentence FROM k) USING (y, section, sentence)),
+        c AS (SELECT y, section, sentence, count(*) AS n FROM s GROUP BY ALL)
         SELECT DISTINCT k.part, s.report_id, NULL, NULL, NULL
         FROM k JOIN c USING (y, section, sentence) JOIN s USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}
         UNION ALL

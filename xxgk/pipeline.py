@@ -77,8 +77,9 @@ def survey(folders: Iterable[Path]) -> Survey:
     for names in listed:
         found.update(dict.fromkeys(sorted(names, key=_path_order)))
     kinds: dict[str, list[Path]] = {"report": [], "unsupported": [], "ignored": []}
-    for name in found:
-        kinds[file_kind(name)].append(Path(name))
+    paths = _paths_of(list(found))
+    for name, path in zip(found, paths):
+        kinds[file_kind(name)].append(path)
     done = Survey(kinds["report"], kinds["unsupported"], kinds["ignored"])
     _LAST_SURVEY[:] = [(folders, listed, done)]
     return Survey(list(done.reports), list(done.unsupported), list(done.ignored))
@@ -86,6 +87,18 @@ def survey(folders: Iterable[Path]) -> Survey:
 
 # (folders, their listings, the survey made of them): the last survey of this process, until its run ends
 _LAST_SURVEY: list[tuple[tuple[Path, ...], tuple[list[str], ...], Survey]] = []
+_PATHS: dict[str, Path] = {}  # the paths of this process's last survey made anew, by name: the next run's
+# survey (another night, the same files and a few new ones) takes them again
+
+
+def _paths_of(names: list[str]) -> list[Path]:
+    """A ``Path`` per name: the one the last survey made when it found the name too (a ``Path`` is immutable;
+    made anew, 30,000 of them cost ~0.2 s, and their string and hash are computed again later)."""
+    known = _PATHS
+    paths = [known.get(name) or Path(name) for name in names]
+    _PATHS.clear()
+    _PATHS.update(zip(names, paths))
+    return paths
 
 
 def forget_survey() -> None:
@@ -191,21 +204,32 @@ def file_stamp(stat: os.stat_result) -> str:
 
 def trusted(paths: list[Path], stamps: dict[str, tuple[str, str]]) -> tuple[dict[Path, SourceFile], list[Path]]:
     """The files whose path and stamp are those the last run recorded (``stamps``: path -> (stamp, sha256)):
-    their sha256 is taken from that run, not computed again; and the files to hash."""
+    their sha256 is taken from that run, not computed again; and the files to hash. The source found for a
+    path by this process's last call is taken again when it is the very same (path, stamp, sha256)."""
     known: dict[Path, SourceFile] = {}
     rest: list[Path] = []
+    before = _TRUSTED
     for path in paths:
-        recorded = stamps.get(str(path))
+        name = str(path)
+        recorded = stamps.get(name)
         if recorded is not None:
             try:
-                stat = os.stat(path)
+                stat = os.stat(name)
             except OSError:
                 stat = None
             if stat is not None and file_stamp(stat) == recorded[0]:
-                known[path] = SourceFile(path, recorded[1], stat.st_size, recorded[0])
+                same = before.get(name)
+                known[path] = same if same is not None and same.path == path and same.stamp == recorded[0] \
+                    and same.sha256 == recorded[1] and same.size == stat.st_size \
+                    else SourceFile(path, recorded[1], stat.st_size, recorded[0])
                 continue
         rest.append(path)
+    _TRUSTED.clear()
+    _TRUSTED.update((str(path), source) for path, source in known.items())
     return known, rest
+
+
+_TRUSTED: dict[str, SourceFile] = {}  # what the last ``trusted`` found, by path
 
 
 def hash_chunk(paths: list[Path]) -> list[SourceFile | Path]:

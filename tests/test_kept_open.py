@@ -1,0 +1,36 @@
+"""A run holds its warehouse open from the ingest to the load (``warehouse.connection.kept_open``)."""
+from __future__ import annotations
+
+from warehouse import db
+
+
+def test_connections_join_the_warehouse_held_open_and_it_is_let_go_after(tmp_path):
+    path = tmp_path / "w.duckdb"
+    db.connect(path).close()  # created and migrated
+    with db.kept_open(path):
+        writer = db.connect(path)
+        writer.execute("CREATE TABLE probe (n INTEGER)")
+        writer.execute("INSERT INTO probe VALUES (1)")
+        writer.close()
+        reader = db.connect(path, read_only=True)  # a second configuration of an open file: refused by DuckDB
+        assert reader.execute("SELECT n FROM probe").fetchall() == [(1,)]
+        reader.close()
+        with db.kept_open(path):  # held already: nothing more
+            pass
+        assert db.connect(path, read_only=True).execute("SELECT count(*) FROM probe").fetchall() == [(1,)]
+    reader = db.connect(path, read_only=True)  # let go: a read-only connection of its own again
+    assert reader.execute("SELECT n FROM probe").fetchall() == [(1,)]
+    reader.close()
+
+
+def test_the_snapshot_copied_after_the_release_holds_what_was_written(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.kept_open(path):
+        con = db.connect(path)
+        con.execute("CREATE TABLE probe AS SELECT range AS n FROM range(1000)")
+        con.close()
+        db.release_kept(path)
+        db.refresh_snapshot(path)
+    snap = db.connect(db.snapshot_path(path), read_only=True)
+    assert snap.execute("SELECT count(*) FROM probe").fetchall() == [(1000,)]
+    snap.close()
