@@ -236,6 +236,37 @@ def test_serve_registers_the_deployment_with_cron_and_timezone(harness):
     assert deployment.name == "nightly" and deployment.parameters == {"inputs": ["reports"]}
 
 
+
+def test_serve_in_process_runs_a_due_run_of_the_deployment_here(harness, folder, tmp_path):
+    """``xxgk serve --in-process``: a run of the deployment that is due is claimed and run in this process by
+    Prefect's flow engine (recorded on the server as that flow run, completed); nothing else is due after it,
+    and a run scheduled for later is left alone."""
+    import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    from flows.deploy import build_deployment
+    from flows.serve_here import run_due
+
+    parameters = {"inputs": [str(folder)], "db": str(tmp_path / "w.duckdb"), "register": str(folder / "register.csv"),
+                  "docs": str(tmp_path / "docs"), "out": str(tmp_path / "out"), "years": [2022]}
+    deployment_id = build_deployment(parameters, name="nightly-here").apply()
+    later = Scheduled(scheduled_time=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=6))
+    with get_client(sync_client=True) as client:
+        due = client.create_flow_run_from_deployment(deployment_id)
+        client.create_flow_run_from_deployment(deployment_id, state=later)
+    assert run_due(deployment_id) == [due.id]
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(due.id).state.is_completed()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT flow_run_id FROM runs").fetchall() == [(str(due.id),)]
+    finally:
+        con.close()
+    assert run_due(deployment_id) == []
+
+
 def test_snapshot_for_analysts_is_refreshed(first_run):
     workdir, _ = first_run
     snapshot = db.snapshot_path(workdir / "w.duckdb")

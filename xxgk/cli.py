@@ -100,7 +100,13 @@ def _serve_command(args: argparse.Namespace) -> int:
                   "register": absolute(args.register), "docs": absolute(args.docs), "out": absolute(args.out),
                   "years": args.years, "harvest": args.harvest}
     print(f"注册 nightly 部署：cron “{args.cron}”（{args.timezone}）；需要已启动的 Prefect 服务器（prefect server start）")
-    serve(parameters, args.cron, args.timezone)
+    if args.in_process:
+        from flows.serve_here import serve_in_process
+
+        print("每次运行在本进程中执行（--in-process）")
+        serve_in_process(parameters, args.cron, args.timezone)
+    else:
+        serve(parameters, args.cron, args.timezone)
     return EXIT_OK
 
 
@@ -229,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(s)
     s.add_argument("--cron", default="0 2 * * *")
     s.add_argument("--timezone", default="Asia/Shanghai")
+    s.add_argument("--in-process", action="store_true",
+                   help="run each due run in this process (imports made once) instead of a new interpreter per run")
     s.set_defaults(handler=_serve_command)
     return parser
 
