@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,7 +71,9 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
             downloads["整改通知清单"] = notices_index
         site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None, pool)
         if drafting is not None:
-            written = done_in(drafting, lambda: write_drafts(jobs, None, rules_key, cache_dir))
+            written = done_in(drafting, partial(write_drafts, jobs, None, rules_key, cache_dir))
+        # let the run's objects go while the collector is paused: once resumed, it would walk them all
+        del snap, targets, jobs, cache
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,
