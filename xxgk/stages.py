@@ -227,8 +227,7 @@ def _validate(settings: RunSettings, state: RunState, map_batches: Callable | No
         judged = map_batches(judge_shipped, settings, state.run_id, [judging.shipped(b) for b in judging.batches])
     else:
         docs = run_docs(settings.engine, settings.run_dir(state.run_id))  # built once, after the last batch
-        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs)
-                  for b in judging.batches]
+        judged = _judge_here_and_aside(settings, state, docs)
     state.finding_frames = [rows for rows, _ in judged]
     built = docs.build() if docs is not None else None
     state.docs_index = built or next((Path(index) for _, index in judged if index), None)
@@ -236,6 +235,23 @@ def _validate(settings: RunSettings, state: RunState, map_batches: Callable | No
     state.findings = list(missing_of(register, judging.filed, years,
                                      harvest=state.harvested.outcomes if state.harvested else None))
     state.timings["validate"] = time.perf_counter() - t0
+
+
+def _judge_here_and_aside(settings: RunSettings, state: RunState, docs: Any) -> list[tuple[Any, str | None]]:
+    """The run's batches judged in order: its first ones here, its last ones (a large run's) meanwhile in a
+    second process (``xxgk.side_judge``), their Data Docs part added to ``docs`` after this process's."""
+    from xxgk import side_judge
+
+    judging = state.judging
+    here, aside = side_judge.split(judging, parsed_in_bulk=bool(state.facts_files))
+
+    def judge_here(batches: list) -> list[tuple[Any, str | None]]:
+        return [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs) for b in batches]
+
+    with side_judge.Side(settings, state.run_id, judging, aside, pipeline.staging_dir(settings.raw_root)) as side:
+        side.start(docs)
+        judged = judge_here(here)
+        return judged + side.collect(docs, judge_here)
 
 
 def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
@@ -251,11 +267,13 @@ def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts
                              page_dates=settings.page_dates, docs=docs)
     from warehouse.store import stage_findings
 
+    index = str(result.docs_index) if result.docs_index else None
+    release_bulky_facts(facts)  # before the findings' rows are made (judging's peak memory)
     rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
+    del result  # the findings as objects, before their rows are written
     _refuse_duplicate_findings(rows)
-    release_bulky_facts(facts)
     kept = stage_findings(rows, pipeline.staging_dir(settings.raw_root))  # a large batch's rows wait on disk
-    return kept, str(result.docs_index) if result.docs_index else None
+    return kept, index
 
 
 def judge_shipped(settings: RunSettings, run_id: str, shipped: Any, number: int) -> tuple[Any, str | None]:
