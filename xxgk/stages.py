@@ -249,9 +249,16 @@ def _judge_here_and_aside(settings: RunSettings, state: RunState, docs: Any) -> 
         return [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs) for b in batches]
 
     with side_judge.Side(settings, state.run_id, judging, aside, pipeline.staging_dir(settings.raw_root)) as side:
+        t0 = time.perf_counter()
         side.start(docs)
+        t1 = time.perf_counter()
         judged = judge_here(here)
-        return judged + side.collect(docs, judge_here)
+        t2 = time.perf_counter()
+        judged += side.collect(docs, judge_here)
+        if aside:  # the hand-over, this process's own batches, then the wait for the other's
+            state.timings.update({"validate.hand_over": t1 - t0, "validate.here": t2 - t1,
+                                  "validate.wait_aside": time.perf_counter() - t2})
+        return judged
 
 
 def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
