@@ -6,6 +6,7 @@ with the Python rule engine, "bare"), so the difference between the two is what 
 """
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -138,6 +139,8 @@ def clear_staging(settings: RunSettings) -> None:
                   *folder.glob("facts-*.parquet"), *folder.glob("sentences-*.parquet")):
         if since is None or _modified(stale) < since - STAGING_CLOCK_SLACK:
             stale.unlink(missing_ok=True)
+    for stale in folder.glob("side-*"):  # what a validation in two processes left (``xxgk.side_judge``)
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 STAGING_CLOCK_SLACK = 2.0  # s: file times come from the kernel's coarse clock, a little behind time.time()
