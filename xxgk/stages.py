@@ -6,6 +6,7 @@ with the Python rule engine, "bare"), so the difference between the two is what 
 """
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -138,6 +139,8 @@ def clear_staging(settings: RunSettings) -> None:
                   *folder.glob("facts-*.parquet"), *folder.glob("sentences-*.parquet")):
         if since is None or _modified(stale) < since - STAGING_CLOCK_SLACK:
             stale.unlink(missing_ok=True)
+    for stale in folder.glob("side-*"):  # what a validation in two processes left (``xxgk.side_judge``)
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 STAGING_CLOCK_SLACK = 2.0  # s: file times come from the kernel's coarse clock, a little behind time.time()
@@ -227,8 +230,7 @@ def _validate(settings: RunSettings, state: RunState, map_batches: Callable | No
         judged = map_batches(judge_shipped, settings, state.run_id, [judging.shipped(b) for b in judging.batches])
     else:
         docs = run_docs(settings.engine, settings.run_dir(state.run_id))  # built once, after the last batch
-        judged = [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs)
-                  for b in judging.batches]
+        judged = _judge_here_and_aside(settings, state, docs)
     state.finding_frames = [rows for rows, _ in judged]
     built = docs.build() if docs is not None else None
     state.docs_index = built or next((Path(index) for _, index in judged if index), None)
@@ -236,6 +238,30 @@ def _validate(settings: RunSettings, state: RunState, map_batches: Callable | No
     state.findings = list(missing_of(register, judging.filed, years,
                                      harvest=state.harvested.outcomes if state.harvested else None))
     state.timings["validate"] = time.perf_counter() - t0
+
+
+def _judge_here_and_aside(settings: RunSettings, state: RunState, docs: Any) -> list[tuple[Any, str | None]]:
+    """The run's batches judged in order: its first ones here, its last ones (a large run's) meanwhile in a
+    second process (``xxgk.side_judge``), their Data Docs part added to ``docs`` after this process's."""
+    from xxgk import side_judge
+
+    judging = state.judging
+    here, aside = side_judge.split(judging, parsed_in_bulk=bool(state.facts_files))
+
+    def judge_here(batches: list) -> list[tuple[Any, str | None]]:
+        return [judge_batch(settings, state.run_id, *judging.materialise(b), b.common, docs=docs) for b in batches]
+
+    with side_judge.Side(settings, state.run_id, judging, aside, pipeline.staging_dir(settings.raw_root)) as side:
+        t0 = time.perf_counter()
+        side.start(docs)
+        t1 = time.perf_counter()
+        judged = judge_here(here)
+        t2 = time.perf_counter()
+        judged += side.collect(docs, judge_here)
+        if aside:  # the hand-over, this process's own batches, then the wait for the other's
+            state.timings.update({"validate.hand_over": t1 - t0, "validate.here": t2 - t1,
+                                  "validate.wait_aside": time.perf_counter() - t2})
+        return judged
 
 
 def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts: list[Facts], judged: list[bool],
@@ -251,11 +277,13 @@ def judge_batch(settings: RunSettings, run_id: str, reports: list[Report], facts
                              page_dates=settings.page_dates, docs=docs)
     from warehouse.store import stage_findings
 
+    index = str(result.docs_index) if result.docs_index else None
+    release_bulky_facts(facts)  # before the findings' rows are made (judging's peak memory)
     rows = finding_rows(run_id, [f for c in result.checked for f in c.findings], {})
+    del result  # the findings as objects, before their rows are written
     _refuse_duplicate_findings(rows)
-    release_bulky_facts(facts)
     kept = stage_findings(rows, pipeline.staging_dir(settings.raw_root))  # a large batch's rows wait on disk
-    return kept, str(result.docs_index) if result.docs_index else None
+    return kept, index
 
 
 def judge_shipped(settings: RunSettings, run_id: str, shipped: Any, number: int) -> tuple[Any, str | None]:

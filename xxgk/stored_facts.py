@@ -19,6 +19,7 @@ from parsing import Report
 from rules.cross import SIMILARITY_SECTIONS, previous_cells, shingles
 from rules.facts import Facts
 from warehouse import facts_store
+from xxgk.facts_decode import decode
 
 @dataclass(frozen=True)
 class Fresh:
@@ -171,7 +172,8 @@ class Judging:
             elif rid in batch.light:
                 pairs.append(_light(rid, blobs.pop(rid), self.paths[rid], self.named[rid], sentences))
             else:
-                pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
+                report, facts = _decoded(blobs.pop(rid), self.paths[rid], sentences)
+                pairs.append((report, facts if rid in batch.judged else _context_of(facts)))  # only what is read
         for rid, (report, facts) in zip(batch.ids, pairs):
             if rid in batch.kept:
                 self.kept[rid] = (report, _context_of(facts))
@@ -225,7 +227,7 @@ def _context_of(facts: Facts) -> Facts:
 def _decoded(blob: bytes, path: str, sentences: "Sentences | None") -> tuple[Report, Facts]:
     """A report decoded from its stored facts, with its sentences as the warehouse keeps them
     (``report_sentences``: the copying checks would otherwise hash every sentence of its texts again)."""
-    report, facts = facts_store.decode(blob, path)
+    report, facts = decode(blob, path)
     if sentences is not None:
         sentences.add_to(facts)
     return report, facts
@@ -257,7 +259,7 @@ class _Stored:
 
     def get(self, name: str) -> object:
         if self.facts is None:
-            self.facts = facts_store.decode(self.blob, self.path)[1]
+            self.facts = decode(self.blob, self.path)[1]
         return self.facts.get(name)
 
 

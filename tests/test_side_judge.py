@@ -1,0 +1,129 @@
+"""A large run's last batches judged in a second process (``xxgk.side_judge``): the same findings and the same
+Data Docs as one process judging every batch in order; and the stored facts decoded for judging
+(``xxgk.facts_decode``) equal to what ``warehouse.facts_store`` decodes."""
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from bs4 import BeautifulSoup
+from conftest import latest_findings
+
+from rules.catalogue import catalogue
+from synth.city import generate_city
+from warehouse import facts_store
+from xxgk import facts_decode, incremental, pipeline, side_judge, stages
+from xxgk.settings import RunSettings
+from xxgk.stored_facts import Batch, Judging
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("city")
+    generate_city(root, bodies=8, years=range(2020, 2023), formats=["txt"], defect_rate=0.2, seed=7)
+    return root
+
+
+def _settings(home: Path, city: Path, engine: str = "bare") -> RunSettings:
+    return RunSettings((city / "reports",), home / "w.duckdb", city / "register.csv", docs=home / "docs",
+                       out_dir=home / "out", engine=engine)
+
+
+def _plain(value: object) -> object:
+    """``value`` with NaN made comparable (NaN != NaN) and containers' types kept."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def test_decode_is_facts_stores_decode(city, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
+    settings = _settings(tmp_path, city)
+    stages.run_plain(settings)
+    con = duckdb.connect(str(settings.db), read_only=True)
+    blobs = con.execute("SELECT facts FROM report_facts ORDER BY report_id").fetchall()
+    con.close()
+    assert len(blobs) > 20
+    for (blob,) in blobs:
+        expected, got = facts_store.decode(blob, "moved.txt"), facts_decode.decode(blob, "moved.txt")
+        assert got[0] == expected[0]
+        assert list(got[1]) == list(expected[1]) and _plain(got[1]) == _plain(expected[1])
+        assert any(isinstance(v, tuple) for v in got[1].values())  # the tags undone, as there
+
+
+def _judging(years: list[int], per_year: int = 3) -> Judging:
+    """Batches of a year each, each reading its previous year (judged by the batch before)."""
+    ids = {year: [f"{year}-{n}" for n in range(per_year)] for year in years}
+    batches = [Batch(ids.get(year - 1, []) + ids[year], frozenset(ids[year])) for year in years]
+    return Judging(batches=incremental._reusing(batches))  # noqa: SLF001
+
+
+def test_split_hands_the_last_batches_to_the_second_process_each_side_chained_anew(monkeypatch) -> None:
+    judging = _judging([2019, 2020, 2021, 2022, 2023])
+    assert side_judge.split(judging, parsed_in_bulk=False) == (judging.batches, [])  # fewer than SIDE_AT
+    monkeypatch.setattr(side_judge, "SIDE_AT", 1)
+    assert side_judge.split(judging, parsed_in_bulk=True)[1] == []  # the parser processes' memory beside it
+    monkeypatch.setenv("XXGK_JUDGE_WORKERS", "1")
+    assert side_judge.split(judging, parsed_in_bulk=False)[1] == []
+    monkeypatch.delenv("XXGK_JUDGE_WORKERS")
+    here, there = side_judge.split(judging, parsed_in_bulk=False)
+    assert [b.ids for b in here + there] == [b.ids for b in judging.batches]
+    assert len(here) == 3 and len(there) == 2
+    assert not there[0].reused and there[1].reused == frozenset(f"2022-{n}" for n in range(3))  # 2021: decoded
+    assert there[0].kept == there[1].reused and not here[-1].kept  # nobody here reads 2021 again
+    assert judging.readers_left == {f"{y}-{n}": 1 for y in (2019, 2020) for n in range(3)}
+
+
+def _rule_rows(index: Path) -> dict[str, list[str]]:
+    page = BeautifulSoup(index.read_text(encoding="utf-8"), "lxml")
+    rows = [tr for tr in page.find_all("tr") if tr.find("td") and tr.find("td").get_text(strip=True) in catalogue()]
+    return {tr.find("td").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")[3:8]]
+            for tr in rows}
+
+
+def test_a_rules_change_judged_in_two_processes_as_in_one(city, tmp_path, monkeypatch) -> None:
+    """A rules change judged year by year (``BATCH`` lowered): its last batches in a second process give the
+    findings and Data Docs of one process judging them all, and leave no file behind."""
+    monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
+    monkeypatch.setattr(incremental, "BATCH", 10)
+    first = _settings(tmp_path / "one", city, engine="gx")
+    monkeypatch.setenv("XXGK_JUDGE_WORKERS", "1")
+    stages.run_plain(first)
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    monkeypatch.setattr(pipeline, "catalogue_version", lambda: "rules-changed")
+    judged_here: list[int] = []
+    judge = stages.judge_batch
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        judged_here.append(1)
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "judge_batch", counted)
+    one = stages.run_plain(first)
+    n_batches, judged_here[:] = len(judged_here), []
+    monkeypatch.delenv("XXGK_JUDGE_WORKERS")
+    monkeypatch.setattr(side_judge, "SIDE_AT", 1)
+    handed: list[list[str]] = []
+    real = side_judge.write_inputs
+
+    def spied(judging, batches, folder):  # noqa: ANN001, ANN202
+        handed.append(real(judging, batches, folder))
+        return handed[-1]
+
+    monkeypatch.setattr(side_judge, "write_inputs", spied)
+    second = _settings(tmp_path / "two", city, engine="gx")
+    two = stages.run_plain(second)
+    assert handed and handed[0], "the last batches were handed to a second process"
+    assert n_batches >= 3 and len(judged_here) == n_batches - n_batches // 2, "and judged there"
+    assert two["n_judged"] == one["n_judged"] > 10 and two["n_parsed"] == 0
+    assert latest_findings(second.db) == latest_findings(first.db)
+    assert _rule_rows(Path(two["docs"])) == _rule_rows(Path(one["docs"]))
+    staging = pipeline.staging_dir(second.raw_root)
+    assert not list(staging.glob("side-*")) and not list(staging.glob("*.parquet"))
