@@ -73,6 +73,12 @@ def test_split_hands_the_last_batches_to_the_second_process_each_side_chained_an
     monkeypatch.setenv("XXGK_JUDGE_WORKERS", "1")
     assert side_judge.split(judging, parsed_in_bulk=False)[1] == []
     monkeypatch.delenv("XXGK_JUDGE_WORKERS")
+    monkeypatch.setattr(side_judge, "SIDE_BATCH_UP_TO", 2)
+    assert side_judge.split(judging, parsed_in_bulk=False)[1] == []  # a batch larger than measured beside it
+    monkeypatch.setattr(side_judge, "SIDE_BATCH_UP_TO", 3)
+    monkeypatch.setattr(side_judge, "SIDE_UP_TO", 14)
+    assert side_judge.split(judging, parsed_in_bulk=False)[1] == []  # more reports than measured beside it
+    monkeypatch.setattr(side_judge, "SIDE_UP_TO", 15)
     here, there = side_judge.split(judging, parsed_in_bulk=False)
     assert [b.ids for b in here + there] == [b.ids for b in judging.batches]
     assert len(here) == 3 and len(there) == 2

@@ -29,17 +29,20 @@ from typing import Any
 from xxgk.stored_facts import Batch, Judging, Sentences
 
 SIDE_AT = 4_000  # reports judged: below this a second process (~3 s of CPU to start: GX's import) is not worth it
-SIDE_UP_TO = 50_000  # reports judged: above this (batches of BATCH // 4, the run's own state larger) one process
-# (peak RSS measured up to a rules change over 30,000 stored reports, with the second process)
+SIDE_UP_TO = 32_000  # reports judged, and judged in one batch (``SIDE_BATCH_UP_TO``): above either, one process.
+SIDE_BATCH_UP_TO = 6_500  # The whole tree's peak RSS with the second process was measured at a rules change over
+# 29,914 stored reports (five year batches of ~6,000 judged): 1.8 GB of the 2 GB allowed; larger runs or batches
+# (a year of 10,000 reports) are not measured beside a second judge, so they keep to one process.
 
 
 def split(judging: Judging, parsed_in_bulk: bool) -> tuple[list[Batch], list[Batch]]:
     """The batches judged here and those judged in a second process (none when it is not worth it: a single
     batch, few reports, a run that parsed a large share of them — its parser processes' memory is not
-    measured beside a second judge —, one core, or ``XXGK_JUDGE_WORKERS=1``), each side's batches chained
-    anew (``rechained``)."""
+    measured beside a second judge —, more reports or a larger batch than measured beside a second judge, one
+    core, or ``XXGK_JUDGE_WORKERS=1``), each side's batches chained anew (``rechained``)."""
     batches = judging.batches
     if (len(batches) < 2 or not SIDE_AT <= judging.n_judged <= SIDE_UP_TO or parsed_in_bulk
+            or max(len(b.judged) for b in batches) > SIDE_BATCH_UP_TO
             or os.environ.get("XXGK_JUDGE_WORKERS") == "1" or (os.cpu_count() or 1) < 2):
         return batches, []
     cut = len(batches) - len(batches) // 2  # the second process starts later and decodes a year more
