@@ -95,11 +95,11 @@ def head_start(paths: list[Path], raw_root: Path, thin: bool = False) -> int:
     the flow's parse tasks collect the results (``run_pooled``). Returns the number of chunks."""
     global _head_start_at
     _head_start_at = time.time()
-    here = parse_here(len(paths))
-    for part in chunks(paths, CHUNK):
+    here, parts = parse_here(len(paths)), list(chunks(paths, CHUNK))
+    for part in parts:
         _HEAD_START[_chunk_key(part, (raw_root, thin))] = _done_here(describe_chunk, part, raw_root, thin) if here \
             else process_pool().submit(describe_chunk, part, raw_root, thin)
-    return len(_HEAD_START)
+    return len(parts)
 
 
 PARSE_HERE = 40  # files: a run parsing no more than this, with no parser process up, parses in this process
