@@ -112,19 +112,9 @@ class Drafter:
         if self._zipper is None:
             self._zipper = _Zipper(_members(self.blob))
         blob = self._zipper.zip({name: _Member.deflated(name, xml) for name, xml in parts.items()})
-        target = os.fspath(path)
-        head, name = os.path.split(target)
-        partial = os.path.join(head, f".{name}.{os.getpid()}.part")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        try:
-            view = memoryview(blob)
-            while view:
-                view = view[os.write(fd, view):]
-            stat = os.fstat(fd)
-        finally:
-            os.close(fd)
-        os.replace(partial, target)
-        return stat.st_size, stat.st_mtime_ns
+        from portal.site import write_page  # the site's writer: a partial file renamed over the draft
+
+        return write_page(os.fspath(path), blob)
 
 
 @dataclass(frozen=True)
