@@ -1,9 +1,8 @@
 """A large run's last batches judged in a second process (``xxgk.side_judge``): the same findings and the same
 Data Docs as one process judging every batch in order; and the stored facts decoded for judging
-(``xxgk.facts_decode``) equal to what ``warehouse.facts_store`` decodes."""
+(``warehouse.facts_store.decode``) as they were stored, where each cell was printed kept once."""
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from conftest import latest_findings
 from rules.catalogue import catalogue
 from synth.city import generate_city
 from warehouse import facts_store
-from xxgk import facts_decode, incremental, pipeline, side_judge, stages
+from xxgk import incremental, pipeline, side_judge, stages
 from xxgk.settings import RunSettings
 from xxgk.stored_facts import Batch, Judging
 
@@ -32,30 +31,28 @@ def _settings(home: Path, city: Path, engine: str = "bare") -> RunSettings:
                        out_dir=home / "out", engine=engine)
 
 
-def _plain(value: object) -> object:
-    """``value`` with NaN made comparable (NaN != NaN) and containers' types kept."""
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
+def test_stored_facts_decode_as_stored_with_where_they_were_printed_kept_once(city, tmp_path, monkeypatch) -> None:
+    import orjson
+    import zlib
 
-
-def test_decode_is_facts_stores_decode(city, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XXGK_PARSE_WORKERS", "0")
     settings = _settings(tmp_path, city)
     stages.run_plain(settings)
     con = duckdb.connect(str(settings.db), read_only=True)
-    blobs = con.execute("SELECT facts FROM report_facts ORDER BY report_id").fetchall()
+    blobs = [b for (b,) in con.execute("SELECT facts FROM report_facts ORDER BY report_id").fetchall()]
     con.close()
     assert len(blobs) > 20
-    for (blob,) in blobs:
-        expected, got = facts_store.decode(blob, "moved.txt"), facts_decode.decode(blob, "moved.txt")
-        assert got[0] == expected[0]
-        assert list(got[1]) == list(expected[1]) and _plain(got[1]) == _plain(expected[1])
-        assert any(isinstance(v, tuple) for v in got[1].values())  # the tags undone, as there
+    decoded = [facts_store.decode(blob, "moved.txt") for blob in blobs]
+    for blob, (report, facts) in zip(blobs, decoded):
+        assert facts["file"] == "moved.txt" and report.report_id == facts["report_id"]
+        again = orjson.loads(zlib.decompress(facts_store.encode({**facts, "file": None}, report)))
+        stored = orjson.loads(zlib.decompress(blob))
+        assert {**again, "file": None} == {**stored, "file": None}, "the tags undone and put back: the same JSON"
+        assert any(isinstance(v, tuple) for v in facts.values())
+    texts: dict[str, str] = {}
+    for _, facts in decoded:
+        for text in facts["where"].values():
+            assert texts.setdefault(text, text) is text, "each text of where is kept once"
 
 
 def _judging(years: list[int], per_year: int = 3) -> Judging:

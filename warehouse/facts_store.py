@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from datetime import date
+from sys import intern
 from typing import Any
 
 import duckdb
@@ -24,6 +25,7 @@ import pandas as pd
 from parsing.model import Report
 from rules.cross import SIMILARITY_SECTIONS
 from rules.facts import Facts
+from rules.findings import WHERE
 
 NOT_STORED = ("pieces.s", "sents.s")  # derived from the section texts again when needed
 _DATE, _TUPLE, _NAN, _REPORT = "$date", "$tuple", "$nan", "$report"
@@ -66,8 +68,13 @@ def _plain(value: Any) -> Any:
 
 def decode(blob: bytes, path: str | None = None) -> tuple[Report, Facts]:
     """The stored facts, and a report standing for the parsed one (no cells, no sections: what ``judge``
-    and ``with_register`` read of it). ``path``: where the file is now (it may have moved)."""
+    and ``with_register`` read of it). ``path``: where the file is now (it may have moved). The texts of
+    ``where`` (cell id → where it was printed: "第20行", …) repeat across cells and reports: each is kept
+    once (``sys.intern``) — they were 37 KB of a report's 61 KB of decoded facts."""
     facts: Facts = {k: v if type(v) is not dict else _typed(v) for k, v in orjson.loads(zlib.decompress(blob)).items()}
+    where = facts.get(WHERE)
+    if type(where) is dict:
+        facts[WHERE] = {k: intern(v) if type(v) is str else v for k, v in where.items()}
     meta = facts.pop(_REPORT)
     if path is not None:
         facts["file"] = path
@@ -80,20 +87,24 @@ def decode(blob: bytes, path: str | None = None) -> tuple[Report, Facts]:
     return report, facts
 
 
-def _typed(value: Any) -> Any:
-    """``_plain`` undone."""
+_NESTED = frozenset({dict, list})
+
+
+def _typed(value: Any) -> Any:  # noqa: ANN401 - any decoded JSON value
+    """``_plain`` undone, calling itself only for nested dicts and lists (6 million calls over 30,000
+    reports' ``where`` otherwise)."""
     if type(value) is list:
-        return [_typed(v) for v in value]
+        return [v if type(v) not in _NESTED else _typed(v) for v in value]
     if type(value) is not dict:
         return value
     if len(value) == 1:
         if _TUPLE in value:
-            return tuple(_typed(v) for v in value[_TUPLE])
+            return tuple(v if type(v) not in _NESTED else _typed(v) for v in value[_TUPLE])
         if _DATE in value:
             return date.fromisoformat(value[_DATE])
         if _NAN in value:
             return float("nan")
-    return {k: _typed(v) for k, v in value.items()}
+    return {k: v if type(v) not in _NESTED else _typed(v) for k, v in value.items()}
 
 
 # ---------------------------------------------------------------- frames written at load

@@ -19,7 +19,7 @@ from parsing import Report
 from rules.cross import SIMILARITY_SECTIONS, previous_cells, shingles
 from rules.facts import Facts
 from warehouse import facts_store
-from xxgk.facts_decode import decode
+from warehouse.facts_store import decode
 
 @dataclass(frozen=True)
 class Fresh:
