@@ -6,6 +6,7 @@ flow's own thread; the warehouse has one writer (``load``).
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
@@ -190,6 +191,7 @@ def run_local(**parameters: object) -> dict:
     (each costs up to a second at the end of a flow run). A deployment run (``xxgk serve``) keeps them."""
     from prefect.settings import PREFECT_API_URL
 
+    _exit_without_collecting()
     local = not PREFECT_API_URL.value()
     launched = local_server.start() if local else False
     waits_for_server = launched or (local and not local_server.ready())  # launched early, still starting
@@ -203,6 +205,21 @@ def run_local(**parameters: object) -> dict:
             return nightly(**parameters)
     finally:
         pool.drop_head_start()
+
+
+def _exit_without_collecting() -> None:
+    """When this process exits (``xxgk run`` after its run), the objects it holds are frozen out of the
+    collector's sight (``gc.freeze``, an exit handler): the interpreter's last full collection walked every
+    object the run left (Prefect, Great Expectations, what the run read) only for the system to take the
+    memory back — ~0.5 s of a night on a quiet machine, 1.6 s on a busy one. The other exit handlers
+    (Prefect's logs and events delivered, the temporary server stopped) run as before."""
+    global _EXIT_HOOKED
+    if not _EXIT_HOOKED:
+        atexit.register(gc.freeze)
+        _EXIT_HOOKED = True
+
+
+_EXIT_HOOKED = False
 
 
 def _head_start(parameters: dict) -> None:
