@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.memory import PeakMemory
@@ -43,12 +44,13 @@ def _link_tree(files: list[Path], source: Path, target: Path) -> None:
             os.link(path, linked)
 
 
-def _night(args: dict) -> dict:
+def _night(args: dict, run: Callable[[], dict] | None = None) -> dict:
+    """One night measured: ``run_local(**args)``, or ``run`` (returning the run's outcome)."""
     from flows.nightly import run_local
 
     with PeakMemory() as memory:
         start, cpu = time.perf_counter(), _cpu()
-        outcome = run_local(**args)
+        outcome = run() if run is not None else run_local(**args)
         wall, used = time.perf_counter() - start, _cpu()
     return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
             "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1),
@@ -108,13 +110,17 @@ def _child_night(args: dict, work: Path, api_url: str | None = None) -> dict:
 
 
 def run_one_night(args_json: str) -> dict:
-    """One night in this (fresh) interpreter, as ``xxgk run`` runs it."""
-    from flows import local_server
-    from xxgk import offline
+    """One night in this (fresh) interpreter, by ``xxgk run``'s own path (``xxgk.cli_run.run_checked``: the
+    checks, the temporary server launched and the head start begun before Prefect is imported, the flow),
+    its outcome returned instead of printed; with ``PREFECT_API_URL`` set, as a served run (no server)."""
+    from xxgk import cli, cli_run, offline
 
     offline.apply()
-    local_server.start_early()  # as ``xxgk run`` does, before Prefect is imported (not when an API is named)
-    return _night(json.loads(args_json))
+    args = json.loads(args_json)
+    argv = ["run", *args["inputs"], "--db", args["db"], "--register", args["register"], "--docs", args["docs"],
+            "--out", args["out"]]
+    parsed = cli._with_defaults(cli.build_parser().parse_args(argv))  # noqa: SLF001 - as ``xxgk.cli.main``
+    return _night(args, lambda: cli_run.run_checked(parsed))
 
 
 def nights_table(results: list[dict]) -> str:

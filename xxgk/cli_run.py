@@ -21,10 +21,29 @@ OUTCOME_LABELS = {"failed": "解析失败", "partial": "部分解析", "unsuppor
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Check, then run (``flows.nightly.run_local``), then summarise. User errors raise ``UserError`` /
-    ``WarehouseError`` (the caller prints them, exit 2); a failure of the pipeline itself is exit 2 too.
-    Once the checks pass, and before Prefect is imported: Prefect's temporary server is launched (unless
-    an API is named) and the parsing of the new files begins (``start_early``)."""
+    """Check, then run (``run_checked``), then summarise. User errors raise ``UserError`` /
+    ``WarehouseError`` (the caller prints them, exit 2); a failure of the pipeline itself is exit 2 too."""
+    from warehouse.db import WarehouseError
+
+    with quiet_expected_failures():
+        try:
+            outcome = run_checked(args)
+        except (WarehouseError, UserError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the pipeline itself failed: say so, exit 2
+            if args.debug:
+                raise
+            print(f"xxgk run: 运行失败（{exc.__class__.__name__}: {exc}）；仓库保持上一次完成运行的状态", file=sys.stderr)
+            return EXIT_FAILED
+    print_outcome(outcome)
+    return exit_code(outcome)
+
+
+def run_checked(args: argparse.Namespace) -> dict:
+    """The run of ``xxgk run``, its outcome returned (the benchmark's fresh-interpreter night runs this very
+    path): the checks before any work, then — once they pass, and before Prefect is imported — Prefect's
+    temporary server launched (unless an API is named) and the parsing of the new files begun
+    (``start_early``), then the nightly flow in this process (``flows.nightly.run_local``)."""
     settings = check_before_run(args)
     started = start_early(args, settings)
     try:
@@ -35,23 +54,9 @@ def run_command(args: argparse.Namespace) -> int:
 
             pool.drop_head_start()  # the parse begun for a run that does not take place
         raise
-    from warehouse.db import WarehouseError
-
-    with quiet_expected_failures():
-        try:
-            outcome = run_local(inputs=args.dirs, db=str(args.db), register=args.register, docs=str(args.docs),
-                                out=str(args.out), engine=args.engine, show_progress=_progress(args),
-                                years=args.years, wait=args.wait, allow_shrink=args.allow_shrink,
-                                harvest=args.harvest)
-        except (WarehouseError, UserError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the pipeline itself failed: say so, exit 2
-            if args.debug:
-                raise
-            print(f"xxgk run: 运行失败（{exc.__class__.__name__}: {exc}）；仓库保持上一次完成运行的状态", file=sys.stderr)
-            return EXIT_FAILED
-    print_outcome(outcome)
-    return exit_code(outcome)
+    return run_local(inputs=args.dirs, db=str(args.db), register=args.register, docs=str(args.docs),
+                     out=str(args.out), engine=args.engine, show_progress=_progress(args), years=args.years,
+                     wait=args.wait, allow_shrink=args.allow_shrink, harvest=args.harvest)
 
 
 def _progress(args: argparse.Namespace) -> bool:
