@@ -187,8 +187,13 @@ def warm_up(engine: str) -> None:
         from xxgk import deferred
 
         deferred.defer()  # what GX imports for expectations this project never runs: on first use only
-    if any(name not in sys.modules for name in wanted):
-        threading.Thread(target=_import, args=(wanted,), name="warm-up-imports", daemon=True).start()
+    global _WARMING
+    if any(name not in sys.modules for name in wanted) and (_WARMING is None or not _WARMING.is_alive()):
+        _WARMING = threading.Thread(target=_import, args=(wanted,), name="warm-up-imports", daemon=True)
+        _WARMING.start()  # once: ``xxgk run`` warms up before Prefect is imported, ``run_local`` again after
+
+
+_WARMING: Any = None  # the warm-up thread (a threading.Thread) while it imports
 
 
 def _import(names: list[str]) -> None:
