@@ -228,20 +228,24 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
             totals[(rid, year, section)] = now
         else:
             shares[(rid, year, section)].append((other, now, before))
-    return {where[0] for where, total in totals.items()
-            if _peer_outcome(where[0], total, shares[where], keys, now=True)
-            != _peer_outcome(where[0], total, shares[where], keys, now=False)}
+    changed = set()
+    for where, total in totals.items():
+        rid = where[0]
+        if rid not in changed:
+            own = keys.get(rid)  # another body's reports only (``_best_peer``)
+            others = [share for share in shares[where] if keys.get(share[0]) != own]
+            if _peer_outcome(total, others, now=True) != _peer_outcome(total, others, now=False):
+                changed.add(rid)
+    return changed
 
 
-def _peer_outcome(rid: str, total: int, shares: list[tuple[str, int | None, int | None]],
-                  keys: dict[str, str | None], now: bool) -> tuple:
+def _peer_outcome(total: int, shares: list[tuple[str, int | None, int | None]], now: bool) -> tuple:
     """What ``rules.cross._best_peer`` decides from, for one report and section, with the run's reports
     (``now``) or the last run's: the reports close enough to compare texts with, else the best share and
-    the reports that have it. ``shares``: per other report, the length of the sentences it shares with
-    this one that are not boilerplate (more than ``BOILERPLATE_SHARE`` holders) now and before; ``total``:
-    the length of all this one's sentences."""
-    shared = {other: n for other, n_now, n_before in shares
-              if (n := n_now if now else n_before) and keys.get(other) != keys.get(rid)}
+    the reports that have it. ``shares``: per report of another body, the length of the sentences it shares
+    with this one that are not boilerplate (more than ``BOILERPLATE_SHARE`` holders) now and before;
+    ``total``: the length of all this one's sentences."""
+    shared = {other: n for other, n_now, n_before in shares if (n := n_now if now else n_before)}
     total = total or 1
     close = frozenset(j for j, n in shared.items() if n / total >= CANDIDATE_SHARE)
     if close:
