@@ -239,17 +239,26 @@ def _build_docs(context, results: dict, run_id, run_dir: Path, n_reports: int,  
     context.build_data_docs(resource_identifiers=identifiers, build_index=False)
     if not site_dir.is_dir():
         return None
-    found = {name: tuple(_page(context, site_dir, key) for key in keys) for name, keys in pages.items()}
+    sites = _site_builders(context)
+    found = {name: tuple(_page(sites, site_dir, key) for key in keys) for name, keys in pages.items()}
     write_index(site_dir, suite_pages(results, found), run_id.run_time, n_reports, assessed)
     make_offline(site_dir, done=known.values())
     suite_cache.remember(site_dir, key, results)
     return site_dir / "index.html"
 
 
-def _page(context, site_dir: Path, identifier) -> str | None:  # noqa: ANN001
-    """The page GX wrote for ``identifier``, relative to the site folder (None when it wrote none)."""
-    for site in context.get_docs_sites_urls(resource_identifier=identifier, only_if_exists=True):
-        url = site.get("site_url") or ""
+def _site_builders(context) -> list:  # noqa: ANN001 - a GX context; its sites' builders
+    """The context's Data Docs sites' builders, made once (``context.get_docs_sites_urls`` makes them again for
+    every page asked about: a quarter of building a small night's Data Docs)."""
+    return [context._load_site_builder_from_site_config(config)  # noqa: SLF001 - what get_docs_sites_urls does
+            for config in (context.variables.data_docs_sites or {}).values()]
+
+
+def _page(sites: list, site_dir: Path, identifier) -> str | None:  # noqa: ANN001
+    """The page GX wrote for ``identifier``, relative to the site folder (None when it wrote none), as
+    ``context.get_docs_sites_urls`` finds it: the first site's that exists."""
+    for builder in sites:
+        url = builder.get_resource_url(resource_identifier=identifier, only_if_exists=True) or ""
         if url.startswith("file://"):
             return relative(Path(unquote(url[len("file://"):])), site_dir)
     return None
