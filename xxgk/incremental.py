@@ -207,7 +207,8 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
         k AS (SELECT DISTINCT y, section, sentence FROM own),
         h AS (SELECT *, report_id IN (SELECT report_id FROM present_ids) AS now,
                      report_id IN (SELECT report_id FROM previous_ids) AS before
-              FROM (SELECT DISTINCT s.* FROM {_sentences_sql(_OF_YEARS.format('k'))} s JOIN k USING (y, section, sentence))),
+              FROM (SELECT DISTINCT s.* FROM {_sentences_sql(_OF_YEARS.format('k'))} s
+                    JOIN k USING (y, section, sentence))),
         c AS (SELECT y, section, sentence, count(*) FILTER (WHERE now) AS n_now,
                      count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL),
         pairs AS (SELECT o.report_id, o.y, o.section, h.report_id AS other,
@@ -220,7 +221,8 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
         SELECT report_id, y, section, NULL, sum(length), NULL FROM own SEMI JOIN moved USING (report_id, y, section)
         GROUP BY ALL
         UNION ALL
-        SELECT report_id, y, section, other, shared_now, shared_before FROM pairs SEMI JOIN moved USING (report_id, y, section)"""
+        SELECT report_id, y, section, other, shared_now, shared_before
+        FROM pairs SEMI JOIN moved USING (report_id, y, section)"""
     totals: dict[tuple[str, int, int], int] = {}
     shares: dict[tuple[str, int, int], list[tuple[str, int | None, int | None]]] = defaultdict(list)
     for rid, year, section, other, now, before in _query(con, frames, sql, sentences):
