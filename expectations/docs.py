@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 OFFLINE_CSS = """
@@ -62,8 +63,9 @@ _CSS_FETCH = re.compile(r"(?:url|image-set|-webkit-image-set)\(\s*(['\"]?)([^)'\
 _CSS_ACTIVE = re.compile(r"expression\(|behavior\s*:|binding\s*:|javascript:|vbscript:", re.I)
 
 
-def make_offline(site_dir: Path) -> int:
-    """Rewrite every HTML page under ``site_dir``; returns the number of pages rewritten."""
+def make_offline(site_dir: Path, done: Iterable[Path] = ()) -> int:
+    """Rewrite every HTML page under ``site_dir`` (but those ``done``: written as made offline already);
+    returns the number of pages rewritten."""
     css = site_dir / "static" / "styles" / "xxgk_offline.css"
     css.parent.mkdir(parents=True, exist_ok=True)
     css.write_text(OFFLINE_CSS, encoding="utf-8")
@@ -71,6 +73,7 @@ def make_offline(site_dir: Path) -> int:
     if key not in _WRITTEN:
         _WRITTEN.clear()  # another run's site: its pages are done
     written = _WRITTEN.setdefault(key, {})
+    written.update({str(page): _stamp(page) for page in done})
     pages = [page for page in sorted(site_dir.rglob("*.html")) if written.get(str(page)) != _stamp(page)]
     index = site_dir / "index.html"
     for page in pages:

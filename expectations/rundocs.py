@@ -84,13 +84,14 @@ class RunDocs:
         from expectations.compile import plan
         from expectations.runner import _build_docs, _prepared, _result_key
 
-        context, _ = _prepared(gx, self.run_dir, plan())
+        planned = plan()
+        context, _ = _prepared(gx, self.run_dir, planned)
         annotate(self.results, self.tallies, self.names)
         store = context.validation_results_store
         for result in self.results.values():
             store.set(_result_key(result), result)  # what the pages are built from
         return _build_docs(context, self.results, self.run_id, self.run_dir, self.n_reports,
-                           assessed=self.tallies is not None)
+                           assessed=self.tallies is not None, planned=planned)
 
 
 def merge_results(into: Any, more: Any) -> None:  # noqa: ANN401 - GX suite validation results

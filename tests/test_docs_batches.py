@@ -11,7 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import REPO
-from expectations.compile import SUITES
+from expectations import suite_cache
+from expectations.compile import SUITES, plan
 from expectations.rundocs import RunDocs
 from expectations.runner import frame, validate
 from parsing import parse_file
@@ -87,3 +88,21 @@ def test_the_counts_are_the_findings(city, tmp_path) -> None:
         assert docs.tallies[rule_id].ids["fail"] == [f.report_id for f in findings
                                                      if f.rule_id == rule_id and f.status == "fail"][:50]
     assert any(counted[(rule_id, "fail")] for rule_id in catalogue()), "the city breaks some rule"
+
+
+def test_a_later_run_of_the_process_gets_the_suite_pages_rendered_before(city, tmp_path, monkeypatch) -> None:
+    """The suites' pages are rendered once per process (``expectations.suite_cache``): a later run's are those
+    pages byte for byte — what GX renders again once they are forgotten —, GX renders its validation pages
+    only; other planned expectations (another catalogue) have another key."""
+    reports, facts = city
+    monkeypatch.setattr(suite_cache, "_PAGES", {})
+    known, write_known = [], suite_cache.write_known
+    monkeypatch.setattr(suite_cache, "write_known", lambda *args: known.append(write_known(*args)) or known[-1])
+    indexes = [_docs(reports, facts, tmp_path / "first", [])[1], _docs(reports, facts, tmp_path / "second", [])[1]]
+    monkeypatch.setattr(suite_cache, "_PAGES", {})
+    indexes.append(_docs(reports, facts, tmp_path / "third", [])[1])
+    assert [set(pages) for pages in known] == [set(), set(SUITES.values()), set()]
+    for suite in SUITES.values():
+        first, second, third = (suite_cache.page(index.parent, suite).read_bytes() for index in indexes)
+        assert first == second == third and b"<script" not in second
+    assert suite_cache.digest(plan()[:-1]) != suite_cache.digest(plan())

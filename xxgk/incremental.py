@@ -195,20 +195,20 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
     """Of the reports sharing a sentence with a changed one, those whose copying check can come out
     otherwise: their candidate peers (``rules.cross._best_peer``) computed from the stored sentences as
     the last run saw them and as this run sees them — the same reports close enough to compare texts
-    with, or (none close) the same best share with the same peers — leave the result as it was."""
+    with, or (none close) the same best share with the same peers — leave the result as it was. Only the
+    sections where some report's share moved are read back: elsewhere both are worked out from the same
+    shares."""
     if not candidates:
         return set()
     frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous),
               "candidate_ids": _ids(candidates)}
     sql = f"""
-        WITH s AS NOT MATERIALIZED (SELECT report_id, coalesce(year, -1) AS y, section, sentence, length FROM report_sentences
-                   UNION ALL SELECT report_id, coalesce(year, -1), section, sentence, length FROM fresh_sentences),
-        own AS (SELECT DISTINCT * FROM s WHERE report_id IN (SELECT report_id FROM candidate_ids)),
+        WITH own AS (SELECT DISTINCT * FROM {_sentences_sql(_OF_IDS.format('candidate_ids'), length=True)}),
         k AS (SELECT DISTINCT y, section, sentence FROM own),
-        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence,
-                     s.report_id IN (SELECT report_id FROM present_ids) AS now,
-                     s.report_id IN (SELECT report_id FROM previous_ids) AS before
-              FROM s JOIN k USING (y, section, sentence)),
+        h AS (SELECT *, report_id IN (SELECT report_id FROM present_ids) AS now,
+                     report_id IN (SELECT report_id FROM previous_ids) AS before
+              FROM (SELECT DISTINCT s.* FROM {_sentences_sql(_OF_YEARS.format('k'))} s
+                    JOIN k USING (y, section, sentence))),
         c AS (SELECT y, section, sentence, count(*) FILTER (WHERE now) AS n_now,
                      count(*) FILTER (WHERE before) AS n_before FROM h GROUP BY ALL),
         pairs AS (SELECT o.report_id, o.y, o.section, h.report_id AS other,
@@ -216,10 +216,13 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
                          sum(o.length) FILTER (WHERE h.before AND c.n_before <= {BOILERPLATE_SHARE}) AS shared_before
                   FROM own o JOIN h USING (y, section, sentence) JOIN c USING (y, section, sentence)
                   WHERE h.report_id <> o.report_id AND least(c.n_now, c.n_before) <= {BOILERPLATE_SHARE}
-                  GROUP BY ALL)
-        SELECT report_id, y, section, NULL, sum(length), NULL FROM own GROUP BY ALL
+                  GROUP BY ALL),
+        moved AS (SELECT DISTINCT report_id, y, section FROM pairs WHERE shared_now IS DISTINCT FROM shared_before)
+        SELECT report_id, y, section, NULL, sum(length), NULL FROM own SEMI JOIN moved USING (report_id, y, section)
+        GROUP BY ALL
         UNION ALL
-        SELECT report_id, y, section, other, shared_now, shared_before FROM pairs"""
+        SELECT report_id, y, section, other, shared_now, shared_before
+        FROM pairs SEMI JOIN moved USING (report_id, y, section)"""
     totals: dict[tuple[str, int, int], int] = {}
     shares: dict[tuple[str, int, int], list[tuple[str, int | None, int | None]]] = defaultdict(list)
     for rid, year, section, other, now, before in _query(con, frames, sql, sentences):
@@ -227,20 +230,24 @@ def _peer_changed(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[s
             totals[(rid, year, section)] = now
         else:
             shares[(rid, year, section)].append((other, now, before))
-    return {where[0] for where, total in totals.items()
-            if _peer_outcome(where[0], total, shares[where], keys, now=True)
-            != _peer_outcome(where[0], total, shares[where], keys, now=False)}
+    changed = set()
+    for where, total in totals.items():
+        rid = where[0]
+        if rid not in changed:
+            own = keys.get(rid)  # another body's reports only (``_best_peer``)
+            others = [share for share in shares[where] if keys.get(share[0]) != own]
+            if _peer_outcome(total, others, now=True) != _peer_outcome(total, others, now=False):
+                changed.add(rid)
+    return changed
 
 
-def _peer_outcome(rid: str, total: int, shares: list[tuple[str, int | None, int | None]],
-                  keys: dict[str, str | None], now: bool) -> tuple:
+def _peer_outcome(total: int, shares: list[tuple[str, int | None, int | None]], now: bool) -> tuple:
     """What ``rules.cross._best_peer`` decides from, for one report and section, with the run's reports
     (``now``) or the last run's: the reports close enough to compare texts with, else the best share and
-    the reports that have it. ``shares``: per other report, the length of the sentences it shares with
-    this one that are not boilerplate (more than ``BOILERPLATE_SHARE`` holders) now and before; ``total``:
-    the length of all this one's sentences."""
-    shared = {other: n for other, n_now, n_before in shares
-              if (n := n_now if now else n_before) and keys.get(other) != keys.get(rid)}
+    the reports that have it. ``shares``: per report of another body, the length of the sentences it shares
+    with this one that are not boilerplate (more than ``BOILERPLATE_SHARE`` holders) now and before;
+    ``total``: the length of all this one's sentences."""
+    shared = {other: n for other, n_now, n_before in shares if (n := n_now if now else n_before)}
     total = total or 1
     close = frozenset(j for j, n in shared.items() if n / total >= CANDIDATE_SHARE)
     if close:
@@ -249,10 +256,18 @@ def _peer_outcome(rid: str, total: int, shares: list[tuple[str, int | None, int 
     return ("best", best, frozenset(j for j, n in shared.items() if n == best))
 
 
-def _sentences_sql() -> str:
-    """Every report's sentences: stored ones and those of the reports parsed by this run."""
-    return ("(SELECT report_id, coalesce(year, -1) AS y, section, sentence FROM report_sentences "
-            "UNION ALL SELECT report_id, coalesce(year, -1) AS y, section, sentence FROM fresh_sentences)")
+def _sentences_sql(where: str = "", length: bool = False) -> str:
+    """Every report's sentences (report_id, y, section, sentence and, with ``length``, its length): stored ones
+    and those of the reports parsed by this run, each filtered by ``where`` (``_OF_IDS``, ``_OF_YEARS``).
+    Written out where it is read, never as a common table expression read twice: DuckDB would copy every
+    stored sentence into it (~40 ms at 30,000 reports) before filtering."""
+    columns = "report_id, coalesce(year, -1) AS y, section, sentence" + (", length" if length else "")
+    return f"(SELECT {columns} FROM report_sentences {where} UNION ALL SELECT {columns} FROM fresh_sentences {where})"
+
+
+_OF_IDS = "WHERE report_id IN (SELECT report_id FROM {})"  # the sentences of the reports a frame names
+_OF_YEARS = "WHERE coalesce(year, -1) IN (SELECT DISTINCT y FROM {})"  # of the years of a set of sentence keys:
+# joined with that set, only these rows can match; an integer filter before the join spares it the others
 
 
 def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous: set[str], changed: set[str],
@@ -260,9 +275,8 @@ def _sharing_a_sentence(con: duckdb.DuckDBPyConnection, index: _Index, previous:
     """Reports of the run holding a sentence of a changed report that was not boilerplate before or after."""
     frames = {"present_ids": _ids(index.order), "previous_ids": _ids(previous), "changed_ids": _ids(changed)}
     sql = f"""
-        WITH s AS NOT MATERIALIZED {_sentences_sql()},
-        d AS (SELECT DISTINCT y, section, sentence FROM s WHERE report_id IN (SELECT report_id FROM changed_ids)),
-        h AS (SELECT DISTINCT s.report_id, s.y, s.section, s.sentence FROM s JOIN d USING (y, section, sentence)),
+        WITH d AS (SELECT DISTINCT y, section, sentence FROM {_sentences_sql(_OF_IDS.format('changed_ids'))}),
+        h AS (SELECT DISTINCT s.* FROM {_sentences_sql(_OF_YEARS.format('d'))} s JOIN d USING (y, section, sentence)),
         c AS (SELECT y, section, sentence,
                      count(*) FILTER (WHERE report_id IN (SELECT report_id FROM present_ids)) AS n_after,
                      count(*) FILTER (WHERE report_id IN (SELECT report_id FROM previous_ids)) AS n_before
@@ -282,10 +296,11 @@ def _readers_of(con: duckdb.DuckDBPyConnection, index: _Index, parts: list[list[
                              "part": [n for n, part in enumerate(parts) for _ in part]})
     frames = {"present_ids": _ids(index.order), "judged_ids": numbered}
     sql = f"""
-        WITH a AS NOT MATERIALIZED (SELECT * FROM {_sentences_sql()}
-                                    WHERE report_id IN (SELECT report_id FROM present_ids)),
-        k AS (SELECT DISTINCT j.part, a.y, a.section, a.sentence FROM a JOIN judged_ids j USING (report_id)),
-        s AS (SELECT DISTINCT a.* FROM a JOIN (SELECT DISTINCT y, section, sentence FROM k) USING (y, section, sentence)),
+        WITH k AS (SELECT DISTINCT j.part, a.y, a.section, a.sentence
+                   FROM {_sentences_sql(_OF_IDS.format('judged_ids'))} a JOIN judged_ids j USING (report_id)),
+        keys AS (SELECT DISTINCT y, section, sentence FROM k),
+        s AS (SELECT DISTINCT a.* FROM {_sentences_sql(_OF_YEARS.format('k'))} a JOIN keys USING (y, section, sentence)
+              WHERE report_id IN (SELECT report_id FROM present_ids)),
         c AS (SELECT y, section, sentence, count(*) AS n FROM s GROUP BY ALL)
         SELECT DISTINCT k.part, s.report_id, NULL, NULL, NULL
         FROM k JOIN c USING (y, section, sentence) JOIN s USING (y, section, sentence) WHERE c.n <= {BOILERPLATE_SHARE}

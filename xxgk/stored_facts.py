@@ -281,14 +281,15 @@ class Sentences:
     sorted numpy columns until a report's facts are decoded (a few bytes per sentence, not a dict)."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        frame = frame.sort_values(["report_id", "section"], kind="stable")
-        ids = frame["report_id"].to_numpy(dtype=object)
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.empty(0, dtype=np.int64)
-        stops = np.r_[starts[1:], len(ids)]
-        self.spans = {ids[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
-        self.section = frame["section"].to_numpy(dtype=np.int8)
-        self.sentence = frame["sentence"].to_numpy(dtype=np.int64)
-        self.length = frame["length"].to_numpy(dtype=np.int64)
+        codes, ids = pd.factorize(frame["report_id"].to_numpy(dtype=object))  # grouped by integer codes:
+        order = np.lexsort((frame["section"].to_numpy(), codes))  # sorting the ids themselves cost twice as much
+        codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, dtype=np.int64)
+        stops = np.r_[starts[1:], len(codes)]
+        self.spans = dict(zip(ids[codes[starts]].tolist(), zip(starts.tolist(), stops.tolist())))
+        self.section = frame["section"].to_numpy(dtype=np.int8)[order]
+        self.sentence = frame["sentence"].to_numpy(dtype=np.int64)[order]
+        self.length = frame["length"].to_numpy(dtype=np.int64)[order]
         self.covered: frozenset[str] = frozenset()
 
     @classmethod
@@ -316,11 +317,12 @@ class Sentences:
         if rid not in self.covered:
             return
         start, stop = self.spans.get(rid, (0, 0))
+        found = {number: {} for number in SIMILARITY_SECTIONS}
         for number in SIMILARITY_SECTIONS:
-            facts[f"sents.s{number}"] = {}
+            facts[f"sents.s{number}"] = found[number]
         for section, sentence, length in zip(self.section[start:stop].tolist(), self.sentence[start:stop].tolist(),
                                              self.length[start:stop].tolist()):
-            facts[f"sents.s{section}"][sentence] = length
+            found[section][sentence] = length
 
 
 _SENTENCE_COLUMNS = ["report_id", "section", "sentence", "length"]
