@@ -159,7 +159,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     pairs: list[tuple[str, str]] = []
     if run is not None:
         pairs, rule_status = _rule_counts(con, run.run_id)
-        reports = _reports(con, run.run_id, pairs)
+        reports = _reports(con, run.run_id)
         verdicts = load_verdicts(con, run.run_id)
         problem_files = load_problem_files(con, run.run_id)
         for report_id, report in reports.items():
@@ -282,24 +282,23 @@ _SERIES_SQL = f"""
         GROUP BY report_id"""
 
 
-def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str, str]]) -> dict[str, Report]:
-    """The run's reports in report order, each with its digest (see ``Report``), computed in the database."""
-    quiet, params, words = _quiet_sql(pairs)
-    finding = ", ".join(f"{c.split('.')[1]}: {c}" for c in _FINDING.split(", "))
+def _reports(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Report]:
+    """The run's reports in report order, each with its digest (see ``Report``), computed in the database:
+    each of its findings (every column, with its latest review) hashed once, combined per report by an
+    exclusive or and a sum (two 64-bit checks that do not depend on the findings' order; a finding's rule id
+    is part of its hash and a report has one finding per rule)."""
     stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
                                           "parse_status", "problems", "body_kind", "published_on"))
-    masks = ", ".join(f"coalesce(q.{status}_{w}::VARCHAR, '')" for status in QUIET for w in range(words))
     rows = con.execute(f"""
-        WITH q AS ({quiet}),
-        x AS (SELECT f.report_id, string_agg(md5(to_json({{{finding}}})), ',' ORDER BY f.rule_id) AS spelled
-              FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
-              WHERE f.run_id = ? AND f.status NOT IN ({_QUIET_SQL})
-              GROUP BY f.report_id)
-        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, q.run_body_id,
-               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), {masks}, coalesce(x.spelled, '')))
-        FROM reports r JOIN q USING (report_id) LEFT JOIN x USING (report_id)
-        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""",
-        [*params, run_id, run_id]).fetchall()
+        WITH x AS (SELECT report_id, any_value(body_id) AS run_body_id, bit_xor(h) AS h1, sum(h::HUGEINT) AS h2
+                   FROM (SELECT f.report_id, f.body_id, hash({_FINDING}) AS h
+                         FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
+                         WHERE f.run_id = ?)
+                   GROUP BY report_id)
+        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, x.run_body_id,
+               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), x.h1, x.h2))
+        FROM reports r JOIN x USING (report_id)
+        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""", [run_id]).fetchall()
     reports = {}
     for report_id, body_id, body_name, year, source_path, edition, run_body_id, digest in rows:
         body_id = run_body_id or body_id

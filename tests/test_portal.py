@@ -612,6 +612,31 @@ def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
     assert _texts(site) == _texts(fresh["site"].parent)
 
 
+def test_a_report_digest_follows_each_column_of_each_of_its_findings(warehouse, tmp_path):
+    """The digest that decides which pages to render again changes with any column of any finding of the
+    report (a pass included) and with nothing of another report's; a new run with the same findings keeps it."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    digests = lambda: {r.report_id: r.digest for r in portal.data.load(path, details=False).reports}  # noqa: E731
+    before = digests()
+    _rerun(path, "20260103T020000000000Z")
+    assert digests() == before
+    con = db.connect(path)
+    found = con.execute("SELECT report_id, rule_id, status FROM findings JOIN latest_run USING (run_id) "
+                        "WHERE report_id IN (SELECT report_id FROM reports) ORDER BY status, report_id, rule_id"
+                        ).fetchall()
+    con.close()
+    changes = [("locators", "['改']"), ("observed", "[1.5]"), ("message", "'改'"), ("cell_ids", "['t3.x']"),
+               ("severity", "'x'"), ("body_name", "'改'"), ("expected", "[2.5]")]
+    for (report_id, rule_id, status), (column, value) in zip(found[::max(1, len(found) // len(changes))], changes):
+        con = db.connect(path)
+        con.execute(f"UPDATE findings SET {column} = {value} WHERE run_id = ? AND report_id = ? AND rule_id = ?",
+                    ["20260103T020000000000Z", report_id, rule_id])
+        con.close()
+        after = digests()
+        assert {rid for rid in before if before[rid] != after[rid]} == {report_id}, (column, status)
+        before = after
+
+
 def test_a_page_changed_by_hand_is_written_again(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     site = portal.build_all(path, tmp_path / "out")["site"].parent
