@@ -408,12 +408,16 @@ def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[
     wanted = sorted(pairs)
     if not wanted:
         return
+    # the cells of those reports and ids first (a filter in the scan: the pairs' join alone probed every cell)
     for row in con.execute("""
+            WITH c AS (SELECT * FROM cells WHERE report_id IN (SELECT unnest(?::VARCHAR[]))
+                                             AND cell_id IN (SELECT unnest(?::VARCHAR[])))
             SELECT c.report_id, c.cell_id, c.state, c.value, c.raw, c.locator
-            FROM cells c
+            FROM c
             JOIN (SELECT unnest(?::VARCHAR[]) AS report_id, unnest(?::VARCHAR[]) AS cell_id) w
               USING (report_id, cell_id)
-            ORDER BY 1, 2""", [[r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
+            ORDER BY 1, 2""", [sorted({r for r, _ in wanted}), sorted({c for _, c in wanted}),
+                               [r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
         by_id[row[0]].cells[row[1]] = Cell(*row[1:])
 
 
