@@ -55,23 +55,29 @@ class Snapshot:
         self._read_reports([r for b in bodies for r in b.reports if not r.detailed])
 
     def in_groups(self, bodies: Iterable[Body], wanted: Callable[[Body], bool] = lambda body: True,
-                  size: int | None = None) -> Iterator[list[Body]]:
+                  size: int | None = None, also: Iterable[Body] = ()) -> Iterator[list[Body]]:
         """``bodies`` a group of ``size`` at a time, with the details of the group's ``wanted`` bodies read;
         the details read for a group are dropped when the next group is asked for (so that a build that
-        renders every page holds one group's details, not all; ``size`` defaults to ``GROUP``)."""
+        renders every page holds one group's details, not all; ``size`` defaults to ``GROUP``). The details
+        of ``also`` (bodies a later pass needs) are read with the first group's, in the same query, and kept."""
         bodies, con, size = list(bodies), None, size or GROUP
+        kept = {id(r) for b in also for r in b.reports}
+        extra = [r for b in also for r in b.reports if not r.detailed]
         try:
             for start in range(0, len(bodies), size):
                 group = bodies[start:start + size]
                 fresh = [r for b in group if wanted(b) for r in b.reports if not r.detailed]
-                if fresh and self.run is not None and self.source is not None:
+                read = {id(r) for r in fresh}
+                todo, extra = [*fresh, *(r for r in extra if not r.detailed and id(r) not in read)], []
+                if todo and self.run is not None and self.source is not None:
                     con = con or db.connect(self.source, read_only=True)
-                    _details(con, self, fresh)
+                    _details(con, self, todo)
                 try:
                     yield group
                 finally:
                     for report in fresh:
-                        report.drop_details()
+                        if id(report) not in kept:
+                            report.drop_details()
         finally:
             if con is not None:
                 con.close()

@@ -637,6 +637,30 @@ def test_a_report_digest_follows_each_column_of_each_of_its_findings(warehouse, 
         before = after
 
 
+def test_changed_pages_and_drafts_read_their_details_in_one_query(warehouse, tmp_path, monkeypatch):
+    """A rebuild reads the details of the bodies whose page or draft changed once, in one query (the drafts'
+    first group holds the pages' too), and is the build made from scratch."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    _rerun(path, "20260103T020000000000Z")
+    con = db.connect(path)
+    for body_id, status in (("320101102", "fail"), ("320102102", "pass")):   # one with a draft, one without
+        con.execute("UPDATE findings SET message = message || '（改）' WHERE run_id = ? AND body_id = ? AND status = ? "
+                    "AND rule_id = (SELECT min(rule_id) FROM findings WHERE run_id = ? AND body_id = ? AND status = ?)",
+                    ["20260103T020000000000Z", body_id, status] * 2)
+    con.close()
+    calls, details = [], portal.data._details
+    monkeypatch.setattr(portal.data, "_details", lambda con, snap, reports: (calls.append(len(reports)),
+                                                                            details(con, snap, reports))[1])
+    again = portal.build_all(path, tmp_path / "out")
+    monkeypatch.undo()
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert len(calls) == 1 and calls[0] >= 2
+    assert _texts(again["site"].parent) == _texts(fresh["site"].parent)
+    assert "（改）" in _body_page(again["site"].parent, "西岭镇").read_text(encoding="utf-8")
+    assert [_draft_text(p) for p in again["notices"]] == [_draft_text(p) for p in fresh["notices"]]
+
+
 def test_a_page_changed_by_hand_is_written_again(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     site = portal.build_all(path, tmp_path / "out")["site"].parent
