@@ -14,11 +14,14 @@ from typing import Any, NamedTuple
 
 from portal.counties import level
 from portal.verdicts import worst
+from rules.verdicts import VERDICTS
 
 SERIES_CELLS = ("t3.new.total", "t3.granted.total", "t3.partial.total", "t3.result_total.total")
 PREV = "prev."                  # a cross-report cell: the same cell of the body's previous-year report
 TABLE_CELL = re.compile(r"(prev\.)?t[234]\.")
 SEVERITY_ORDER = {"error": 0, "warning": 1}
+_RANK = {v: i for i, v in enumerate(VERDICTS)}     # ``worst`` as ranks: the first of VERDICTS counts
+_UNRANKED = len(VERDICTS)
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
 
@@ -253,14 +256,20 @@ class Body:
         return worst(list(self._verdicts.values()))
 
     @once
-    def _verdicts(self) -> dict[int | None, str]:
-        by_year: dict[int | None, list[str]] = {}
+    def _verdicts(self) -> dict[int | None, str | None]:
+        """Per year, ``worst`` of its reports' verdicts and missing filings' (kept as the best rank so far,
+        ``_UNRANKED`` for a year with none ``worst`` knows: None)."""
+        by_year: dict[int | None, int] = {}
         for report in self.reports:
-            by_year.setdefault(report.year, []).append(report.verdict)
+            rank = _RANK.get(report.verdict, _UNRANKED)
+            if by_year.get(report.year, _UNRANKED + 1) > rank:
+                by_year[report.year] = rank
         for f in self.gaps:
             if f.severity == "error" and f.decision != "waived" and f.status in ("fail", "not_assessable"):
-                by_year.setdefault(f.year, []).append("non_compliant" if f.status == "fail" else "needs_review")
-        return {year: worst(vs) for year, vs in by_year.items()}
+                rank = _RANK["non_compliant" if f.status == "fail" else "needs_review"]
+                if by_year.get(f.year, _UNRANKED + 1) > rank:
+                    by_year[f.year] = rank
+        return {year: VERDICTS[rank] if rank < _UNRANKED else None for year, rank in by_year.items()}
 
     def missing_in(self, year: int | None) -> Finding | None:
         """The open finding that says the body did not publish a report of ``year`` (REG-MISSING)."""

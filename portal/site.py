@@ -6,6 +6,7 @@ Offline by construction: one local stylesheet, charts as inline SVG, no script, 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -170,8 +171,8 @@ def write_page(path: str, text: str | bytes) -> tuple[int, int]:
     half-written); return the page's ``(size, mtime_ns)``."""
     partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
     data = text.encode("utf-8") if isinstance(text, str) else text
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
             view = memoryview(data)
             while view:
@@ -180,9 +181,10 @@ def write_page(path: str, text: str | bytes) -> tuple[int, int]:
         finally:
             os.close(fd)
         os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
+    except BaseException:
+        with contextlib.suppress(OSError):      # not renamed: the partial file goes (no file system call else)
             os.unlink(partial)
+        raise
     return stat.st_size, stat.st_mtime_ns
 
 
