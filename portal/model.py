@@ -128,9 +128,9 @@ class Report:
 
     ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
     report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and a hash of each
-    of the run's findings of it (every column) with its review (``portal.data._reports``). Its cells are not read for it: the warehouse stores a report's cells
-    once, with the report, and never rewrites them (``reports`` and ``cells`` only grow; a report stored
-    again gets a new ``ingested_at``)."""
+    of the run's findings of it (every column) with its review (``portal.data._reports``). Its cells are not
+    read for it: the warehouse stores a report's cells once, with the report, and never rewrites them
+    (``reports`` and ``cells`` only grow; a report stored again gets a new ``ingested_at``)."""
 
     report_id: str
     body_key: str
