@@ -17,7 +17,7 @@ from portal.names import slug
 from portal.digests import catalogue_key
 from portal.notice_drafts import DraftCache
 from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
-from portal.site import build_site, done_in, write_site
+from portal.site import build_site, done_in, plan_site, write_site
 from rules.catalogue import catalogue
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
@@ -54,7 +54,10 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         targets = notice_targets(snap, notices_dir)
         drafts = {body.key: path for body, path in targets}
         cache = DraftCache(cache_dir)
-        jobs = draft_jobs(snap, targets, today=today_in_china(), cache=cache)
+        plan = plan_site(snap, out_dir / "portal", drafts, bool(targets))   # a draft per target is written
+        pages = plan.to_render(snap)        # their details read with the drafts' (one query), unless many
+        jobs = draft_jobs(snap, targets, today=today_in_china(), cache=cache,
+                          also=pages if len(pages) <= data.GROUP else ())
         rules_key = catalogue_key(catalogue())
         drafting, written = None, []
         if not jobs:
@@ -69,11 +72,12 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
                      "审计清单（CSV）": out_dir / AUDIT_CSV}
         if notices_index is not None:
             downloads["整改通知清单"] = notices_index
-        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None, pool)
+        site = write_site(snap, out_dir / "portal", docs_root, drafts, downloads, drafting is not None, pool,
+                          plan)
         if drafting is not None:
             written = done_in(drafting, partial(write_drafts, jobs, None, rules_key, cache_dir))
         # let the run's objects go while the collector is paused: once resumed, it would walk them all
-        del snap, targets, jobs, cache
+        del snap, targets, jobs, cache, plan, pages
     if sorted(map(str, written)) != sorted(map(str, drafts.values())):
         raise RuntimeError(f"整改通知未全部写出：{notices_dir}")
     return {"site": site, "audit_by_county": by_county, "notices_dir": notices_dir, "notices": written,

@@ -55,23 +55,29 @@ class Snapshot:
         self._read_reports([r for b in bodies for r in b.reports if not r.detailed])
 
     def in_groups(self, bodies: Iterable[Body], wanted: Callable[[Body], bool] = lambda body: True,
-                  size: int | None = None) -> Iterator[list[Body]]:
+                  size: int | None = None, also: Iterable[Body] = ()) -> Iterator[list[Body]]:
         """``bodies`` a group of ``size`` at a time, with the details of the group's ``wanted`` bodies read;
         the details read for a group are dropped when the next group is asked for (so that a build that
-        renders every page holds one group's details, not all; ``size`` defaults to ``GROUP``)."""
+        renders every page holds one group's details, not all; ``size`` defaults to ``GROUP``). The details
+        of ``also`` (bodies a later pass needs) are read with the first group's, in the same query, and kept."""
         bodies, con, size = list(bodies), None, size or GROUP
+        kept = {id(r) for b in also for r in b.reports}
+        extra = [r for b in also for r in b.reports if not r.detailed]
         try:
             for start in range(0, len(bodies), size):
                 group = bodies[start:start + size]
                 fresh = [r for b in group if wanted(b) for r in b.reports if not r.detailed]
-                if fresh and self.run is not None and self.source is not None:
+                read = {id(r) for r in fresh}
+                todo, extra = [*fresh, *(r for r in extra if not r.detailed and id(r) not in read)], []
+                if todo and self.run is not None and self.source is not None:
                     con = con or db.connect(self.source, read_only=True)
-                    _details(con, self, fresh)
+                    _details(con, self, todo)
                 try:
                     yield group
                 finally:
                     for report in fresh:
-                        report.drop_details()
+                        if id(report) not in kept:
+                            report.drop_details()
         finally:
             if con is not None:
                 con.close()
@@ -159,7 +165,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     pairs: list[tuple[str, str]] = []
     if run is not None:
         pairs, rule_status = _rule_counts(con, run.run_id)
-        reports = _reports(con, run.run_id, pairs)
+        reports = _reports(con, run.run_id)
         verdicts = load_verdicts(con, run.run_id)
         problem_files = load_problem_files(con, run.run_id)
         for report_id, report in reports.items():
@@ -282,24 +288,23 @@ _SERIES_SQL = f"""
         GROUP BY report_id"""
 
 
-def _reports(con: duckdb.DuckDBPyConnection, run_id: str, pairs: list[tuple[str, str]]) -> dict[str, Report]:
-    """The run's reports in report order, each with its digest (see ``Report``), computed in the database."""
-    quiet, params, words = _quiet_sql(pairs)
-    finding = ", ".join(f"{c.split('.')[1]}: {c}" for c in _FINDING.split(", "))
+def _reports(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Report]:
+    """The run's reports in report order, each with its digest (see ``Report``), computed in the database:
+    each of its findings (every column, with its latest review) hashed once, combined per report by an
+    exclusive or and a sum (two 64-bit checks that do not depend on the findings' order; a finding's rule id
+    is part of its hash and a report has one finding per rule)."""
     stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
                                           "parse_status", "problems", "body_kind", "published_on"))
-    masks = ", ".join(f"coalesce(q.{status}_{w}::VARCHAR, '')" for status in QUIET for w in range(words))
     rows = con.execute(f"""
-        WITH q AS ({quiet}),
-        x AS (SELECT f.report_id, string_agg(md5(to_json({{{finding}}})), ',' ORDER BY f.rule_id) AS spelled
-              FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
-              WHERE f.run_id = ? AND f.status NOT IN ({_QUIET_SQL})
-              GROUP BY f.report_id)
-        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, q.run_body_id,
-               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), {masks}, coalesce(x.spelled, '')))
-        FROM reports r JOIN q USING (report_id) LEFT JOIN x USING (report_id)
-        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""",
-        [*params, run_id, run_id]).fetchall()
+        WITH x AS (SELECT report_id, any_value(body_id) AS run_body_id, bit_xor(h) AS h1, sum(h::HUGEINT) AS h2
+                   FROM (SELECT f.report_id, f.body_id, hash({_FINDING}) AS h
+                         FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
+                         WHERE f.run_id = ?)
+                   GROUP BY report_id)
+        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, x.run_body_id,
+               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), x.h1, x.h2))
+        FROM reports r JOIN x USING (report_id)
+        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""", [run_id]).fetchall()
     reports = {}
     for report_id, body_id, body_name, year, source_path, edition, run_body_id, digest in rows:
         body_id = run_body_id or body_id
@@ -409,12 +414,16 @@ def _attach_cells(con: duckdb.DuckDBPyConnection, snap: Snapshot, reports: list[
     wanted = sorted(pairs)
     if not wanted:
         return
+    # the cells of those reports and ids first (a filter in the scan: the pairs' join alone probed every cell)
     for row in con.execute("""
+            WITH c AS (SELECT * FROM cells WHERE report_id IN (SELECT unnest(?::VARCHAR[]))
+                                             AND cell_id IN (SELECT unnest(?::VARCHAR[])))
             SELECT c.report_id, c.cell_id, c.state, c.value, c.raw, c.locator
-            FROM cells c
+            FROM c
             JOIN (SELECT unnest(?::VARCHAR[]) AS report_id, unnest(?::VARCHAR[]) AS cell_id) w
               USING (report_id, cell_id)
-            ORDER BY 1, 2""", [[r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
+            ORDER BY 1, 2""", [sorted({r for r, _ in wanted}), sorted({c for _, c in wanted}),
+                               [r for r, _ in wanted], [c for _, c in wanted]]).fetchall():
         by_id[row[0]].cells[row[1]] = Cell(*row[1:])
 
 

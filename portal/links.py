@@ -26,28 +26,41 @@ def relative(target: Path, site: Path) -> str | None:
 
 
 def relative_all(targets: Iterable[Path], site: Path, being_written: bool = False) -> dict[Path, str]:
-    """``relative`` for many files: each folder is resolved once (many drafts share one folder).
-    ``being_written``: the files are being written meanwhile (their writer confirms them afterwards)."""
+    """``relative`` for many files: each folder is resolved once, and its path from the site worked out once
+    (many drafts share one folder). ``being_written``: the files are being written meanwhile (their writer
+    confirms them afterwards)."""
     site_dir = Path(site).resolve()
-    folders: dict[Path, Path | None] = {}
+    folders: dict[Path, tuple[str, str | None] | None] = {}   # folder → (resolved, from the site)
     out = {}
     for target in map(Path, targets):
         if not being_written and not target.is_file():
             continue
         if target.parent not in folders:
-            try:
-                folders[target.parent] = target.parent.resolve()
-            except OSError:
-                folders[target.parent] = None
+            folders[target.parent] = _folder(target.parent, site_dir)
         folder = folders[target.parent]
         if folder is None:
             continue
-        path = folder / target.name
-        if path.is_symlink():
-            path = path.resolve()
-        try:
-            rel = os.path.relpath(path, site_dir)
-        except ValueError:  # another drive (Windows)
-            continue
+        resolved, from_site = folder
+        path = os.path.join(resolved, target.name)
+        if os.path.islink(path) or from_site is None or target.name in ("", ".", ".."):
+            try:
+                rel = os.path.relpath(os.path.realpath(path), site_dir)
+            except ValueError:  # another drive (Windows)
+                continue
+        else:
+            rel = target.name if from_site == os.curdir else os.path.join(from_site, target.name)
         out[target] = rel.replace(os.sep, "/")
     return out
+
+
+def _folder(folder: Path, site_dir: Path) -> tuple[str, str | None] | None:
+    """``folder`` resolved and its path from ``site_dir`` (None when it cannot be told); None when ``folder``
+    cannot be resolved."""
+    try:
+        resolved = str(folder.resolve())
+    except OSError:
+        return None
+    try:
+        return resolved, os.path.relpath(resolved, site_dir)
+    except ValueError:  # another drive (Windows)
+        return resolved, None

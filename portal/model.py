@@ -14,11 +14,14 @@ from typing import Any, NamedTuple
 
 from portal.counties import level
 from portal.verdicts import worst
+from rules.verdicts import VERDICTS
 
 SERIES_CELLS = ("t3.new.total", "t3.granted.total", "t3.partial.total", "t3.result_total.total")
 PREV = "prev."                  # a cross-report cell: the same cell of the body's previous-year report
 TABLE_CELL = re.compile(r"(prev\.)?t[234]\.")
 SEVERITY_ORDER = {"error": 0, "warning": 1}
+_RANK = {v: i for i, v in enumerate(VERDICTS)}     # ``worst`` as ranks: the first of VERDICTS counts
+_UNRANKED = len(VERDICTS)
 STATUS_ORDER = {"fail": 0, "not_assessable": 1, "not_applicable": 2, "pass": 3}
 
 
@@ -124,10 +127,10 @@ class Report:
     them to ``Snapshot.read_details``). ``edition`` is always read (the overview names it).
 
     ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
-    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and the run's
-    findings of it with their reviews. Its cells are not read for it: the warehouse stores a report's cells
-    once, with the report, and never rewrites them (``reports`` and ``cells`` only grow; a report stored
-    again gets a new ``ingested_at``)."""
+    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and a hash of each
+    of the run's findings of it (every column) with its review (``portal.data._reports``). Its cells are not
+    read for it: the warehouse stores a report's cells once, with the report, and never rewrites them
+    (``reports`` and ``cells`` only grow; a report stored again gets a new ``ingested_at``)."""
 
     report_id: str
     body_key: str
@@ -253,14 +256,20 @@ class Body:
         return worst(list(self._verdicts.values()))
 
     @once
-    def _verdicts(self) -> dict[int | None, str]:
-        by_year: dict[int | None, list[str]] = {}
+    def _verdicts(self) -> dict[int | None, str | None]:
+        """Per year, ``worst`` of its reports' verdicts and missing filings' (kept as the best rank so far,
+        ``_UNRANKED`` for a year with none ``worst`` knows: None)."""
+        by_year: dict[int | None, int] = {}
         for report in self.reports:
-            by_year.setdefault(report.year, []).append(report.verdict)
+            rank = _RANK.get(report.verdict, _UNRANKED)
+            if by_year.get(report.year, _UNRANKED + 1) > rank:
+                by_year[report.year] = rank
         for f in self.gaps:
             if f.severity == "error" and f.decision != "waived" and f.status in ("fail", "not_assessable"):
-                by_year.setdefault(f.year, []).append("non_compliant" if f.status == "fail" else "needs_review")
-        return {year: worst(vs) for year, vs in by_year.items()}
+                rank = _RANK["non_compliant" if f.status == "fail" else "needs_review"]
+                if by_year.get(f.year, _UNRANKED + 1) > rank:
+                    by_year[f.year] = rank
+        return {year: VERDICTS[rank] if rank < _UNRANKED else None for year, rank in by_year.items()}
 
     def missing_in(self, year: int | None) -> Finding | None:
         """The open finding that says the body did not publish a report of ``year`` (REG-MISSING)."""

@@ -90,10 +90,11 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
 
 def draft_jobs(snap: data.Snapshot, targets: Sequence[tuple[data.Body, Path]], template: Path | None = None, *,
                today: date | None = None, cache_dir: Path | None = None,
-               cache: DraftCache | None = None) -> list[DraftJob]:
+               cache: DraftCache | None = None, also: Sequence[data.Body] = ()) -> list[DraftJob]:
     """What ``write_drafts`` needs to write the drafts of ``targets`` (``notice_targets``): each draft's
     values and content key, and its blocks when ``cache_dir`` (or the already read ``cache``) does not keep
-    its filled text (the details of those bodies are read a group at a time)."""
+    its filled text (the details of those bodies are read a group at a time; those of ``also`` with the
+    first group's and kept, see ``Snapshot.in_groups``)."""
     rules = catalogue()
     today = today or today_in_china()
     drafter, cache = Drafter(template, catalogue_key(rules)), cache if cache is not None else DraftCache(cache_dir)
@@ -102,7 +103,7 @@ def draft_jobs(snap: data.Snapshot, targets: Sequence[tuple[data.Body, Path]], t
     paths = {body.key: path for body, path in targets}
     fresh = {key for key, content in keys.items() if content is None or not cache.has(content)}
     jobs = []
-    for group in snap.in_groups((body for body, _ in targets), lambda b: b.key in fresh):
+    for group in snap.in_groups((body for body, _ in targets), lambda b: b.key in fresh, also=also):
         jobs += [DraftJob(paths[b.key], values[b.key], keys[b.key],
                           notice_blocks(b, rules) if b.key in fresh else None) for b in group]
     return jobs

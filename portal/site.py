@@ -6,6 +6,7 @@ Offline by construction: one local stylesheet, charts as inline SVG, no script, 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -42,12 +43,53 @@ def build_site(db_path: Path, out_dir: Path, docs_root: Path | None = None) -> P
         return write_site(data.load(Path(db_path), details=False), out_dir, docs_root)
 
 
+@dataclass
+class Plan:
+    """What a build of the site decides before it writes: the rule pages' stems, each body page's key and
+    draft link (``keys``: page → (digest, link)), and what the page on disk holds (``stored``: the draft
+    link of a current page, None for a page to render)."""
+
+    rules: Mapping[str, Rule]
+    slugs: dict[str, str]
+    notice_links: dict[str, str]
+    manifest: Manifest
+    context: str
+    keys: dict[str, tuple[str, str | None]]
+    stored: dict[str, tuple[str | None] | None]
+
+    def to_render(self, snap: data.Snapshot) -> list[data.Body]:
+        """The bodies whose page is rendered anew (not current, nor current but for its draft link)."""
+        return [b for b in snap.bodies.values() if self.stored[f"bodies/{b.slug}.html"] is None]
+
+
+def plan_site(snap: data.Snapshot, out_dir: Path, notices: Mapping[str, Path] | None = None,
+              notices_being_written: bool = False) -> Plan:
+    """The ``Plan`` of a build of ``snap`` into ``out_dir`` (see ``write_site`` for ``notices``)."""
+    out_dir = Path(out_dir)
+    rules = catalogue()
+    slugs = rule_slugs(snap, rules)
+    rels = relative_all((notices or {}).values(), out_dir, notices_being_written)
+    notice_links = {key: rels[Path(path)] for key, path in (notices or {}).items() if Path(path) in rels}
+    manifest = Manifest.read(out_dir)
+    context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
+    keys: dict[str, tuple[str, str | None]] = {}
+    stored: dict[str, tuple[str | None] | None] = {}
+    links = Links(notices=notice_links)
+    for body in snap.bodies.values():
+        rel = f"bodies/{body.slug}.html"
+        notice = links.notice(body.key, "../")
+        keys[rel] = (body_key(context, snap, body, notice is not None), notice)
+        stored[rel] = manifest.linked(rel, keys[rel][0])
+    return Plan(rules, slugs, notice_links, manifest, context, keys, stored)
+
+
 def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None,
                notices: Mapping[str, Path] | None = None, downloads: Mapping[str, Path] | None = None,
-               notices_being_written: bool = False, pool: Executor | None = None) -> Path:
+               notices_being_written: bool = False, pool: Executor | None = None, plan: Plan | None = None) -> Path:
     """``build_site`` from an already loaded snapshot. ``notices`` maps a body's key to its 整改通知 draft and
     ``downloads`` a label to a file (e.g. the audit list); both are linked when the file exists (drafts
     also when ``notices_being_written``: another process writes them meanwhile and the caller waits for it).
+    ``plan``: ``plan_site`` of the same snapshot, folder and drafts, when the caller made it already.
 
     Rebuilding into the same folder is incremental: ``out_dir/.build-manifest.json`` records each page's
     digest. A body page is rendered only when what it shows changed (its reports, findings, reviews and
@@ -56,22 +98,12 @@ def write_site(snap: data.Snapshot, out_dir: Path, docs_root: Path | None = None
     and the rule pages are rendered every time and written only when their text changed; the overview's
     rows of bodies that did not change are kept between builds (``portal.fragments``)."""
     out_dir = Path(out_dir)
-    rules = catalogue()
-    slugs = rule_slugs(snap, rules)
-    rels = relative_all((notices or {}).values(), out_dir, notices_being_written)
-    notice_links = {key: rels[Path(path)] for key, path in (notices or {}).items() if Path(path) in rels}
+    plan = plan or plan_site(snap, out_dir, notices, notices_being_written)
+    rules, slugs, manifest, context, keys, stored = (plan.rules, plan.slugs, plan.manifest, plan.context,
+                                                     dict(plan.keys), plan.stored)
     files = tuple((label, rel) for label, path in (downloads or {}).items() if (rel := relative(path, out_dir)))
-    links = Links(docs_markup(snap.run, out_dir, docs_root), notice_links, files)
-    manifest = Manifest.read(out_dir)
-    context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
+    links = Links(docs_markup(snap.run, out_dir, docs_root), plan.notice_links, files)
     pages: set[str] = set()               # every page of the site (written or current)
-    keys: dict[str, tuple[str, str | None]] = {}   # page → (digest, the draft it links)
-    stored: dict[str, tuple[str | None] | None] = {}
-    for body in snap.bodies.values():
-        rel = f"bodies/{body.slug}.html"
-        notice = links.notice(body.key, "../")
-        keys[rel] = (body_key(context, snap, body, notice is not None), notice)
-        stored[rel] = manifest.linked(rel, keys[rel][0])
     _prepare(out_dir)
     moves = [(rel, stored[rel][0], keys[rel][1]) for rel in keys
              if pool is not None and _relinkable(stored[rel], keys[rel][1])]
@@ -139,8 +171,8 @@ def write_page(path: str, text: str | bytes) -> tuple[int, int]:
     half-written); return the page's ``(size, mtime_ns)``."""
     partial = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
     data = text.encode("utf-8") if isinstance(text, str) else text
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
             view = memoryview(data)
             while view:
@@ -149,9 +181,10 @@ def write_page(path: str, text: str | bytes) -> tuple[int, int]:
         finally:
             os.close(fd)
         os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
+    except BaseException:
+        with contextlib.suppress(OSError):      # not renamed: the partial file goes (no file system call else)
             os.unlink(partial)
+        raise
     return stat.st_size, stat.st_mtime_ns
 
 

@@ -612,6 +612,119 @@ def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
     assert _texts(site) == _texts(fresh["site"].parent)
 
 
+def test_a_report_digest_follows_each_column_of_each_of_its_findings(warehouse, tmp_path):
+    """The digest that decides which pages to render again changes with any column of any finding of the
+    report (a pass included) and with nothing of another report's; a new run with the same findings keeps it."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    digests = lambda: {r.report_id: r.digest for r in portal.data.load(path, details=False).reports}  # noqa: E731
+    before = digests()
+    _rerun(path, "20260103T020000000000Z")
+    assert digests() == before
+    con = db.connect(path)
+    found = con.execute("SELECT report_id, rule_id, status FROM findings JOIN latest_run USING (run_id) "
+                        "WHERE report_id IN (SELECT report_id FROM reports) ORDER BY status, report_id, rule_id"
+                        ).fetchall()
+    con.close()
+    changes = [("locators", "['改']"), ("observed", "[1.5]"), ("message", "'改'"), ("cell_ids", "['t3.x']"),
+               ("severity", "'x'"), ("body_name", "'改'"), ("expected", "[2.5]")]
+    for (report_id, rule_id, status), (column, value) in zip(found[::max(1, len(found) // len(changes))], changes):
+        con = db.connect(path)
+        con.execute(f"UPDATE findings SET {column} = {value} WHERE run_id = ? AND report_id = ? AND rule_id = ?",
+                    ["20260103T020000000000Z", report_id, rule_id])
+        con.close()
+        after = digests()
+        assert {rid for rid in before if before[rid] != after[rid]} == {report_id}, (column, status)
+        before = after
+
+
+def test_changed_pages_and_drafts_read_their_details_in_one_query(warehouse, tmp_path, monkeypatch):
+    """A rebuild reads the details of the bodies whose page or draft changed once, in one query (the drafts'
+    first group holds the pages' too), and is the build made from scratch."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    _rerun(path, "20260103T020000000000Z")
+    con = db.connect(path)
+    for body_id, status in (("320101102", "fail"), ("320102102", "pass")):   # one with a draft, one without
+        con.execute("UPDATE findings SET message = message || '（改）' WHERE run_id = ? AND body_id = ? AND status = ? "
+                    "AND rule_id = (SELECT min(rule_id) FROM findings WHERE run_id = ? AND body_id = ? AND status = ?)",
+                    ["20260103T020000000000Z", body_id, status] * 2)
+    con.close()
+    calls, details = [], portal.data._details
+    monkeypatch.setattr(portal.data, "_details", lambda con, snap, reports: (calls.append(len(reports)),
+                                                                            details(con, snap, reports))[1])
+    again = portal.build_all(path, tmp_path / "out")
+    monkeypatch.undo()
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert len(calls) == 1 and calls[0] >= 2
+    assert _texts(again["site"].parent) == _texts(fresh["site"].parent)
+    assert "（改）" in _body_page(again["site"].parent, "西岭镇").read_text(encoding="utf-8")
+    assert [_draft_text(p) for p in again["notices"]] == [_draft_text(p) for p in fresh["notices"]]
+
+
+def test_write_page_replaces_the_file_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    from portal.site import write_page
+
+    page = tmp_path / "p.html"
+    page.write_text("old", encoding="utf-8")
+    size, mtime = write_page(str(page), "新的页面")
+    assert page.read_text(encoding="utf-8") == "新的页面" and (size, mtime) == (page.stat().st_size,
+                                                                           page.stat().st_mtime_ns)
+    def refused(*args):
+        raise OSError("disk full")
+    monkeypatch.setattr(portal.site.os, "replace", refused)
+    with pytest.raises(OSError):
+        write_page(str(page), "lost")
+    assert page.read_text(encoding="utf-8") == "新的页面" and sorted(tmp_path.iterdir()) == [page]
+
+
+def test_relative_links_are_the_files_paths_from_the_site(tmp_path):
+    """``relative_all`` works each folder's path out once: the same as each file's own relative path
+    (symbolic links followed, files beside the site, above it, missing unless being written)."""
+    import os
+    from portal.links import relative_all
+
+    site, drafts, other = tmp_path / "out" / "portal", tmp_path / "out" / "notices" / "run 1", tmp_path / "elsewhere"
+    for folder in (site, drafts, other):
+        folder.mkdir(parents=True)
+    files = [drafts / "整改通知_甲.docx", drafts / "b.docx", site / "here.xlsx", tmp_path / "out" / "up.csv",
+             other / "target.docx"]
+    for path in files:
+        path.write_bytes(b"x")
+    (drafts / "linked.docx").symlink_to(other / "target.docx")
+    targets = [*files, drafts / "linked.docx", drafts / "missing.docx"]
+    expected = {t: os.path.relpath(os.path.realpath(t), site.resolve()).replace(os.sep, "/")
+                for t in targets if t.is_file()}
+    assert relative_all(targets, site) == expected
+    assert relative_all(targets, site, being_written=True) == {**expected, drafts / "missing.docx":
+                                                                "../notices/run 1/missing.docx"}
+    assert expected[drafts / "linked.docx"] == "../../elsewhere/target.docx"
+
+
+def test_body_verdict_per_year_is_the_worst_of_its_reports_and_missing_filings():
+    from portal.model import Body as PortalBody, Finding, Report
+    from portal.verdicts import worst
+
+    rng = random.Random(7)
+    for _ in range(300):
+        body = PortalBody("id:x", "x", "x", None, None, True)
+        body.reports = [Report(f"r{i}", "id:x", "x", rng.choice([2021, 2022, None]), None,
+                               verdict=rng.choice(["non_compliant", "needs_review", "compliant", "odd"]))
+                        for i in range(rng.randrange(4))]
+        body.gaps = [Finding(f"missing:{i}", "REG-MISSING", rng.choice(["fail", "not_assessable", "pass"]),
+                             rng.choice(["error", "warning"]), None, (), (), (), (), f"fp{i}",
+                             rng.choice([2021, 2023, None]), decision=rng.choice([None, "waived", "confirmed"]))
+                     for i in range(rng.randrange(3))]
+        expected: dict = {}
+        for r in body.reports:
+            expected.setdefault(r.year, []).append(r.verdict)
+        for f in body.gaps:
+            if f.severity == "error" and f.decision != "waived" and f.status in ("fail", "not_assessable"):
+                expected.setdefault(f.year, []).append("non_compliant" if f.status == "fail" else "needs_review")
+        expected = {year: worst(vs) for year, vs in expected.items()}
+        assert body._verdicts == expected and list(body._verdicts) == list(expected)
+        assert body.verdict == worst(list(expected.values()))
+
+
 def test_a_page_changed_by_hand_is_written_again(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     site = portal.build_all(path, tmp_path / "out")["site"].parent
