@@ -276,10 +276,10 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                       carried=[rid for rid in state.carried if rid not in state.reparsed])
         clock.mark("commit")
     finally:
-        staged.con.close()
-        db.release_kept(settings.db)  # the file is complete once its last connection closed
+        staged.con.close()  # the last connection (a large run let the warehouse go): written into the file
     clock.mark("close")
-    db.refresh_snapshot(settings.db, background=True)  # while the summary runs; the outcome waits for it
+    db.refresh_snapshot(settings.db, background=True)  # while the summary runs (reading the warehouse still
+    # held open, ``kept_open``: checkpointed first, in the same thread); the outcome waits for it
 
 
 class _Clock:
