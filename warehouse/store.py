@@ -138,6 +138,7 @@ class StagedLoad:
 
     con: duckdb.DuckDBPyConnection
     body_ids: dict[str, str | None]
+    ahead: db.Ahead | None = None  # what ``db.write_ahead`` wrote of the run: not written again
 
 
 def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
@@ -146,10 +147,10 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
 
 
 def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
-    """Refresh the register and write the run's new reports and cells, their stored facts, and the findings
-    the run carries over from the last run (``carry``: the reports no change reached, known since the
-    planning) in a transaction left open: none of it needs the run's new findings, so the run writes it
-    while its rules run."""
+    """Refresh the register and write the run's new reports and cells, their stored facts, the findings the
+    run carries over from the last run (``carry``: the reports no change reached, known since the planning),
+    the run's files and its carried reports' verdicts (``db.write_ahead``) in a transaction left open: none
+    of it needs the run's new findings, so the run writes it while its rules run."""
     matches = settings.matches(state.reports)
     body_ids = {rid: m.body_id for rid, m in matches.items()}
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
@@ -165,10 +166,18 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
             clock = _Clock(state.timings, "load_begun.")
             carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
             clock.mark("carry")  # while the rules run, not after them
+        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, _unchanged(state))
+        clock.mark("ahead")
     except BaseException:
         con.close()
         raise
-    return StagedLoad(con, body_ids)
+    return StagedLoad(con, body_ids, ahead)
+
+
+def _unchanged(state: "RunState") -> list[str]:
+    """The carried reports whose stored rows the run did not change (not parsed again): their verdicts are
+    those of the run their findings came from."""
+    return [rid for rid in state.carried if rid not in state.reparsed]
 
 
 def _replace_reparsed(con: duckdb.DuckDBPyConnection, state: "RunState", reports: pd.DataFrame,
@@ -259,7 +268,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                        flow_run_id, judged + len(state.carried), len(state.reports),
                        sum(r.parse_status == "failed" for r in state.reports),
                        str(state.docs_index) if state.docs_index else None,
-                       settings.signature(catalogue_version()), files_frame(settings, state),
+                       settings.signature(catalogue_version()),
+                       None if staged.ahead is not None and staged.ahead.files else files_frame(settings, state),
                        settings.years, str(settings.register) if settings.register else None)
     clock = _Clock(state.timings, "load.")
     try:
@@ -272,8 +282,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                              ignore_index=True)
         on_disk = [f.path for f in state.finding_frames if isinstance(f, StagedFindings)]
         state.finding_frames = [f for f in state.finding_frames if isinstance(f, StagedFindings)]
-        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk,
-                      carried=[rid for rid in state.carried if rid not in state.reparsed])
+        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk, carried=_unchanged(state),
+                      ahead=staged.ahead)
         clock.mark("commit")
     finally:
         staged.con.close()  # the last connection (a large run let the warehouse go): written into the file
