@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from rules.verdicts import VERDICTS
-from warehouse import db
+from warehouse import db, last_run
 from warehouse.rows import cell_rows, finding_rows, report_rows, storable
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def plan_run(db_path: Path, sources: list["SourceFile"], parser: str, wait: floa
     try:
         known = db.known_report_ids(con)
         versions = facts_store.parser_versions(con)
-        previous = _previous_run(con)
+        previous = _previous_run(con, db_path)
     finally:
         con.close()
     unique = _unique(sources)
@@ -66,13 +66,14 @@ def plan_run(db_path: Path, sources: list["SourceFile"], parser: str, wait: floa
                    present=[(s.sha256, str(s.path)) for s in unique], previous=previous)
 
 
-def _previous_run(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
+def _previous_run(con: duckdb.DuckDBPyConnection, db_path: Path) -> PreviousRun | None:
     latest = db.latest_run(con)
     if latest is None:
         return None
-    present = {row[0] for row in con.execute("SELECT DISTINCT report_id FROM findings WHERE run_id = ? AND NOT "
-                                             "starts_with(report_id, 'missing:')", [latest[0]]).fetchall()}
-    return PreviousRun(latest[0], latest[1], frozenset(present))
+    loaded = last_run.recall(db_path, latest[0])  # loaded by this process: its reports are known
+    present = loaded.present if loaded is not None else \
+        frozenset(con.execute(last_run.PRESENT_SQL, [latest[0]]).fetchnumpy()["report_id"].tolist())
+    return PreviousRun(latest[0], latest[1], present)
 
 
 def _unique(sources: list["SourceFile"]) -> list["SourceFile"]:
@@ -120,15 +121,14 @@ def file_stamps(db_path: Path, wait: float = 30.0, read_only: bool = False) -> d
         latest = db.latest_run(con)
         if latest is None or "stamp" not in db._columns(con, "run_files"):  # noqa: SLF001
             return {}
-        rows = con.execute("SELECT path, stamp, sha256 FROM run_files WHERE run_id = ? AND stamp IS NOT NULL "
-                           "AND sha256 IS NOT NULL AND outcome <> 'unsupported'", [latest[0]]).fetchall()
+        loaded = last_run.recall(db_path, latest[0])  # loaded by this process: its files' stamps are known
+        return dict(loaded.stamps) if loaded is not None else last_run.stamps_of(con, latest[0])
     except duckdb.Error:
         if read_only:
             return {}
         raise
     finally:
         con.close()
-    return {path: (stamp, sha256) for path, stamp, sha256 in rows}
 
 
 @dataclass
@@ -139,6 +139,7 @@ class StagedLoad:
     con: duckdb.DuckDBPyConnection
     body_ids: dict[str, str | None]
     ahead: db.Ahead | None = None  # what ``db.write_ahead`` wrote of the run: not written again
+    pending: last_run.Pending | None = None  # what the load read of its run meanwhile (``last_run``)
 
 
 def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
@@ -166,12 +167,15 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
             clock = _Clock(state.timings, "load_begun.")
             carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
             clock.mark("carry")  # while the rules run, not after them
-        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, _unchanged(state))
+        unchanged = _unchanged(state)
+        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged)
+        with db._rolled_back_on_error(con):  # noqa: SLF001
+            pending = last_run.read_ahead(con, state.run_id, ahead.verdicts and len(unchanged) == len(state.carried))
         clock.mark("ahead")
     except BaseException:
         con.close()
         raise
-    return StagedLoad(con, body_ids, ahead)
+    return StagedLoad(con, body_ids, ahead, pending)
 
 
 def _unchanged(state: "RunState") -> list[str]:
@@ -285,6 +289,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
         db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk, carried=_unchanged(state),
                       ahead=staged.ahead)
         clock.mark("commit")
+        if staged.pending is not None and not on_disk:
+            last_run.committed(settings.db, staged.pending, findings)
     finally:
         staged.con.close()  # the last connection (a large run let the warehouse go): written into the file
     clock.mark("close")
