@@ -41,9 +41,9 @@ def night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - (s
     copied: list[int] = []
     real = db._copy_carried_verdicts  # noqa: SLF001
 
-    def counting(con, run_id, from_run, carried):  # noqa: ANN001, ANN202
+    def counting(con, run_id, from_run, carried, *rest):  # noqa: ANN001, ANN002, ANN202
         copied.append(len(carried))
-        return real(con, run_id, from_run, carried)
+        return real(con, run_id, from_run, carried, *rest)
 
     monkeypatch.setattr(db, "_copy_carried_verdicts", counting)
     return settings, copied

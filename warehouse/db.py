@@ -126,15 +126,16 @@ class Ahead:
 
 
 def write_ahead(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame | None, carried_from: str | None,
-                carried: list[str] | None) -> Ahead:
+                carried: list[str] | None, with_findings: list[str] | None = None) -> Ahead:
     """In the load's open transaction, after the reports and the carried findings (``begin_run``, the carry),
     while the rules run: the run's files and the verdicts of the reports it carried, neither of which depends
-    on the new findings (``finish_run`` then adds the run's row and counts, and the other verdicts)."""
+    on the new findings (``finish_run`` then adds the run's row and counts, and the other verdicts).
+    ``with_findings``: those of ``carried`` the carry gave findings, when the caller knows them."""
     with _rolled_back_on_error(con):
         if files is not None:
             _insert_run_files(con, run_id, files)
         return Ahead(files is not None, "run_verdicts" in _tables(con) and keep_carried_verdicts(
-            con, run_id, carried_from, carried))
+            con, run_id, carried_from, carried, with_findings))
 
 
 def store_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: str | None = None,
@@ -183,21 +184,29 @@ def _verdicts_current(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
 
 
 def keep_carried_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str | None,
-                          carried: list[str] | None) -> bool:
+                          carried: list[str] | None, with_findings: list[str] | None = None) -> bool:
     """Copy the verdicts of the reports run ``run_id`` carried over from run ``from_run`` (those with findings
     in the run: ``verdicts_kept``, a temporary table of the transaction) when that run's stored verdicts took
-    every review so far into account (see ``store_verdicts``); False when they are not to be copied."""
+    every review so far into account (see ``store_verdicts``); False when they are not to be copied.
+    ``with_findings``: those reports, when the caller knows them (the carried reports that had findings in
+    ``from_run``: the carry copied them all), instead of a pass over the run's findings."""
     if not from_run or not carried or "verdict_scope" not in _tables(con) or not _verdicts_current(con, from_run):
         return False
-    _copy_carried_verdicts(con, run_id, from_run, carried)
+    _copy_carried_verdicts(con, run_id, from_run, carried, with_findings)
     return True
 
 
-def _copy_carried_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, carried: list[str]) -> None:
-    ids = pd.DataFrame({"report_id": pd.Series(sorted(set(carried)), dtype="string")})
-    with _registered(con, "verdicts_carried", ids):
-        con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT DISTINCT report_id FROM findings "
-                    "WHERE run_id = ? AND report_id IN (SELECT report_id FROM verdicts_carried)", [run_id])
+def _copy_carried_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, carried: list[str],
+                           with_findings: list[str] | None = None) -> None:
+    if with_findings is not None:
+        kept = pd.DataFrame({"report_id": pd.Series(sorted(set(with_findings)), dtype="string")})
+        with _registered(con, "verdicts_with_findings", kept):
+            con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT report_id FROM verdicts_with_findings")
+    else:
+        ids = pd.DataFrame({"report_id": pd.Series(sorted(set(carried)), dtype="string")})
+        with _registered(con, "verdicts_carried", ids):
+            con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT DISTINCT report_id FROM findings "
+                        "WHERE run_id = ? AND report_id IN (SELECT report_id FROM verdicts_carried)", [run_id])
     con.execute("""
         INSERT INTO run_verdicts (run_id, report_id, body_id, body_name, year, verdict, reasons)
         SELECT ?, v.report_id, v.body_id, v.body_name, v.year, v.verdict, v.reasons FROM run_verdicts v

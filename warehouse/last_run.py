@@ -43,14 +43,11 @@ def _key(db_path: Path) -> str:
     return str(Path(db_path).absolute())
 
 
-def read_ahead(con: duckdb.DuckDBPyConnection, run_id: str, kept: bool) -> Pending:
-    """In the load's open transaction, after the run's files and carried findings were written. ``kept``: the
-    transaction's ``verdicts_kept`` (``db.keep_carried_verdicts``) names every report the carry gave findings
-    (each carried report's verdict was copied): its reports are read from there rather than from the findings."""
+def read_ahead(con: duckdb.DuckDBPyConnection, run_id: str, carried: frozenset[str]) -> Pending:
+    """In the load's open transaction, after the run's files and carried findings were written. ``carried``:
+    the reports the carry gave findings (the carried reports that had findings in the run they came from)."""
     forget_all()  # until this run commits, no run of this process is known as loaded
-    carried = con.execute("SELECT report_id FROM verdicts_kept" if kept else PRESENT_SQL,
-                          [] if kept else [run_id]).fetchnumpy()["report_id"]
-    return Pending(run_id, stamps_of(con, run_id), frozenset(carried.tolist()))
+    return Pending(run_id, stamps_of(con, run_id), carried)
 
 
 def stamps_of(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple[str, str]]:

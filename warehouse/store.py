@@ -167,10 +167,11 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
             clock = _Clock(state.timings, "load_begun.")
             carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
             clock.mark("carry")  # while the rules run, not after them
-        unchanged = _unchanged(state)
-        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged)
+        unchanged, had = _unchanged(state), state.previous_present  # the carry copied every finding they had
+        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged,
+                               [rid for rid in unchanged if rid in had])
         with db._rolled_back_on_error(con):  # noqa: SLF001
-            pending = last_run.read_ahead(con, state.run_id, ahead.verdicts and len(unchanged) == len(state.carried))
+            pending = last_run.read_ahead(con, state.run_id, frozenset(rid for rid in state.carried if rid in had))
         clock.mark("ahead")
     except BaseException:
         con.close()
