@@ -34,3 +34,25 @@ def test_the_snapshot_copied_after_the_release_holds_what_was_written(tmp_path):
     snap = db.connect(db.snapshot_path(path), read_only=True)
     assert snap.execute("SELECT count(*) FROM probe").fetchall() == [(1000,)]
     snap.close()
+
+
+def test_the_snapshot_of_a_warehouse_held_open_is_checkpointed_first(tmp_path):
+    """A small run keeps its warehouse open through the summary: the snapshot thread checkpoints it before
+    copying, so the copy holds every committed row in the file itself (no write-ahead log beside it)."""
+    path = tmp_path / "w.duckdb"
+    with db.kept_open(path):
+        con = db.connect(path)
+        con.execute("CREATE TABLE probe AS SELECT range AS n FROM range(1000)")
+        con.execute("INSERT INTO probe SELECT range FROM range(500)")
+        con.close()
+        db.refresh_snapshot(path, background=True)
+        reader = db.connect(path, read_only=True)  # the summary reads meanwhile
+        assert reader.execute("SELECT count(*) FROM probe").fetchall() == [(1500,)]
+        reader.close()
+        db.wait_for_snapshot(path)
+        assert not db.snapshot_path(path).with_name(db.snapshot_path(path).name + ".wal").exists()
+        copy = tmp_path / "copy.duckdb"  # the snapshot file alone, as an analyst might copy it
+        copy.write_bytes(db.snapshot_path(path).read_bytes())
+    snap = db.connect(copy, read_only=True)
+    assert snap.execute("SELECT count(*) FROM probe").fetchall() == [(1500,)]
+    snap.close()

@@ -1,6 +1,6 @@
 """A night's stored verdicts (``run_verdicts``): the carried reports' taken from the run their findings came
-from (``db.store_verdicts``), the others worked out; always exactly what the view works out from the run's
-findings, files and reviews (``report_verdicts_computed``)."""
+from (``db.keep_carried_verdicts``, in the load begun while the rules run), the others worked out; always
+exactly what the view works out from the run's findings, files and reviews (``report_verdicts_computed``)."""
 from __future__ import annotations
 
 import shutil
@@ -39,13 +39,13 @@ def night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - (s
     settings = RunSettings((inputs,), tmp_path / "w.duckdb", REPO / "examples" / "register.csv",
                            docs=tmp_path / "docs", out_dir=tmp_path / "out", engine="bare")
     copied: list[int] = []
-    real = db._store_verdicts_carried  # noqa: SLF001
+    real = db._copy_carried_verdicts  # noqa: SLF001
 
-    def counting(con, run_id, from_run, carried):  # noqa: ANN001, ANN202
+    def counting(con, run_id, from_run, carried, *rest):  # noqa: ANN001, ANN002, ANN202
         copied.append(len(carried))
-        return real(con, run_id, from_run, carried)
+        return real(con, run_id, from_run, carried, *rest)
 
-    monkeypatch.setattr(db, "_store_verdicts_carried", counting)
+    monkeypatch.setattr(db, "_copy_carried_verdicts", counting)
     return settings, copied
 
 

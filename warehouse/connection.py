@@ -162,24 +162,33 @@ def snapshot_path(path: Path) -> Path:
 
 
 def refresh_snapshot(path: Path, background: bool = False) -> Path:
-    """Copy the closed warehouse to its snapshot atomically: analysts query the snapshot and never hold
-    the lock the nightly run needs. ``background``: copy in a thread (the run's summary reads the warehouse
-    meanwhile), holding a read-only connection so that no other process writes the file while it is
-    copied; ``wait_for_snapshot`` (and any writer of this process, ``connect``) waits for it."""
+    """Copy the warehouse to its snapshot atomically: analysts query the snapshot and never hold the lock
+    the nightly run needs. The file copied is complete: closed, or — held open by this process
+    (``kept_open``) — checkpointed first (everything committed written into the file, none of it left in
+    the write-ahead log beside it). ``background``: checkpoint and copy in a thread (the run's summary reads
+    the warehouse meanwhile: a checkpoint lets readers go on), holding a connection so that no other process
+    writes the file while it is copied; ``wait_for_snapshot`` (and any writer of this process, ``connect``)
+    waits for it."""
     target = snapshot_path(path)
     if not background:
-        _copy_snapshot(Path(path))
+        kept = _kept_cursor(Path(path))
+        try:
+            _checkpoint(kept)
+            _copy_snapshot(Path(path))
+        finally:
+            if kept is not None:
+                kept.close()
         return target
     wait_for_snapshot(path)
-    copy = _SnapshotCopy(Path(path))
+    copy = _SnapshotCopy(Path(path), _kept_cursor(Path(path)))
     _COPYING[_key(path)] = copy
     copy.thread.start()
     return target
 
 
 class _SnapshotCopy:
-    def __init__(self, path: Path) -> None:
-        self.path, self.error = path, None
+    def __init__(self, path: Path, kept: duckdb.DuckDBPyConnection | None) -> None:
+        self.path, self.kept, self.error = path, kept, None
         self.thread = threading.Thread(target=self._run, name="snapshot-copy")
 
     def _run(self) -> None:
@@ -188,12 +197,14 @@ class _SnapshotCopy:
         except (WarehouseError, duckdb.Error):
             guard = None  # copied all the same, as a copy after the run always was
         try:
+            _checkpoint(self.kept)
             _copy_snapshot(self.path)
         except BaseException as exc:  # noqa: BLE001 - raised again by ``wait_for_snapshot``
             self.error = exc
         finally:
-            if guard is not None:
-                guard.close()
+            for con in (guard, self.kept):
+                if con is not None:
+                    con.close()
 
 
 _COPYING: dict[str, _SnapshotCopy] = {}
@@ -211,6 +222,21 @@ def wait_for_snapshot(path: Path) -> None:
     copy.thread.join()
     if copy.error is not None:
         raise copy.error
+
+
+def _kept_cursor(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """One more connection to the warehouse this process holds open (``kept_open``), or None: it keeps the
+    database open (and so the file locked against other writers) until the copy is made, whenever the
+    warehouse is let go meanwhile."""
+    kept = _KEPT.get(_key(path))
+    return kept.cursor() if kept is not None else None
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection | None) -> None:
+    """Write what the open warehouse committed into its file (``CHECKPOINT``): the copy then needs no
+    write-ahead log. None: the warehouse is closed (checkpointed on closing)."""
+    if con is not None:
+        con.execute("CHECKPOINT")
 
 
 def _copy_snapshot(path: Path) -> None:
@@ -231,8 +257,9 @@ def kept_open(path: Path, wait_seconds: float = 30.0) -> Iterator[None]:
     """Hold the warehouse open for a run's stages: each ``connect`` of this process to it meanwhile joins the
     open database (DuckDB shares one instance per file and process) instead of opening the file again —
     reading its catalogue, ~50 ms, and its cached pages lost — as the survey's stamps, the evidence of the
-    harvests, the plan, the planning and the load each did. ``release_kept`` lets it go earlier (before the
-    snapshot is copied: the file is complete only once its last connection closed)."""
+    harvests, the plan, the planning, the load and the summary's readers each did. ``release_kept`` lets it
+    go earlier (a large run: its cached pages). The snapshot of a warehouse held open is copied after a
+    checkpoint (``refresh_snapshot``)."""
     key = _key(path)
     if key in _KEPT:
         yield

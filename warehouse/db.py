@@ -87,25 +87,55 @@ def begin_run(con: duckdb.DuckDBPyConnection, reports: pd.DataFrame | None, cell
 
 def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.DataFrame,
                carry_from: str | None = None, carry_ids: list[str] | None = None,
-               finding_files: list[str] | None = None, carried: list[str] | None = None) -> None:
+               finding_files: list[str] | None = None, carried: list[str] | None = None,
+               ahead: "Ahead | None" = None) -> None:
     """``load_run``'s second half, in the transaction ``begin_run`` opened: the run row (whose primary key
     refuses a run loaded twice), the findings (new and carried over), the run's verdicts, then the commit;
     on any error the whole transaction is rolled back. A batch with two findings for one report and rule is
     refused. ``carried``: the reports whose findings were copied from run ``carry_from`` (by ``carry_ids``
     here, or earlier in the transaction) and whose stored rows did not change: their verdicts are taken
-    from that run's (``store_verdicts``)."""
+    from that run's (``store_verdicts``). ``ahead``: what ``write_ahead`` wrote of the run earlier in the
+    transaction (its files, its carried reports' verdicts), not written again."""
     with _rolled_back_on_error(con):
         _refuse_duplicate_findings(findings)
         _insert_run_row(con, run, carry_from)
-        if run.files is not None:
+        if ahead is not None and ahead.files:
+            _count_run_files(con, run.run_id)
+        elif run.files is not None:
             _insert_run_files(con, run.run_id, run.files)
+            _count_run_files(con, run.run_id)
         if carry_from and carry_ids:
             _carry(con, run.run_id, carry_from, carry_ids)
         _insert(con, "findings", findings)
         if finding_files:  # findings the batches kept on disk (``write_findings_parquet``)
             con.execute("INSERT INTO findings BY NAME SELECT * FROM read_parquet(?)", [list(finding_files)])
-        store_verdicts(con, run.run_id, carry_from, carried if carried is not None else carry_ids)
+        if ahead is not None and ahead.verdicts:
+            _finish_verdicts(con, run.run_id, findings, finding_files)
+        else:
+            store_verdicts(con, run.run_id, carry_from, carried if carried is not None else carry_ids)
         con.execute("COMMIT")
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What ``write_ahead`` wrote of a run before its findings existed: its files (``run_files``), the verdicts
+    of its carried reports (``run_verdicts``, the others' worked out by ``finish_run``)."""
+
+    files: bool
+    verdicts: bool
+
+
+def write_ahead(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame | None, carried_from: str | None,
+                carried: list[str] | None, with_findings: list[str] | None = None) -> Ahead:
+    """In the load's open transaction, after the reports and the carried findings (``begin_run``, the carry),
+    while the rules run: the run's files and the verdicts of the reports it carried, neither of which depends
+    on the new findings (``finish_run`` then adds the run's row and counts, and the other verdicts).
+    ``with_findings``: those of ``carried`` the carry gave findings, when the caller knows them."""
+    with _rolled_back_on_error(con):
+        if files is not None:
+            _insert_run_files(con, run_id, files)
+        return Ahead(files is not None, "run_verdicts" in _tables(con) and keep_carried_verdicts(
+            con, run_id, carried_from, carried, with_findings))
 
 
 def store_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: str | None = None,
@@ -123,10 +153,27 @@ def store_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: st
         return
     con.execute("DELETE FROM run_verdicts WHERE run_id = ?", [run_id])
     con.execute("DELETE FROM run_verdicts_made WHERE run_id = ?", [run_id])
-    if carried_from and carried and "verdict_scope" in _tables(con) and _verdicts_current(con, carried_from):
-        _store_verdicts_carried(con, run_id, carried_from, carried)
+    if keep_carried_verdicts(con, run_id, carried_from, carried):
+        _work_out_verdicts(con, run_id, "SELECT DISTINCT report_id FROM findings WHERE run_id = ?", [run_id])
     else:
         con.execute("INSERT INTO run_verdicts SELECT ?, * FROM report_verdicts_computed", [run_id])
+    _verdicts_made(con, run_id)
+
+
+def _finish_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, findings: pd.DataFrame | None,
+                     finding_files: list[str] | None) -> None:
+    """``store_verdicts`` of a run whose carried reports' verdicts ``write_ahead`` copied: the others are those
+    of the reports with findings written since (the judged reports, the missing filings) and of the files
+    that could not be read — the carried reports have no finding but those carried."""
+    ids = findings["report_id"].astype("string").unique() if findings is not None and not findings.empty else []
+    fresh = pd.DataFrame({"report_id": pd.Series(ids, dtype="string")})
+    parts = ["SELECT report_id FROM verdicts_fresh"] + ["SELECT report_id FROM read_parquet(?)"] * bool(finding_files)
+    with _registered(con, "verdicts_fresh", fresh):
+        _work_out_verdicts(con, run_id, " UNION ".join(parts), [list(finding_files)] if finding_files else [])
+    _verdicts_made(con, run_id)
+
+
+def _verdicts_made(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     con.execute("INSERT INTO run_verdicts_made SELECT ?, (SELECT max(decided_at) FROM reviews)", [run_id])
 
 
@@ -136,35 +183,52 @@ def _verdicts_current(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
                        "DISTINCT FROM (SELECT max(decided_at) FROM reviews)", [run_id]).fetchall()[0][0]
 
 
-def _store_verdicts_carried(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, carried: list[str]) -> None:
-    """``store_verdicts`` for a run that carried ``carried``'s findings over from ``from_run``: the verdicts of
-    the carried reports that have findings in the run are copied from ``from_run``'s; every other verdict the
-    view gives (the judged reports, the missing filings, the files that could not be read) is worked out."""
-    ids = pd.DataFrame({"report_id": pd.Series(sorted(set(carried)), dtype="string")})
-    with _registered(con, "verdicts_carried", ids):
-        con.execute("CREATE OR REPLACE TEMP TABLE verdicts_reports AS SELECT DISTINCT report_id FROM findings "
-                    "WHERE run_id = ?", [run_id])
-        try:
-            con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT report_id FROM verdicts_reports "
-                        "WHERE report_id IN (SELECT report_id FROM verdicts_carried)")
-            con.execute("""
-                CREATE OR REPLACE TEMP TABLE verdicts_worked_out AS
-                SELECT report_id FROM (
-                    SELECT report_id FROM verdicts_reports
-                    UNION
-                    SELECT coalesce(rf.sha256, 'unreadable:' || rf.path) FROM run_files rf
-                    WHERE rf.run_id = ? AND rf.outcome IN ('failed', 'unsupported'))
-                WHERE report_id NOT IN (SELECT report_id FROM verdicts_kept)""", [run_id])
-            con.execute("""
-                INSERT INTO run_verdicts (run_id, report_id, body_id, body_name, year, verdict, reasons)
-                SELECT ?, v.report_id, v.body_id, v.body_name, v.year, v.verdict, v.reasons FROM run_verdicts v
-                WHERE v.run_id = ? AND v.report_id IN (SELECT report_id FROM verdicts_kept)""", [run_id, from_run])
-            con.execute("INSERT INTO verdict_scope SELECT report_id FROM verdicts_worked_out")
-            con.execute("INSERT INTO run_verdicts SELECT ?, * FROM verdicts_scoped(true, true)", [run_id])
-            con.execute("DELETE FROM verdict_scope")
-        finally:
-            for table in ("verdicts_reports", "verdicts_kept", "verdicts_worked_out"):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
+def keep_carried_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str | None,
+                          carried: list[str] | None, with_findings: list[str] | None = None) -> bool:
+    """Copy the verdicts of the reports run ``run_id`` carried over from run ``from_run`` (those with findings
+    in the run: ``verdicts_kept``, a temporary table of the transaction) when that run's stored verdicts took
+    every review so far into account (see ``store_verdicts``); False when they are not to be copied.
+    ``with_findings``: those reports, when the caller knows them (the carried reports that had findings in
+    ``from_run``: the carry copied them all), instead of a pass over the run's findings."""
+    if not from_run or not carried or "verdict_scope" not in _tables(con) or not _verdicts_current(con, from_run):
+        return False
+    _copy_carried_verdicts(con, run_id, from_run, carried, with_findings)
+    return True
+
+
+def _copy_carried_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, carried: list[str],
+                           with_findings: list[str] | None = None) -> None:
+    if with_findings is not None:
+        kept = pd.DataFrame({"report_id": pd.Series(sorted(set(with_findings)), dtype="string")})
+        with _registered(con, "verdicts_with_findings", kept):
+            con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT report_id FROM verdicts_with_findings")
+    else:
+        ids = pd.DataFrame({"report_id": pd.Series(sorted(set(carried)), dtype="string")})
+        with _registered(con, "verdicts_carried", ids):
+            con.execute("CREATE OR REPLACE TEMP TABLE verdicts_kept AS SELECT DISTINCT report_id FROM findings "
+                        "WHERE run_id = ? AND report_id IN (SELECT report_id FROM verdicts_carried)", [run_id])
+    con.execute("""
+        INSERT INTO run_verdicts (run_id, report_id, body_id, body_name, year, verdict, reasons)
+        SELECT ?, v.report_id, v.body_id, v.body_name, v.year, v.verdict, v.reasons FROM run_verdicts v
+        WHERE v.run_id = ? AND v.report_id IN (SELECT report_id FROM verdicts_kept)""", [run_id, from_run])
+
+
+def _work_out_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, candidates: str, params: list) -> None:
+    """The verdicts ``keep_carried_verdicts`` did not copy: of the reports ``candidates`` (SQL giving report
+    ids) names and of the files the run could not read, those not kept (``verdicts_scoped``)."""
+    try:
+        con.execute(f"""
+            INSERT INTO verdict_scope
+            SELECT report_id FROM (
+                {candidates}
+                UNION
+                SELECT coalesce(rf.sha256, 'unreadable:' || rf.path) FROM run_files rf
+                WHERE rf.run_id = ? AND rf.outcome IN ('failed', 'unsupported'))
+            WHERE report_id NOT IN (SELECT report_id FROM verdicts_kept)""", [*params, run_id])
+        con.execute("INSERT INTO run_verdicts SELECT ?, * FROM verdicts_scoped(true, true)", [run_id])
+        con.execute("DELETE FROM verdict_scope")
+    finally:
+        con.execute("DROP TABLE IF EXISTS verdicts_kept")
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -185,7 +249,7 @@ def _insert_run_row(con: duckdb.DuckDBPyConnection, run: RunRecord, carry_from: 
 def _insert_run_files(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame) -> None:
     """Every file the run found (``run_files``): the outcome of a report file is its stored parse status
     (written by ``begin_run`` in this transaction, or by an earlier run), with its first problem as the
-    reason when it was not read completely; the run's row gets the counts."""
+    reason when it was not read completely."""
     stamp = "f.stamp" if "stamp" in files.columns else "NULL"  # ``file_stamp`` (migration 012)
     with _registered(con, "found_files", files):
         con.execute(f"""
@@ -194,16 +258,21 @@ def _insert_run_files(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.Dat
                    coalesce(f.reason, CASE WHEN r.parse_status <> 'ok' THEN r.problems[1] END), f.is_new,
                    {stamp}
             FROM found_files f LEFT JOIN reports r ON r.report_id = f.sha256 AND f.outcome IS NULL""", [run_id])
+
+
+def _count_run_files(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The run's row gets the counts of its files by outcome (one pass over them)."""
     con.execute("""
-        UPDATE runs SET
-            n_found = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome <> 'ignored'),
-            n_ok = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'ok'),
-            n_partial = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'partial'),
-            n_failed = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'failed'),
-            n_unsupported = (SELECT count(*) FROM run_files WHERE run_id = ? AND outcome = 'unsupported'),
-            n_unchanged = (SELECT count(*) FROM run_files WHERE run_id = ? AND NOT is_new
-                           AND outcome NOT IN ('ignored', 'unsupported'))
-        WHERE run_id = ?""", [run_id] * 7)
+        UPDATE runs SET n_found = c.n_found, n_ok = c.n_ok, n_partial = c.n_partial, n_failed = c.n_failed,
+                        n_unsupported = c.n_unsupported, n_unchanged = c.n_unchanged
+        FROM (SELECT count(*) FILTER (WHERE outcome <> 'ignored') AS n_found,
+                     count(*) FILTER (WHERE outcome = 'ok') AS n_ok,
+                     count(*) FILTER (WHERE outcome = 'partial') AS n_partial,
+                     count(*) FILTER (WHERE outcome = 'failed') AS n_failed,
+                     count(*) FILTER (WHERE outcome = 'unsupported') AS n_unsupported,
+                     count(*) FILTER (WHERE NOT is_new AND outcome NOT IN ('ignored', 'unsupported')) AS n_unchanged
+              FROM run_files WHERE run_id = ?) c
+        WHERE runs.run_id = ?""", [run_id, run_id])
 
 
 def _refuse_duplicate_findings(findings: pd.DataFrame | None) -> None:

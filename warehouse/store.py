@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from rules.verdicts import VERDICTS
-from warehouse import db
+from warehouse import db, last_run
 from warehouse.rows import cell_rows, finding_rows, report_rows, storable
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def plan_run(db_path: Path, sources: list["SourceFile"], parser: str, wait: floa
     try:
         known = db.known_report_ids(con)
         versions = facts_store.parser_versions(con)
-        previous = _previous_run(con)
+        previous = _previous_run(con, db_path)
     finally:
         con.close()
     unique = _unique(sources)
@@ -66,13 +66,14 @@ def plan_run(db_path: Path, sources: list["SourceFile"], parser: str, wait: floa
                    present=[(s.sha256, str(s.path)) for s in unique], previous=previous)
 
 
-def _previous_run(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
+def _previous_run(con: duckdb.DuckDBPyConnection, db_path: Path) -> PreviousRun | None:
     latest = db.latest_run(con)
     if latest is None:
         return None
-    present = {row[0] for row in con.execute("SELECT DISTINCT report_id FROM findings WHERE run_id = ? AND NOT "
-                                             "starts_with(report_id, 'missing:')", [latest[0]]).fetchall()}
-    return PreviousRun(latest[0], latest[1], frozenset(present))
+    loaded = last_run.recall(db_path, latest[0])  # loaded by this process: its reports are known
+    present = loaded.present if loaded is not None else \
+        frozenset(con.execute(last_run.PRESENT_SQL, [latest[0]]).fetchnumpy()["report_id"].tolist())
+    return PreviousRun(latest[0], latest[1], present)
 
 
 def _unique(sources: list["SourceFile"]) -> list["SourceFile"]:
@@ -120,15 +121,14 @@ def file_stamps(db_path: Path, wait: float = 30.0, read_only: bool = False) -> d
         latest = db.latest_run(con)
         if latest is None or "stamp" not in db._columns(con, "run_files"):  # noqa: SLF001
             return {}
-        rows = con.execute("SELECT path, stamp, sha256 FROM run_files WHERE run_id = ? AND stamp IS NOT NULL "
-                           "AND sha256 IS NOT NULL AND outcome <> 'unsupported'", [latest[0]]).fetchall()
+        loaded = last_run.recall(db_path, latest[0])  # loaded by this process: its files' stamps are known
+        return dict(loaded.stamps) if loaded is not None else last_run.stamps_of(con, latest[0])
     except duckdb.Error:
         if read_only:
             return {}
         raise
     finally:
         con.close()
-    return {path: (stamp, sha256) for path, stamp, sha256 in rows}
 
 
 @dataclass
@@ -138,6 +138,8 @@ class StagedLoad:
 
     con: duckdb.DuckDBPyConnection
     body_ids: dict[str, str | None]
+    ahead: db.Ahead | None = None  # what ``db.write_ahead`` wrote of the run: not written again
+    pending: last_run.Pending | None = None  # what the load read of its run meanwhile (``last_run``)
 
 
 def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) -> None:
@@ -146,10 +148,10 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
 
 
 def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
-    """Refresh the register and write the run's new reports and cells, their stored facts, and the findings
-    the run carries over from the last run (``carry``: the reports no change reached, known since the
-    planning) in a transaction left open: none of it needs the run's new findings, so the run writes it
-    while its rules run."""
+    """Refresh the register and write the run's new reports and cells, their stored facts, the findings the
+    run carries over from the last run (``carry``: the reports no change reached, known since the planning),
+    the run's files and its carried reports' verdicts (``db.write_ahead``) in a transaction left open: none
+    of it needs the run's new findings, so the run writes it while its rules run."""
     matches = settings.matches(state.reports)
     body_ids = {rid: m.body_id for rid, m in matches.items()}
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
@@ -165,10 +167,22 @@ def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
             clock = _Clock(state.timings, "load_begun.")
             carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
             clock.mark("carry")  # while the rules run, not after them
+        unchanged, had = _unchanged(state), state.previous_present  # the carry copied every finding they had
+        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged,
+                               [rid for rid in unchanged if rid in had])
+        with db._rolled_back_on_error(con):  # noqa: SLF001
+            pending = last_run.read_ahead(con, state.run_id, frozenset(rid for rid in state.carried if rid in had))
+        clock.mark("ahead")
     except BaseException:
         con.close()
         raise
-    return StagedLoad(con, body_ids)
+    return StagedLoad(con, body_ids, ahead, pending)
+
+
+def _unchanged(state: "RunState") -> list[str]:
+    """The carried reports whose stored rows the run did not change (not parsed again): their verdicts are
+    those of the run their findings came from."""
+    return [rid for rid in state.carried if rid not in state.reparsed]
 
 
 def _replace_reparsed(con: duckdb.DuckDBPyConnection, state: "RunState", reports: pd.DataFrame,
@@ -259,7 +273,8 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                        flow_run_id, judged + len(state.carried), len(state.reports),
                        sum(r.parse_status == "failed" for r in state.reports),
                        str(state.docs_index) if state.docs_index else None,
-                       settings.signature(catalogue_version()), files_frame(settings, state),
+                       settings.signature(catalogue_version()),
+                       None if staged.ahead is not None and staged.ahead.files else files_frame(settings, state),
                        settings.years, str(settings.register) if settings.register else None)
     clock = _Clock(state.timings, "load.")
     try:
@@ -272,14 +287,16 @@ def finish_load(staged: StagedLoad, settings: "RunSettings", state: "RunState", 
                              ignore_index=True)
         on_disk = [f.path for f in state.finding_frames if isinstance(f, StagedFindings)]
         state.finding_frames = [f for f in state.finding_frames if isinstance(f, StagedFindings)]
-        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk,
-                      carried=[rid for rid in state.carried if rid not in state.reparsed])
+        db.finish_run(staged.con, run, findings, state.carry_from, finding_files=on_disk, carried=_unchanged(state),
+                      ahead=staged.ahead)
         clock.mark("commit")
+        if staged.pending is not None and not on_disk:
+            last_run.committed(settings.db, staged.pending, findings)
     finally:
-        staged.con.close()
-        db.release_kept(settings.db)  # the file is complete once its last connection closed
+        staged.con.close()  # the last connection (a large run let the warehouse go): written into the file
     clock.mark("close")
-    db.refresh_snapshot(settings.db, background=True)  # while the summary runs; the outcome waits for it
+    db.refresh_snapshot(settings.db, background=True)  # while the summary runs (reading the warehouse still
+    # held open, ``kept_open``: checkpointed first, in the same thread); the outcome waits for it
 
 
 class _Clock:

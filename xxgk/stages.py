@@ -48,6 +48,7 @@ class RunState:
     carried: list[str] = field(default_factory=list)
     new_ids: set[str] = field(default_factory=set)  # sha256 of the files whose bytes the warehouse lacked
     carry_from: str | None = None
+    previous_present: frozenset[str] = frozenset()  # the reports with findings in run ``carry_from``
     findings: list[Finding] = field(default_factory=list)  # REG-MISSING (the judged reports': finding_frames)
     finding_frames: list[Any] = field(default_factory=list)  # per batch: its warehouse rows (a pandas frame),
     # or the Parquet file a large batch left them in (``warehouse.store.StagedFindings``)
@@ -107,6 +108,7 @@ def ingest(settings: RunSettings, state: RunState, map_chunks: MapChunks) -> Non
     state.judging = incremental.plan_judging(settings, plan, state.reports, state.facts, state.stored, fresh,
                                              signature)
     state.carried, state.carry_from = state.judging.carried, plan.carry_from
+    state.previous_present = plan.previous.present if plan.previous is not None else frozenset()
     state.timings["plan"] = time.perf_counter() - t1
     import gc
 
