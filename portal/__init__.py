@@ -19,6 +19,7 @@ from portal.notice_drafts import DraftCache
 from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
 from portal.site import build_site, done_in, plan_site, write_site
 from rules.catalogue import catalogue
+from warehouse import connection
 
 AUDIT_XLSX, AUDIT_CSV = "audit_list.xlsx", "audit_list.csv"   # written by warehouse.exports
 T = TypeVar("T")
@@ -46,8 +47,10 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
     with data.collector_paused(), ThreadPoolExecutor(max_workers=3, thread_name_prefix="portal") as threads:
         audited = threads.submit(audit, db_path, out_dir) if audit is not None else None
         # alongside the rest: in the pool (another interpreter), else in a thread (mostly a query, which
-        # DuckDB runs without holding the GIL)
-        county_sheets = (pool or threads).submit(write_audit_by_county, db_path, out_dir)
+        # DuckDB runs without holding the GIL); in a thread too while this process holds the warehouse open
+        # (a small run, through its summary): no other process can open it then
+        sheets_in = pool if pool is not None and not connection.held_open(Path(db_path)) else threads
+        county_sheets = sheets_in.submit(write_audit_by_county, db_path, out_dir)
         snap = data.load(Path(db_path), details=False)   # the body pages read the details they need
         notices_dir = out_dir / "notices" / slug(snap.run.run_id if snap.run else "none", "run")
         cache_dir = out_dir / "notices" / DRAFT_CACHE

@@ -271,8 +271,19 @@ def kept_open(path: Path, wait_seconds: float = 30.0) -> Iterator[None]:
         release_kept(path)
 
 
+def held_open(path: Path) -> bool:
+    """This process holds ``path`` open (``kept_open``): another process cannot open it meanwhile, not even
+    to read (DuckDB locks the file for the process that opened it to write)."""
+    return _key(path) in _KEPT
+
+
 def release_kept(path: Path) -> None:
-    """Close the connection ``kept_open`` holds to ``path`` (none: nothing to do)."""
+    """Close the connection ``kept_open`` holds to ``path`` (none: nothing to do), once a snapshot copy begun
+    meanwhile is done with it: the copy checkpoints through a cursor of that connection, which closing the
+    connection would close under it (its error, if any, is raised by ``wait_for_snapshot``, as before)."""
+    copying = _COPYING.get(_key(path))
+    if copying is not None:
+        copying.thread.join()
     con = _KEPT.pop(_key(path), None)
     if con is not None:
         con.close()
