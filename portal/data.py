@@ -23,7 +23,7 @@ from portal.model import (PREV, SERIES_CELLS, SEVERITY_ORDER, STATUS_ORDER, TABL
                           Report, Run, _year_order, collector_paused, once)
 from portal.names import assign_slugs
 from portal.verdicts import ProblemFile, ReportVerdict, load_problem_files, load_verdicts
-from warehouse import db
+from warehouse import db, digests
 
 __all__ = ["UNASSIGNED", "PREV", "SERIES_CELLS", "SEVERITY_ORDER", "STATUS_ORDER", "TABLE_CELL", "QUIET", "Snapshot",
            "Body", "Report", "Finding", "Cell", "County", "Run", "load", "collector_paused", "once", "_year_order"]
@@ -290,21 +290,21 @@ _SERIES_SQL = f"""
 
 def _reports(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Report]:
     """The run's reports in report order, each with its digest (see ``Report``), computed in the database:
-    each of its findings (every column, with its latest review) hashed once, combined per report by an
-    exclusive or and a sum (two 64-bit checks that do not depend on the findings' order; a finding's rule id
-    is part of its hash and a report has one finding per rule)."""
+    its ``reports`` row, its findings' digests (``warehouse.digests``: stored when the run was loaded, else
+    hashed from the findings now) and the latest reviews of its reviewed findings."""
     stored = ", ".join(f"r.{c}" for c in ("body_id", "body_name", "year", "edition", "source_path", "source_format",
                                           "parse_status", "problems", "body_kind", "published_on"))
+    found = ("SELECT report_id, body_id, h1, h2 FROM run_digests WHERE run_id = ?" if digests.stored(con, run_id)
+             else digests.hashed_sql("f.run_id = ?"))
+    reviewed = (digests.reviewed_sql() if con.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchall()[0][0]
+                else "SELECT NULL::VARCHAR AS report_id, NULL::UBIGINT AS hr WHERE false")
     rows = con.execute(f"""
-        WITH x AS (SELECT report_id, any_value(body_id) AS run_body_id, bit_xor(h) AS h1, sum(h::HUGEINT) AS h2
-                   FROM (SELECT f.report_id, f.body_id, hash({_FINDING}) AS h
-                         FROM findings f LEFT JOIN latest_reviews v USING (fingerprint)
-                         WHERE f.run_id = ?)
-                   GROUP BY report_id)
-        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, x.run_body_id,
-               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), x.h1, x.h2))
-        FROM reports r JOIN x USING (report_id)
-        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""", [run_id]).fetchall()
+        WITH x AS ({found}), rv AS ({reviewed})
+        SELECT r.report_id, r.body_id, r.body_name, r.year, r.source_path, r.edition, x.body_id,
+               md5(concat_ws('|', r.report_id, r.ingested_at, hash({stored}), x.h1, x.h2, rv.hr))
+        FROM reports r JOIN x USING (report_id) LEFT JOIN rv USING (report_id)
+        ORDER BY r.year NULLS LAST, r.ingested_at NULLS FIRST, r.report_id""",
+                       [run_id] + [run_id] * ("?" in reviewed)).fetchall()
     reports = {}
     for report_id, body_id, body_name, year, source_path, edition, run_body_id, digest in rows:
         body_id = run_body_id or body_id

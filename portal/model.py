@@ -127,8 +127,9 @@ class Report:
     them to ``Snapshot.read_details``). ``edition`` is always read (the overview names it).
 
     ``digest`` changes whenever anything shown of the report changes: it is computed in the database from the
-    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, and a hash of each
-    of the run's findings of it (every column) with its review (``portal.data._reports``). Its cells are not
+    report's id (the sha256 of its bytes), when it was stored, a hash of its stored columns, the digest of the
+    run's findings of it (every column; ``warehouse.digests``, stored with the run) and a hash of the latest
+    review of each of them that has one (``portal.data._reports``). Its cells are not
     read for it: the warehouse stores a report's cells once, with the report, and never rewrites them
     (``reports`` and ``cells`` only grow; a report stored again gets a new ``ingested_at``)."""
 

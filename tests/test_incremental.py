@@ -12,7 +12,7 @@ import pytest
 from conftest import latest_findings
 
 from synth.city import generate_city
-from warehouse import store
+from warehouse import digests, store
 from xxgk import incremental, stages
 from xxgk.settings import RunSettings
 
@@ -76,8 +76,23 @@ class Night:
         mine, expected = latest_findings(self.db), latest_findings(scratch)
         assert mine == expected, (f"night {self.n}: only incremental {sorted(mine - expected)[:3]}; "
                                          f"only from scratch {sorted(expected - mine)[:3]}")
+        stored, hashed = _digests(self.db)
+        assert stored == hashed and stored == _digests(scratch)[0], f"night {self.n}: digests"
         outcome["scratch"] = fresh
         return outcome
+
+
+def _digests(db: Path) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """The latest run's stored digests (``run_digests``) and those hashed now from its findings, by report."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run_id = con.execute("SELECT run_id FROM latest_run").fetchall()[0][0]
+        stored = con.execute("SELECT report_id, body_id, h1, h2 FROM run_digests WHERE run_id = ?", [run_id])
+        stored = {row[0]: row[1:] for row in stored.fetchall()}
+        hashed = con.execute(digests.hashed_sql("f.run_id = ?"), [run_id]).fetchall()
+        return stored, {row[0]: row[1:] for row in hashed}
+    finally:
+        con.close()
 
 
 def _section(text: str, heading: str) -> tuple[int, int]:

@@ -173,3 +173,15 @@ def test_staging_keeps_the_head_starts_cell_files(settings: RunSettings, monkeyp
     monkeypatch.setattr(pool, "head_started_at", lambda: fresh.stat().st_mtime)
     stages.clear_staging(settings)
     assert not stale.exists() and fresh.exists()
+
+
+def test_the_warm_up_compiles_the_parsers_patterns_from_the_bundled_examples_once():
+    """``stages._warm_parser`` parses the bundled examples (their paths are right: a missing one would
+    leave the patterns uncompiled), in a fresh interpreter, and only once."""
+    code = ("from parsing import text\nfrom xxgk import stages\n"
+            "n = stages._warm_parser(); first = text.label_regex.cache_info().currsize\n"
+            "print(n, stages._warm_parser(), first, text.label_regex.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    parsed, again, first, after = map(int, done.stdout.split())
+    assert (parsed, again) == (len(stages._WARM_SAMPLES), 0) and first > 20 and after == first, done.stderr[-2000:]

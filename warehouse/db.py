@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from warehouse import digests
+
 from warehouse.connection import (DEFAULT_DB, DEFAULT_MEMORY, MIGRATIONS, DuplicateFindings,  # noqa: F401
                                   UnknownFingerprint, WarehouseBusy, WarehouseError, WarehouseMissing, _bounded,
                                   _open, connect, connect_reader, kept_open, memory_limit, migrate, probe_writable,
@@ -113,6 +115,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: RunRecord, findings: pd.Data
             _finish_verdicts(con, run.run_id, findings, finding_files)
         else:
             store_verdicts(con, run.run_id, carry_from, carried if carried is not None else carry_ids)
+        _store_digests(con, run.run_id, None if ahead is not None and ahead.digests else carry_from,
+                       carried if carried is not None else carry_ids)
         con.execute("COMMIT")
 
 
@@ -123,6 +127,7 @@ class Ahead:
 
     files: bool
     verdicts: bool
+    digests: bool = False  # the carried reports' digests (``run_digests``) were copied
 
 
 def write_ahead(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame | None, carried_from: str | None,
@@ -134,8 +139,31 @@ def write_ahead(con: duckdb.DuckDBPyConnection, run_id: str, files: pd.DataFrame
     with _rolled_back_on_error(con):
         if files is not None:
             _insert_run_files(con, run_id, files)
-        return Ahead(files is not None, "run_verdicts" in _tables(con) and keep_carried_verdicts(
-            con, run_id, carried_from, carried, with_findings))
+        verdicts = "run_verdicts" in _tables(con) and keep_carried_verdicts(con, run_id, carried_from, carried,
+                                                                           with_findings)
+        return Ahead(files is not None, verdicts, _copy_carried_digests(con, run_id, carried_from, carried))
+
+
+def _copy_carried_digests(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: str | None,
+                          carried: list[str] | None) -> bool:
+    """The digests (``run_digests``) of the reports whose findings run ``run_id`` copied unchanged from run
+    ``carried_from``, copied; False when the warehouse has no such table (nothing copied)."""
+    if not digests.available(con):
+        return False
+    if carried_from and carried:
+        ids = pd.DataFrame({"report_id": pd.Series(sorted(set(carried)), dtype="string")})
+        with _registered(con, "digests_carried", ids):
+            digests.copy_carried(con, run_id, carried_from, "digests_carried")
+    return True
+
+
+def _store_digests(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: str | None,
+                   carried: list[str] | None) -> None:
+    """Run ``run_id``'s digests, once its findings are all written: those of its carried reports copied
+    (unless ``write_ahead`` did: ``carried_from`` None), the others hashed."""
+    if digests.available(con):
+        _copy_carried_digests(con, run_id, carried_from, carried)
+        digests.complete(con, run_id)
 
 
 def store_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: str | None = None,

@@ -180,7 +180,8 @@ def warm_up(engine: str) -> None:
     """Import what the later stages need in a background thread while the workers parse: Great Expectations
     (with ``engine == "gx"``, a 3-4 s import that would otherwise start only when validation does; the
     modules it imports for expectations this project never runs are deferred to their first use,
-    ``xxgk.deferred``), then the summary's report site and spreadsheets (~1 s)."""
+    ``xxgk.deferred``), then the summary's report site and spreadsheets (~1 s); then, once per process, the
+    parser's patterns (``_warm_parser``)."""
     import sys
     import threading
 
@@ -190,12 +191,44 @@ def warm_up(engine: str) -> None:
 
         deferred.defer()  # what GX imports for expectations this project never runs: on first use only
     global _WARMING
-    if any(name not in sys.modules for name in wanted) and (_WARMING is None or not _WARMING.is_alive()):
-        _WARMING = threading.Thread(target=_import, args=(wanted,), name="warm-up-imports", daemon=True)
+    if (any(name not in sys.modules for name in wanted) or not _PARSER_WARM) and (
+            _WARMING is None or not _WARMING.is_alive()):
+        _WARMING = threading.Thread(target=_warm, args=(wanted,), name="warm-up-imports", daemon=True)
         _WARMING.start()  # once: ``xxgk run`` warms up before Prefect is imported, ``run_local`` again after
 
 
 _WARMING: Any = None  # the warm-up thread (a threading.Thread) while it imports
+_PARSER_WARM = False  # ``_warm_parser`` ran in this process
+_WARM_SAMPLES = ("2020_xiangcheng_zhen.txt", "city/2021/county01.txt", "city/2021/city.html")  # in examples/
+
+
+def _warm(names: list[str]) -> None:
+    _import(names)
+    _warm_parser()
+
+
+def _warm_parser() -> int:
+    """Parse and describe a few bundled example reports (both table editions, text and HTML), once per
+    process, unless this process parsed already: the parser compiles its label patterns on first use
+    (~0.2 s), which a process that parses its first reports itself — a night's few new files, after a first
+    run parsed in the parser processes — otherwise pays inside the run. Best effort: a missing example or a
+    parse error only leaves the patterns to be compiled later. Returns how many examples it parsed."""
+    global _PARSER_WARM
+    if _PARSER_WARM:
+        return 0
+    _PARSER_WARM = True
+    from parsing import api, text
+
+    if text.label_regex.cache_info().currsize:
+        return 0  # parsed here already
+    examples, parsed = Path(__file__).resolve().parents[1] / "examples", 0
+    for name in _WARM_SAMPLES:
+        try:
+            pipeline.describe(api.parse_bytes((examples / name).read_bytes(), name))
+            parsed += 1
+        except Exception:  # noqa: BLE001 - a warm-up only
+            pass
+    return parsed
 
 
 def _import(names: list[str]) -> None:
