@@ -45,12 +45,15 @@ def _link_tree(files: list[Path], source: Path, target: Path) -> None:
 
 
 def _night(args: dict, run: Callable[[], dict] | None = None) -> dict:
-    """One night measured: ``run_local(**args)``, or ``run`` (returning the run's outcome)."""
-    from flows.nightly import run_local
+    """One night measured: ``run_local(**args)``, or ``run`` (returning the run's outcome; Prefect is then not
+    imported here first: ``xxgk run`` launches the server and begins parsing before it imports Prefect)."""
+    if run is None:
+        from flows.nightly import run_local
 
+        run = lambda: run_local(**args)  # noqa: E731
     with PeakMemory() as memory:
         start, cpu = time.perf_counter(), _cpu()
-        outcome = run() if run is not None else run_local(**args)
+        outcome = run()
         wall, used = time.perf_counter() - start, _cpu()
     return {"wall_s": round(wall, 2), "stages_s": _rounded(outcome["timings"]), "parsed": outcome["n_parsed"],
             "judged": outcome["n_judged"], "carried": outcome["n_carried"], "peak_rss_mb": round(memory.peak_mb, 1),
