@@ -96,8 +96,8 @@ def test_a_failed_validation_rolls_back_the_reports_and_cells_begun(settings, mo
 
     begun = []
 
-    def begin(*args: object) -> store.StagedLoad:
-        begun.append(store_begin(*args))
+    def begin(*args: object, **kwargs: object) -> store.StagedLoad:
+        begun.append(store_begin(*args, **kwargs))
         return begun[-1]
 
     def broken(*_: object) -> None:
@@ -117,7 +117,7 @@ def test_a_failed_validation_rolls_back_the_reports_and_cells_begun(settings, mo
 def test_a_failed_begin_is_the_run_s_error(settings, monkeypatch) -> None:
     from warehouse import store
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "begin_load", broken)

@@ -224,3 +224,19 @@ def test_findings_staged_in_parquet_load_as_they_were(tmp_path):
     query = "SELECT * FROM findings ORDER BY rule_id"
     assert staged.execute(query).fetchall() == direct.execute(query).fetchall()
     assert isinstance(store.stage_findings(frame, tmp_path / "staging"), pd.DataFrame)  # few rows: kept as they are
+
+
+def test_sparing_a_core_lowers_duckdbs_threads_for_the_block_only(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    threads = lambda: int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])  # noqa: E731
+    con.execute("SET threads = 3")
+    with db.sparing_a_core(con):
+        assert threads() == 2
+    assert threads() == 3
+    with pytest.raises(RuntimeError), db.sparing_a_core(con):
+        raise RuntimeError("the load failed")
+    assert threads() == 3
+    con.execute("SET threads = 1")
+    with db.sparing_a_core(con):
+        assert threads() == 1                           # never none
+    con.close()

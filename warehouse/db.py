@@ -18,7 +18,8 @@ from warehouse import digests
 from warehouse.connection import (DEFAULT_DB, DEFAULT_MEMORY, MIGRATIONS, DuplicateFindings,  # noqa: F401
                                   UnknownFingerprint, WarehouseBusy, WarehouseError, WarehouseMissing, _bounded,
                                   _open, connect, connect_reader, kept_open, memory_limit, migrate, probe_writable,
-                                  refresh_snapshot, release_kept, snapshot_path, wait_for_snapshot)
+                                  refresh_snapshot, release_kept, snapshot_path, sparing_a_core,
+                                  wait_for_snapshot)
 
 
 # ---------------------------------------------------------------- raw archive

@@ -1,6 +1,7 @@
 """What a run reads from and writes to the warehouse (the flows call these; one writer per run)."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -147,35 +148,41 @@ def load(settings: "RunSettings", state: "RunState", flow_run_id: str | None) ->
     finish_load(begin_load(settings, state), settings, state, flow_run_id)
 
 
-def begin_load(settings: "RunSettings", state: "RunState") -> StagedLoad:
+def begin_load(settings: "RunSettings", state: "RunState", beside_rules: bool = False) -> StagedLoad:
     """Refresh the register and write the run's new reports and cells, their stored facts, the findings the
     run carries over from the last run (``carry``: the reports no change reached, known since the planning),
     the run's files and its carried reports' verdicts (``db.write_ahead``) in a transaction left open: none
-    of it needs the run's new findings, so the run writes it while its rules run."""
-    matches = settings.matches(state.reports)
-    body_ids = {rid: m.body_id for rid, m in matches.items()}
+    of it needs the run's new findings, so the run writes it while its rules run. ``beside_rules``: the
+    rules run meanwhile, and DuckDB leaves them a core (``db.sparing_a_core``)."""
     con = db.connect(settings.db, wait_seconds=settings.lock_wait)
     try:
-        if settings.bodies:
-            _refresh_bodies(con, bodies_frame(settings))
-        cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
-        reports = _report_frame(settings, state, matches, body_ids)
-        db.begin_run(con, reports, cells, cell_files=state.cell_files)
-        with db._rolled_back_on_error(con):  # noqa: SLF001 - the transaction begin_run opened
-            _replace_reparsed(con, state, reports, cells)
-            _store_facts(con, state)
-            clock = _Clock(state.timings, "load_begun.")
-            carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
-            clock.mark("carry")  # while the rules run, not after them
-        unchanged, had = _unchanged(state), state.previous_present  # the carry copied every finding they had
-        ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged,
-                               [rid for rid in unchanged if rid in had])
-        with db._rolled_back_on_error(con):  # noqa: SLF001
-            pending = last_run.read_ahead(con, state.run_id, frozenset(rid for rid in state.carried if rid in had))
-        clock.mark("ahead")
+        with db.sparing_a_core(con) if beside_rules else contextlib.nullcontext():
+            return _begin_load(con, settings, state)
     except BaseException:
         con.close()
         raise
+
+
+def _begin_load(con: duckdb.DuckDBPyConnection, settings: "RunSettings", state: "RunState") -> StagedLoad:
+    matches = settings.matches(state.reports)
+    body_ids = {rid: m.body_id for rid, m in matches.items()}
+    if settings.bodies:
+        _refresh_bodies(con, bodies_frame(settings))
+    cells = None if state.cell_files else cell_rows(state.reports, state.cell_rows)
+    reports = _report_frame(settings, state, matches, body_ids)
+    db.begin_run(con, reports, cells, cell_files=state.cell_files)
+    with db._rolled_back_on_error(con):  # noqa: SLF001 - the transaction begin_run opened
+        _replace_reparsed(con, state, reports, cells)
+        _store_facts(con, state)
+        clock = _Clock(state.timings, "load_begun.")
+        carry(con, state.run_id, state.carry_from, state.carried)  # known since the planning: copied
+        clock.mark("carry")  # while the rules run, not after them
+    unchanged, had = _unchanged(state), state.previous_present  # the carry copied every finding they had
+    ahead = db.write_ahead(con, state.run_id, files_frame(settings, state), state.carry_from, unchanged,
+                           [rid for rid in unchanged if rid in had])
+    with db._rolled_back_on_error(con):  # noqa: SLF001
+        pending = last_run.read_ahead(con, state.run_id, frozenset(rid for rid in state.carried if rid in had))
+    clock.mark("ahead")
     return StagedLoad(con, body_ids, ahead, pending)
 
 

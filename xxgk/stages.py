@@ -347,11 +347,13 @@ def release_bulky_facts(facts: list[Facts]) -> None:
 
 def begin_load(settings: RunSettings, state: RunState) -> None:
     """Start the load while validation runs: the register, the run's new reports and their cells, written
-    in a transaction left open (DuckDB does the writing on the other core; the rules do not need it)."""
+    in a transaction left open (DuckDB does the writing on the other core, one thread fewer while the rules
+    run; the rules do not need it)."""
     from warehouse import store
 
     t0 = time.perf_counter()
-    state.staged = store.begin_load(settings, state)
+    judged = state.judging is not None and bool(state.judging.n_judged)
+    state.staged = store.begin_load(settings, state, beside_rules=judged)  # the rules run meanwhile
     state.timings["load_begun"] = time.perf_counter() - t0
 
 
