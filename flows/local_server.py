@@ -140,8 +140,9 @@ def _url() -> str:
 
 def _client() -> httpx.Client:
     """A client for the health check of this process's server: plain HTTP to 127.0.0.1, so no certificate
-    store is loaded (``httpx.Client()`` loads one: 30-70 ms per client here, twice per run)."""
-    return httpx.Client(verify=False)  # noqa: S501 - never used for HTTPS: the server is http://127.0.0.1
+    store is loaded (``httpx.Client()`` loads one: 30-70 ms per client here, twice per run), and no proxy of the
+    environment (``*_PROXY``) is asked to reach 127.0.0.1."""
+    return httpx.Client(verify=False, trust_env=False)  # noqa: S501 - never HTTPS: the server is http://127.0.0.1
 
 
 def _healthy(client: httpx.Client, url: str) -> bool:

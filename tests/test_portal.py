@@ -819,3 +819,23 @@ def test_draft_parts_are_kept_without_rewriting_them_when_only_the_run_changed(w
     assert parts.stat().st_mtime_ns == stamp
     assert [_draft_text(p) for p in second["notices"]] == [_draft_text(p) for p in fresh["notices"]]
     assert "20260103T020000000000Z" in _draft_text(second["notices"][0])
+
+
+def test_a_script_that_changes_stored_findings_refreshes_the_digests(warehouse, tmp_path):
+    """The stored digests do not follow a later change of a run's findings by themselves; ``refresh`` does."""
+    from warehouse import digests
+
+    path = _copy_warehouse(warehouse, tmp_path)
+    read = lambda: {r.report_id: r.digest for r in portal.data.load(path, details=False).reports}  # noqa: E731
+    before = read()
+    con = db.connect(path)
+    run_id, report_id = con.execute("SELECT run_id, min(report_id) FROM findings JOIN latest_run USING (run_id) "
+                                    "WHERE report_id IN (SELECT report_id FROM reports) GROUP BY run_id").fetchall()[0]
+    con.execute("UPDATE findings SET message = message || '（改）' WHERE run_id = ? AND report_id = ?", [run_id, report_id])
+    con.close()
+    assert read() == before                             # stored: unchanged until refreshed
+    con = db.connect(path)
+    digests.refresh(con, run_id)
+    con.close()
+    after = read()
+    assert {rid for rid in before if before[rid] != after[rid]} == {report_id}

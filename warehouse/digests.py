@@ -54,6 +54,15 @@ def copy_carried(con: duckdb.DuckDBPyConnection, run_id: str, from_run: str, car
         WHERE d.run_id = ? AND d.report_id IN (SELECT report_id FROM {carried_table})""", [run_id, from_run])
 
 
+def refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Hash run ``run_id``'s digests again from its findings: what a script that changes a run's stored
+    findings afterwards must call (the load writes a run's findings once; nothing in this project changes
+    them later), else the report site would not see the change."""
+    if available(con):
+        con.execute("DELETE FROM run_digests WHERE run_id = ?", [run_id])
+        complete(con, run_id)
+
+
 def complete(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """In the load's transaction, once all of run ``run_id``'s findings are written: hash the reports that
     have no digest yet (all but those ``copy_carried`` copied)."""

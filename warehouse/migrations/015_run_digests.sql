@@ -5,7 +5,8 @@
 -- run id (``warehouse.digests.FINDING_COLUMNS``); ``body_id`` is any of the findings' body ids. A run's rows
 -- are complete or absent (written in the run's own transaction): reports whose findings were carried over
 -- unchanged take the rows of the run they came from, the others are hashed. Reviews are not in them: the
--- site adds the few reviewed findings when it reads.
+-- site adds the few reviewed findings when it reads. A run's findings are written once; a script that changes
+-- them afterwards must hash its digests again (``warehouse.digests.refresh``).
 CREATE TABLE IF NOT EXISTS run_digests (
     run_id    VARCHAR NOT NULL,
     report_id VARCHAR NOT NULL,
