@@ -162,8 +162,7 @@ def _store_digests(con: duckdb.DuckDBPyConnection, run_id: str, carried_from: st
                    carried: list[str] | None) -> None:
     """Run ``run_id``'s digests, once its findings are all written: those of its carried reports copied
     (unless ``write_ahead`` did: ``carried_from`` None), the others hashed."""
-    if digests.available(con):
-        _copy_carried_digests(con, run_id, carried_from, carried)
+    if _copy_carried_digests(con, run_id, carried_from, carried):  # False: no ``run_digests`` table
         digests.complete(con, run_id)
 
 

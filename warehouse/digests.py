@@ -66,6 +66,6 @@ def refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 def complete(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """In the load's transaction, once all of run ``run_id``'s findings are written: hash the reports that
     have no digest yet (all but those ``copy_carried`` copied)."""
-    where = ("f.run_id = ? AND f.report_id NOT IN (SELECT report_id FROM run_digests WHERE run_id = ?)")
+    where = "f.run_id = ? AND f.report_id NOT IN (SELECT report_id FROM run_digests WHERE run_id = ?)"
     con.execute(f"INSERT INTO run_digests (run_id, report_id, body_id, h1, h2) "
                 f"SELECT ?, report_id, body_id, h1, h2 FROM ({hashed_sql(where)})", [run_id, run_id, run_id])
