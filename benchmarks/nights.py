@@ -5,8 +5,12 @@ reports each — in a **fresh interpreter** (``xxgk run`` as cron would run it: 
 Prefect's temporary server), in a **fresh interpreter with a server already running** (how a served
 deployment runs each night: Prefect 3's runner starts every scheduled flow run in a new spawned process,
 which pays the imports but not the server), and in the **same process** (imports done and Prefect's server
-up: the flow's own cost) — then a night with **only the rules changed** (the catalogue's version differs, the
-parser's does not: every report judged again from its stored facts). Each with its wall seconds, its share of
+up: the flow's own cost, as under ``xxgk serve --in-process``) — then a night with **only the rules changed**
+(the catalogue's version differs, the parser's does not: every report judged again from its stored facts).
+Before the same-process night of 20 new reports, the same process runs a night with **nothing new**
+(``unchanged_same_process``, measured too): a process serving the deployment ran the night before itself, so
+what it keeps between nights (``warehouse/last_run.py``, the survey, the register) is current, whereas the
+two nights before were run by other processes. Each with its wall seconds, its share of
 the first run, what it parsed and judged, its peak RSS and CPU seconds.
 """
 from __future__ import annotations
@@ -23,7 +27,7 @@ from benchmarks.memory import PeakMemory
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_BACK = 60  # reports left out of the first run of ``nights``, added 20 at a time
-NIGHTS = ("new20_fresh", "new20_served", "new20_same_process", "rules_changed")
+NIGHTS = ("new20_fresh", "new20_served", "unchanged_same_process", "new20_same_process", "rules_changed")
 
 
 def _settings_args(folder: Path, work: Path) -> dict:
@@ -85,6 +89,7 @@ def run_nights(folder: Path, work: Path) -> dict:
     out["new20_fresh"] = _child_night(args, work)
     _link_tree(held[20:40], source, inputs)
     out["new20_served"] = _child_night(args, work, api_url=local_server.api_url())  # this process's server
+    out["unchanged_same_process"] = _night(args)  # the night before, run by this process (nothing new)
     _link_tree(held[40:], source, inputs)
     out["new20_same_process"] = _night(args)
     pipeline.catalogue_version.cache_clear()
@@ -129,9 +134,10 @@ def run_one_night(args_json: str) -> dict:
 def nights_table(results: list[dict]) -> str:
     """One line per size: the first run and each night's wall seconds, share, peak RSS and CPU."""
     lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
-             "+20 new, server running, fresh interpreter s (share; in flow s) | +20 new, same process s (share) | "
+             "+20 new, server running, fresh interpreter s (share; in flow s) | nothing new, same process s (share) | "
+             "+20 new, same process, the night after its own s (share) | "
              "rules changed s (share; judged) | peak RSS MB of each night | "
-             "CPU s: first / +20 fresh / +20 served / +20 same / rules | cpu probe"]
+             "CPU s: first / +20 fresh / +20 served / nothing new / +20 same / rules | cpu probe"]
     for r in results:
         if "nights" in r:
             lines.append(_nights_line(r))
@@ -145,14 +151,18 @@ def nights_table(results: list[dict]) -> str:
 def _nights_line(r: dict) -> str:
     n = r["nights"]
     f, nights = n["first"], [n.get(name, {}) for name in NIGHTS]
-    fresh, served, same, rules = nights
+    fresh, served, unchanged, same, rules = nights
     return " | ".join([
         f"{n['stored_before']}", f"{f['wall_s']} ({f['peak_rss_mb']})", _child_text(fresh), _child_text(served),
-        f"{same.get('wall_s', '-')} ({same.get('share_of_first', 0):.1%})",
+        _same_text(unchanged), _same_text(same),
         f"{rules['wall_s']} ({rules['share_of_first']:.1%}; {rules['judged']})",
         " / ".join(str(x.get("peak_rss_mb", "-")) for x in nights),
         " / ".join(_cpu_text(x) for x in (f, *nights)),
         f"{probe_text(r.get('cpu_probe_s'))} then {probe_text(r.get('cpu_probe_after_nights_s'))}"])
+
+
+def _same_text(night: dict) -> str:
+    return f"{night['wall_s']} ({night['share_of_first']:.1%})" if night else "-"
 
 
 def _child_text(night: dict) -> str:
