@@ -4,6 +4,7 @@ findings (and the report site's stored digests) are those of a run from scratch 
 ``test_incremental`` walks one scripted week; this draws other weeks from fixed seeds."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import latest_findings
-from test_incremental import _digests
+from test_incremental import _digests, _section, _settings
 
 from synth.city import generate_city
 from xxgk import pipeline, stages
@@ -37,8 +38,8 @@ class RandomWeek:
         self.db = root / "incremental" / "xxgk.duckdb"
 
     def settings(self, db: Path) -> RunSettings:
-        return RunSettings((self.inputs,), db, self.register, docs=db.parent / "docs", out_dir=db.parent / "out",
-                           engine="bare", allow_shrink=True)   # a night may delete half the few files there are
+        # a night may delete half of the few files there are: not refused as a mistyped folder would be
+        return dataclasses.replace(_settings(db, self.inputs, self.register), allow_shrink=True)
 
     def present(self, suffix: str = "") -> list[Path]:
         return sorted(p for p in self.inputs.rglob(f"*{suffix}") if p.is_file())
@@ -78,10 +79,11 @@ class RandomWeek:
             return "copy: none"
         source, target = self.rng.sample(by_year[self.rng.choice(years)], 2)
         given, taken = source.read_text(encoding="utf-8"), target.read_text(encoding="utf-8")
-        if not all(mark in text for mark in ("一、", "二、") for text in (given, taken)):
+        try:
+            (start, end), (at, to) = _section(given, "一、"), _section(taken, "一、")
+        except ValueError:  # no section 一 (a report generated without it)
             return "copy: none"
-        part = given[given.index("一、"):given.index("二、")]
-        target.write_text(taken[:taken.index("一、")] + part + taken[taken.index("二、"):], encoding="utf-8")
+        target.write_text(taken[:at] + given[start:end] + taken[to:], encoding="utf-8")
         return f"copy {source.name} -> {target.name}"
 
     def op_move(self) -> str:
