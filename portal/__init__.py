@@ -14,7 +14,7 @@ from typing import TypeVar
 from portal import data
 from portal.exports import write_audit_by_county
 from portal.names import slug
-from portal.digests import catalogue_key
+from portal.digests import shown_rules_key
 from portal.notice_drafts import DraftCache
 from portal.notices import draft_jobs, file_drafts, notice_targets, today_in_china, write_drafts, write_notices
 from portal.site import build_site, done_in, plan_site, write_site
@@ -61,7 +61,7 @@ def build_all(db_path: Path, out_dir: Path, docs_root: Path | None = None, pool:
         pages = plan.to_render(snap)        # their details read with the drafts' (one query), unless many
         jobs = draft_jobs(snap, targets, today=today_in_china(), cache=cache,
                           also=pages if len(pages) <= data.GROUP else ())
-        rules_key = catalogue_key(catalogue())
+        rules_key = shown_rules_key(catalogue())
         drafting, written = None, []
         if not jobs:
             written = write_drafts(jobs, None, rules_key, cache_dir, cache)   # the cache drops what is unused

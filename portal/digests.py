@@ -25,6 +25,14 @@ def code_version() -> str:
     return digest((parts, root.joinpath("assets/site.css").read_bytes()))
 
 
-def catalogue_key(rules: Mapping[str, Rule]) -> str:
-    """The digest of the rule catalogue (titles, bases, severities… of every rule)."""
-    return digest(sorted((rule_id, repr(rule)) for rule_id, rule in rules.items()))
+SHOWN_RULE_FIELDS = ("title", "basis", "severity")  # what the pages and drafts show of a catalogue rule
+
+
+def shown_rules_key(rules: Mapping[str, Rule]) -> str:
+    """The digest of what the body pages, the overview's kept rows and the 整改通知 drafts show of the rule
+    catalogue: which rules it holds, and each one's ``SHOWN_RULE_FIELDS``. A change of anything else of a rule
+    (a tolerance, its check, its message template, the editions or bodies it applies to) reaches a page only
+    through the findings it changes, and those are in each body's digest: after such a change only the
+    bodies whose findings changed are drawn again, not the whole site."""
+    return digest(sorted((rule_id, tuple(getattr(rule, name) for name in SHOWN_RULE_FIELDS))
+                         for rule_id, rule in rules.items()))

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from portal import data
 from portal.cellnames import cell_name, humanize
-from portal.digests import catalogue_key
+from portal.digests import shown_rules_key
 from portal.markup import DECISION, SEVERITY, esc, href
 from portal.names import file_label
 from portal.notice_drafts import DraftCache, Drafter, DraftJob, default_template, write_drafts
@@ -82,7 +82,7 @@ def write_notices_for(snap: data.Snapshot, out_dir: Path, template: Path | None 
     if targets:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_drafts(draft_jobs(snap, targets, template, today=today, cache_dir=cache_dir), template,
-                     catalogue_key(catalogue()), cache_dir)
+                     shown_rules_key(catalogue()), cache_dir)
     if index:
         file_drafts(snap, out_dir, targets)
     return [path for _, path in targets]
@@ -97,7 +97,7 @@ def draft_jobs(snap: data.Snapshot, targets: Sequence[tuple[data.Body, Path]], t
     first group's and kept, see ``Snapshot.in_groups``)."""
     rules = catalogue()
     today = today or today_in_china()
-    drafter, cache = Drafter(template, catalogue_key(rules)), cache if cache is not None else DraftCache(cache_dir)
+    drafter, cache = Drafter(template, shown_rules_key(rules)), cache if cache is not None else DraftCache(cache_dir)
     values = {body.key: notice_values(snap, body, today) for body, _ in targets}
     keys = {body.key: drafter.content_key(values[body.key], body.digest) for body, _ in targets}
     paths = {body.key: path for body, path in targets}

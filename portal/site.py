@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from portal import body_page, data, index_page, rule_page
-from portal.digests import catalogue_key, code_version, digest
+from portal.digests import code_version, digest, shown_rules_key
 from portal.fragments import Fragments
 from portal.links import Links, relative, relative_all
 from portal.markup import esc, href, link
@@ -71,7 +71,7 @@ def plan_site(snap: data.Snapshot, out_dir: Path, notices: Mapping[str, Path] | 
     rels = relative_all((notices or {}).values(), out_dir, notices_being_written)
     notice_links = {key: rels[Path(path)] for key, path in (notices or {}).items() if Path(path) in rels}
     manifest = Manifest.read(out_dir)
-    context = digest((code_version(), catalogue_key(rules), slugs, snap.years(), snap.quiet_pairs))
+    context = digest((code_version(), shown_rules_key(rules), slugs, snap.years(), snap.quiet_pairs))
     keys: dict[str, tuple[str, str | None]] = {}
     stored: dict[str, tuple[str | None] | None] = {}
     links = Links(notices=notice_links)

@@ -592,6 +592,54 @@ def test_rebuild_after_a_new_run_with_a_worker_process_relinks_there(warehouse, 
     assert second["notices_dir"].name == "20260103T020000000000Z"
 
 
+def _edited_catalogue(monkeypatch, edit) -> None:
+    """The portal reads the catalogue with every rule passed through ``edit`` (as if catalogue.yaml changed)."""
+    edited = {rule_id: edit(rule) for rule_id, rule in catalogue().items()}
+    for module in (portal, portal.site, portal.notices):
+        monkeypatch.setattr(module, "catalogue", lambda: edited)
+
+
+def _unshown_edit(rule):
+    """A rule changed in everything the pages and drafts do not show: its tolerance and other parameters, its
+    check, its message template, where the project documents it, the editions and rules it depends on."""
+    check = dataclasses.replace(rule.check, options={**rule.check.options, "edited": True})
+    return dataclasses.replace(rule, params={**rule.params, "tolerance": 1}, check=check,
+                               message=rule.message + "（已修订）", source=rule.source + " rev. 2",
+                               editions=(*rule.editions, "2030"), requires=(*rule.requires, "T3-BALANCE"))
+
+
+def test_a_rules_edit_that_changes_no_finding_redraws_no_page_or_draft(warehouse, tmp_path, monkeypatch):
+    """After an edit of the catalogue that changes nothing the body pages show (a tolerance, a message
+    template…), the findings decide which are drawn again: with the same findings, no body page and no draft
+    is rewritten (the rule pages, which show every field of their rule, are), and
+    the site is the one a build from scratch with the edited catalogue makes (a page showing any edited field
+    would differ from it)."""
+    path = _copy_warehouse(warehouse, tmp_path)
+    first = portal.build_all(path, tmp_path / "out")
+    site = first["site"].parent
+    pages, drafts = _stamps(site / "bodies", "*.html"), _stamps(first["notices_dir"], "*.docx")
+    _edited_catalogue(monkeypatch, _unshown_edit)
+    again = portal.build_all(path, tmp_path / "out")
+    assert _stamps(site / "bodies", "*.html") == pages, "no body page is rewritten (the rule pages show it all)"
+    assert _stamps(again["notices_dir"], "*.docx") == drafts and again["notices"] == first["notices"]
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert _texts(site) == _texts(fresh["site"].parent)
+    assert [_draft_text(p) for p in again["notices"]] == [_draft_text(p) for p in fresh["notices"]]
+
+
+def test_a_rules_edit_of_a_title_redraws_the_pages_and_drafts_that_show_it(warehouse, tmp_path, monkeypatch):
+    path = _copy_warehouse(warehouse, tmp_path)
+    portal.build_all(path, tmp_path / "out")
+    _edited_catalogue(monkeypatch, lambda r: dataclasses.replace(r, title=r.title + "（新标题）"))
+    again = portal.build_all(path, tmp_path / "out")
+    fresh = portal.build_all(path, tmp_path / "fresh")
+    assert _texts(again["site"].parent) == _texts(fresh["site"].parent)
+    west = _soup(_body_page(again["site"].parent, "西岭镇")).get_text(" ")
+    assert catalogue()["T3-BALANCE"].title + "（新标题）" in west
+    texts = [_draft_text(p) for p in again["notices"]]
+    assert texts == [_draft_text(p) for p in fresh["notices"]] and any("（新标题）" in t for t in texts)
+
+
 def test_rebuild_after_a_review_renders_that_body_again(warehouse, tmp_path):
     path = _copy_warehouse(warehouse, tmp_path)
     first = portal.build_all(path, tmp_path / "out")
