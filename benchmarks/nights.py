@@ -6,7 +6,11 @@ Prefect's temporary server), in a **fresh interpreter with a server already runn
 deployment runs each night: Prefect 3's runner starts every scheduled flow run in a new spawned process,
 which pays the imports but not the server), and in the **same process** (imports done and Prefect's server
 up: the flow's own cost, as under ``xxgk serve --in-process``) — then a night with **only the rules changed**
-(the catalogue's version differs, the parser's does not: every report judged again from its stored facts).
+(the catalogue's version differs, the parser's does not: every report judged again from its stored facts),
+and last the same as an officer makes it (``rules_edited_fresh``): one rule of ``rules/catalogue.yaml`` edited
+(T3-BALANCE's tolerance 0 → 1, in a copy of the project's code: the project itself is never edited), then
+``xxgk run`` in a fresh interpreter. The first rules night changes only the catalogue's version, so it
+cannot show what an edit of the catalogue itself costs beyond the judging (the site and the drafts).
 Before the same-process night of 20 new reports, the same process runs a night with **nothing new**
 (``unchanged_same_process``, measured too): a process serving the deployment ran the night before itself, so
 what it keeps between nights (``warehouse/last_run.py``, the survey, the register) is current, whereas the
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +32,10 @@ from benchmarks.memory import PeakMemory
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_BACK = 60  # reports left out of the first run of ``nights``, added 20 at a time
-NIGHTS = ("new20_fresh", "new20_served", "unchanged_same_process", "new20_same_process", "rules_changed")
+NIGHTS = ("new20_fresh", "new20_served", "unchanged_same_process", "new20_same_process", "rules_changed",
+          "rules_edited_fresh")
+CODE_PACKAGES = ("xxgk", "parsing", "rules", "expectations", "flows", "warehouse", "synth", "portal", "benchmarks")
+RULE_EDIT = ("id: T3-BALANCE", "params: {tolerance: 0}", "params: {tolerance: 1}")  # rule, its line, the edit
 
 
 def _settings_args(folder: Path, work: Path) -> dict:
@@ -96,24 +104,43 @@ def run_nights(folder: Path, work: Path) -> dict:
     changed = pipeline.catalogue_version() + "+benchmark-rules-change"
     pipeline.catalogue_version = lambda: changed  # what a changed rules/*.yaml does; the parser is the same
     out["rules_changed"] = _night(args)
+    out["rules_edited_fresh"] = _child_night(args, work, code=edited_code(work))
     for name in NIGHTS:
         out[name]["share_of_first"] = round(out[name]["wall_s"] / out["first"]["wall_s"], 3)
     out["files"] = len(files)
     return out
 
 
-def _child_night(args: dict, work: Path, api_url: str | None = None) -> dict:
+def edited_code(work: Path) -> Path:
+    """A copy of the project's code under ``work`` with one rule edited as an office would edit it
+    (``RULE_EDIT``: the first such line after the rule's id in ``rules/catalogue.yaml``)."""
+    code = work / "code-rules-edited"
+    shutil.rmtree(code, ignore_errors=True)
+    for name in CODE_PACKAGES:
+        shutil.copytree(ROOT / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
+    catalogue = code / "rules" / "catalogue.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    rule, line, edit = RULE_EDIT
+    at = text.index(line, text.index(rule))
+    catalogue.write_text(text[:at] + edit + text[at + len(line):], encoding="utf-8")
+    return code
+
+
+def _child_night(args: dict, work: Path, api_url: str | None = None, code: Path = ROOT) -> dict:
     """One night in a fresh interpreter: the whole ``xxgk run`` (interpreter, imports, Prefect's temporary
-    server), or with ``api_url`` the run of a served deployment (interpreter and imports; the server named)."""
+    server), or with ``api_url`` the run of a served deployment (interpreter and imports; the server named);
+    with the project's code at ``code`` (checked: the night says where its code was)."""
     cmd = [sys.executable, "-m", "benchmarks.pipeline", "--one", "night", "--corpus", json.dumps(args),
            "--work", str(work)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **({"PREFECT_API_URL": api_url} if api_url else {})}
+    env = {**os.environ, "PYTHONPATH": str(code), **({"PREFECT_API_URL": api_url} if api_url else {})}
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    done = subprocess.run(cmd, cwd=code, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"night: {done.stderr[-2000:]}")
     night = json.loads(done.stdout.strip().splitlines()[-1])
+    if Path(night.pop("code")).resolve() != code.resolve():
+        raise RuntimeError(f"night: ran the code of another folder than {code}")
     return {**night, "in_flow_wall_s": night["wall_s"], "wall_s": round(wall, 2)}
 
 
@@ -128,7 +155,7 @@ def run_one_night(args_json: str) -> dict:
     argv = ["run", *args["inputs"], "--db", args["db"], "--register", args["register"], "--docs", args["docs"],
             "--out", args["out"]]
     parsed = cli._with_defaults(cli.build_parser().parse_args(argv))  # noqa: SLF001 - as ``xxgk.cli.main``
-    return _night(args, lambda: cli_run.run_checked(parsed))
+    return {**_night(args, lambda: cli_run.run_checked(parsed)), "code": str(Path(cli.__file__).parents[1])}
 
 
 def nights_table(results: list[dict]) -> str:
@@ -136,8 +163,9 @@ def nights_table(results: list[dict]) -> str:
     lines = ["reports stored | first run s (peak RSS MB) | +20 new, fresh interpreter s (share; in flow s) | "
              "+20 new, server running, fresh interpreter s (share; in flow s) | nothing new, same process s (share) | "
              "+20 new, same process, the night after its own s (share) | "
-             "rules changed s (share; judged) | peak RSS MB of each night | "
-             "CPU s: first / +20 fresh / +20 served / nothing new / +20 same / rules | cpu probe"]
+             "rules changed s (share; judged) | a rule edited, fresh interpreter s (share; in flow s) | "
+             "peak RSS MB of each night | CPU s: first / +20 fresh / +20 served / nothing new / +20 same / rules / "
+             "rule edited | cpu probe"]
     for r in results:
         if "nights" in r:
             lines.append(_nights_line(r))
@@ -151,11 +179,11 @@ def nights_table(results: list[dict]) -> str:
 def _nights_line(r: dict) -> str:
     n = r["nights"]
     f, nights = n["first"], [n.get(name, {}) for name in NIGHTS]
-    fresh, served, unchanged, same, rules = nights
+    fresh, served, unchanged, same, rules, edited = nights
     return " | ".join([
         f"{n['stored_before']}", f"{f['wall_s']} ({f['peak_rss_mb']})", _child_text(fresh), _child_text(served),
         _same_text(unchanged), _same_text(same),
-        f"{rules['wall_s']} ({rules['share_of_first']:.1%}; {rules['judged']})",
+        f"{rules['wall_s']} ({rules['share_of_first']:.1%}; {rules['judged']})", _child_text(edited),
         " / ".join(str(x.get("peak_rss_mb", "-")) for x in nights),
         " / ".join(_cpu_text(x) for x in (f, *nights)),
         f"{probe_text(r.get('cpu_probe_s'))} then {probe_text(r.get('cpu_probe_after_nights_s'))}"])
