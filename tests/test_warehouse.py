@@ -240,3 +240,14 @@ def test_sparing_a_core_lowers_duckdbs_threads_for_the_block_only(tmp_path):
     with db.sparing_a_core(con):
         assert threads() == 1                           # never none
     con.close()
+
+
+def test_list_columns_travel_as_json_with_missing_kept_missing() -> None:
+    """A list column as JSON text for DuckDB's ``from_json``: a missing value (None, NaN) stays NULL, an
+    empty list or tuple stays empty, text keeps its Chinese characters."""
+    import numpy as np
+
+    from warehouse.db import _as_json
+
+    values = pd.Series([None, float("nan"), np.float64("nan"), [], (), ["第3行", "t3.new.total"], (1.0, 2.5)])
+    assert _as_json(values) == [None, None, None, "[]", "[]", '["第3行", "t3.new.total"]', "[1.0, 2.5]"]
