@@ -17,7 +17,7 @@ from docx.document import Document as DocumentType
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
@@ -139,9 +139,9 @@ def _table(doc: DocumentType, para: Paragraph, name: str, grid: Grid) -> None:
     if _has_style(doc, "Table Grid"):
         table.style = doc.styles["Table Grid"]
     style = _style(doc, "table")
+    cells = _cells(table)
     for r, values in enumerate([grid.headers, *grid.rows]):
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+        for cell, value in zip(cells[r], values):
             paragraph = cell.paragraphs[0]
             if style:
                 _apply_style(paragraph, style)
@@ -151,20 +151,28 @@ def _table(doc: DocumentType, para: Paragraph, name: str, grid: Grid) -> None:
                 run.font.size = Pt(10.5)
     _repeat_header(table)
     if grid.widths:
-        _widths(table, grid.widths)
+        _widths(table, grid.widths, cells)
     para._p.addnext(table._tbl)
     replace_in_paragraph(para, {name: ""})
     if not para.text.strip():
         para._p.getparent().remove(para._p)
 
 
-def _widths(table: Table, widths: Sequence[float]) -> None:
-    """Fixed column widths (cm): in the table grid (what LibreOffice and WPS read) and in each cell (Word)."""
+def _cells(table: Table) -> list[list[_Cell]]:
+    """The cells of a table without merged cells, row by row, read from its rows' XML in one pass:
+    python-docx's ``table.cell(r, c)`` and ``column.cells`` lay out every cell of the table again on each call
+    (two thirds of a draft's filling time, for an appendix of a few dozen rows)."""
+    return [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
+
+
+def _widths(table: Table, widths: Sequence[float], cells: list[list[_Cell]]) -> None:
+    """Fixed column widths (cm): in the table grid (what LibreOffice and WPS read) and in each cell (Word);
+    ``cells``: the table's ``_cells``."""
     table.autofit = False
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), str(int(Cm(width).twips)))
-    for c, width in enumerate(widths[:len(table.columns)]):
-        for cell in table.columns[c].cells:
+    for row in cells:
+        for cell, width in zip(row, widths):
             cell.width = Cm(width)
 
 
