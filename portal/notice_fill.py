@@ -23,7 +23,8 @@ from docx.text.paragraph import Paragraph
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # the template's paragraph style of each line level ("" = the anchor paragraph's own style)
-LEVEL_STYLES = {"h1": "通知一级标题", "h2": "通知二级标题", "item": "通知三级标题", "table": "通知表格"}
+LEVEL_STYLES = {"h1": "通知一级标题", "h2": "通知二级标题", "item": "通知三级标题", "table": "通知表格",
+                "grid": "Table Grid"}  # the table's own style (its borders), when the template has it
 
 
 class Line(NamedTuple):
@@ -136,8 +137,9 @@ def _table(doc: DocumentType, para: Paragraph, name: str, grid: Grid) -> None:
                 + [Line("　".join(row)) for row in grid.rows])
         return
     table = doc.add_table(rows=1 + len(grid.rows), cols=len(grid.headers))
-    if _has_style(doc, "Table Grid"):
-        table.style = doc.styles["Table Grid"]
+    grid_style = _style(doc, "grid")
+    if grid_style:
+        table._tbl.tblStyle_val = grid_style   # as ``table.style = …`` sets it, without resolving it again
     style = _style(doc, "table")
     cells = _cells(table)
     for r, values in enumerate([grid.headers, *grid.rows]):
