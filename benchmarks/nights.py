@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HELD_BACK = 60  # reports left out of the first run of ``nights``, added 20 at a time
 NIGHTS = ("new20_fresh", "new20_served", "unchanged_same_process", "new20_same_process", "rules_changed",
           "rules_edited_fresh")
-CODE_PACKAGES = ("xxgk", "parsing", "rules", "expectations", "flows", "warehouse", "synth", "portal", "benchmarks")
 RULE_EDIT = ("id: T3-BALANCE", "params: {tolerance: 0}", "params: {tolerance: 1}")  # rule, its line, the edit
 
 
@@ -116,7 +115,7 @@ def edited_code(work: Path) -> Path:
     (``RULE_EDIT``: the first such line after the rule's id in ``rules/catalogue.yaml``)."""
     code = work / "code-rules-edited"
     shutil.rmtree(code, ignore_errors=True)
-    for name in CODE_PACKAGES:
+    for name in _code_packages():
         shutil.copytree(ROOT / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
     catalogue = code / "rules" / "catalogue.yaml"
     text = catalogue.read_text(encoding="utf-8")
@@ -124,6 +123,14 @@ def edited_code(work: Path) -> Path:
     at = text.index(line, text.index(rule))
     catalogue.write_text(text[:at] + edit + text[at + len(line):], encoding="utf-8")
     return code
+
+
+def _code_packages() -> list[str]:
+    """The project's top-level packages (``pyproject.toml``), and this one."""
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    return [*dict.fromkeys(name.split(".")[0] for name in packages), "benchmarks"]
 
 
 def _child_night(args: dict, work: Path, api_url: str | None = None, code: Path = ROOT) -> dict:

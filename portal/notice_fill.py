@@ -23,8 +23,8 @@ from docx.text.paragraph import Paragraph
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # the template's paragraph style of each line level ("" = the anchor paragraph's own style)
-LEVEL_STYLES = {"h1": "通知一级标题", "h2": "通知二级标题", "item": "通知三级标题", "table": "通知表格",
-                "grid": "Table Grid"}  # the table's own style (its borders), when the template has it
+LEVEL_STYLES = {"h1": "通知一级标题", "h2": "通知二级标题", "item": "通知三级标题", "table": "通知表格"}
+TABLE_STYLE = "Table Grid"  # the appendix table's own style (its borders), when the template has it
 
 
 class Line(NamedTuple):
@@ -86,14 +86,18 @@ def replace_in_paragraph(para: Paragraph, values: Mapping[str, str]) -> None:
 
 
 def _style(doc: DocumentType, level: str) -> str | None:
-    """The style id of the template's style for ``level`` (None when the template has none), looked up once
-    per document: python-docx resolves a style set by name or object against every style of the template
-    on each assignment (about 10 of the 14 s the drafts of 243 bodies took)."""
-    cache = doc.part.__dict__.setdefault("_xxgk_level_styles", {})
-    if level not in cache:
-        name = LEVEL_STYLES.get(level)
-        cache[level] = doc.styles[name].style_id if name and _has_style(doc, name) else None
-    return cache[level]
+    """The style id of the template's style for ``level`` (None when the template has none)."""
+    return _style_id(doc, LEVEL_STYLES.get(level))
+
+
+def _style_id(doc: DocumentType, name: str | None) -> str | None:
+    """The id of the template's style ``name`` (None when the template has none), looked up once per
+    document: python-docx resolves a style set by name or object against every style of the template on
+    each assignment (about 10 of the 14 s the drafts of 243 bodies took)."""
+    cache = doc.part.__dict__.setdefault("_xxgk_style_ids", {})
+    if name not in cache:
+        cache[name] = doc.styles[name].style_id if name and _has_style(doc, name) else None
+    return cache[name]
 
 
 def _apply_style(paragraph: Paragraph, style_id: str) -> None:
@@ -137,7 +141,7 @@ def _table(doc: DocumentType, para: Paragraph, name: str, grid: Grid) -> None:
                 + [Line("　".join(row)) for row in grid.rows])
         return
     table = doc.add_table(rows=1 + len(grid.rows), cols=len(grid.headers))
-    grid_style = _style(doc, "grid")
+    grid_style = _style_id(doc, TABLE_STYLE)
     if grid_style:
         table._tbl.tblStyle_val = grid_style   # as ``table.style = …`` sets it, without resolving it again
     style = _style(doc, "table")
