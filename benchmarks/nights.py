@@ -161,7 +161,9 @@ def run_one_night(args_json: str) -> dict:
     args = json.loads(args_json)
     argv = ["run", *args["inputs"], "--db", args["db"], "--register", args["register"], "--docs", args["docs"],
             "--out", args["out"]]
-    parsed = cli._with_defaults(cli.build_parser().parse_args(argv))  # noqa: SLF001 - as ``xxgk.cli.main``
+    parsed = cli.build_parser().parse_args(argv)
+    cli_run.launch_server(parsed)         # as ``xxgk.cli.main``: first thing, then the defaults
+    parsed = cli._with_defaults(parsed)  # noqa: SLF001 - as ``xxgk.cli.main``
     return {**_night(args, lambda: cli_run.run_checked(parsed)), "code": str(Path(cli.__file__).parents[1])}
 
 

@@ -123,7 +123,7 @@ def test_every_fault_is_recorded_as_evidence(harvested, body_id, year, outcome, 
 
 
 def test_retries_follow_5xx_and_timeouts_never_4xx(harvested):
-    server, portal = harvested["server"], harvested["portal"]
+    portal = harvested["portal"]
     per_harvest = {path: 0 for path in ("/xhz/nb/", "/jyj/ndbg/gone.html", "/nsz/nb/")}
     for site, path, _ in harvested["first_requests"]:
         if path in per_harvest:

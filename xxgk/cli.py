@@ -245,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     offline.apply()
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "run":
+            cli_run.launch_server(args)     # before the defaults import pandas and DuckDB
         return args.handler(_with_defaults(args))
     except KeyboardInterrupt:
         return EXIT_FAILED

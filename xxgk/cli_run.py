@@ -44,7 +44,14 @@ def run_checked(args: argparse.Namespace) -> dict:
     path): the checks before any work, then — once they pass, and before Prefect is imported — Prefect's
     temporary server launched (unless an API is named) and the parsing of the new files begun
     (``start_early``), then the nightly flow in this process (``flows.nightly.run_local``)."""
-    settings = check_before_run(args)
+    try:
+        settings = check_before_run(args)
+    except BaseException:
+        if getattr(args, "server_launched", False):
+            from flows import local_server
+
+            local_server.stop()     # launched for a run that does not take place
+        raise
     started = start_early(args, settings)
     try:
         from flows.nightly import run_local
@@ -63,15 +70,27 @@ def _progress(args: argparse.Namespace) -> bool:
     return bool(args.progress or sys.stderr.isatty())
 
 
-def start_early(args: argparse.Namespace, settings: RunSettings) -> bool:
-    """What ``xxgk run`` can begin before Prefect is imported (several seconds): Prefect's temporary server
-    (``flows.local_server.start_early``; not when an API is named), and while it starts, the parsing of the
-    files this run will parse (``stages.head_start``, which only saves time: whatever goes wrong there the
-    flow meets again and reports) and the import of Great Expectations and the report site in a thread
-    (``stages.warm_up``). True when the server was launched here."""
+def launch_server(args: argparse.Namespace) -> bool:
+    """Prefect's temporary server launched first thing, before the run's checks import anything (pandas and
+    DuckDB alone take ~0.4 s, the checks as long again): it takes ~4 s to start, and the flow waits for it.
+    ``flows.local_server.start_early``: not when an API is named. Recorded in ``args.server_launched``
+    (``run_checked`` stops the server when the checks refuse the run). True when launched now."""
     from flows import local_server
 
-    if not local_server.start_early():
+    args.server_launched = local_server.start_early()
+    return args.server_launched
+
+
+def start_early(args: argparse.Namespace, settings: RunSettings) -> bool:
+    """What ``xxgk run`` can begin before Prefect is imported (several seconds): Prefect's temporary server
+    (``flows.local_server.start_early``, unless ``launch_server`` did already; not when an API is named), and
+    while it starts, the parsing of the files this run will parse (``stages.head_start``, which only saves
+    time: whatever goes wrong there the flow meets again and reports) and the import of Great Expectations
+    and the report site in a thread (``stages.warm_up``). True when the server was launched for this run."""
+    from flows import local_server
+
+    launched = getattr(args, "server_launched", None)
+    if not (launched if launched is not None else local_server.start_early()):
         return False
     if os.environ.get("XXGK_PARSE_WORKERS") != "0" and not args.harvest:  # a harvest adds files first
         from xxgk import stages
