@@ -55,6 +55,26 @@ def test_stored_facts_decode_as_stored_with_where_they_were_printed_kept_once(ci
             assert texts.setdefault(text, text) is text, "each text of where is kept once"
 
 
+def test_where_cells_were_printed_is_decoded_only_when_read_and_older_facts_decode_as_before() -> None:
+    """``where`` is stored as a JSON text and decoded on first use (most reports judged again have no
+    finding); facts stored with ``where`` as an object (before) decode to the same mapping."""
+    import orjson
+    import zlib
+
+    from conftest import REPO
+
+    [described] = pipeline.describe_chunk([REPO / "examples" / "2020_xiangcheng_zhen.txt"], None)
+    stored = orjson.loads(zlib.decompress(described.stored))
+    assert isinstance(stored["where"], str) and len(described.facts["where"]) > 50
+    _, facts = facts_store.decode(described.stored)
+    where = facts["where"]
+    assert isinstance(where, facts_store.Printed) and where._text is not None  # noqa: SLF001 - not decoded yet
+    cell, printed = next(iter(described.facts["where"].items()))
+    assert where.get(cell) == printed and where._text is None and where == described.facts["where"]  # noqa: SLF001
+    older = zlib.compress(orjson.dumps({**stored, "where": orjson.loads(stored["where"])}), 1)
+    assert facts_store.decode(older)[1] == facts
+
+
 def _judging(years: list[int], per_year: int = 3) -> Judging:
     """Batches of a year each, each reading its previous year (judged by the batch before)."""
     ids = {year: [f"{year}-{n}" for n in range(per_year)] for year in years}

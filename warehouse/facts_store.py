@@ -9,11 +9,16 @@ so that they come back exactly as they were: the same findings, the same fingerp
 version that produced them. The shingles and sentences of the section texts are not stored in the JSON
 (they are computed again from the texts when needed); the sentences are kept apart, one row per report,
 section and sentence, so that the reports sharing a sentence with a changed report are found in SQL.
+
+Where each cell was printed (``where``: ~40 % of a report's JSON, read only for the cells of a finding) is
+stored as a JSON text inside the JSON and decoded on first use (``Printed``): a rules change judges 30,000
+stored reports, and most of them have no finding. Facts stored before (``where`` as an object) decode as
+they did.
 """
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from sys import intern
 from typing import Any
@@ -38,6 +43,8 @@ def encode(facts: Facts, report: Report) -> bytes:
     for key in [k for k, v in facts.items() if type(v) not in _JSON or v != v]:
         if key.startswith(NOT_STORED):
             del plain[key]
+        elif key == WHERE:
+            plain[key] = Printed.text_of(plain[key])
         else:
             plain[key] = _plain(plain[key])
     plain[_REPORT] = {"parse_status": report.parse_status, "problems": list(report.problems),
@@ -73,8 +80,10 @@ def decode(blob: bytes, path: str | None = None) -> tuple[Report, Facts]:
     once (``sys.intern``) — they were 37 KB of a report's 61 KB of decoded facts."""
     facts: Facts = {k: v if type(v) is not dict else _typed(v) for k, v in orjson.loads(zlib.decompress(blob)).items()}
     where = facts.get(WHERE)
-    if type(where) is dict:
-        facts[WHERE] = {k: intern(v) if type(v) is str else v for k, v in where.items()}
+    if type(where) is str:
+        facts[WHERE] = Printed(where)
+    elif type(where) is dict:  # stored before ``where`` was kept as a text
+        facts[WHERE] = _interned(where)
     meta = facts.pop(_REPORT)
     if path is not None:
         facts["file"] = path
@@ -85,6 +94,44 @@ def decode(blob: bytes, path: str | None = None) -> tuple[Report, Facts]:
                     preface=f"发布日期：{published.isoformat()}" if published else "",
                     table_editions={k: v for k in ("t2", "t3") if (v := facts.get(f"{k}_edition"))})
     return report, facts
+
+
+def _interned(where: dict) -> dict:
+    return {k: intern(v) if type(v) is str else v for k, v in where.items()}
+
+
+class Printed(Mapping[str, str]):
+    """Where each cell was printed (cell id → "第20行", …), as stored: a JSON text, decoded on first use, its
+    texts kept once (``sys.intern``: they repeat across cells and reports)."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text
+        self._map: dict[str, str] | None = None
+
+    def _loaded(self) -> dict[str, str]:
+        if self._map is None:
+            self._map = _interned(orjson.loads(self._text or "{}"))
+            self._text = None
+        return self._map
+
+    def __getitem__(self, cell_id: str) -> str:
+        return self._loaded()[cell_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return f"Printed({self._loaded()!r})"
+
+    @staticmethod
+    def text_of(where: Mapping[str, str]) -> str:
+        """The JSON text stored for ``where`` (the very text it was decoded from, when not decoded yet)."""
+        if isinstance(where, Printed) and where._text is not None:
+            return where._text
+        return orjson.dumps(dict(where)).decode()
 
 
 _NESTED = frozenset({dict, list})
