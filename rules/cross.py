@@ -18,10 +18,10 @@ from parsing.model import Report
 from rules.arithmetic import PREV
 from rules.facts import Facts
 from rules.register import normal_name
+from rules.shingles import NOISE, SHINGLE, shingles, shingles_of  # noqa: F401 - SHINGLE, shingles: part of this module's API
 
 _SPLIT = re.compile(r"[。；;！!？?]+")
-SHINGLE = 8
-_NOISE = re.compile(r"[\s\d０-９,，、:：（）()“”\"'《》.．%％\-—]+")
+_NOISE = NOISE
 MIN_SENTENCE = 8
 BOILERPLATE_SHARE = 20  # a sentence found in more reports than this is boilerplate, not copying
 
@@ -48,6 +48,8 @@ def add_cross_facts(reports: list[Report], facts: list[Facts], judged: Sequence[
     keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
     texts = {n: [_own_text(r, f, n) for r, f in zip(reports, facts)] for n in SIMILARITY_SECTIONS}
     pieces = {n: {i: f[f"pieces.s{n}"] for i, f in enumerate(facts) if f"pieces.s{n}" in f} for n in SIMILARITY_SECTIONS}
+    for n in SIMILARITY_SECTIONS:
+        _add_pieces(texts[n], pieces[n])
     for i, (f, prev) in enumerate(zip(facts, _previous_reports(facts, keys))):
         if not judged[i]:
             continue
@@ -142,36 +144,6 @@ def _strip_names(text: str, names: Iterable[str]) -> str:
     return text
 
 
-_EMPTY = np.empty(0, dtype=np.uint64)
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: the windows' polynomial hash
-
-
-def shingles(text: str) -> np.ndarray:
-    """The distinct overlapping 8-character pieces of the text without digits, spaces and punctuation,
-    each as a 64-bit polynomial hash of its 8 code points (sorted; numpy, so that comparing two texts is
-    one vectorised intersection and the pieces travel cheaply from the parser workers)."""
-    clean = _NOISE.sub("", text)
-    n = len(clean) - SHINGLE + 1
-    if n <= 0:
-        return _EMPTY
-    points = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    keys = points[:n].copy()
-    for k in range(1, SHINGLE):
-        keys *= _MULTIPLIER  # wraps modulo 2**64
-        keys += points[k:k + n]
-    return _distinct(keys)
-
-
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """``np.unique(keys)`` of a non-empty array (sorted in place): sorting and dropping repeats is several
-    times faster than the hashing ``np.unique`` does for integers."""
-    keys.sort()
-    first = np.empty(len(keys), dtype=bool)
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    return keys[first]
-
-
 def containment(own: np.ndarray, other: np.ndarray) -> float | None:
     """Share of ``own``'s pieces that ``other`` also has (1.0 = all of it copied)."""
     return len(np.intersect1d(own, other, assume_unique=True)) / len(own) if len(own) else None
@@ -253,6 +225,14 @@ def _best_peer(i: int, texts: list, sents: list, shared_by: _Boilerplate, facts:
     own = _pieces(i, texts, pieces)
     score, j = max(((containment(own, _pieces(j, texts, pieces)) or 0.0), -j) for j in close)
     return score, facts[-j].get("body")
+
+
+def _add_pieces(texts: list, pieces: dict[int, np.ndarray]) -> None:
+    """The shingles of every text at hand (not those read from the warehouse only when wanted) not known
+    yet, computed together (``shingles_of``): the copying checks compare most of them (each report with its
+    previous year, then with the peers sharing its sentences)."""
+    missing = [i for i, text in enumerate(texts) if i not in pieces and isinstance(text, str) and text]
+    pieces.update(zip(missing, shingles_of([texts[i] for i in missing])))
 
 
 def _pieces(i: int, texts: list, pieces: dict[int, np.ndarray]) -> np.ndarray:

@@ -106,11 +106,11 @@ def ref_shingles(text: str) -> np.ndarray:
     clean = cross._NOISE.sub("", text)
     n = len(clean) - cross.SHINGLE + 1
     if n <= 0:
-        return cross._EMPTY
+        return np.empty(0, dtype=np.uint64)
     points = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     keys = np.zeros(n, dtype=np.uint64)
     for k in range(cross.SHINGLE):
-        keys = keys * cross._MULTIPLIER + points[k:k + n]
+        keys = keys * np.uint64(0x9E3779B97F4A7C15) + points[k:k + n]
     return np.unique(keys)
 
 
@@ -128,6 +128,27 @@ def ref_sentences(text: str) -> dict[str, int]:
 def test_shingles_match_reference(text: str) -> None:
     got, want = cross.shingles(text), ref_shingles(text)
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@FAST
+@given(st.lists(TEXT, max_size=12))
+def test_shingles_of_many_texts_match_those_of_each(texts: list[str]) -> None:
+    """``shingles_of`` (the texts joined, the noise taken out by a lookup table) gives each text's own
+    pieces: text boundaries, texts too short, and characters beyond the table (😀: the expression decides)."""
+    got = cross.shingles_of(texts)
+    assert len(got) == len(texts)
+    for text, pieces in zip(texts, got):
+        want = ref_shingles(text)
+        assert pieces.dtype == want.dtype and pieces.tolist() == want.tolist()
+
+
+def test_the_noise_table_is_the_expression_on_every_character_it_covers() -> None:
+    from rules import shingles as sh
+
+    table = sh._noise_table()  # noqa: SLF001
+    for code in (0x20, 0x3000, 0x30, 0x0660, 0xFF10, 0x2014, 0x4E00, 0x3002, 0xD800, 0xFFFF):
+        assert bool(table[code]) == bool(sh.NOISE.fullmatch(chr(code))), hex(code)
+    assert int(table.sum()) == sum(1 for c in range(0x10000) if sh.NOISE.fullmatch(chr(c)))
 
 
 @FAST

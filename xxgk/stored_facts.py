@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from parsing import Report
-from rules.cross import SIMILARITY_SECTIONS, previous_cells, shingles
+from rules.cross import SIMILARITY_SECTIONS, previous_cells, shingles_of
 from rules.facts import Facts
 from warehouse import facts_store
 from warehouse.facts_store import decode
@@ -161,7 +161,7 @@ class Judging:
         """The batch's reports and facts (decoded from their stored form, read now, unless this is the run's
         only batch and the report was parsed by it: its facts are in memory already)."""
         blobs, sentences = self._read(batch)
-        pairs = []
+        pairs, read_only = [], []  # read_only: the decoded reports this batch reads but does not judge
         for rid in batch.ids:
             parsed = self.sources.get(rid)
             if parsed is not None:
@@ -172,11 +172,14 @@ class Judging:
             elif rid in batch.light:
                 pairs.append(_light(rid, blobs.pop(rid), self.paths[rid], self.named[rid], sentences))
             else:
-                report, facts = _decoded(blobs.pop(rid), self.paths[rid], sentences)
-                pairs.append((report, facts if rid in batch.judged else _context_of(facts)))  # only what is read
-        for rid, (report, facts) in zip(batch.ids, pairs):
-            if rid in batch.kept:
-                self.kept[rid] = (report, _context_of(facts))
+                read_only += [len(pairs)] if rid not in batch.judged else []
+                pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
+        kept = [n for n, rid in enumerate(batch.ids) if rid in batch.kept]
+        add_pieces([pairs[n][1] for n in (*read_only, *kept)])
+        for n in read_only:
+            pairs[n] = (pairs[n][0], _context_of(pairs[n][1]))  # only what is read
+        for n in kept:
+            self.kept[batch.ids[n]] = (pairs[n][0], _context_of(pairs[n][1]))
         for rid in batch.reused:
             self.readers_left[rid] -= 1
             if not self.readers_left[rid]:
@@ -212,15 +215,22 @@ def context_facts() -> tuple[str, ...]:
             *previous_cells())
 
 
+def add_pieces(facts: list[Facts]) -> None:
+    """The shingles of the compared texts (``pieces.s<n>``) of ``facts`` that lack them, computed together
+    (``rules.cross.shingles_of``), once: this batch compares a report with its own previous year, the later
+    one compares the next year's report with it (``rules.cross.add_cross_facts`` takes the shingles it is
+    given, else computes them from the text)."""
+    for number in SIMILARITY_SECTIONS:
+        todo = [f for f in facts if f"pieces.s{number}" not in f and isinstance(f.get(f"text.s{number}"), str)
+                and f[f"text.s{number}"]]
+        for f, pieces in zip(todo, shingles_of([f[f"text.s{number}"] for f in todo])):
+            f[f"pieces.s{number}"] = pieces
+
+
 def _context_of(facts: Facts) -> Facts:
     """What a later batch reads of a report judged now (``context_facts``), with the shingles of its compared
-    texts (``pieces.s<n>``), computed here once: this batch compares the report with its own previous year,
-    the later one compares the next year's report with it (``rules.cross.add_cross_facts`` takes the
-    shingles it is given, else computes them from the text)."""
-    for number in SIMILARITY_SECTIONS:
-        text = facts.get(f"text.s{number}")
-        if f"pieces.s{number}" not in facts and text and isinstance(text, str):
-            facts[f"pieces.s{number}"] = shingles(text)
+    texts (``add_pieces``)."""
+    add_pieces([facts])
     return {k: facts[k] for k in (*context_facts(), *(f"pieces.s{n}" for n in SIMILARITY_SECTIONS)) if k in facts}
 
 
