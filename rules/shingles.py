@@ -35,9 +35,22 @@ def shingles(text: str) -> np.ndarray:
     return _distinct(_windows(clean.astype(np.uint64))) if len(clean) >= SHINGLE else _EMPTY
 
 
+TOGETHER = 32  # texts joined at a time: ~12,000 code points, arrays under 128 KB, which the allocator gives
+# back at once (a batch's 12,000 texts at once took ~200 MB more at the peak of a rules change over 30,000
+# reports; 256 at a time, ~90 MB more); as fast as larger groups (13.6 µs a text, 45 one at a time)
+
+
 def shingles_of(texts: Sequence[str]) -> list[np.ndarray]:
-    """``[shingles(t) for t in texts]``, computed together: the texts' code points joined, the noise taken
-    out through a lookup table, every window hashed at once; then each text's windows made distinct."""
+    """``[shingles(t) for t in texts]``, computed ``TOGETHER`` texts at a time: their code points joined,
+    the noise taken out through a lookup table, every window hashed at once; then each text's windows made
+    distinct."""
+    out: list[np.ndarray] = []
+    for start in range(0, len(texts), TOGETHER):
+        out += _together(texts[start:start + TOGETHER])
+    return out
+
+
+def _together(texts: Sequence[str]) -> list[np.ndarray]:
     out = [_EMPTY] * len(texts)
     wanted = [i for i, text in enumerate(texts) if len(text) >= SHINGLE]  # the noise only shortens a text
     if not wanted:

@@ -142,6 +142,14 @@ def test_shingles_of_many_texts_match_those_of_each(texts: list[str]) -> None:
         assert pieces.dtype == want.dtype and pieces.tolist() == want.tolist()
 
 
+def test_shingles_of_texts_joined_a_few_at_a_time_match_those_of_each(monkeypatch) -> None:
+    from rules import shingles as sh
+
+    texts = ["政府信息公开申请件数为十二件。" * k for k in range(9)] + ["", "短", "信息😀公开申请办理情况良好"]
+    monkeypatch.setattr(sh, "TOGETHER", 4)
+    assert [p.tolist() for p in sh.shingles_of(texts)] == [ref_shingles(t).tolist() for t in texts]
+
+
 def test_the_noise_table_is_the_expression_on_every_character_it_covers() -> None:
     from rules import shingles as sh
 

@@ -171,13 +171,14 @@ class Judging:
                 pairs.append((report, dict(kept)))
             elif rid in batch.light:
                 pairs.append(_light(rid, blobs.pop(rid), self.paths[rid], self.named[rid], sentences))
-            else:
-                read_only += [len(pairs)] if rid not in batch.judged else []
+            elif rid in batch.judged:
                 pairs.append(_decoded(blobs.pop(rid), self.paths[rid], sentences))
+            else:
+                report, facts = _decoded(blobs.pop(rid), self.paths[rid], sentences)
+                read_only.append(len(pairs))
+                pairs.append((report, _context_of(facts)))  # only what is read, at once: a year of reports
         kept = [n for n, rid in enumerate(batch.ids) if rid in batch.kept]
         add_pieces([pairs[n][1] for n in (*read_only, *kept)])
-        for n in read_only:
-            pairs[n] = (pairs[n][0], _context_of(pairs[n][1]))  # only what is read
         for n in kept:
             self.kept[batch.ids[n]] = (pairs[n][0], _context_of(pairs[n][1]))
         for rid in batch.reused:
@@ -229,8 +230,7 @@ def add_pieces(facts: list[Facts]) -> None:
 
 def _context_of(facts: Facts) -> Facts:
     """What a later batch reads of a report judged now (``context_facts``), with the shingles of its compared
-    texts (``add_pieces``)."""
-    add_pieces([facts])
+    texts when they are known (``add_pieces``)."""
     return {k: facts[k] for k in (*context_facts(), *(f"pieces.s{n}" for n in SIMILARITY_SECTIONS)) if k in facts}
 
 
