@@ -190,6 +190,33 @@ def test_a_run_begins_before_prefect_is_imported_unless_an_api_is_named(project,
     assert json.loads(done.stdout.splitlines()[-1]) == [True, 1, False], done.stderr
 
 
+def test_a_run_with_nothing_to_parse_does_not_warm_the_parser(project, monkeypatch) -> None:
+    """The warm-up compiles the parser's patterns (0.27 s) only for a run that may parse here: not when the
+    head start found nothing new; when it could not look (the warehouse busy), as before."""
+    import argparse
+
+    from flows import local_server
+    from xxgk import stages
+
+    args = argparse.Namespace(dirs=[str(project / "reports")], db=str(project / "warehouse" / "xxgk.duckdb"),
+                              harvest=False, engine="gx", server_launched=True)
+    warmed: list[bool] = []
+    monkeypatch.setattr(stages, "warm_up", lambda engine, parser=True: warmed.append(parser))
+    monkeypatch.setattr(local_server, "start_early", lambda: pytest.fail("launched already"))
+
+    def head_start(found):
+        def run(settings):
+            if isinstance(found, Exception):
+                raise found
+            return found
+        return run
+
+    for found in (0, 3, OSError("busy")):
+        monkeypatch.setattr(stages, "head_start", head_start(found))
+        assert cli_run.start_early(args, None) is True
+    assert warmed == [False, True, True]
+
+
 def test_xxgk_run_launches_the_server_before_anything_heavy_and_stops_it_when_the_run_is_refused(tmp_path):
     """``xxgk run`` launches Prefect's temporary server first thing (``cli_run.launch_server``), before its
     defaults and checks import pandas and DuckDB; a run its checks refuse (a mistyped folder) stops it."""

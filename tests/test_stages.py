@@ -185,3 +185,14 @@ def test_the_warm_up_compiles_the_parsers_patterns_from_the_bundled_examples_onc
                           cwd=REPO)
     parsed, again, first, after = map(int, done.stdout.split())
     assert (parsed, again) == (len(stages._WARM_SAMPLES), 0) and first > 20 and after == first, done.stderr[-2000:]
+
+
+def test_a_warm_up_told_this_process_parses_nothing_leaves_the_parser_alone():
+    """``warm_up(parser=False)`` (``xxgk run`` with nothing new): the imports, not the parser's patterns —
+    nor at the flow's own ``warm_up`` later in the same run."""
+    code = ("from parsing import text\nfrom xxgk import stages\n"
+            "stages.warm_up('bare', parser=False); stages._WARMING.join()\n"
+            "stages.warm_up('bare'); stages._WARMING.join()\n"
+            "print(text.label_regex.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.stdout.split() == ["0"], done.stderr[-2000:]

@@ -96,10 +96,11 @@ def start_early(args: argparse.Namespace, settings: RunSettings) -> bool:
         from xxgk import stages
 
         try:
-            stages.head_start(settings)
+            to_parse: int | None = stages.head_start(settings)
         except Exception:  # noqa: BLE001
             logging.getLogger(__name__).debug("no head start", exc_info=True)
-        stages.warm_up(args.engine)
+            to_parse = None
+        stages.warm_up(args.engine, parser=to_parse != 0)  # nothing new: this run parses nothing here
     return True
 
 
