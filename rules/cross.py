@@ -48,9 +48,10 @@ def add_cross_facts(reports: list[Report], facts: list[Facts], judged: Sequence[
     keys = [body_key(f.get("body"), f.get("body_id")) for f in facts]
     texts = {n: [_own_text(r, f, n) for r, f in zip(reports, facts)] for n in SIMILARITY_SECTIONS}
     pieces = {n: {i: f[f"pieces.s{n}"] for i, f in enumerate(facts) if f"pieces.s{n}" in f} for n in SIMILARITY_SECTIONS}
+    previous = _previous_reports(facts, keys)
     for n in SIMILARITY_SECTIONS:
-        _add_pieces(texts[n], pieces[n])
-    for i, (f, prev) in enumerate(zip(facts, _previous_reports(facts, keys))):
+        _add_pieces(texts[n], pieces[n], _compared_with_previous(texts[n], previous, judged))
+    for i, (f, prev) in enumerate(zip(facts, previous)):
         if not judged[i]:
             continue
         _add_previous(f, facts[prev] if prev is not None else None)
@@ -227,11 +228,18 @@ def _best_peer(i: int, texts: list, sents: list, shared_by: _Boilerplate, facts:
     return score, facts[-j].get("body")
 
 
-def _add_pieces(texts: list, pieces: dict[int, np.ndarray]) -> None:
-    """The shingles of every text at hand (not those read from the warehouse only when wanted) not known
-    yet, computed together (``shingles_of``): the copying checks compare most of them (each report with its
-    previous year, then with the peers sharing its sentences)."""
-    missing = [i for i, text in enumerate(texts) if i not in pieces and isinstance(text, str) and text]
+def _compared_with_previous(texts: list, previous: list[int | None], judged: Sequence[bool]) -> list[int]:
+    """The reports whose texts DUP-PREVIOUS compares: each judged report with a text and a previous year
+    with one, and that previous year."""
+    pairs = [(i, prev) for i, prev in enumerate(previous) if judged[i] and prev is not None and texts[i]
+             and texts[prev]]
+    return sorted({n for pair in pairs for n in pair})
+
+
+def _add_pieces(texts: list, pieces: dict[int, np.ndarray], wanted: list[int]) -> None:
+    """The shingles of the ``wanted`` texts at hand (not those read from the warehouse only when wanted)
+    not known yet, computed together (``shingles_of``); the peers' are computed when a peer is close."""
+    missing = [i for i in wanted if i not in pieces and isinstance(texts[i], str) and texts[i]]
     pieces.update(zip(missing, shingles_of([texts[i] for i in missing])))
 
 
