@@ -86,7 +86,7 @@ def _launch(environment: dict[str, str]) -> None:
     global _SERVER, _PORT
     _PORT = _free_port()
     _SERVER = subprocess.Popen(_command(_PORT), env=environment)
-    atexit.register(stop)
+    atexit.register(stop, wait=False)
 
 
 START_LIMIT = 90.0  # s: Prefect's own default (20 s) is too short on a busy machine (measured: > 20 s at load 11)
@@ -113,17 +113,20 @@ def api_url(timeout: float | None = None) -> str:
     raise LocalServerError(f"the temporary Prefect server did not answer within {limit} s")
 
 
-def stop() -> None:
-    """Terminate the server (at exit), once the logs this process still owes it are delivered."""
+def stop(wait: bool = True) -> None:
+    """Terminate the server, once the logs this process still owes it are delivered; with ``wait``, wait
+    for it to end (killed after 5 s). At this process's exit it is not waited for (its shutdown takes
+    ~0.2 s, which every ``xxgk run`` would spend waiting): it ends on its own."""
     global _SERVER
     if _SERVER is not None and _SERVER.poll() is None:
         _deliver_pending_logs()
         _SERVER.terminate()
         try:
-            _SERVER.wait(timeout=5)
+            _SERVER.wait(timeout=5 if wait else 0)
         except subprocess.TimeoutExpired:
-            _SERVER.kill()
-            _SERVER.wait()
+            if wait:
+                _SERVER.kill()
+                _SERVER.wait()
     _SERVER = None
 
 

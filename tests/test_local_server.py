@@ -154,3 +154,35 @@ def test_a_run_given_its_head_start_before_prefect_is_not_given_another(monkeypa
     monkeypatch.setattr(stages, "head_start", lambda settings: started.append(settings) or 0)
     nightly._head_start({"inputs": [str(tmp_path)], "db": str(tmp_path / "w.duckdb")})
     assert len(started) == 1
+
+
+def test_at_exit_the_server_is_told_to_end_but_not_waited_for(tmp_path) -> None:
+    """A process that launched the server ends without waiting for its shutdown (~0.2 s each ``xxgk run``);
+    the server was told (SIGTERM) and ends on its own."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    slow = ("import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: (time.sleep(1.5), sys.exit(0))); "
+            "print('up', flush=True); time.sleep(60)")
+    code = ("import sys, time; from flows import local_server; "
+            f"local_server._command = lambda port: [sys.executable, '-c', {slow!r}]; "
+            "local_server.start(); print(local_server._SERVER.pid, flush=True); time.sleep(1.0)")
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:  # a file, not a pipe: the server shares it, and a pipe stays open until it ends
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=sink, stderr=sink, timeout=60)
+    pid = int(out.read_text().split()[0])
+    assert done.returncode == 0, out.read_text()
+    shutdown = time.monotonic()
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        try:
+            if open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z"):
+                break  # ended, not yet reaped by its new parent
+        except OSError:
+            break
+        time.sleep(0.1)
+    assert time.monotonic() < deadline, "the server did not end after its launcher exited"
+    assert "up" in out.read_text()
+    assert time.monotonic() - shutdown > 0.5, "its launcher waited for its shutdown (1.5 s here)"
