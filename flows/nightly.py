@@ -218,9 +218,13 @@ def _import_flow_call() -> None:
     """Import what Prefect imports when this process first calls a flow, serialises its parameters and
     submits a task (~0.4 s; prefect 3.9: ``Flow.__call__``, ``Flow.serialize_parameters``,
     ``ThreadPoolTaskRunner.submit``): here, before ``run_local`` waits for the temporary server it launched
-    (which answers ~4 s after its launch), that time is spent while the server starts, not after it."""
+    (which answers ~4 s after its launch), that time is spent while the server starts, not after it. Best
+    effort: a module another Prefect version lacks is left to Prefect."""
     for name in FLOW_CALL_MODULES:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
 
 
 def _subflows_without_heartbeats() -> contextlib.AbstractContextManager:

@@ -18,7 +18,7 @@ from parsing.model import Report
 from rules.arithmetic import PREV
 from rules.facts import Facts
 from rules.register import normal_name
-from rules.shingles import NOISE, SHINGLE, shingles, shingles_of  # noqa: F401 - SHINGLE, shingles: part of this module's API
+from rules.shingles import NOISE, SHINGLE, shingles, shingles_of  # noqa: F401 - SHINGLE: this module's API
 
 _SPLIT = re.compile(r"[。；;！!？?]+")
 _NOISE = NOISE
