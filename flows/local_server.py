@@ -38,7 +38,8 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LocalServerError", "RetrySoon", "api_url", "create_app", "main", "ready", "start", "start_early"]
+__all__ = ["LocalServerError", "RetrySoon", "api_url", "create_app", "discard", "main", "ready", "start", "start_early",
+           "stop"]
 
 PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind the port
 NOT_NEEDED = 4   # the server process's exit status when Prefect's settings name an API (no temporary server)
@@ -127,6 +128,17 @@ def stop(wait: bool = True) -> None:
             if wait:
                 _SERVER.kill()
                 _SERVER.wait()
+    _SERVER = None
+
+
+def discard() -> None:
+    """Kill the server launched for a run that does not take place (its checks refused it): it has served
+    nothing. Not asked to end: during its imports (~3 s) it does not act on the request to end, and the
+    refusal would wait for them."""
+    global _SERVER
+    if _SERVER is not None and _SERVER.poll() is None:
+        _SERVER.kill()
+        _SERVER.wait()
     _SERVER = None
 
 

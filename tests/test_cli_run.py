@@ -219,15 +219,15 @@ def test_a_run_with_nothing_to_parse_does_not_warm_the_parser(project, monkeypat
 
 def test_xxgk_run_launches_the_server_before_anything_heavy_and_stops_it_when_the_run_is_refused(tmp_path):
     """``xxgk run`` launches Prefect's temporary server first thing (``cli_run.launch_server``), before its
-    defaults and checks import pandas and DuckDB; a run its checks refuse (a mistyped folder) stops it."""
+    defaults and checks import pandas and DuckDB; a run its checks refuse (a mistyped folder) kills it."""
     code = ("import sys, json; from flows import local_server; from xxgk import cli; calls = []; "
             "local_server.start_early = lambda: calls.append(['launch', 'pandas' in sys.modules]) or True; "
-            "local_server.stop = lambda: calls.append(['stop']); "
+            "local_server.discard = lambda: calls.append(['discard']); "
             f"rc = cli.main(['run', {str(tmp_path / 'no-such-folder')!r}, '--db', {str(tmp_path / 'w.duckdb')!r}]); "
             "print(json.dumps([rc, calls]))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
-    assert json.loads(done.stdout.splitlines()[-1]) == [2, [["launch", False], ["stop"]]], done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [2, [["launch", False], ["discard"]]], done.stderr
     assert "no-such-folder" in done.stderr
 
 

@@ -186,3 +186,20 @@ def test_at_exit_the_server_is_told_to_end_but_not_waited_for(tmp_path) -> None:
     assert time.monotonic() < deadline, "the server did not end after its launcher exited"
     assert "up" in out.read_text()
     assert time.monotonic() - shutdown > 0.5, "its launcher waited for its shutdown (1.5 s here)"
+
+
+def test_a_server_launched_for_a_refused_run_is_killed_without_waiting_for_its_imports(monkeypatch) -> None:
+    """``discard`` (the run's checks refused it): a server still importing, which would act on a request to
+    end only seconds later, is killed at once."""
+    import sys
+    import time
+
+    slow = ("import signal, time; signal.signal(signal.SIGTERM, lambda *a: time.sleep(5)); "
+            "print('up', flush=True); time.sleep(60)")
+    monkeypatch.setattr(local_server, "_command", lambda port: [sys.executable, "-c", slow])
+    local_server.start()
+    server = local_server._SERVER  # noqa: SLF001
+    time.sleep(0.5)
+    started = time.monotonic()
+    local_server.discard()
+    assert time.monotonic() - started < 2 and server.poll() is not None and local_server._SERVER is None  # noqa: SLF001

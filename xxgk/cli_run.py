@@ -50,7 +50,7 @@ def run_checked(args: argparse.Namespace) -> dict:
         if getattr(args, "server_launched", False):
             from flows import local_server
 
-            local_server.stop()     # launched for a run that does not take place
+            local_server.discard()     # launched for a run that does not take place
         raise
     started = start_early(args, settings)
     try:
