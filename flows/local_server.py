@@ -122,10 +122,10 @@ def stop(wait: bool = True) -> None:
     if _SERVER is not None and _SERVER.poll() is None:
         _deliver_pending_logs()
         _SERVER.terminate()
-        try:
-            _SERVER.wait(timeout=5 if wait else 0)
-        except subprocess.TimeoutExpired:
-            if wait:
+        if wait:
+            try:
+                _SERVER.wait(timeout=5)
+            except subprocess.TimeoutExpired:
                 _SERVER.kill()
                 _SERVER.wait()
     _SERVER = None
