@@ -74,7 +74,7 @@ def launch_server(args: argparse.Namespace) -> bool:
     """Prefect's temporary server launched first thing, before the run's checks import anything (pandas and
     DuckDB alone take ~0.4 s, the checks as long again): it takes ~4 s to start, and the flow waits for it.
     ``flows.local_server.start_early``: not when an API is named. Recorded in ``args.server_launched``
-    (``run_checked`` stops the server when the checks refuse the run). True when launched now."""
+    (``run_checked`` kills the server when the checks refuse the run). True when launched now."""
     from flows import local_server
 
     args.server_launched = local_server.start_early()
